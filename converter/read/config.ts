@@ -1,0 +1,285 @@
+// The architecture record every emitter, the TS reference and the engine read. Parsed once from the
+// checkpoint's config.json (spec §1, §2.6) plus the tensor shapes, frozen, and never branched on by
+// environment. A value the converter does not support is an error naming the key and value.
+//
+// Layout read: the FO1 checkpoint's config.json is a Qwen2.5-VL config (text keys at top level, or under
+// `text_config` in newer transformers) with `vision_config` and the `mm_*` keys of vlm_fo1/model/omchat_arch.py.
+// DaViT's dims are not in the config (the reference fixes DaViT-L by name, davit/configs.py): they are
+// derived from tensor shapes, with head/group counts from the optional `davit_config` key our random
+// fixtures write, else DaViT-L's head width of 32.
+
+export interface TextConfig {
+  hiddenSize: number; // 2048
+  intermediateSize: number; // 11008
+  numLayers: number; // 36
+  numHeads: number; // 16
+  numKvHeads: number; // 2
+  headDim: number; // hidden / heads = 128
+  vocabSize: number; // 151936 embedding rows
+  rmsNormEps: number; // 1e-6
+  ropeTheta: number; // 1e6
+  /** M-RoPE sections of headDim/2 for (t, h, w): [16, 24, 24]. */
+  mropeSection: readonly [number, number, number];
+  /** Qwen2.5-VL-3B ties lm_head to embed_tokens; FO1 may store lm_head.weight anyway. */
+  tieWordEmbeddings: boolean;
+}
+
+export interface VisionConfig {
+  depth: number; // 32
+  hiddenSize: number; // 1280
+  intermediateSize: number; // 3420
+  numHeads: number; // 16
+  outHiddenSize: number; // 2048 (merger output = LLM width)
+  patchSize: number; // 14
+  temporalPatchSize: number; // 2
+  spatialMergeSize: number; // 2
+  /** Window attention span in pixels: 112 px = 8×8 patches = 4×4 merged tokens. */
+  windowSize: number;
+  /** Blocks with full attention; FO1 gathers the hidden state after each (spec §1.2). */
+  fullattBlockIndexes: readonly number[];
+  inChannels: number; // 3
+  rmsNormEps: number; // 1e-6 (fixed in the reference)
+}
+
+export interface DavitConfig {
+  dimEmbed: readonly number[]; // [256, 512, 1024, 2048]
+  depths: readonly number[]; // [1, 1, 9, 1]
+  numHeads: readonly number[]; // [8, 16, 32, 64]
+  numGroups: readonly number[]; // [8, 16, 32, 64]
+  patchSize: readonly number[]; // [7, 3, 3, 3]
+  patchStride: readonly number[]; // [4, 2, 2, 2]
+  patchPadding: readonly number[]; // [3, 1, 1, 1]
+  patchPrenorm: readonly boolean[]; // [false, true, true, true]
+  windowSize: number; // 12
+  mlpRatio: number; // 4
+  layerNormEps: number; // 1e-5 (torch nn.LayerNorm default)
+}
+
+export type AuxAspectMode = 'squash' | 'dynamic_square' | 'dynamic';
+export type ProjectorType = 'identity' | 'linear' | 'mlp2x_gelu';
+
+export interface RegionConfig {
+  /** RoIAlign output size R (bins per side) before the spatial mean. */
+  roiOutputSize: number;
+  /** D = aux channels + ViT-branch channels (5888 for the release). */
+  regionHiddenSize: number;
+  /** Variant A (SimpleFP over block 31) — the only ViT-branch variant the converter supports. */
+  useSimpleFpn: true;
+  simpleFpnOutChannels: number; // 512
+  simpleFpnStrides: readonly [number, number, number, number]; // [3.5, 7, 14, 28] in input pixels
+  simpleFpnLayerNormEps: number; // 1e-6
+  applyRegionLayerNorm: boolean;
+  regionLayerNormEps: number; // 1e-5 (nn.LayerNorm default)
+  applyPositionEmbedding: boolean;
+  projectorAuxType: Exclude<ProjectorType, 'identity'>;
+  /** The image-token projector after the ViT merger; identity keeps Qwen2.5-VL untouched. */
+  projectorType: ProjectorType;
+  auxAspectMode: AuxAspectMode;
+  auxSpatialScale: number; // 0.25 (DaViT stage 0 is stride 4)
+  maxRegions: number; // 100
+}
+
+export interface Fo1Config {
+  text: TextConfig;
+  vision: VisionConfig;
+  davit: DavitConfig;
+  region: RegionConfig;
+  /** Special ids the config itself names (the tokenizer adds the region/grounding tokens). */
+  ids: { imageToken: number; videoToken: number; visionStart: number; visionEnd: number; eos: number; bos: number };
+}
+
+/** Tensor name → shape, from the checkpoint's headers. */
+export type ShapeOf = (name: string) => readonly number[] | undefined;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+
+function get<T>(obj: Json, key: string, kind: 'number' | 'boolean' | 'string' | 'object', where: string, fallback?: T): T {
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`config.json: missing key ${where}${key}`);
+  }
+  if (kind === 'object' ? typeof v !== 'object' : typeof v !== kind) {
+    throw new ConfigError(`config.json: ${where}${key} = ${JSON.stringify(v)} is not a ${kind}`);
+  }
+  return v as T;
+}
+
+function requireShape(shapeOf: ShapeOf, name: string): readonly number[] {
+  const s = shapeOf(name);
+  if (!s) throw new ConfigError(`checkpoint: missing tensor ${name}`);
+  return s;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], key: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`config.json: unsupported ${key} = ${JSON.stringify(value)} (supported: ${allowed.join(', ')})`);
+  }
+  return value as T;
+}
+
+const P = {
+  vit: 'model.vision_tower.image_tower.',
+  davit: 'model.vision_tower_aux.image_tower.',
+  hfre: 'model.object_vp_extractor.',
+  proj: 'model.mm_projector.',
+  projAux: 'model.mm_projector_aux.',
+} as const;
+export const PREFIX = P;
+
+export function parseText(c: Json): TextConfig {
+  const w = c.text_config ? 'text_config.' : '';
+  const t = (c.text_config as Json | undefined) ?? c;
+  const hiddenSize = get<number>(t, 'hidden_size', 'number', w);
+  const numHeads = get<number>(t, 'num_attention_heads', 'number', w);
+  const scaling = get<Json>(t, 'rope_scaling', 'object', w, c.rope_scaling as Json);
+  const section = scaling.mrope_section as number[] | undefined;
+  if (!Array.isArray(section) || section.length !== 3) {
+    throw new ConfigError(`config.json: ${w}rope_scaling.mrope_section = ${JSON.stringify(section)} must be three ints (t, h, w)`);
+  }
+  const headDim = hiddenSize / numHeads;
+  if (2 * (section[0] + section[1] + section[2]) !== headDim) {
+    throw new ConfigError(`config.json: ${w}rope_scaling.mrope_section ${JSON.stringify(section)} does not cover head_dim/2 = ${headDim / 2}`);
+  }
+  return {
+    hiddenSize,
+    intermediateSize: get(t, 'intermediate_size', 'number', w),
+    numLayers: get(t, 'num_hidden_layers', 'number', w),
+    numHeads,
+    numKvHeads: get(t, 'num_key_value_heads', 'number', w),
+    headDim,
+    vocabSize: get(t, 'vocab_size', 'number', w),
+    rmsNormEps: get(t, 'rms_norm_eps', 'number', w),
+    ropeTheta: get(t, 'rope_theta', 'number', w),
+    mropeSection: [section[0], section[1], section[2]],
+    tieWordEmbeddings: get(c, 'tie_word_embeddings', 'boolean', '', get(t, 'tie_word_embeddings', 'boolean', w, false)),
+  };
+}
+
+export function parseVision(c: Json): VisionConfig {
+  const v = get<Json>(c, 'vision_config', 'object', '');
+  const w = 'vision_config.';
+  return {
+    depth: get(v, 'depth', 'number', w),
+    hiddenSize: get(v, 'hidden_size', 'number', w),
+    intermediateSize: get(v, 'intermediate_size', 'number', w),
+    numHeads: get(v, 'num_heads', 'number', w),
+    outHiddenSize: get(v, 'out_hidden_size', 'number', w),
+    patchSize: get(v, 'patch_size', 'number', w, get<number>(v, 'spatial_patch_size', 'number', w, 14)),
+    temporalPatchSize: get(v, 'temporal_patch_size', 'number', w, 2),
+    spatialMergeSize: get(v, 'spatial_merge_size', 'number', w, 2),
+    windowSize: get(v, 'window_size', 'number', w, 112),
+    fullattBlockIndexes: get(v, 'fullatt_block_indexes', 'object', w, [7, 15, 23, 31]),
+    inChannels: get(v, 'in_channels', 'number', w, get<number>(v, 'in_chans', 'number', w, 3)),
+    rmsNormEps: 1e-6,
+  };
+}
+
+export function parseDavit(c: Json, shapeOf: ShapeOf): DavitConfig {
+  const tower = get<string>(c, 'mm_vision_tower_aux', 'string', '');
+  if (!tower.toLowerCase().includes('davit')) {
+    throw new ConfigError(`config.json: unsupported mm_vision_tower_aux = ${JSON.stringify(tower)} (only DaViT towers exist in VLM-FO1)`);
+  }
+  const dimEmbed: number[] = [];
+  const depths: number[] = [];
+  const patchSize: number[] = [];
+  for (let i = 0; ; i++) {
+    const s = shapeOf(`${P.davit}convs.${i}.proj.weight`);
+    if (!s) break;
+    dimEmbed.push(s[0]);
+    patchSize.push(s[2]);
+    let d = 0;
+    while (shapeOf(`${P.davit}blocks.${i}.${d}.spatial_block.window_attn.fn.qkv.weight`)) d++;
+    depths.push(d);
+  }
+  if (dimEmbed.length === 0) throw new ConfigError(`checkpoint: missing tensor ${P.davit}convs.0.proj.weight`);
+  const extra = (c.davit_config as Json | undefined) ?? {};
+  const heads = (extra.num_heads as number[] | undefined) ?? dimEmbed.map((d) => d / 32); // DaViT-L: 32-wide heads
+  const groups = (extra.num_groups as number[] | undefined) ?? heads;
+  const fc1 = requireShape(shapeOf, `${P.davit}blocks.0.0.spatial_block.ffn.fn.net.fc1.weight`);
+  return {
+    dimEmbed,
+    depths,
+    numHeads: heads,
+    numGroups: groups,
+    patchSize,
+    patchStride: patchSize.map((_, i) => (i === 0 ? 4 : 2)),
+    patchPadding: patchSize.map((k) => Math.floor(k / 2)),
+    patchPrenorm: patchSize.map((_, i) => i > 0),
+    windowSize: (extra.window_size as number | undefined) ?? 12,
+    mlpRatio: fc1[0] / fc1[1],
+    layerNormEps: 1e-5,
+  };
+}
+
+export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): RegionConfig {
+  const flag = (k: string, d: boolean) => get<boolean>(c, k, 'boolean', '', d);
+  if (!flag('mm_use_region_index_token', false)) {
+    throw new ConfigError('config.json: mm_use_region_index_token must be true (the region-token path is what FO1 is)');
+  }
+  if (!flag('mm_use_vision_tower_region_feature', false)) {
+    throw new ConfigError('config.json: unsupported mm_use_vision_tower_region_feature = false (only the hybrid aux+ViT region encoder is supported)');
+  }
+  if (!flag('mm_use_simpleFPN_for_vt', false)) {
+    throw new ConfigError('config.json: unsupported mm_use_simpleFPN_for_vt = false (variant B, multi-level ViT features, is not supported yet)');
+  }
+  oneOf(get<string>(c, 'mm_region_feature_combination', 'string', '', 'concat'), ['concat'] as const, 'mm_region_feature_combination');
+  oneOf(get<string>(c, 'mm_pos_embedding_strategy', 'string', '', 'bbox_based'), ['bbox_based'] as const, 'mm_pos_embedding_strategy');
+  const fpn = requireShape(shapeOf, `${P.hfre}simple_fpn.simfp_3.0.weight`); // Conv1×1 (out, 1280, 1, 1)
+  const out = fpn[0];
+  const regionHiddenSize = get<number>(c, 'mm_region_hidden_size', 'number', '');
+  const expectedD = davit.dimEmbed.reduce((a, b) => a + b, 0) + 4 * out;
+  if (regionHiddenSize !== expectedD) {
+    throw new ConfigError(`config.json: mm_region_hidden_size = ${regionHiddenSize}, but the tensors give aux ${expectedD - 4 * out} + SimpleFP 4×${out} = ${expectedD}`);
+  }
+  const applyRegionLayerNorm = flag('mm_apply_region_layer_norm', false);
+  if (applyRegionLayerNorm) requireShape(shapeOf, `${P.hfre}aux_region_norm.weight`);
+  const projectorAuxType = oneOf(get<string>(c, 'mm_projector_aux_type', 'string', '', 'linear'), ['linear', 'mlp2x_gelu'] as const, 'mm_projector_aux_type');
+  const projectorType = oneOf(get<string>(c, 'mm_projector_type', 'string', '', 'linear'), ['identity', 'linear', 'mlp2x_gelu'] as const, 'mm_projector_type');
+  return {
+    roiOutputSize: get(c, 'mm_roi_output_size', 'number', '', 7),
+    regionHiddenSize,
+    useSimpleFpn: true,
+    simpleFpnOutChannels: out,
+    simpleFpnStrides: [3.5, 7, 14, 28],
+    simpleFpnLayerNormEps: 1e-6,
+    applyRegionLayerNorm,
+    regionLayerNormEps: 1e-5,
+    applyPositionEmbedding: flag('mm_apply_position_embedding', true),
+    projectorAuxType,
+    projectorType,
+    auxAspectMode: oneOf(get<string>(c, 'aux_image_aspect_ratio', 'string', ''), ['squash', 'dynamic_square', 'dynamic'] as const, 'aux_image_aspect_ratio'),
+    auxSpatialScale: 0.25,
+    maxRegions: 100,
+  };
+}
+
+/** Parses and validates config.json against the checkpoint's tensor shapes. */
+export function parseFo1Config(json: unknown, shapeOf: ShapeOf): Fo1Config {
+  if (typeof json !== 'object' || json === null) throw new ConfigError('config.json: not a JSON object');
+  const c = json as Json;
+  const text = parseText(c);
+  const vision = parseVision(c);
+  const davit = parseDavit(c, shapeOf);
+  const region = parseRegion(c, shapeOf, davit);
+  const t = (c.text_config as Json | undefined) ?? c;
+  const id = (k: string, d: number) => get<number>(c, k, 'number', '', get<number>(t, k, 'number', '', d));
+  return Object.freeze({
+    text: Object.freeze(text),
+    vision: Object.freeze(vision),
+    davit: Object.freeze(davit),
+    region: Object.freeze(region),
+    ids: Object.freeze({
+      imageToken: id('image_token_id', 151655),
+      videoToken: id('video_token_id', 151656),
+      visionStart: id('vision_start_token_id', 151652),
+      visionEnd: id('vision_end_token_id', 151653),
+      eos: id('eos_token_id', 151645),
+      bos: id('bos_token_id', 151643),
+    }),
+  });
+}
