@@ -1,0 +1,152 @@
+// safetensors: u64 little-endian header length N, an N-byte JSON header
+// {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}, then the raw little-endian bytes.
+// Tensors are read one at a time from their byte range, so an 8 GB checkpoint is never held in memory.
+
+import { open, type FileHandle } from 'node:fs/promises';
+
+export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
+const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
+
+export interface TensorEntry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: readonly number[];
+  /** Absolute byte range in the file. */
+  begin: number;
+  end: number;
+}
+
+export class SafetensorsError extends Error {
+  override name = 'SafetensorsError';
+}
+
+/** Header sizes above this are corrupt, not real: the largest real headers are a few hundred KB. */
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export class SafetensorsFile {
+  private constructor(
+    readonly path: string,
+    private readonly fh: FileHandle,
+    readonly entries: ReadonlyMap<string, TensorEntry>,
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {}
+
+  static async open(path: string): Promise<SafetensorsFile> {
+    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
+      throw new SafetensorsError(`${path}: cannot open (${e.code ?? e.message})`);
+    });
+    try {
+      const { size } = await fh.stat();
+      if (size < 8) throw new SafetensorsError(`${path}: ${size} bytes is too short for a safetensors file (truncated?)`);
+      const lenBuf = Buffer.alloc(8);
+      await fh.read(lenBuf, 0, 8, 0);
+      const n = Number(lenBuf.readBigUInt64LE(0));
+      if (n > MAX_HEADER_BYTES || 8 + n > size) {
+        throw new SafetensorsError(`${path}: header length ${n} overruns the file of ${size} bytes (truncated or not safetensors)`);
+      }
+      const headerBuf = Buffer.alloc(n);
+      await fh.read(headerBuf, 0, n, 8);
+      let header: Record<string, unknown>;
+      try {
+        header = JSON.parse(headerBuf.toString('utf8'));
+      } catch {
+        throw new SafetensorsError(`${path}: header is not valid JSON (corrupt file)`);
+      }
+      const dataStart = 8 + n;
+      const entries = new Map<string, TensorEntry>();
+      for (const [name, raw] of Object.entries(header)) {
+        if (name === '__metadata__') continue;
+        entries.set(name, validateEntry(path, name, raw, dataStart, size));
+      }
+      return new SafetensorsFile(path, fh, entries, (header.__metadata__ as Record<string, string>) ?? {});
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  /** Reads one tensor's raw bytes. */
+  async readBytes(name: string): Promise<Uint8Array> {
+    const e = this.entries.get(name);
+    if (!e) throw new SafetensorsError(`${this.path}: no tensor ${name}`);
+    const buf = new Uint8Array(e.end - e.begin);
+    const { bytesRead } = await this.fh.read(buf, 0, buf.length, e.begin);
+    if (bytesRead !== buf.length) throw new SafetensorsError(`${this.path}: tensor ${name} is truncated (${bytesRead} of ${buf.length} bytes)`);
+    return buf;
+  }
+
+  /** Reads one tensor converted to float32 (integer tensors are converted too). */
+  async readFloat32(name: string): Promise<Float32Array> {
+    const e = this.entries.get(name)!;
+    return toFloat32(await this.readBytes(name), e.dtype);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+function validateEntry(path: string, name: string, raw: unknown, dataStart: number, size: number): TensorEntry {
+  const r = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+  const where = `${path}: tensor ${name}`;
+  if (typeof r?.dtype !== 'string' || !(r.dtype in BYTES)) {
+    throw new SafetensorsError(`${where}: unsupported dtype ${JSON.stringify(r?.dtype)} (supported: ${Object.keys(BYTES).join(', ')})`);
+  }
+  const dtype = r.dtype as SafetensorsDType;
+  if (!Array.isArray(r.shape) || !r.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new SafetensorsError(`${where}: bad shape ${JSON.stringify(r.shape)}`);
+  }
+  const off = r.data_offsets;
+  if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0) || off[1] < off[0]) {
+    throw new SafetensorsError(`${where}: bad data_offsets ${JSON.stringify(off)}`);
+  }
+  const shape = r.shape as number[];
+  const expected = shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
+  if (off[1] - off[0] !== expected) {
+    throw new SafetensorsError(`${where}: ${off[1] - off[0]} bytes for ${dtype}[${shape}] (expected ${expected})`);
+  }
+  const begin = dataStart + off[0];
+  const end = dataStart + off[1];
+  if (end > size) throw new SafetensorsError(`${where}: bytes ${begin}..${end} overrun the file of ${size} bytes (truncated?)`);
+  return { name, dtype, shape, begin, end };
+}
+
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+
+/** IEEE half → float. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+
+export function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType): Float32Array {
+  const n = bytes.length / BYTES[dtype];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  switch (dtype) {
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
+    case 'BF16': // bf16 is the top half of a float32
+      for (let i = 0; i < n; i++) {
+        u32Scratch[0] = dv.getUint16(i * 2, true) << 16;
+        out[i] = f32Scratch[0];
+      }
+      break;
+    case 'F16':
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+      break;
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+  }
+  return out;
+}
