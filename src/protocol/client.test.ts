@@ -1,0 +1,97 @@
+// The client proxy and the dispatcher talking over a real MessageChannel (structured clone included),
+// the way the page talks to the worker.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EngineClient } from './client.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { Engine } from './engine.ts';
+import { EngineError } from './errors.ts';
+import type { Answer, AskOptions, LoadOptions, LoadProgress, Ready, WorkerEvent } from './messages.ts';
+
+/** Streams the words of `options.task` text one token at a time, checking its signal between tokens. */
+class EchoEngine implements Engine {
+  async probe(): Promise<never> {
+    throw new EngineError('not-available', 'no probe here');
+  }
+  async load(options: LoadOptions, onProgress: (p: LoadProgress) => void): Promise<Ready> {
+    onProgress({ stage: 'download', file: 'model.json', bytesDone: 5, bytesTotal: 10 });
+    onProgress({ stage: 'download', file: 'model.json', bytesDone: 10, bytesTotal: 10 });
+    onProgress({ stage: 'warmup' });
+    return { modelId: options.source.kind, sessions: [{ session: 'decoder', backend: 'wasm', reason: 'forced' }] };
+  }
+  async propose(): Promise<never> {
+    throw new EngineError('not-available', 'no detector');
+  }
+  async ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal): Promise<Answer> {
+    if (options.task.preset !== 'free') throw new EngineError('bad-input', 'only free text');
+    const words = options.task.text.split(' ');
+    for (const w of words) {
+      // One "decode step": yield so a cancel can arrive, then stop within the step as the engine must.
+      await new Promise((r) => setTimeout(r, 1));
+      signal.throwIfAborted();
+      onToken(`${w} `);
+    }
+    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm' };
+  }
+  async dispose(): Promise<void> {}
+}
+
+const channels: MessageChannel[] = [];
+afterEach(() => channels.splice(0).forEach((c) => (c.port1.close(), c.port2.close())));
+
+function connect(): EngineClient {
+  const ch = new MessageChannel();
+  channels.push(ch);
+  const d = new Dispatcher(new EchoEngine(), (e: WorkerEvent) => ch.port2.postMessage(e));
+  ch.port2.addEventListener('message', (e) => d.receive(e.data));
+  ch.port2.start();
+  return new EngineClient(ch.port1);
+}
+
+function ask(text: string): AskOptions {
+  return { imageId: 'img', boxes: [{ x1: 1, y1: 2, x2: 3, y2: 4 }], regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: 16 } };
+}
+
+describe('EngineClient over a MessageChannel', () => {
+  it('streams tokens and resolves with the final answer', async () => {
+    const client = connect();
+    const tokens: string[] = [];
+    const a = await client.ask(ask('a cat on a mat'), (t) => tokens.push(t));
+    expect(tokens.join('')).toBe('a cat on a mat ');
+    expect(a.regions).toEqual([{ label: 'it', indices: [0] }]);
+    expect(a.timings.ttftMs).toBe(5);
+  });
+
+  it('reports load progress then the sessions it got', async () => {
+    const client = connect();
+    const progress: LoadProgress[] = [];
+    const ready = await client.load({ source: { kind: 'url', url: '/models/demo' } }, (p) => progress.push(p));
+    expect(progress.map((p) => p.stage)).toEqual(['download', 'download', 'warmup']);
+    expect(ready).toEqual({ modelId: 'url', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'forced' }] });
+  });
+
+  it('turns worker errors back into typed EngineErrors', async () => {
+    const client = connect();
+    const err = await client.ask({ ...ask('x'), task: { preset: 'ocr' } }, () => {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(err).toMatchObject({ code: 'bad-input', message: 'only free text' });
+  });
+
+  it('cancels through an AbortSignal mid-answer, and the next question is answered in full', async () => {
+    const client = connect();
+    const ctl = new AbortController();
+    const tokens: string[] = [];
+    const first = client.ask(ask('one two three four five six seven eight'), (t) => {
+      tokens.push(t);
+      if (tokens.length === 2) ctl.abort();
+    }, ctl.signal);
+    const second = client.ask(ask('next question'), () => {});
+    await expect(first).rejects.toMatchObject({ code: 'cancelled' });
+    expect(tokens.length).toBeLessThan(8);
+    expect((await second).text).toBe('next question');
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const client = connect();
+    await expect(client.ask(ask('x'), () => {}, AbortSignal.abort())).rejects.toMatchObject({ code: 'cancelled' });
+  });
+});

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { Dispatcher } from './dispatcher.ts';
+import type { Engine } from './engine.ts';
+import { EngineError } from './errors.ts';
+import { isTerminal } from './client.ts';
+import type { Answer, AskOptions, ProbeReport, Request, WorkerEvent } from './messages.ts';
+
+/** A promise the test settles by hand. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+function answer(text: string): Answer {
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm' };
+}
+
+const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };
+
+/**
+ * An engine driven by the test: each `ask` registers a turn the test finishes with `turns[i].finish()`;
+ * it streams the tokens it is given and honours (or, with `ignoreAbort`, ignores) its AbortSignal.
+ */
+class ScriptedEngine implements Engine {
+  readonly calls: string[] = [];
+  readonly turns: { options: AskOptions; signal: AbortSignal; onToken: (t: string) => void; done: ReturnType<typeof deferred<Answer>> }[] = [];
+  ignoreAbort = false;
+
+  async probe(): Promise<ProbeReport> {
+    this.calls.push('probe');
+    return report;
+  }
+  async load(): Promise<never> {
+    this.calls.push('load');
+    throw new EngineError('load-failed', 'model.json: HTTP 404');
+  }
+  propose(): Promise<never> {
+    this.calls.push('propose');
+    throw new TypeError('synchronous bug in propose'); // thrown before any promise exists
+  }
+  ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal): Promise<Answer> {
+    this.calls.push(`ask:${options.imageId}`);
+    const done = deferred<Answer>();
+    if (!this.ignoreAbort) signal.addEventListener('abort', () => done.reject(signal.reason));
+    this.turns.push({ options, signal, onToken, done });
+    return done.promise;
+  }
+  async dispose(): Promise<void> {
+    this.calls.push('dispose');
+  }
+}
+
+function askRequest(id: string, imageId = id): Request {
+  return { kind: 'ask', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 8 } } };
+}
+
+function setup(): { engine: ScriptedEngine; d: Dispatcher; events: WorkerEvent[] } {
+  const engine = new ScriptedEngine();
+  const events: WorkerEvent[] = [];
+  const d = new Dispatcher(engine, (e) => events.push(e));
+  return { engine, d, events };
+}
+
+/** Lets pending promise callbacks run. */
+const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+describe('Dispatcher', () => {
+  it('runs one request at a time, in order, and streams tokens before the answer', async () => {
+    const { engine, d, events } = setup();
+    d.receive(askRequest('a'));
+    d.receive(askRequest('b'));
+    await tick();
+    expect(engine.calls).toEqual(['ask:a']); // b waits
+
+    engine.turns[0].onToken('Hel');
+    engine.turns[0].onToken('lo');
+    engine.turns[0].done.resolve(answer('Hello'));
+    await tick();
+    expect(engine.calls).toEqual(['ask:a', 'ask:b']);
+    engine.turns[1].done.resolve(answer('Bye'));
+    await d.idle();
+
+    expect(events.map((e) => `${e.kind}:${e.id}`)).toEqual(['token:a', 'token:a', 'answer:a', 'answer:b']);
+    expect(events[2]).toMatchObject({ kind: 'answer', answer: { text: 'Hello' } });
+  });
+
+  it('cancels the running request through its signal and drops tokens that arrive afterwards', async () => {
+    const { engine, d, events } = setup();
+    d.receive(askRequest('a'));
+    d.receive(askRequest('b'));
+    await tick();
+    engine.turns[0].onToken('x');
+    d.receive({ kind: 'cancel', id: 'c1', target: 'a' });
+    expect(engine.turns[0].signal.aborted).toBe(true);
+    engine.turns[0].onToken('late');
+    await tick();
+    expect(engine.calls).toEqual(['ask:a', 'ask:b']); // the queue moves on
+    engine.turns[1].done.resolve(answer('ok'));
+    await d.idle();
+    expect(events).toEqual([
+      { kind: 'token', id: 'a', text: 'x' },
+      { kind: 'error', id: 'a', error: { name: 'EngineError', code: 'cancelled', message: 'request a was cancelled' } },
+      expect.objectContaining({ kind: 'answer', id: 'b' }),
+    ]);
+  });
+
+  it('reports a cancel even when the engine finishes anyway', async () => {
+    const { engine, d, events } = setup();
+    engine.ignoreAbort = true;
+    d.receive(askRequest('a'));
+    await tick();
+    d.receive({ kind: 'cancel', id: 'c1', target: 'a' });
+    engine.turns[0].done.resolve(answer('too late'));
+    await d.idle();
+    expect(events).toEqual([{ kind: 'error', id: 'a', error: expect.objectContaining({ code: 'cancelled' }) }]);
+  });
+
+  it('drops a queued request on cancel without calling the engine, and ignores unknown targets', async () => {
+    const { engine, d, events } = setup();
+    d.receive(askRequest('a'));
+    d.receive(askRequest('b'));
+    d.receive({ kind: 'cancel', id: 'c1', target: 'b' });
+    d.receive({ kind: 'cancel', id: 'c2', target: 'finished-long-ago' });
+    await tick();
+    engine.turns[0].done.resolve(answer('a'));
+    await d.idle();
+    expect(engine.calls).toEqual(['ask:a']);
+    expect(events.map((e) => `${e.kind}:${e.id}`)).toEqual(['error:b', 'answer:a']);
+  });
+
+  it('survives engine errors, sync throws and malformed messages, and keeps serving', async () => {
+    const { engine, d, events } = setup();
+    const malformed: unknown[] = [
+      null,
+      'ask',
+      { kind: 'ask' }, // no id
+      { kind: 'teleport', id: 'm1' },
+      { kind: 'ask', id: 'm2', options: { imageId: 'i', boxes: [{ x1: 0, y1: 0, x2: NaN, y2: 1 }], regions: [], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
+    ];
+    for (const m of malformed) d.receive(m);
+    d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
+    d.receive({ kind: 'propose', id: 'p', options: { imageId: 'i', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) } } });
+    d.receive({ kind: 'probe', id: 'ok' });
+    await d.idle();
+
+    const errors = events.filter((e) => e.kind === 'error');
+    expect(errors.map((e) => [e.id, e.error.code])).toEqual([
+      [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'],
+      ['l', 'load-failed'], ['p', 'internal'],
+    ]);
+    expect(errors.map((e) => e.error.message)).toEqual([
+      'message: expected an object, got null',
+      'message: expected an object, got string',
+      'id: expected a string, got undefined',
+      'kind: unknown request kind "teleport"',
+      'options.boxes[0].x2: expected a finite number, got NaN',
+      'options.regions[0]: 2 is not the index of one of the 0 boxes',
+      'options.task.label: expected a string, got undefined',
+      'options.backend: expected "webgpu" or "wasm", got "cuda"',
+      'model.json: HTTP 404',
+      'synchronous bug in propose',
+    ]);
+    expect(events.at(-1)).toEqual({ kind: 'probed', id: 'ok', report });
+    expect(engine.calls).toEqual(['load', 'propose', 'probe']);
+  });
+
+  it('reports a result that cannot be posted as an error instead of losing the request', async () => {
+    const engine = new ScriptedEngine();
+    const events: WorkerEvent[] = [];
+    const d = new Dispatcher(engine, (e) => {
+      if (e.kind === 'probed') throw new DOMException('could not be cloned', 'DataCloneError');
+      events.push(e);
+    });
+    d.receive({ kind: 'probe', id: 'x' });
+    await d.idle();
+    expect(events).toEqual([{ kind: 'error', id: 'x', error: { name: 'EngineError', code: 'internal', message: 'could not post the "probed" event: could not be cloned' } }]);
+  });
+
+  it('ends every request kind in exactly one terminal event', async () => {
+    const { engine, d, events } = setup();
+    const requests: Request[] = [
+      { kind: 'probe', id: 'probe' },
+      { kind: 'load', id: 'load', options: { source: { kind: 'cached', modelId: 'm' } } },
+      { kind: 'propose', id: 'propose', options: { imageId: 'i', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) } } },
+      askRequest('ask'),
+      { kind: 'dispose', id: 'dispose' },
+    ];
+    for (const r of requests) d.receive(r);
+    await tick();
+    engine.turns[0].done.resolve(answer('a'));
+    await d.idle();
+    for (const r of requests) expect(events.filter((e) => e.id === r.id && isTerminal(e)), r.kind).toHaveLength(1);
+  });
+});

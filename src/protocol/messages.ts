@@ -1,0 +1,178 @@
+// The typed messages between the page and the engine worker (issue 3 §7). Every request carries a
+// uuid `id`; every reply names the request it answers, so the client can keep several in flight while
+// the worker runs them one at a time. `kind` fixes the payload type on both sides: a `switch` on it
+// narrows without casts and ends in `unreachable()` so that adding a kind breaks every unhandled switch.
+
+import type { EngineErrorData } from './errors.ts';
+
+/** One execution provider of onnxruntime-web that the engine can run a session on. */
+export type Backend = 'webgpu' | 'wasm';
+
+// ---------------------------------------------------------------------------------------------------
+// Shared payload types
+
+/** Where a model folder comes from (issue 3 §1). */
+export type ModelSource =
+  | { kind: 'url'; url: string } // a folder holding model.json (any static host)
+  | { kind: 'files'; files: File[] } // a folder picked or dropped by the user; names relative to it
+  | { kind: 'cached'; modelId: string }; // a model already stored in Cache Storage / OPFS
+
+/** An axis-aligned box in original image pixels: (x1, y1) top-left, (x2, y2) bottom-right, x2 > x1. */
+export interface PixelBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** Pixels for the engine: a decoded bitmap from the browser, or raw RGBA (Node, tests, CLI). */
+export type ImageInput =
+  | { kind: 'bitmap'; bitmap: ImageBitmap }
+  | { kind: 'rgba'; width: number; height: number; data: Uint8ClampedArray }; // (H, W, 4) row-major
+
+/**
+ * The task templates of vlm-fo1-spec.md §3.5 plus free text. Region references are not part of the
+ * text: they come from `AskRequest.regions`, so typed text can never inject `<regionN>`.
+ */
+export type Task =
+  | { preset: 'caption-brief' } // "Provide a brief description for {regions}."
+  | { preset: 'caption-detailed' } // "Provide a detailed description for {regions}."
+  | { preset: 'ocr' } // "Please provide the ocr results of {regions} in the image."
+  | { preset: 'detect'; label: string } // "Please detect {label} in this image. ..."
+  | { preset: 'count'; label: string } // "How many {label} are there in this image? ..."
+  | { preset: 'find-similar' } // visual-prompt OD with the referenced regions as examples
+  | { preset: 'grounded-caption' } // "Briefly describe this image and detect all mentioned objects. ..."
+  | { preset: 'detect-all' } // OD all: "Please identify every object in the image ..."
+  | { preset: 'reason'; question: string } // the <think>/<answer> reasoning template
+  | { preset: 'free'; text: string };
+
+export type TaskPreset = Task['preset'];
+
+export interface GenerationOptions {
+  maxNewTokens: number;
+  /** 0 (the default) is greedy decoding, as the reference. */
+  temperature?: number;
+  topP?: number;
+}
+
+/** What the worker found about each backend: can a session be created and run, and with what result. */
+export interface BackendProbe {
+  backend: Backend;
+  ok: boolean;
+  /** Why it failed or what it ran on, in words (e.g. the WebGPU adapter, or the error message). */
+  detail: string;
+  /** Output of the probe graph when it ran; `expected` is the same computation in plain JS. */
+  output?: number[];
+  expected?: number[];
+}
+
+export interface ProbeReport {
+  backends: BackendProbe[];
+  crossOriginIsolated: boolean;
+  wasmThreads: number;
+}
+
+/** Which backend one ONNX session got, and why (issue 3 §1). */
+export interface SessionBackend {
+  session: string;
+  backend: Backend;
+  reason: string;
+}
+
+export interface ScoredBox {
+  box: PixelBox;
+  score: number;
+}
+
+/** One label of a parsed answer with the caller's boxes it cites (issue 3 §5). */
+export interface CitedRegion {
+  label: string;
+  /** Indices into `AskRequest.boxes`. */
+  indices: number[];
+}
+
+export interface AnswerTimings {
+  preprocessMs: number;
+  visionMs: number;
+  regionsMs: number;
+  prefillMs: number;
+  ttftMs: number;
+  decodeTokPerS: number;
+}
+
+export interface Answer {
+  text: string;
+  regions: CitedRegion[];
+  /** Cited indices that had no box; dropped from `regions` and reported here. */
+  droppedIndices: number[];
+  count?: number;
+  timings: AnswerTimings;
+  backend: Backend;
+}
+
+export type LoadProgress =
+  | { stage: 'download'; file: string; bytesDone: number; bytesTotal: number }
+  | { stage: 'compile'; session: string }
+  | { stage: 'warmup' };
+
+export interface Ready {
+  modelId: string;
+  sessions: SessionBackend[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Requests (page → worker)
+
+export interface LoadOptions {
+  source: ModelSource;
+  /** Force every session onto this backend instead of choosing (tests, the status menu). */
+  backend?: Backend;
+}
+
+export interface ProposeOptions {
+  imageId: string;
+  image: ImageInput;
+}
+
+export interface AskOptions {
+  /** The image the question is about; `image` is needed only the first time the engine sees the id. */
+  imageId: string;
+  image?: ImageInput;
+  boxes: PixelBox[];
+  /** Indices into `boxes` that the prompt refers to (the chips in the question box). */
+  regions: number[];
+  task: Task;
+  generation: GenerationOptions;
+}
+
+export type Request =
+  | { kind: 'probe'; id: string }
+  | { kind: 'load'; id: string; options: LoadOptions }
+  | { kind: 'propose'; id: string; options: ProposeOptions }
+  | { kind: 'ask'; id: string; options: AskOptions }
+  /** Stops request `target` (running or queued). It gets no reply of its own: the target ends in a `cancelled` error. */
+  | { kind: 'cancel'; id: string; target: string }
+  | { kind: 'dispose'; id: string };
+
+export type RequestKind = Request['kind'];
+
+// ---------------------------------------------------------------------------------------------------
+// Events (worker → page). `id` is the request they belong to.
+
+export type WorkerEvent =
+  | { kind: 'probed'; id: string; report: ProbeReport }
+  | { kind: 'progress'; id: string; progress: LoadProgress }
+  | { kind: 'ready'; id: string; ready: Ready }
+  | { kind: 'proposals'; id: string; boxes: ScoredBox[] }
+  | { kind: 'token'; id: string; text: string }
+  | { kind: 'answer'; id: string; answer: Answer }
+  | { kind: 'disposed'; id: string }
+  /** `id` is null only when the request was too malformed to carry one. */
+  | { kind: 'error'; id: string | null; error: EngineErrorData };
+
+export type WorkerEventKind = WorkerEvent['kind'];
+
+/** The exhaustiveness check that ends every switch over a union. */
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: unhandled case ${JSON.stringify(x)}`);
+}
