@@ -1,0 +1,64 @@
+// The tags VLM-FO1 adds to Qwen2.5's vocabulary (spec §3.1, §3.4): <region0>..<region99> and the
+// grounding / reasoning tags. Whether a given checkpoint's tokenizer holds them as single added tokens is
+// read from its files (Fo1Tokenizer.addedTokenId), never assumed; `addFo1Tokens` builds such a tokenizer
+// for the random-weight fixtures, with ids after Qwen's last added token (151664) and inside the
+// 151936-row embedding.
+
+import { TokenizerError, type AddedTokenJson, type TokenizerJson } from './tokenizer.ts';
+
+/** vlm_fo1 truncates to 100 boxes (`mm_utils.py` L600), so region tags run 0..99. */
+export const MAX_REGIONS = 100;
+
+export function regionTag(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_REGIONS) {
+    throw new RangeError(`region index ${index} is outside 0..${MAX_REGIONS - 1}`);
+  }
+  return `<region${index}>`;
+}
+
+export const GROUND_OPEN = '<ground>';
+export const GROUND_CLOSE = '</ground>';
+export const OBJECTS_OPEN = '<objects>';
+export const OBJECTS_CLOSE = '</objects>';
+export const THINK_OPEN = '<think>';
+export const THINK_CLOSE = '</think>';
+export const ANSWER_OPEN = '<answer>';
+export const ANSWER_CLOSE = '</answer>';
+
+/** Every FO1 tag, regions first, in the order addFo1Tokens assigns ids. */
+export const FO1_TAGS: readonly string[] = [
+  ...Array.from({ length: MAX_REGIONS }, (_, i) => regionTag(i)),
+  GROUND_OPEN, GROUND_CLOSE, OBJECTS_OPEN, OBJECTS_CLOSE, THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE,
+];
+
+export interface AddFo1TokensOptions {
+  /** First id to assign; default 151665, right after Qwen2.5's 22 added tokens. */
+  firstId?: number;
+  /** Rows of the embedding matrix; every id must be below it. Default 151936 (Qwen2.5-VL-3B). */
+  vocabSize?: number;
+}
+
+/**
+ * A copy of tokenizer.json with the FO1 tags as added tokens (not special: a decode that skips special
+ * tokens must keep the region citations). Tags that are already added tokens are left as they are.
+ */
+export function addFo1Tokens(tokenizerJson: TokenizerJson, options: AddFo1TokensOptions = {}): TokenizerJson {
+  const { firstId = 151665, vocabSize = 151936 } = options;
+  const existing = new Set(tokenizerJson.added_tokens.map((t) => t.content));
+  const missing = FO1_TAGS.filter((tag) => !existing.has(tag));
+  const usedIds = new Set([...Object.values(tokenizerJson.model.vocab), ...tokenizerJson.added_tokens.map((t) => t.id)]);
+  const added: AddedTokenJson[] = missing.map((content, i) => ({
+    id: firstId + i,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: false,
+  }));
+  for (const t of added) {
+    if (usedIds.has(t.id)) throw new TokenizerError(`addFo1Tokens: id ${t.id} for ${t.content} is already taken`);
+    if (t.id >= vocabSize) throw new TokenizerError(`addFo1Tokens: id ${t.id} for ${t.content} does not fit a vocabulary of ${vocabSize}`);
+  }
+  return { ...tokenizerJson, added_tokens: [...tokenizerJson.added_tokens, ...added] };
+}
