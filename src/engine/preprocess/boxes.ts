@@ -1,0 +1,79 @@
+// User boxes and the coordinate frames they pass through (vlm-fo1-spec.md §2.1):
+// original pixels → work image (×new/old per axis) → clamped to the work image and scaled into the
+// DaViT input ("aux boxes", mm_utils.py adjust_bbox) → scaled into the Qwen-resized image ("vt boxes").
+
+/** An axis-aligned box in pixels: (x1, y1) top-left, (x2, y2) bottom-right. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** The reference keeps the first 100 boxes but builds the prompt from all of them, so more must be refused. */
+export const MAX_BOXES = 100;
+
+export type BoxErrorCode = 'not-finite' | 'inverted' | 'outside' | 'zero-area' | 'too-many';
+
+/** A box the model cannot use; `index` is its position in the caller's list (null for 'too-many'). */
+export class BoxError extends Error {
+  override readonly name = 'BoxError';
+
+  constructor(readonly code: BoxErrorCode, readonly index: number | null, message: string) {
+    super(message);
+  }
+}
+
+const show = (b: Box) => `[${b.x1}, ${b.y1}, ${b.x2}, ${b.y2}]`;
+
+/** Throws a BoxError for the first unusable box of `boxes` on an image of `image` size. */
+export function validateBoxes(boxes: readonly Box[], image: Size): void {
+  if (boxes.length > MAX_BOXES) {
+    throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_BOXES}`);
+  }
+  boxes.forEach((b, i) => {
+    const what = `box ${i} ${show(b)}`;
+    if (![b.x1, b.y1, b.x2, b.y2].every(Number.isFinite)) {
+      throw new BoxError('not-finite', i, `${what}: every coordinate must be a finite number`);
+    }
+    if (b.x2 < b.x1 || b.y2 < b.y1) {
+      throw new BoxError('inverted', i, `${what} is inverted: it needs x1 ≤ x2 and y1 ≤ y2 (top-left, then bottom-right)`);
+    }
+    if (b.x1 >= image.width || b.y1 >= image.height || b.x2 <= 0 || b.y2 <= 0) {
+      throw new BoxError('outside', i, `${what} lies entirely outside the ${image.width}×${image.height} image`);
+    }
+    const c = clampBox(b, image);
+    if (c.x2 - c.x1 <= 0 || c.y2 - c.y1 <= 0) {
+      throw new BoxError('zero-area', i, `${what} has no area inside the ${image.width}×${image.height} image`);
+    }
+  });
+}
+
+export function clampBox(b: Box, size: Size): Box {
+  const cx = (v: number) => Math.min(Math.max(v, 0), size.width);
+  const cy = (v: number) => Math.min(Math.max(v, 0), size.height);
+  return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) };
+}
+
+export function scaleBox(b: Box, sx: number, sy: number): Box {
+  return { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy };
+}
+
+export interface BoxFrames {
+  work: Box[]; // work-image pixels (W0×H0), not clamped
+  aux: Box[]; // DaViT input pixels, clamped
+  vt: Box[]; // Qwen-resized image pixels (gw·14 × gh·14)
+}
+
+/** Maps original-image boxes into every frame the region encoder uses. */
+export function boxFrames(boxes: readonly Box[], original: Size, work: Size, aux: Size, vit: Size): BoxFrames {
+  const w = boxes.map((b) => scaleBox(b, work.width / original.width, work.height / original.height));
+  const a = w.map((b) => scaleBox(clampBox(b, work), aux.width / work.width, aux.height / work.height));
+  const v = a.map((b) => scaleBox(b, vit.width / aux.width, vit.height / aux.height));
+  return { work: w, aux: a, vt: v };
+}

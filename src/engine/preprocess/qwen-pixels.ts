@@ -1,0 +1,79 @@
+// Qwen2.5-VL ViT input (vlm-fo1-spec.md §5.1; transformers Qwen2VLImageProcessor): smart_resize,
+// PIL bicubic, rescale + CLIP normalize, then patchify into (gh·gw, 3·2·14·14) rows.
+import type { RgbImage } from '../image/rgb-image.ts';
+import { CLIP_MEAN, CLIP_STD, normalizeChw, type Triple } from './normalize.ts';
+import { resizeRgb } from './resample.ts';
+import { smartResize } from './smart-resize.ts';
+
+export interface QwenVisionPreprocess {
+  patchSize: number; // 14
+  mergeSize: number; // 2
+  temporalPatchSize: number; // 2
+  minPixels: number;
+  maxPixels: number;
+  mean: Triple;
+  std: Triple;
+}
+
+/** FO1 builds the processor with min 56·56 and max 2048·2048 (qwen2_5_vl_encoder.py L179-212). */
+export const FO1_QWEN_PREPROCESS: QwenVisionPreprocess = {
+  patchSize: 14,
+  mergeSize: 2,
+  temporalPatchSize: 2,
+  minPixels: 56 * 56,
+  maxPixels: 2048 * 2048,
+  mean: CLIP_MEAN,
+  std: CLIP_STD,
+};
+
+export interface QwenPixels {
+  pixelValues: Float32Array; // (gh·gw, 3·T·p·p) = (gh·gw, 1176)
+  gridThw: [number, number, number]; // [1, gh, gw]
+  resizedHW: [number, number]; // [gh·p, gw·p]
+}
+
+export function qwenPixelValues(work: RgbImage, cfg: QwenVisionPreprocess = FO1_QWEN_PREPROCESS): QwenPixels {
+  const p = cfg.patchSize;
+  const [h, w] = smartResize(work.height, work.width, p * cfg.mergeSize, cfg.minPixels, cfg.maxPixels);
+  const resized = w === work.width && h === work.height ? work : resizeRgb(work, w, h, 'bicubic');
+  const chw = normalizeChw(resized, cfg.mean, cfg.std);
+  const gh = h / p;
+  const gw = w / p;
+  return { pixelValues: patchify(chw, gh, gw, p, cfg.mergeSize, cfg.temporalPatchSize), gridThw: [1, gh, gw], resizedHW: [h, w] };
+}
+
+/**
+ * (3, gh·p, gw·p) → (gh·gw, 3·T·p·p), the reference's
+ *   reshape(1, T, 3, gh/m, m, p, gw/m, m, p).permute(0, 3, 6, 4, 7, 2, 1, 5, 8)
+ * with the single frame repeated T times. Rows go merge-block by merge-block (m×m patches each, row
+ * major inside the block); a row is channel, then time, then the p×p pixels.
+ */
+export function patchify(chw: Float32Array, gh: number, gw: number, p: number, m: number, t: number): Float32Array {
+  const H = gh * p;
+  const W = gw * p;
+  if (chw.length !== 3 * H * W) throw new Error(`patchify: ${chw.length} values is not 3×${H}×${W}`);
+  if (gh % m !== 0 || gw % m !== 0) throw new Error(`patchify: grid ${gh}×${gw} is not a multiple of the merge size ${m}`);
+  const rowLen = 3 * t * p * p;
+  const out = new Float32Array(gh * gw * rowLen);
+  let o = 0;
+  for (let bh = 0; bh < gh / m; bh++) {
+    for (let bw = 0; bw < gw / m; bw++) {
+      for (let mh = 0; mh < m; mh++) {
+        for (let mw = 0; mw < m; mw++) {
+          const y0 = (bh * m + mh) * p;
+          const x0 = (bw * m + mw) * p;
+          for (let c = 0; c < 3; c++) {
+            for (let ti = 0; ti < t; ti++) {
+              for (let py = 0; py < p; py++) {
+                const src = c * H * W + (y0 + py) * W + x0;
+                out.set(chw.subarray(src, src + p), o);
+                o += p;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,27 @@
+// The "work image" of vlm-fo1-spec.md §2.1 step 2 / §5.0 (mm_utils.py `resize_shortest_edge_images_and_bboxes`
+// with max_size 2048, and `load_image`): the long side capped at 2048 by int truncation, each side at
+// least 28, PIL BICUBIC. Boxes follow with the per-axis ratio new/old (see boxes.ts).
+import type { RgbImage } from '../image/rgb-image.ts';
+import { resizeRgb } from './resample.ts';
+
+export const MAX_LONG_SIDE = 2048;
+export const MIN_SIDE = 28;
+
+/** Work-image size for an original W×H, as [width, height]. */
+export function workSize(width: number, height: number, maxLong = MAX_LONG_SIDE, minSide = MIN_SIDE): [number, number] {
+  const long = Math.max(width, height);
+  let w = width;
+  let h = height;
+  if (long > maxLong) {
+    const scale = maxLong / long; // Python: scale = max_size / long; new = int(old * scale)
+    w = Math.trunc(width * scale);
+    h = Math.trunc(height * scale);
+  }
+  return [Math.max(w, minSide), Math.max(h, minSide)];
+}
+
+/** The image every encoder starts from; unchanged (same object) when no resize is needed. */
+export function toWorkImage(img: RgbImage): RgbImage {
+  const [w, h] = workSize(img.width, img.height);
+  return w === img.width && h === img.height ? img : resizeRgb(img, w, h, 'bicubic');
+}
