@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasShared, repoRoot, sharedRoot } from '../../testing/shared.ts';
+import { hasShared, NO_SHARED, repoRoot, sharedRoot } from '../../testing/shared.ts';
 import { Fo1Tokenizer, TokenizerError } from './tokenizer.ts';
 import { availableTokenizerDirs, lenmlDir, readTokenizerFiles, sharedTokenizerDir, type TokenizerFiles } from './test-tokenizers.ts';
 
@@ -112,7 +112,7 @@ describe('Fo1Tokenizer loading', () => {
   });
 });
 
-describe.skipIf(!hasShared)('Fo1Tokenizer vs the published Qwen2 test vectors', () => {
+describe.skipIf(!hasShared)(`Fo1Tokenizer vs the published Qwen2 test vectors ${hasShared ? '' : NO_SHARED}`, () => {
   let tok: Fo1Tokenizer;
   let files: TokenizerFiles;
   beforeAll(() => {
