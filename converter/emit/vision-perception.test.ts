@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
+import { expectClose, relErr } from '../../src/testing/close.ts';
+import { f32, runModel } from '../../src/testing/ort.ts';
+import { Graph } from '../onnx/graph.ts';
+import { emitVisionPerception, VISION_PERCEPTION_IO } from './vision-perception.ts';
+import type { EmitContext, WeightFormat } from './linear.ts';
+import { visionPerception } from '../../reference/vision-perception.ts';
+import { davitFixtureNames, loadDavitFixture, type DavitFixture } from '../../reference/vision-perception.golden.ts';
+import { tensor, type Tensor } from '../../reference/tensor.ts';
+import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import type { WeightSource } from '../read/checkpoint.ts';
+
+const Q4_BLOCK = 32;
+
+async function build(fx: DavitFixture, format: WeightFormat): Promise<Uint8Array> {
+  // minQuantK 0: every Linear of the tiny tower goes int4 (block 32), so the q4 test covers them all.
+  const ctx: EmitContext = { w: fx.weights, format, blockSize: Q4_BLOCK, minQuantK: 0 };
+  const g = new Graph('vision_perception');
+  await emitVisionPerception(g, ctx, fx.cfg);
+  return g.encode();
+}
+
+async function run(model: Uint8Array, image: Tensor): Promise<Tensor[]> {
+  const out = await runModel(model, { pixel_values: f32(image.data, [...image.shape]) });
+  return VISION_PERCEPTION_IO.outputs.map((o) => tensor(out[o.name].data as Float32Array, out[o.name].dims));
+}
+
+/** The checkpoint as the q4 graph sees it: every Linear (the tower's only 2-D weights) int4-rounded. */
+function dequantizedLinears(w: WeightSource): WeightSource {
+  return {
+    has: (n) => w.has(n),
+    shape: (n) => w.shape(n),
+    names: () => w.names(),
+    async get(n, expected) {
+      const t = await w.get(n, expected);
+      if (t.shape.length !== 2) return t;
+      const [N, K] = t.shape;
+      return tensor(dequantizeQ4(quantizeQ4(t.data, N, K, Q4_BLOCK)), t.shape);
+    },
+  };
+}
+
+/** The top-left h×w of a (1, 3, H, W) image. */
+function crop(img: Tensor, h: number, w: number): Tensor {
+  const [, C, H, W] = img.shape;
+  const out = new Float32Array(C * h * w);
+  for (let c = 0; c < C; c++) for (let y = 0; y < h; y++) out.set(img.data.subarray((c * H + y) * W, (c * H + y) * W + w), (c * h + y) * w);
+  return tensor(out, [1, C, h, w]);
+}
+
+describe.skipIf(!hasShared)(`vision_perception graph vs fo1-golden ${hasShared ? '' : NO_SHARED}`, () => {
+  describe.each(davitFixtureNames())('%s', (name) => {
+    let fx: DavitFixture;
+    let fp32: Uint8Array;
+    beforeAll(async () => {
+      fx = await loadDavitFixture(name);
+      fp32 = await build(fx, 'fp32');
+    });
+    afterAll(async () => { await fx?.weights.close(); });
+
+    it('fp32 reproduces every stage map within 1e-4', async () => {
+      const outs = await run(fp32, fx.image);
+      outs.forEach((o, i) => {
+        expect(o.shape).toEqual(fx.stages[i].shape);
+        expectClose(o.data, fx.stages[i].data, 1e-4, `stage${i}`);
+      });
+    });
+
+    it('one graph serves other image sizes: window padding is computed from the runtime shape', async () => {
+      const [, , H, W] = fx.image.shape;
+      const ws = fx.cfg.windowSize;
+      // A 4·ws square makes stage 0 exactly one window (no padding); the odd crop pads every stage.
+      const sizes: [number, number][] = [[Math.min(H, 4 * ws), Math.min(W, 4 * ws)], [H - 7, W - 13]];
+      for (const [h, w] of sizes) {
+        const img = crop(fx.image, h, w);
+        const [outs, ref] = await Promise.all([run(fp32, img), visionPerception(fx.weights, fx.cfg, img)]);
+        outs.forEach((o, i) => {
+          expect(o.shape).toEqual(ref[i].shape);
+          expectClose(o.data, ref[i].data, 1e-4, `${h}×${w} stage${i}`);
+        });
+      }
+    });
+
+    it('q4 is exactly the int4 model, and its int4 noise stays under the RTN bound', async () => {
+      const outs = await run(await build(fx, 'q4'), fx.image);
+      // (1) MatMulNBits computes with the dequantized weights: the reference on those matches to fp32 rounding.
+      const int4 = await visionPerception(dequantizedLinears(fx.weights), fx.cfg, fx.image);
+      outs.forEach((o, i) => expectClose(o.data, int4[i].data, 1e-4, `q4 vs int4 reference, stage${i}`));
+      // (2) Versus the float model. Round-to-nearest int4 in blocks of 32 moves each weight by up to Δ/2,
+      // Δ = block range / 15; a block of 32 Gaussian weights spans ≈ 4.1σ, so the rms weight error is
+      // ≈ 4.1σ / (15·√12) ≈ 0.08σ and each Linear's output carries ≈ 8% relative noise. The noise of
+      // independent layers adds in quadrature along the residual stream, so after m Linears (8 per
+      // [SpatialBlock, ChannelBlock] pair) stage i is bounded by 0.08·√m. The tiny random fixtures have
+      // unit-gain weights (no trained structure to absorb the noise), which makes them a worst case.
+      let m = 0;
+      outs.forEach((o, i) => {
+        m += 8 * fx.cfg.depths[i];
+        const err = relErr(o.data, fx.stages[i].data);
+        console.log(`${name} q4 stage${i}: relative error ${err.toExponential(2)} (bound ${(0.08 * Math.sqrt(m)).toFixed(2)})`);
+        expect(err, `stage${i}`).toBeLessThan(0.08 * Math.sqrt(m));
+      });
+    });
+  });
+});
