@@ -4,7 +4,7 @@
 
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { tensor, type Tensor } from '../../reference/tensor.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
 
@@ -34,16 +34,32 @@ export class Checkpoint implements WeightSource {
     } catch (e) {
       throw new SafetensorsError(`${configPath}: not valid JSON (${(e as Error).message})`);
     }
-    const shardNames = await shardFiles(dir);
+    const { shards, weightMap, indexPath } = await shardFiles(dir);
     const files: SafetensorsFile[] = [];
     try {
-      for (const s of shardNames) files.push(await SafetensorsFile.open(join(dir, s)));
+      for (const s of shards) files.push(await SafetensorsFile.open(join(dir, s)));
     } catch (e) {
       await Promise.all(files.map((f) => f.close()));
       throw e;
     }
     const where = new Map<string, { file: SafetensorsFile; entry: TensorEntry }>();
-    for (const file of files) for (const entry of file.entries.values()) where.set(entry.name, { file, entry });
+    const fail = async (msg: string) => {
+      await Promise.all(files.map((f) => f.close()));
+      throw new SafetensorsError(msg);
+    };
+    for (const file of files)
+      for (const entry of file.entries.values()) {
+        const prev = where.get(entry.name);
+        if (prev) await fail(`${dir}: tensor ${entry.name} is in both ${basename(prev.file.path)} and ${basename(file.path)}`);
+        where.set(entry.name, { file, entry });
+      }
+    if (weightMap) {
+      for (const [name, shard] of Object.entries(weightMap)) {
+        const w = where.get(name);
+        if (!w) await fail(`${indexPath}: weight_map lists ${name} in ${shard}, but ${shard} has no such tensor`);
+        else if (basename(w.file.path) !== shard) await fail(`${indexPath}: weight_map puts ${name} in ${shard}, but it is in ${basename(w.file.path)}`);
+      }
+    }
     return new Checkpoint(dir, config, files, where);
   }
 
@@ -66,6 +82,13 @@ export class Checkpoint implements WeightSource {
     return [...this.where.keys()];
   }
 
+  /** Bytes of all tensor data (for progress and throughput). */
+  totalBytes(): number {
+    let n = 0;
+    for (const { entry } of this.where.values()) n += entry.end - entry.begin;
+    return n;
+  }
+
   entry(name: string): TensorEntry | undefined {
     return this.where.get(name)?.entry;
   }
@@ -84,18 +107,28 @@ export class Checkpoint implements WeightSource {
   }
 }
 
-async function shardFiles(dir: string): Promise<string[]> {
+/** Shard file names: those of the index's weight_map, or the single model.safetensors. */
+async function shardFiles(dir: string): Promise<{ shards: string[]; weightMap?: Record<string, string>; indexPath?: string }> {
   const indexPath = join(dir, 'model.safetensors.index.json');
   if (existsSync(indexPath)) {
-    let index: { weight_map?: Record<string, string> };
+    let index: { weight_map?: unknown };
     try {
       index = JSON.parse(await readFile(indexPath, 'utf8'));
     } catch (e) {
       throw new SafetensorsError(`${indexPath}: not valid JSON (${(e as Error).message})`);
     }
-    if (!index.weight_map || typeof index.weight_map !== 'object') throw new SafetensorsError(`${indexPath}: no weight_map`);
-    return [...new Set(Object.values(index.weight_map))].sort();
+    const map = index?.weight_map;
+    if (!map || typeof map !== 'object' || Array.isArray(map)) throw new SafetensorsError(`${indexPath}: no weight_map object`);
+    const weightMap = map as Record<string, unknown>;
+    for (const [name, shard] of Object.entries(weightMap)) {
+      // A shard must be a plain file name inside the folder: the index is data, not a path to follow.
+      if (typeof shard !== 'string' || shard !== basename(shard) || !shard.endsWith('.safetensors')) {
+        throw new SafetensorsError(`${indexPath}: weight_map.${name} = ${JSON.stringify(shard)} is not a .safetensors file name in the folder`);
+      }
+      if (!existsSync(join(dir, shard))) throw new SafetensorsError(`${indexPath}: shard ${shard} (for ${name}) is missing from ${dir}`);
+    }
+    return { shards: [...new Set(Object.values(weightMap as Record<string, string>))].sort(), weightMap: weightMap as Record<string, string>, indexPath };
   }
-  if (existsSync(join(dir, 'model.safetensors'))) return ['model.safetensors'];
+  if (existsSync(join(dir, 'model.safetensors'))) return { shards: ['model.safetensors'] };
   throw new SafetensorsError(`${dir}: neither model.safetensors nor model.safetensors.index.json`);
 }

@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
-const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
+export const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
 export interface TensorEntry {
   name: string;
@@ -46,11 +46,14 @@ export class SafetensorsFile {
       }
       const headerBuf = Buffer.alloc(n);
       await fh.read(headerBuf, 0, n, 8);
-      let header: Record<string, unknown>;
+      let header: unknown;
       try {
         header = JSON.parse(headerBuf.toString('utf8'));
       } catch {
         throw new SafetensorsError(`${path}: header is not valid JSON (corrupt file)`);
+      }
+      if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+        throw new SafetensorsError(`${path}: header is not a JSON object of tensors (corrupt file)`);
       }
       const dataStart = 8 + n;
       const entries = new Map<string, TensorEntry>();
@@ -58,7 +61,8 @@ export class SafetensorsFile {
         if (name === '__metadata__') continue;
         entries.set(name, validateEntry(path, name, raw, dataStart, size));
       }
-      return new SafetensorsFile(path, fh, entries, (header.__metadata__ as Record<string, string>) ?? {});
+      checkNoOverlap(path, [...entries.values()]);
+      return new SafetensorsFile(path, fh, entries, ((header as Record<string, unknown>).__metadata__ as Record<string, string>) ?? {});
     } catch (e) {
       await fh.close();
       throw e;
@@ -77,7 +81,8 @@ export class SafetensorsFile {
 
   /** Reads one tensor converted to float32 (integer tensors are converted too). */
   async readFloat32(name: string): Promise<Float32Array> {
-    const e = this.entries.get(name)!;
+    const e = this.entries.get(name);
+    if (!e) throw new SafetensorsError(`${this.path}: no tensor ${name}`);
     return toFloat32(await this.readBytes(name), e.dtype);
   }
 
@@ -111,8 +116,15 @@ function validateEntry(path: string, name: string, raw: unknown, dataStart: numb
   return { name, dtype, shape, begin, end };
 }
 
-const f32Scratch = new Float32Array(1);
-const u32Scratch = new Uint32Array(f32Scratch.buffer);
+/** Two tensors sharing bytes means a corrupt header (the format lays tensors out back to back). */
+function checkNoOverlap(path: string, entries: TensorEntry[]): void {
+  const sorted = entries.filter((e) => e.end > e.begin).sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].begin < sorted[i - 1].end) {
+      throw new SafetensorsError(`${path}: tensors ${sorted[i - 1].name} and ${sorted[i].name} overlap (bytes ${sorted[i].begin} < ${sorted[i - 1].end}; corrupt header)`);
+    }
+  }
+}
 
 /** IEEE half → float. */
 export function halfToFloat(h: number): number {
@@ -126,27 +138,31 @@ export function halfToFloat(h: number): number {
 
 export function toFloat32(bytes: Uint8Array, dtype: SafetensorsDType): Float32Array {
   const n = bytes.length / BYTES[dtype];
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(n);
+  // Typed-array views need an aligned offset; a fresh copy is aligned (safetensors and every target are little-endian).
+  const aligned = bytes.byteOffset % BYTES[dtype] === 0 ? bytes : bytes.slice();
+  const buf = aligned.buffer;
+  const off = aligned.byteOffset;
   switch (dtype) {
     case 'F32':
-      for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
-      break;
-    case 'BF16': // bf16 is the top half of a float32
-      for (let i = 0; i < n; i++) {
-        u32Scratch[0] = dv.getUint16(i * 2, true) << 16;
-        out[i] = f32Scratch[0];
-      }
-      break;
-    case 'F16':
-      for (let i = 0; i < n; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
-      break;
-    case 'I64':
-      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
-      break;
+      return new Float32Array(buf.slice(off, off + aligned.byteLength));
+    case 'BF16': { // bf16 is the top half of a float32
+      const src = new Uint16Array(buf, off, n);
+      const out = new Float32Array(n);
+      const u = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) u[i] = src[i] << 16;
+      return out;
+    }
+    case 'F16': {
+      const src = new Uint16Array(buf, off, n);
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = halfToFloat(src[i]);
+      return out;
+    }
+    case 'I64': {
+      const src = new BigInt64Array(buf, off, n);
+      return Float32Array.from(src, (v) => Number(v));
+    }
     case 'I32':
-      for (let i = 0; i < n; i++) out[i] = dv.getInt32(i * 4, true);
-      break;
+      return Float32Array.from(new Int32Array(buf, off, n));
   }
-  return out;
 }
