@@ -3,10 +3,10 @@
 //   q4:   MatMulNBits(x, B, scales, zero_points) [+ Add b] — int4 blocks along K, float32 activations
 // Every emitter calls `linear()` so a new format is one change here.
 
-import type { Scope, Value } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import { quantizeQ4 } from '../quantize/q4.ts';
+import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { permute, type Tensor } from '../../reference/tensor.ts';
 
 export type WeightFormat = 'fp32' | 'q4';
@@ -33,12 +33,8 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   const at = s.at(name);
   let y: Value;
   if (ctx.format === 'q4' && K >= ctx.minQuantK) {
-    const q = quantizeQ4(W.data, N, K, ctx.blockSize);
-    const g = s.graph;
-    const B = g.weight(`${prefix}.weight_Q4G${q.blockSize}`, { dtype: 'uint8', dims: [N, q.kBlocks, q.blockSize / 2], bytes: q.packed });
-    const scales = g.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N * q.kBlocks]));
-    const zp = g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: [q.zeroPoints.length], bytes: q.zeroPoints });
-    y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: q.blockSize, accuracy_level: 4 })[0];
+    const [B, scales, zp] = q4Initializers(s.graph, prefix, quantizeQ4(W.data, N, K, ctx.blockSize), 'MatMulNBits');
+    y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
   } else {
     const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(permute(W, [1, 0]))); // (K, N)
     y = at.op('MatMul', 'MatMul', [x, Wt]);
@@ -46,6 +42,22 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   if (!opts.bias) return y;
   const b = s.graph.weight(`${prefix}.bias`, f32Tensor(await ctx.w.get(`${prefix}.bias`, [N])));
   return at.op('Add', 'Add', [y, b]);
+}
+
+/**
+ * The initializers of a Q4Weight under `${prefix}.weight_*`, shaped for the op that reads them: the same bytes,
+ * MatMulNBits wants B (N, k_blocks, block/2) and flat scales/zero points, GatherBlockQuantized wants rank-2
+ * data (N, k_blocks·block/2), scales (N, k_blocks) and packed zero points (N, ⌈k_blocks/2⌉).
+ */
+export function q4Initializers(g: Graph, prefix: string, q: Q4Weight, op: 'MatMulNBits' | 'GatherBlockQuantized'): [Value, Value, Value] {
+  const { N, kBlocks, blockSize } = q;
+  const zpCols = Math.ceil(kBlocks / 2);
+  const gather = op === 'GatherBlockQuantized';
+  return [
+    g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: gather ? [N, (kBlocks * blockSize) / 2] : [N, kBlocks, blockSize / 2], bytes: q.packed }),
+    g.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, gather ? [N, kBlocks] : [N * kBlocks])),
+    g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: gather ? [N, zpCols] : [N * zpCols], bytes: q.zeroPoints }),
+  ];
 }
 
 function f32Bytes(a: Float32Array, dims: number[]) {

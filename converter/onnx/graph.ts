@@ -104,7 +104,8 @@ export class Graph {
   node(opType: string, name: string, inputs: readonly (Value | null)[], attrs: Attrs = {}, outputs: number | string[] = 1, domain = ''): Value[] {
     const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => `${name}/output_${i}`) : outputs;
     for (const i of inputs) if (i && !this.defined.has(i.name)) throw new Error(`${name}: input ${i.name} is not defined yet`);
-    for (const o of outNames) this.define(o);
+    // '' is ONNX's "optional output not produced" (e.g. SkipSimplifiedLayerNormalization's mean/inv_std_var).
+    for (const o of outNames) if (o !== '') this.define(o);
     const cleanAttrs: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) cleanAttrs[k] = v;
     this.nodes.push({ name, opType, domain, inputs: inputs.map((i) => i?.name ?? ''), outputs: outNames, attrs: cleanAttrs });

@@ -4,6 +4,8 @@
 //   zero_points uint8 (N · ceil(k_blocks/2)) — packed 4-bit, low nibble first
 // and dequantized value = (q − zp) · scale. K is zero-padded up to a whole number of blocks.
 
+import type { WeightSource } from '../read/checkpoint.ts';
+
 export interface Q4Weight {
   N: number;
   K: number;
@@ -66,4 +68,23 @@ export function dequantizeQ4(q: Q4Weight): Float32Array {
       out[n * K + k] = (v - zp) * scales[n * kBlocks + b];
     }
   return out;
+}
+
+/**
+ * `w` as a q4 model sees it: every 2-D `*.weight` with K ≥ minQuantK replaced by dequantize(quantize(W)), the
+ * weights the int4 graph actually multiplies by. Running the float reference on this isolates the graph's own
+ * error from the quantization error.
+ */
+export function q4RoundTripped(w: WeightSource, blockSize: number, minQuantK: number): WeightSource {
+  return {
+    has: (name) => w.has(name),
+    shape: (name) => w.shape(name),
+    names: () => w.names(),
+    async get(name, expectedShape) {
+      const t = await w.get(name, expectedShape);
+      if (t.shape.length !== 2 || !name.endsWith('.weight') || t.shape[1] < minQuantK) return t;
+      const [N, K] = t.shape;
+      return { data: dequantizeQ4(quantizeQ4(t.data, N, K, blockSize)), shape: t.shape };
+    },
+  };
 }

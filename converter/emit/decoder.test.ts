@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Graph } from '../onnx/graph.ts';
+import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
+import type { WeightSource } from '../read/checkpoint.ts';
+import type { TextConfig } from '../read/config.ts';
+import { argmaxRow, decoderForward, embedTokens, KVCache, loadDecoderWeights, type DecoderWeights } from '../../reference/decoder.ts';
+import { loadQwenGolden, positionsAt, type QwenGolden } from '../../reference/decoder-golden.ts';
+import { concat, slice, tensor, type Tensor } from '../../reference/tensor.ts';
+import { expectClose } from '../../src/testing/close.ts';
+import { f32, i64, ort } from '../../src/testing/ort.ts';
+import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
+import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens } from './decoder.ts';
+import type { EmitContext, WeightFormat } from './linear.ts';
+
+const BLOCK = 32;
+
+function context(w: WeightSource, format: WeightFormat): EmitContext {
+  // minQuantK 0: quantize every Linear of the tiny fixture, so q4 exercises MatMulNBits everywhere.
+  return { w, format, blockSize: BLOCK, minQuantK: 0 };
+}
+
+async function session(emit: (g: Graph) => Promise<void>): Promise<ort.InferenceSession> {
+  const g = new Graph('test');
+  await emit(g);
+  return ort.InferenceSession.create(g.encode(), { executionProviders: ['wasm'] });
+}
+
+/** Runs the decoder graph on S new tokens after `past` (per layer key/value tensors, or none for prefill). */
+class OnnxDecoder {
+  past: ort.Tensor[] = [];
+  constructor(readonly sess: ort.InferenceSession, readonly cfg: TextConfig) {}
+
+  get length(): number {
+    return this.past[0]?.dims[2] ?? 0;
+  }
+
+  /** embeds (S, H), positions (3, S) → logits (S, V); keeps the presents as the next past. */
+  async step(embeds: Tensor, positions: Tensor): Promise<Tensor> {
+    const { numLayers, numKvHeads, headDim, hiddenSize } = this.cfg;
+    const S = embeds.shape[0];
+    const total = this.length + S;
+    const feeds: Record<string, ort.Tensor> = {
+      inputs_embeds: f32(embeds.data, [1, S, hiddenSize]),
+      attention_mask: i64(new Array(total).fill(1), [1, total]),
+      position_ids: i64(positions.data, [3, 1, S]),
+    };
+    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+    for (let i = 0; i < numLayers; i++) {
+      feeds[`past_key_values.${i}.key`] = this.past[2 * i] ?? empty();
+      feeds[`past_key_values.${i}.value`] = this.past[2 * i + 1] ?? empty();
+    }
+    const out = await this.sess.run(feeds);
+    this.past = Array.from({ length: numLayers }, (_, i) => [out[`present.${i}.key`], out[`present.${i}.value`]]).flat();
+    for (const p of this.past) expect(p.dims).toEqual([1, numKvHeads, total, headDim]);
+    return tensor(out.logits.data as Float32Array, out.logits.dims.slice(1));
+  }
+}
+
+describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${hasShared ? '' : NO_SHARED}`, () => {
+  let G: QwenGolden;
+  let W: DecoderWeights;
+  const sessions: Partial<Record<string, ort.InferenceSession>> = {};
+  const get = async (kind: 'decoder' | 'embed', format: WeightFormat) =>
+    (sessions[`${kind}-${format}`] ??= await session((g) => (kind === 'decoder' ? emitDecoder : emitEmbedTokens)(g, context(G.weights, format), G.cfg)));
+
+  beforeAll(async () => {
+    G = await loadQwenGolden();
+    W = await loadDecoderWeights(G.weights, G.cfg);
+  });
+  afterAll(async () => {
+    for (const s of Object.values(sessions)) await s?.release();
+    await G?.weights.close();
+  });
+
+  it('declares the transformers.js decoder_model_merged / embed_tokens I/O names', async () => {
+    const dec = await get('decoder', 'fp32');
+    expect([...dec.inputNames].sort()).toEqual(decoderIO(G.cfg).inputs.map((v) => v.name).sort());
+    expect([...dec.outputNames].sort()).toEqual(decoderIO(G.cfg).outputs.map((v) => v.name).sort());
+    expect(dec.inputNames).toContain('past_key_values.0.key');
+    expect(dec.outputNames).toContain(`present.${G.cfg.numLayers - 1}.value`);
+    const emb = await get('embed', 'fp32');
+    expect([...emb.inputNames]).toEqual(embedTokensIO(G.cfg).inputs.map((v) => v.name));
+    expect([...emb.outputNames]).toEqual(['inputs_embeds']);
+  });
+
+  it('fp32 prefill logits match the reference code within 1e-4', async () => {
+    const dec = new OnnxDecoder(await get('decoder', 'fp32'), G.cfg);
+    const logits = await dec.step(G.inputsEmbeds, G.positions);
+    expectClose(logits.data, G.logits.data, 1e-4, 'logits');
+  });
+
+  it('fp32 reproduces the greedy steps through embed_tokens and the KV cache', async () => {
+    const S = G.inputsEmbeds.shape[0];
+    const dec = new OnnxDecoder(await get('decoder', 'fp32'), G.cfg);
+    const embed = await get('embed', 'fp32');
+    let logits = await dec.step(G.inputsEmbeds, G.positions);
+    let next = argmaxRow(logits, S - 1);
+    const ids: number[] = [];
+    for (let step = 0; step < G.generatedIds.length; step++) {
+      ids.push(next);
+      const { inputs_embeds: e } = await embed.run({ input_ids: i64([next], [1, 1]) });
+      logits = await dec.step(tensor(e.data as Float32Array, e.dims.slice(1)), positionsAt(G.positionsExtended, S + step, S + step + 1));
+      expectClose(logits.data, slice(G.logitsExtended, 0, S + step, S + step + 1).data, 1e-4, `logits_extended[${S + step}]`);
+      next = argmaxRow(logits, 0);
+    }
+    expect(ids).toEqual(G.generatedIds);
+  });
+
+  it('fp32 step-by-step logits with the KV cache equal the full-sequence logits', async () => {
+    const S = G.inputsEmbeds.shape[0];
+    const sess = await get('decoder', 'fp32');
+    const embeds = concat([G.inputsEmbeds, embedTokens(W, G.generatedIds)], 0); // (S + n, H)
+    const full = await new OnnxDecoder(sess, G.cfg).step(embeds, G.positionsExtended);
+    // Prefill in two chunks (the second one sees a non-empty past), then one token at a time.
+    const dec = new OnnxDecoder(sess, G.cfg);
+    const split = [0, Math.floor(S / 2), S, ...G.generatedIds.map((_, i) => S + i + 1)];
+    const rows: Tensor[] = [];
+    for (let c = 1; c < split.length; c++) rows.push(await dec.step(slice(embeds, 0, split[c - 1], split[c]), positionsAt(G.positionsExtended, split[c - 1], split[c])));
+    expectClose(concat(rows, 0).data, full.data, 1e-5, 'step-by-step vs full-sequence logits');
+    expectClose(full.data, G.logitsExtended.data, 1e-4, 'full-sequence logits_extended');
+  });
+
+  it('q4 computes the int4 model: equal to the reference on the dequantized weights within 1e-4', async () => {
+    // MatMulNBits dequantizes (q − zp)·scale and accumulates in float32 on the wasm CPU EP (accuracy_level 4
+    // asks for int8 activations only where a kernel exists: WebGPU dp4a, not this EP), so the q4 graph is the
+    // float model with dequantized weights up to summation order — the same 1e-4 as fp32 applies.
+    const logits = await new OnnxDecoder(await get('decoder', 'q4'), G.cfg).step(G.inputsEmbeds, G.positions);
+    const Wq = await loadDecoderWeights(q4RoundTripped(G.weights, BLOCK, 0), G.cfg);
+    const ref = decoderForward(Wq, G.cfg, G.inputsEmbeds, G.positions, new KVCache(G.cfg.numLayers));
+    expectClose(logits.data, ref.data, 1e-4, 'q4 logits vs reference(dequantized weights)');
+  });
+
+  it('q4 stays within the int4 quantization noise of the fp32 logits', async () => {
+    // Bound: each quantized matrix carries a relative RMS weight error ε (measured below, ≈ 8% for these random
+    // Gaussian weights: 15 levels over a block's [min, max]). The logit error is the sum of the independent
+    // contributions of the matmul chains that write into the residual stream — v→o and gate/up→down in each of
+    // the L layers (2 per chain) and lm_head — so it grows like ε·√(4L + 1); ×2 covers the amplification through
+    // softmax, SiLU and RMSNorm.
+    const logits = await new OnnxDecoder(await get('decoder', 'q4'), G.cfg).step(G.inputsEmbeds, G.positions);
+    let eps = 0;
+    for (const name of G.weights.names().filter((n) => /^(model\.layers\.|lm_head)/.test(n) && G.weights.shape(n)?.length === 2)) {
+      const w = await G.weights.get(name);
+      const dq = dequantizeQ4(quantizeQ4(w.data, w.shape[0], w.shape[1], BLOCK));
+      eps = Math.max(eps, rms(dq.map((v, i) => v - w.data[i])) / rms(w.data));
+    }
+    const bound = 2 * eps * Math.sqrt(4 * G.cfg.numLayers + 1);
+    const err = rms(logits.data.map((v, i) => v - G.logits.data[i])) / rms(G.logits.data);
+    expect(err, `q4 logits relative RMS error ${err.toFixed(4)} (ε = ${eps.toFixed(4)})`).toBeLessThanOrEqual(bound);
+    expect(err).toBeGreaterThan(0); // the q4 graph really is quantized
+  });
+
+  it('ties lm_head to embed_tokens when the checkpoint has no lm_head.weight', async () => {
+    const untied: WeightSource = {
+      has: (n) => n !== 'lm_head.weight' && G.weights.has(n),
+      shape: (n) => (n === 'lm_head.weight' ? undefined : G.weights.shape(n)),
+      names: () => G.weights.names().filter((n) => n !== 'lm_head.weight'),
+      get: (n, shape) => (n === 'lm_head.weight' ? Promise.reject(new Error('no lm_head.weight')) : G.weights.get(n, shape)),
+    };
+    const sess = await session((g) => emitDecoder(g, context(untied, 'fp32'), G.cfg));
+    try {
+      const logits = await new OnnxDecoder(sess, G.cfg).step(G.inputsEmbeds, G.positions);
+      const Wt = await loadDecoderWeights(untied, G.cfg);
+      expect(Wt.lmHead).toBe(Wt.embed);
+      expectClose(logits.data, decoderForward(Wt, G.cfg, G.inputsEmbeds, G.positions, new KVCache(G.cfg.numLayers)).data, 1e-4, 'tied logits');
+    } finally {
+      await sess.release();
+    }
+  });
+
+  it('embed_tokens: fp32 returns the table rows, q4 (GatherBlockQuantized) the dequantized rows', async () => {
+    const V = G.cfg.vocabSize;
+    const ids = [0, 1, V - 1, 7 % V, 0];
+    const table = W.embed;
+    const q = quantizeQ4(table.data, V, G.cfg.hiddenSize, BLOCK);
+    const dequantized = { embed: tensor(dequantizeQ4(q), table.shape) } as DecoderWeights;
+    for (const [format, expected] of [['fp32', embedTokens(W, ids)], ['q4', embedTokens(dequantized, ids)]] as const) {
+      const { inputs_embeds: e } = await (await get('embed', format)).run({ input_ids: i64(ids, [1, ids.length]) });
+      expect(e.dims).toEqual([1, ids.length, G.cfg.hiddenSize]);
+      expectClose(e.data as Float32Array, expected.data, 1e-6, `${format} inputs_embeds`);
+    }
+  });
+});
+
+function rms(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s / a.length);
+}

@@ -1,0 +1,231 @@
+// The two text graphs of the model folder (issue 2 §3), I/O-compatible with transformers.js' Qwen2.5-VL
+// `embed_tokens` and `decoder_model_merged` (runtime-notes §1), so that library can drive the same files.
+// Math: reference/decoder.ts (Qwen2.5 decoder, spec §1.1; M-RoPE, spec §3.3). Ops: the contrib ops ORT-web runs
+// on both the wasm CPU EP and the WebGPU EP (runtime-notes §3): SimplifiedLayerNormalization,
+// SkipSimplifiedLayerNormalization, RotaryEmbedding, GroupQueryAttention, MatMulNBits / GatherBlockQuantized.
+//
+// M-RoPE choice: cos/sin are computed once per run for the S new tokens, already merged across the t/h/w
+// sections, as a per-token cache (B·S, hd/2); com.microsoft RotaryEmbedding then reads row b·S + s for token
+// (b, s). That is exact for any batch and any positions (no max-position table, nothing O(context) per step),
+// and keeps GQA free of do_rotary, whose internal positions (past length + i) are not M-RoPE positions.
+//
+// KV strategy: GQA without a shared buffer — past (B, kvh, P, hd) in, present (B, kvh, P + S, hd) out, sized
+// exactly to the total length as transformers.js expects. seqlens_k / total_sequence_length come from
+// attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
+
+import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Dim, ValueInfo } from '../onnx/proto.ts';
+import { tensorData } from '../onnx/graph.ts';
+import type { TextConfig } from '../read/config.ts';
+import { quantizeQ4 } from '../quantize/q4.ts';
+import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
+import { f32Tensor, linear, q4Initializers, type EmitContext } from './linear.ts';
+
+const B: Dim = 'batch_size';
+const S: Dim = 'sequence_length';
+const P: Dim = 'past_sequence_length';
+const T: Dim = 'total_sequence_length';
+
+export interface GraphIO {
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+}
+
+/** embed_tokens: input_ids (B, S) int64 → inputs_embeds (B, S, H). */
+export function embedTokensIO(cfg: TextConfig): GraphIO {
+  return {
+    inputs: [{ name: 'input_ids', dtype: 'int64', dims: [B, S] }],
+    outputs: [{ name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] }],
+  };
+}
+
+/** decoder_model_merged: the layer count fixes the KV names, so the contract is a function of the config. */
+export function decoderIO(cfg: TextConfig): GraphIO {
+  const kv = (prefix: string, len: Dim): ValueInfo[] =>
+    Array.from({ length: cfg.numLayers }, (_, i) =>
+      (['key', 'value'] as const).map((kind) => ({ name: `${prefix}.${i}.${kind}`, dtype: 'float32' as const, dims: [B, cfg.numKvHeads, len, cfg.headDim] })),
+    ).flat();
+  return {
+    inputs: [
+      { name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] },
+      { name: 'attention_mask', dtype: 'int64', dims: [B, T] },
+      { name: 'position_ids', dtype: 'int64', dims: [3, B, S] },
+      ...kv('past_key_values', P),
+    ],
+    outputs: [{ name: 'logits', dtype: 'float32', dims: [B, S, cfg.vocabSize] }, ...kv('present', T)],
+  };
+}
+
+function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
+  return Object.fromEntries(io.inputs.map((v) => [v.name, g.input(v.name, v.dtype, v.dims)]));
+}
+
+function declareOutput(g: Graph, io: GraphIO, name: string, v: Value): void {
+  const info = io.outputs.find((o) => o.name === name);
+  if (!info) throw new Error(`no output ${name} in the graph's I/O contract`);
+  g.output(v, name, info.dtype, info.dims);
+}
+
+/**
+ *   input_ids (B, S) ──Gather(embed_tokens)──► inputs_embeds (B, S, H)                       fp32
+ *   input_ids (B, S) ──GatherBlockQuantized(int4 rows)──[Slice to H]──► inputs_embeds         q4
+ */
+export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
+  const io = embedTokensIO(cfg);
+  const { input_ids } = declareInputs(g, io);
+  const { vocabSize: V, hiddenSize: H } = cfg;
+  const W = await ctx.w.get('model.embed_tokens.weight', [V, H]);
+  const s = g.at('/model/embed_tokens');
+  let y: Value;
+  if (ctx.format === 'q4' && H >= ctx.minQuantK) {
+    if (ctx.blockSize & (ctx.blockSize - 1)) throw new Error(`embed_tokens q4: GatherBlockQuantized needs a power-of-two block size, got ${ctx.blockSize}`);
+    const q = quantizeQ4(W.data, V, H, ctx.blockSize);
+    const [data, scales, zp] = q4Initializers(g, 'model.embed_tokens', q, 'GatherBlockQuantized');
+    y = s.ms('GatherBlockQuantized', 'GatherBlockQuantized', [data, input_ids, scales, zp], { gather_axis: 0, quantize_axis: 1, block_size: ctx.blockSize, bits: 4 })[0];
+    // Rows are stored padded to whole blocks; the padding is zeros and is cut off here.
+    if (q.kBlocks * q.blockSize !== H) y = s.op('Slice', 'Slice', [y, g.ints([0]), g.ints([H]), g.ints([2])]);
+  } else {
+    y = s.op('Gather', 'Gather', [g.weight('model.embed_tokens.weight', f32Tensor(W)), input_ids], { axis: 0 });
+  }
+  declareOutput(g, io, 'inputs_embeds', y);
+}
+
+/** One layer's keys and values (B, kvh, len, hd). */
+interface KV {
+  key: Value;
+  value: Value;
+}
+
+/** Per-run values every layer shares: the rotary tables and GQA's sequence lengths. */
+interface Shared {
+  cos: Value; // (B·S, hd/2)
+  sin: Value; // (B·S, hd/2)
+  ropeIds: Value; // (B, S) int64: b·S + s, the row of cos/sin for token (b, s)
+  seqlensK: Value; // (B) int32: valid tokens − 1 per row
+  totalLen: Value; // () int32
+}
+
+/**
+ * M-RoPE tables for the S new tokens (reference/decoder.ts mropeCosSin):
+ *   position_ids (3,B,S) ─Cast─Unsqueeze─×inv_freq─► (3,B,S,hd/2) ─Slice axis a, section a─Concat─► (1,B,S,hd/2)
+ *   ─Reshape─► (B·S, hd/2) ─Cos/Sin─► cos, sin;   Range(B·S) ─Reshape(B,S)─► ropeIds
+ */
+function emitRotaryTables(g: Graph, cfg: TextConfig, positionIds: Value, inputsEmbeds: Value): Pick<Shared, 'cos' | 'sin' | 'ropeIds'> {
+  const s = g.at('/model/rotary');
+  const half = cfg.headDim / 2;
+  const pos = s.op('Unsqueeze', 'Unsqueeze', [s.op('Cast', 'Cast', [positionIds], { to: 1 }), g.ints([-1])]); // (3, B, S, 1)
+  const invFreq = g.constant(tensorData('float32', [half], ropeInvFreq(cfg)));
+  const freqs = s.op('Mul', 'Mul', [pos, invFreq]); // (3, B, S, hd/2)
+  const axisOf = mropeAxisOf(cfg);
+  const sections = cfg.mropeSection.map((n, a) => {
+    const start = axisOf.indexOf(a);
+    return n === 0 ? null : s.op('Slice', `Slice_${a}`, [freqs, g.ints([a, start]), g.ints([a + 1, start + n]), g.ints([0, 3])]); // (1, B, S, n_a)
+  }).filter((v): v is Value => v !== null);
+  const angles = s.op('Reshape', 'Reshape', [s.op('Concat', 'Concat', sections, { axis: -1 }), g.ints([-1, half])]); // (B·S, hd/2)
+  const bs = s.op('Shape', 'Shape_BS', [inputsEmbeds], { start: 0, end: 2 }); // [B, S]
+  const n = s.op('ReduceProd', 'ReduceProd', [bs], { keepdims: 0 }); // B·S
+  const ids = s.op('Range', 'Range', [g.scalar(0, 'int64'), n, g.scalar(1, 'int64')]);
+  return { cos: s.op('Cos', 'Cos', [angles]), sin: s.op('Sin', 'Sin', [angles]), ropeIds: s.op('Reshape', 'Reshape_ids', [ids, bs]) };
+}
+
+/** attention_mask (B, T) → seqlens_k = Σmask − 1 (B) int32, total_sequence_length = T () int32 — as onnxruntime-genai. */
+function emitSequenceLengths(g: Graph, mask: Value): Pick<Shared, 'seqlensK' | 'totalLen'> {
+  const s = g.at('/model/attn_mask');
+  // int32 before the sum: WebGPU kernels handle int32 reductions, not int64.
+  const sum = s.op('ReduceSum', 'ReduceSum', [s.op('Cast', 'Cast', [mask], { to: 6 }), g.ints([1])], { keepdims: 0 });
+  const seqlensK = s.op('Sub', 'Sub', [sum, g.scalar(1, 'int32')]);
+  const t = s.op('Gather', 'Gather', [s.op('Shape', 'Shape', [mask]), g.scalar(1, 'int64')], { axis: 0 });
+  return { seqlensK, totalLen: s.op('Cast', 'Cast_total', [t], { to: 6 }) };
+}
+
+/** SimplifiedLayerNormalization (RMSNorm, ONNX-domain contrib op in ORT). x (B, S, H) */
+function emitRmsNorm(s: Scope, name: string, x: Value, weight: Value, eps: number): Value {
+  return s.op('SimplifiedLayerNormalization', name, [x, weight], { axis: -1, epsilon: { float: eps } });
+}
+
+/** SkipSimplifiedLayerNormalization: sum = x + skip (the new residual), y = RMSNorm(sum). */
+function emitSkipRmsNorm(g: Graph, s: Scope, name: string, x: Value, skip: Value, weight: Value, eps: number): { y: Value; sum: Value } {
+  const path = `${s.path}/${name}`;
+  const [y, , , sum] = g.node('SkipSimplifiedLayerNormalization', path, [x, skip, weight], { epsilon: { float: eps } }, [`${path}/output_0`, '', '', `${path}/output_3`], 'com.microsoft');
+  return { y, sum };
+}
+
+async function normWeight(g: Graph, ctx: EmitContext, name: string, H: number): Promise<Value> {
+  return g.weight(name, f32Tensor(await ctx.w.get(name, [H])));
+}
+
+/**
+ * Qwen2_5_VLAttention on normed x (B, S, H):
+ *   q/k/v_proj (+bias) ─► RotaryEmbedding(q), RotaryEmbedding(k) ─► GroupQueryAttention(past) ─► o_proj
+ *                                                                        └─► present.{i}.key / .value (B, kvh, T, hd)
+ */
+async function emitAttention(g: Graph, ctx: EmitContext, cfg: TextConfig, i: number, x: Value, past: KV, sh: Shared): Promise<{ out: Value; present: KV }> {
+  const s = g.at(`/model/layers.${i}/attn`);
+  const p = `model.layers.${i}.self_attn`;
+  const proj = (name: string) => linear(ctx, s, name, x, `${p}.${name}`, { bias: true });
+  const rope = (name: string, v: Value, heads: number) => s.ms('RotaryEmbedding', name, [v, sh.ropeIds, sh.cos, sh.sin], { num_heads: heads, interleaved: 0 })[0];
+  const q = rope('q_rotary', await proj('q_proj'), cfg.numHeads); // (B, S, nh·hd)
+  const k = rope('k_rotary', await proj('k_proj'), cfg.numKvHeads); // (B, S, kvh·hd)
+  const v = await proj('v_proj'); // (B, S, kvh·hd)
+  const path = `${s.path}/GroupQueryAttention`;
+  const [o, presentK, presentV] = g.node(
+    'GroupQueryAttention', path,
+    [q, k, v, past.key, past.value, sh.seqlensK, sh.totalLen],
+    { num_heads: cfg.numHeads, kv_num_heads: cfg.numKvHeads, scale: { float: 1 / Math.sqrt(cfg.headDim) } },
+    [`${path}/output_0`, `present.${i}.key`, `present.${i}.value`], 'com.microsoft',
+  );
+  return { out: await linear(ctx, s, 'o_proj', o, `${p}.o_proj`, { bias: false }), present: { key: presentK, value: presentV } }; // (B, S, H)
+}
+
+/** Qwen2MLP on normed x (B, S, H): down_proj(silu(gate_proj x) · up_proj x), silu = x·sigmoid(x). */
+async function emitMlp(g: Graph, ctx: EmitContext, i: number, x: Value): Promise<Value> {
+  const s = g.at(`/model/layers.${i}/mlp`);
+  const p = `model.layers.${i}.mlp`;
+  const gate = await linear(ctx, s, 'gate_proj', x, `${p}.gate_proj`, { bias: false }); // (B, S, I)
+  const up = await linear(ctx, s, 'up_proj', x, `${p}.up_proj`, { bias: false }); // (B, S, I)
+  const act = s.op('Mul', 'silu/Mul', [gate, s.op('Sigmoid', 'silu/Sigmoid', [gate])]);
+  return linear(ctx, s, 'down_proj', s.op('Mul', 'Mul', [act, up]), `${p}.down_proj`, { bias: false }); // (B, S, H)
+}
+
+/**
+ * One Qwen2_5_VLDecoderLayer. The residual add is folded into the next norm, genai-style:
+ *   (normed, h) ─► attn ─► SkipRMSNorm(post_attention_layernorm; h += attn) ─► mlp ─► returned with h
+ * The caller's next SkipRMSNorm adds the MLP output to h.
+ */
+async function emitBlock(g: Graph, ctx: EmitContext, cfg: TextConfig, i: number, normed: Value, h: Value, past: KV, sh: Shared): Promise<{ out: Value; h: Value; present: KV }> {
+  const s = g.at(`/model/layers.${i}`);
+  const attn = await emitAttention(g, ctx, cfg, i, normed, past, sh);
+  const post = emitSkipRmsNorm(g, s, 'post_attention_layernorm', attn.out, h, await normWeight(g, ctx, `model.layers.${i}.post_attention_layernorm.weight`, cfg.hiddenSize), cfg.rmsNormEps);
+  return { out: await emitMlp(g, ctx, i, post.y), h: post.sum, present: attn.present };
+}
+
+/**
+ *   inputs_embeds ─RMSNorm(layers.0.input_layernorm)─► layer 0 ─SkipRMSNorm(layers.1.input_layernorm)─► layer 1 … 
+ *   ─SkipRMSNorm(model.norm)─► lm_head ─► logits (B, S, V)
+ *   position_ids ─► rotary tables;  attention_mask ─► seqlens_k, total_sequence_length
+ */
+export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
+  if (cfg.numLayers < 1) throw new Error(`decoder: num_hidden_layers = ${cfg.numLayers}, need at least 1`);
+  const io = decoderIO(cfg);
+  const inp = declareInputs(g, io);
+  const H = cfg.hiddenSize;
+  const presents: KV[] = [];
+  const sh: Shared = { ...emitRotaryTables(g, cfg, inp.position_ids, inp.inputs_embeds), ...emitSequenceLengths(g, inp.attention_mask) };
+  let h = inp.inputs_embeds; // residual stream (B, S, H)
+  let normed = emitRmsNorm(g.at('/model/layers.0'), 'input_layernorm', h, await normWeight(g, ctx, 'model.layers.0.input_layernorm.weight', H), cfg.rmsNormEps);
+  let out: Value = h;
+  for (let i = 0; i < cfg.numLayers; i++) {
+    const past = { key: inp[`past_key_values.${i}.key`], value: inp[`past_key_values.${i}.value`] };
+    const block = await emitBlock(g, ctx, cfg, i, normed, h, past, sh);
+    ({ out, h } = block);
+    presents.push(block.present);
+    if (i === cfg.numLayers - 1) break;
+    ({ y: normed, sum: h } = emitSkipRmsNorm(g, g.at(`/model/layers.${i + 1}`), 'input_layernorm', out, h, await normWeight(g, ctx, `model.layers.${i + 1}.input_layernorm.weight`, H), cfg.rmsNormEps));
+  }
+  const final = emitSkipRmsNorm(g, g.at('/model'), 'norm', out, h, await normWeight(g, ctx, 'model.norm.weight', H), cfg.rmsNormEps);
+  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', final.y, lmHeadPrefix(ctx.w, cfg), { bias: false }));
+  presents.forEach((kv, i) => {
+    declareOutput(g, io, `present.${i}.key`, kv.key);
+    declareOutput(g, io, `present.${i}.value`, kv.value);
+  });
+}
