@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Graph } from '../onnx/graph.ts';
+import { Checkpoint, type WeightSource } from '../read/checkpoint.ts';
+import { parseVision, PREFIX, type ProjectorType } from '../read/config.ts';
+import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import { reshape, tensor, type Tensor } from '../../reference/tensor.ts';
+import { visionSemanticReference, type VisionSemanticConfig } from '../../reference/vision-semantic.ts';
+import { vitLayout } from '../../src/engine/encoders/vit-layout.ts';
+import { relErr } from '../../src/testing/close.ts';
+import { ort, runModel, type Feeds } from '../../src/testing/ort.ts';
+import { hasShared, NO_SHARED, sharedAsset } from '../../src/testing/shared.ts';
+import type { EmitContext, WeightFormat } from './linear.ts';
+import { emitVisionSemantic, VISION_SEMANTIC_IO } from './vision-semantic.ts';
+
+/** Golden weights plus extra in-memory tensors (a projector the golden fixture does not carry). */
+function withExtra(base: WeightSource, extra: Map<string, Tensor>): WeightSource {
+  return {
+    has: (n) => extra.has(n) || base.has(n),
+    names: () => [...base.names(), ...extra.keys()],
+    shape: (n) => extra.get(n)?.shape ?? base.shape(n),
+    get: async (n, s) => extra.get(n) ?? base.get(n, s),
+  };
+}
+
+/** Every ≥2-D weight (the Linears and the patch kernel) replaced by what its int4 blocks stand for. */
+function dequantized(base: WeightSource, ctx: Pick<EmitContext, 'blockSize' | 'minQuantK'>): WeightSource {
+  return {
+    has: (n) => base.has(n),
+    names: () => base.names(),
+    shape: (n) => base.shape(n),
+    get: async (n, s) => {
+      const t = await base.get(n, s);
+      const [N, ...rest] = t.shape;
+      const K = rest.reduce((a, b) => a * b, 1);
+      if (t.shape.length < 2 || K < ctx.minQuantK) return t;
+      return reshape(tensor(dequantizeQ4(quantizeQ4(t.data, N, K, ctx.blockSize)), [N, K]), t.shape);
+    },
+  };
+}
+
+/** ‖a − b‖₂ / ‖b‖₂. */
+function rmsRelErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** Names of the ViT weights linear() quantizes (≥ 2-D, flattened K ≥ minQuantK). */
+function quantizedLinears(w: WeightSource, minQuantK: number): string[] {
+  return w.names().filter((n) => {
+    const s = w.shape(n) ?? [];
+    return n.startsWith(PREFIX.vit) && s.length >= 2 && s.slice(1).reduce((a, b) => a * b, 1) >= minQuantK;
+  });
+}
+
+/** Deterministic small weights (a projector for the golden ViT), xorshift so runs are reproducible. */
+function randomTensor(shape: number[], seed: number, amp: number): Tensor {
+  let x = seed >>> 0 || 1;
+  const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    return (x / 0xffffffff - 0.5) * 2 * amp;
+  });
+  return tensor(data, shape);
+}
+
+function layoutFeeds(cfg: VisionSemanticConfig, gh: number, gw: number, pixels: Tensor): Feeds {
+  const feeds: Feeds = { pixel_values: new ort.Tensor('float32', pixels.data, [...pixels.shape]) };
+  for (const [name, t] of Object.entries(vitLayout(cfg.vision, gh, gw).feeds)) feeds[name] = new ort.Tensor(t.dtype, t.data, t.dims);
+  return feeds;
+}
+
+async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, format: WeightFormat, minQuantK: number): Promise<Uint8Array> {
+  const g = new Graph('vision_semantic');
+  await emitVisionSemantic(g, { w, format, blockSize: 32, minQuantK }, cfg);
+  return g.encode();
+}
+
+describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwen/' : NO_SHARED, () => {
+  const dir = sharedAsset('fo1-golden', 'qwen');
+  let weights: Checkpoint, tensors: Checkpoint, cfg: VisionSemanticConfig;
+  let grid: [number, number, number], pixels: Tensor, feeds: Feeds, lastLevel: string;
+
+  beforeAll(async () => {
+    const json = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8'));
+    weights = await Checkpoint.openFile(`${dir}/weights.safetensors`);
+    tensors = await Checkpoint.openFile(`${dir}/tensors.safetensors`);
+    cfg = { vision: parseVision(json), projectorType: 'identity' };
+    grid = Array.from((await tensors.get('input.image_grid_thw')).data) as [number, number, number];
+    pixels = await tensors.get('input.pixel_values');
+    feeds = layoutFeeds(cfg, grid[1], grid[2], pixels);
+    lastLevel = `output.vit_level${cfg.vision.fullattBlockIndexes.length - 1}`;
+  });
+  afterAll(async () => {
+    await weights?.close();
+    await tensors?.close();
+  });
+
+  it('takes exactly pixel_values plus the vit-layout feeds', () => {
+    const names = VISION_SEMANTIC_IO.inputs.map((i) => i.name);
+    expect(names).toEqual(['pixel_values', ...Object.keys(vitLayout(cfg.vision, 2, 2).feeds)]);
+  });
+
+  it('fp32: image_embeds and vt_map (the last gathered level) match the golden within 1e-4', async () => {
+    const out = await runModel(await buildGraph(weights, cfg, 'fp32', Infinity), feeds);
+    const embeds = await tensors.get('output.image_embeds');
+    const level = await tensors.get(lastLevel);
+    expect(out.image_embeds.dims).toEqual(embeds.shape);
+    expect(out.vt_map.dims).toEqual(level.shape);
+    const e1 = relErr(out.image_embeds.data as Float32Array, embeds.data);
+    const e2 = relErr(out.vt_map.data as Float32Array, level.data);
+    console.log(`vision_semantic fp32 vs golden: image_embeds ${e1.toExponential(2)}, vt_map ${e2.toExponential(2)}`);
+    expect(e1).toBeLessThanOrEqual(1e-4);
+    expect(e2).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('q4 (every Linear and the patch kernel int4): equals the reference on the dequantized weights, and stays near the golden', async () => {
+    // minQuantK 32 quantizes every Linear of this tiny tower (K = 32, 48, 128, 1176), the worst case.
+    const q = { blockSize: 32, minQuantK: 32 };
+    const out = await runModel(await buildGraph(weights, cfg, 'q4', q.minQuantK), feeds);
+    const ref = await visionSemanticReference(dequantized(weights, q), cfg, pixels, grid);
+    const embeds = await tensors.get('output.image_embeds');
+    const level = await tensors.get(lastLevel);
+    const got = { embeds: out.image_embeds.data as Float32Array, vt: out.vt_map.data as Float32Array };
+    const errs = {
+      embedsVsDeq: relErr(got.embeds, ref.imageEmbeds.data),
+      vtVsDeq: relErr(got.vt, ref.levels[ref.levels.length - 1].data),
+      embedsVsGolden: rmsRelErr(got.embeds, embeds.data),
+      vtVsGolden: rmsRelErr(got.vt, level.data),
+    };
+    console.log('vision_semantic q4 errors', Object.fromEntries(Object.entries(errs).map(([k, e]) => [k, e.toExponential(2)])));
+    // (1) The graph computes exactly what its int4 weights mean (this wasm MatMulNBits accumulates in fp32).
+    expect(errs.embedsVsDeq).toBeLessThanOrEqual(1e-4);
+    expect(errs.vtVsDeq).toBeLessThanOrEqual(1e-4);
+    // (2) Against the float weights, as RMS error / RMS value (the max-based error is one element's luck).
+    //     These weights are Gaussian; a 32-block spans ≈ ±2.1σ, so the int4 step is ≈ 4.2σ/15 = 0.28σ
+    //     and round-to-nearest leaves 0.28σ/√12 ≈ 8% RMS noise per weight, hence per Linear output.
+    //     Independent noise from the L quantized Linears adds at most in quadrature: 8%·√L
+    //     (residual paths only shrink it).
+    const L = quantizedLinears(weights, q.minQuantK).length; // 23 here
+    const bound = 0.08 * Math.sqrt(L);
+    expect(errs.embedsVsGolden).toBeLessThanOrEqual(bound);
+    expect(errs.vtVsGolden).toBeLessThanOrEqual(bound);
+  });
+
+  it.each(['linear', 'mlp2x_gelu'] as ProjectorType[])('fp32 with a %s mm_projector matches the reference within 1e-4', async (type) => {
+    const p = PREFIX.proj.slice(0, -1);
+    const D = cfg.vision.outHiddenSize;
+    const extra = new Map<string, Tensor>(
+      type === 'linear'
+        ? [[`${p}.weight`, randomTensor([D + 8, D], 1, 0.3)], [`${p}.bias`, randomTensor([D + 8], 2, 0.1)]]
+        : [[`${p}.0.weight`, randomTensor([D + 8, D], 3, 0.3)], [`${p}.0.bias`, randomTensor([D + 8], 4, 0.1)], [`${p}.2.weight`, randomTensor([D + 8, D + 8], 5, 0.3)], [`${p}.2.bias`, randomTensor([D + 8], 6, 0.1)]],
+    );
+    const w = withExtra(weights, extra);
+    const c = { ...cfg, projectorType: type };
+    const out = await runModel(await buildGraph(w, c, 'fp32', Infinity), feeds);
+    const ref = await visionSemanticReference(w, c, pixels, grid);
+    expect(out.image_embeds.dims).toEqual(ref.imageEmbeds.shape);
+    expect(relErr(out.image_embeds.data as Float32Array, ref.imageEmbeds.data)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('refuses a config it cannot build, naming the key', async () => {
+    const g = new Graph('bad');
+    const ctx = { w: weights, format: 'fp32' as const, blockSize: 32, minQuantK: Infinity };
+    await expect(emitVisionSemantic(g, ctx, { ...cfg, vision: { ...cfg.vision, fullattBlockIndexes: [cfg.vision.depth] } })).rejects.toThrow(/fullatt_block_indexes has 4/);
+    await expect(emitVisionSemantic(new Graph('bad2'), ctx, { ...cfg, projectorType: 'linear' })).rejects.toThrow(/needs tensor model.mm_projector.weight/);
+  });
+});
