@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { dequantizeQ4, quantizeQ4, type Q4Weight } from './q4.ts';
+
+/** Deterministic values in [-1, 1) (xorshift), with some exact zeros. */
+function randomWeights(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, (_, i) => {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    return i % 11 === 0 ? 0 : ((s >>> 0) / 2 ** 32) * 2 - 1;
+  });
+}
+
+/** The 4-bit code and zero point of element (n, k), read back from the packed layout. */
+function code(q: Q4Weight, n: number, k: number): { v: number; zp: number } {
+  const b = Math.floor(k / q.blockSize), i = k % q.blockSize;
+  const byte = q.packed[(n * q.kBlocks + b) * (q.blockSize / 2) + (i >> 1)];
+  const zb = q.zeroPoints[n * Math.ceil(q.kBlocks / 2) + (b >> 1)];
+  return { v: i & 1 ? byte >> 4 : byte & 15, zp: b & 1 ? zb >> 4 : zb & 15 };
+}
+
+describe('quantizeQ4 / dequantizeQ4', () => {
+  it.each([
+    [3, 64, 32],
+    [4, 40, 32], // K not a multiple of the block
+    [2, 100, 16],
+  ])('round trip of (%i, %i) at block %i is within scale/2 per element', (N, K, block) => {
+    const w = randomWeights(N * K, N * 1000 + K);
+    const q = quantizeQ4(w, N, K, block);
+    expect(q.kBlocks).toBe(Math.ceil(K / block));
+    expect(q.packed.length).toBe(N * q.kBlocks * (block / 2));
+    expect(q.scales.length).toBe(N * q.kBlocks);
+    expect(q.zeroPoints.length).toBe(N * Math.ceil(q.kBlocks / 2));
+    const d = dequantizeQ4(q);
+    expect(d.length).toBe(N * K);
+    for (let n = 0; n < N; n++)
+      for (let k = 0; k < K; k++) {
+        const scale = q.scales[n * q.kBlocks + Math.floor(k / block)];
+        const err = Math.abs(d[n * K + k] - w[n * K + k]);
+        expect(err, `(${n}, ${k})`).toBeLessThanOrEqual((scale / 2) * (1 + 1e-6));
+        if (w[n * K + k] === 0) expect(d[n * K + k]).toBe(0); // the block range always contains 0 exactly
+      }
+  });
+
+  it('pads K to a whole block with codes equal to the zero point (dequantized zeros)', () => {
+    const N = 3, K = 40, block = 32;
+    const q = quantizeQ4(randomWeights(N * K, 7), N, K, block);
+    const padded = { ...q, K: q.kBlocks * block };
+    for (let n = 0; n < N; n++)
+      for (let k = K; k < q.kBlocks * block; k++) {
+        const { v, zp } = code(padded, n, k);
+        expect(v).toBe(zp);
+      }
+    const full = dequantizeQ4(padded);
+    for (let n = 0; n < N; n++) expect(Array.from(full.subarray(n * padded.K + K, (n + 1) * padded.K))).toEqual(new Array(padded.K - K).fill(0));
+  });
+
+  it('keeps an all-zero block exact and rejects unusable block sizes', () => {
+    const w = new Float32Array(64);
+    w.fill(0.5, 32);
+    expect(Array.from(dequantizeQ4(quantizeQ4(w, 1, 64, 32)))).toEqual(Array.from(w));
+    expect(() => quantizeQ4(w, 1, 64, 15)).toThrow(/block size 15/);
+    expect(() => quantizeQ4(w, 1, 64, 8)).toThrow(/block size 8/);
+  });
+});
