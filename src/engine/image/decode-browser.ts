@@ -3,8 +3,7 @@
 // leaves pixel values as stored, as PIL does. One difference remains: a 2-D canvas keeps premultiplied
 // alpha, so fully transparent pixels read back as black where PIL keeps their stored RGB.
 import { readImageHeader } from './image-header.ts';
-import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbaToRgb, type RgbImage } from './rgb-image.ts';
-import type { DecodeOptions } from './decode-node.ts';
+import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbaToRgb, type DecodeOptions, type RgbImage } from './rgb-image.ts';
 
 /** Decodes an image file to 8-bit RGB; throws ImageError. */
 export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): Promise<RgbImage> {

@@ -6,12 +6,7 @@
 // - 16-bit samples become 8-bit (high byte), CMYK goes through libvips' CMYK→sRGB conversion.
 import sharp from 'sharp';
 import { readImageHeader } from './image-header.ts';
-import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbImage, type RgbImage } from './rgb-image.ts';
-
-export interface DecodeOptions {
-  /** Refuse images with more pixels than this (default MAX_IMAGE_PIXELS). */
-  maxPixels?: number;
-}
+import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbImage, type DecodeOptions, type RgbImage } from './rgb-image.ts';
 
 /** Decodes encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, AVIF…) to 8-bit RGB; throws ImageError. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {

@@ -33,6 +33,11 @@ export const MIN_IMAGE_SIDE = 2;
 /** Qwen's smart_resize raises above this ratio of long to short side (Qwen2VLImageProcessor). */
 export const MAX_ASPECT_RATIO = 200;
 
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (default MAX_IMAGE_PIXELS). */
+  maxPixels?: number;
+}
+
 /** Throws the ImageError for a width × height no decoder should go on with. */
 export function checkImageSize(width: number, height: number, maxPixels = MAX_IMAGE_PIXELS): void {
   if (!(width > 0 && height > 0)) {
