@@ -34,8 +34,8 @@ class OnnxDecoder {
     return this.past[0]?.dims[2] ?? 0;
   }
 
-  /** embeds (S, H), positions (3, S) → logits (S, V); keeps the presents as the next past. */
-  async step(embeds: Tensor, positions: Tensor): Promise<Tensor> {
+  /** embeds (S, H), positions (3, S) → logits (S or keep, V); keeps the presents as the next past. */
+  async step(embeds: Tensor, positions: Tensor, keep = 0): Promise<Tensor> {
     const { numLayers, numKvHeads, headDim, hiddenSize } = this.cfg;
     const S = embeds.shape[0];
     const total = this.length + S;
@@ -43,6 +43,7 @@ class OnnxDecoder {
       inputs_embeds: f32(embeds.data, [1, S, hiddenSize]),
       attention_mask: i64(new Array(total).fill(1), [1, total]),
       position_ids: i64(positions.data, [3, 1, S]),
+      num_logits_to_keep: i64([keep], []),
     };
     const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
     for (let i = 0; i < numLayers; i++) {
@@ -87,6 +88,19 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
     const dec = new OnnxDecoder(await get('decoder', 'fp32'), G.cfg);
     const logits = await dec.step(G.inputsEmbeds, G.positions);
     expectClose(logits.data, G.logits.data, 1e-4, 'logits');
+  });
+
+  it('num_logits_to_keep = k returns the last k rows of the full logits', async () => {
+    const sess = await get('decoder', 'fp32');
+    const S = G.inputsEmbeds.shape[0];
+    const V = G.cfg.vocabSize;
+    const all = await new OnnxDecoder(sess, G.cfg).step(G.inputsEmbeds, G.positions, 0);
+    for (const k of [1, 3, S + 5]) {
+      const last = await new OnnxDecoder(sess, G.cfg).step(G.inputsEmbeds, G.positions, k);
+      const n = Math.min(k, S);
+      expect(last.shape).toEqual([n, V]);
+      expectClose(last.data, slice(all, 0, S - n, S).data, 1e-6, `last ${k} logits`);
+    }
   });
 
   it('fp32 reproduces the greedy steps through embed_tokens and the KV cache', async () => {

@@ -25,6 +25,7 @@ const B: Dim = 'batch_size';
 const S: Dim = 'sequence_length';
 const P: Dim = 'past_sequence_length';
 const T: Dim = 'total_sequence_length';
+const L: Dim = 'logits_length';
 
 export interface GraphIO {
   inputs: ValueInfo[];
@@ -50,9 +51,12 @@ export function decoderIO(cfg: TextConfig): GraphIO {
       { name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] },
       { name: 'attention_mask', dtype: 'int64', dims: [B, T] },
       { name: 'position_ids', dtype: 'int64', dims: [3, B, S] },
+      // transformers.js sets it when the session declares it: 0 = logits for every token, k = the last k only
+      // (generation needs 1; full prefill logits would be S·V floats, 1.2 GB at S = 2048 for the 3B vocabulary).
+      { name: 'num_logits_to_keep', dtype: 'int64', dims: [] },
       ...kv('past_key_values', P),
     ],
-    outputs: [{ name: 'logits', dtype: 'float32', dims: [B, S, cfg.vocabSize] }, ...kv('present', T)],
+    outputs: [{ name: 'logits', dtype: 'float32', dims: [B, L, cfg.vocabSize] }, ...kv('present', T)],
   };
 }
 
@@ -138,6 +142,15 @@ function emitSequenceLengths(g: Graph, mask: Value): Pick<Shared, 'seqlensK' | '
   return { seqlensK, totalLen: s.op('Cast', 'Cast_total', [t], { to: 6 }) };
 }
 
+/** The last k rows of x (B, S, H) for num_logits_to_keep = k (clamped to S), every row for k = 0. */
+function emitKeepLast(g: Graph, x: Value, k: Value): Value {
+  const s = g.at('/model/num_logits_to_keep');
+  const len = s.op('Shape', 'Shape', [x], { start: 1, end: 2 }); // [S]
+  const k1 = s.op('Reshape', 'Reshape', [k, g.ints([1])]); // [k]
+  const keep = s.op('Min', 'Min', [s.op('Where', 'Where', [s.op('Equal', 'Equal', [k1, g.ints([0])]), len, k1]), len]);
+  return s.op('Slice', 'Slice', [x, s.op('Sub', 'Sub', [len, keep]), len, g.ints([1])]);
+}
+
 /** SimplifiedLayerNormalization (RMSNorm, ONNX-domain contrib op in ORT). x (B, S, H) */
 function emitRmsNorm(s: Scope, name: string, x: Value, weight: Value, eps: number): Value {
   return s.op('SimplifiedLayerNormalization', name, [x, weight], { axis: -1, epsilon: { float: eps } });
@@ -201,7 +214,7 @@ async function emitBlock(g: Graph, ctx: EmitContext, cfg: TextConfig, i: number,
 
 /**
  *   inputs_embeds ─RMSNorm(layers.0.input_layernorm)─► layer 0 ─SkipRMSNorm(layers.1.input_layernorm)─► layer 1 … 
- *   ─SkipRMSNorm(model.norm)─► lm_head ─► logits (B, S, V)
+ *   ─SkipRMSNorm(model.norm)─► last num_logits_to_keep rows ─► lm_head ─► logits (B, L, V)
  *   position_ids ─► rotary tables;  attention_mask ─► seqlens_k, total_sequence_length
  */
 export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
@@ -223,7 +236,8 @@ export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): 
     ({ y: normed, sum: h } = emitSkipRmsNorm(g, g.at(`/model/layers.${i + 1}`), 'input_layernorm', out, h, await normWeight(g, ctx, `model.layers.${i + 1}.input_layernorm.weight`, H), cfg.rmsNormEps));
   }
   const final = emitSkipRmsNorm(g, g.at('/model'), 'norm', out, h, await normWeight(g, ctx, 'model.norm.weight', H), cfg.rmsNormEps);
-  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', final.y, lmHeadPrefix(ctx.w, cfg), { bias: false }));
+  const kept = emitKeepLast(g, final.y, inp.num_logits_to_keep); // (B, L, H)
+  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadPrefix(ctx.w, cfg), { bias: false }));
   presents.forEach((kv, i) => {
     declareOutput(g, io, `present.${i}.key`, kv.key);
     declareOutput(g, io, `present.${i}.value`, kv.value);
