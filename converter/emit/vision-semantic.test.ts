@@ -82,7 +82,7 @@ async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, format: We
 describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwen/' : NO_SHARED, () => {
   const dir = sharedAsset('fo1-golden', 'qwen');
   let weights: Checkpoint, tensors: Checkpoint, cfg: VisionSemanticConfig;
-  let grid: [number, number, number], pixels: Tensor, feeds: Feeds, lastLevel: string;
+  let grid: [number, number, number], pixels: Tensor, feeds: Feeds, lastLevel: string, fp32: Uint8Array;
 
   beforeAll(async () => {
     const json = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8'));
@@ -93,6 +93,7 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
     pixels = await tensors.get('input.pixel_values');
     feeds = layoutFeeds(cfg, grid[1], grid[2], pixels);
     lastLevel = `output.vit_level${cfg.vision.fullattBlockIndexes.length - 1}`;
+    fp32 = await buildGraph(weights, cfg, 'fp32', Infinity);
   });
   afterAll(async () => {
     await weights?.close();
@@ -105,7 +106,7 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
   });
 
   it('fp32: image_embeds and vt_map (the last gathered level) match the golden within 1e-4', async () => {
-    const out = await runModel(await buildGraph(weights, cfg, 'fp32', Infinity), feeds);
+    const out = await runModel(fp32, feeds);
     const embeds = await tensors.get('output.image_embeds');
     const level = await tensors.get(lastLevel);
     expect(out.image_embeds.dims).toEqual(embeds.shape);
@@ -144,6 +145,16 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
     const bound = 0.08 * Math.sqrt(L);
     expect(errs.embedsVsGolden).toBeLessThanOrEqual(bound);
     expect(errs.vtVsGolden).toBeLessThanOrEqual(bound);
+  });
+
+  // Divisible by the window (the reference pads a whole empty window), a single merged token, tall.
+  it.each([[16, 16], [2, 2], [6, 22]])('fp32 equals the reference on other grids too: %i×%i', async (gh, gw) => {
+    const K = pixels.shape[1];
+    const px = randomTensor([gh * gw, K], gh * 100 + gw, 1);
+    const out = await runModel(fp32, layoutFeeds(cfg, gh, gw, px));
+    const ref = await visionSemanticReference(weights, cfg, px, [1, gh, gw]);
+    expect(relErr(out.image_embeds.data as Float32Array, ref.imageEmbeds.data)).toBeLessThanOrEqual(1e-4);
+    expect(relErr(out.vt_map.data as Float32Array, ref.levels[ref.levels.length - 1].data)).toBeLessThanOrEqual(1e-4);
   });
 
   it.each(['linear', 'mlp2x_gelu'] as ProjectorType[])('fp32 with a %s mm_projector matches the reference within 1e-4', async (type) => {

@@ -104,14 +104,17 @@ function emitWindowAttention(s: Scope, qkv: Value, sh: Shared, C: number, hd: nu
 }
 
 /**
- * Full attention over all N patches with com.microsoft MultiHeadAttention (CPU and WebGPU kernels;
- * no mask, so WebGPU may take its flash-attention path):
+ * Full attention over all N patches with com.microsoft MultiHeadAttention (CPU and WebGPU kernels):
  *   qkv (N, 3, nh, hd) ─ Split ─ q, k, v (1, N, C) ─ MHA ─ (N, C)
+ * Memory: ORT's CPU/wasm kernel materializes the (nh, N, N) probabilities — 1.9 GB fp32 for 16 heads
+ * at N = 5476 (a 1036² image) — while WebGPU's flash-attention path does not. That path wants
+ * batch 1, no bias, head_dim % 4 = 0 and (in ORT 1.2x-1.3x) the present_key/present_value outputs
+ * wired, so the node declares them (N·C floats each, unused).
  */
 function emitFullAttention(s: Scope, qkv: Value, C: number, nh: number): Value {
   const g = s.graph;
   const [q, k, v] = s.multi('Split', 'SplitQKV', [qkv, g.ints([1, 1, 1])], { axis: 1 }, 3).map((x, i) => s.op('Reshape', `To3D_${'qkv'[i]}`, [x, g.ints([1, -1, C])]));
-  const out = s.ms('MultiHeadAttention', 'MultiHeadAttention', [q, k, v], { num_heads: nh })[0]; // (1, N, C)
+  const [out] = s.ms('MultiHeadAttention', 'MultiHeadAttention', [q, k, v], { num_heads: nh }, 3); // (1, N, C), present k, v
   return s.op('Reshape', 'To2D', [out, g.ints([-1, C])]);
 }
 
