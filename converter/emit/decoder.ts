@@ -13,7 +13,7 @@
 // exactly to the total length as transformers.js expects. seqlens_k / total_sequence_length come from
 // attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Graph, Value } from '../onnx/graph.ts';
 import type { Dim, ValueInfo } from '../onnx/proto.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { TextConfig } from '../read/config.ts';
@@ -151,20 +151,18 @@ function emitKeepLast(g: Graph, x: Value, k: Value): Value {
   return s.op('Slice', 'Slice', [x, s.op('Sub', 'Sub', [len, keep]), len, g.ints([1])]);
 }
 
-/** SimplifiedLayerNormalization (RMSNorm, ONNX-domain contrib op in ORT). x (B, S, H) */
-function emitRmsNorm(s: Scope, name: string, x: Value, weight: Value, eps: number): Value {
-  return s.op('SimplifiedLayerNormalization', name, [x, weight], { axis: -1, epsilon: { float: eps } });
-}
-
-/** SkipSimplifiedLayerNormalization: sum = x + skip (the new residual), y = RMSNorm(sum). */
-function emitSkipRmsNorm(g: Graph, s: Scope, name: string, x: Value, skip: Value, weight: Value, eps: number): { y: Value; sum: Value } {
-  const path = `${s.path}/${name}`;
-  const [y, , , sum] = g.node('SkipSimplifiedLayerNormalization', path, [x, skip, weight], { epsilon: { float: eps } }, [`${path}/output_0`, '', '', `${path}/output_3`], 'com.microsoft');
-  return { y, sum };
-}
-
-async function normWeight(g: Graph, ctx: EmitContext, name: string, H: number): Promise<Value> {
-  return g.weight(name, f32Tensor(await ctx.w.get(name, [H])));
+/**
+ * The residual add folded into the RMSNorm that follows it (genai-style), for checkpoint norm `${prefix}.weight`:
+ *   h += pending; y = RMSNorm(h)   — SkipSimplifiedLayerNormalization (outputs y and the new h)
+ *   y = RMSNorm(h)                 — SimplifiedLayerNormalization, when no block output is pending (layer 0)
+ * x (B, S, H)
+ */
+async function emitAddNorm(g: Graph, ctx: EmitContext, cfg: TextConfig, path: string, prefix: string, h: Value, pending: Value | null): Promise<{ y: Value; h: Value }> {
+  const weight = g.weight(`${prefix}.weight`, f32Tensor(await ctx.w.get(`${prefix}.weight`, [cfg.hiddenSize])));
+  const epsilon = { float: cfg.rmsNormEps };
+  if (!pending) return { y: g.node('SimplifiedLayerNormalization', path, [h, weight], { axis: -1, epsilon })[0], h };
+  const [y, , , sum] = g.node('SkipSimplifiedLayerNormalization', path, [pending, h, weight], { epsilon }, [`${path}/output_0`, '', '', `${path}/output_3`], 'com.microsoft');
+  return { y, h: sum };
 }
 
 /**
@@ -201,41 +199,36 @@ async function emitMlp(g: Graph, ctx: EmitContext, i: number, x: Value): Promise
 }
 
 /**
- * One Qwen2_5_VLDecoderLayer. The residual add is folded into the next norm, genai-style:
- *   (normed, h) ─► attn ─► SkipRMSNorm(post_attention_layernorm; h += attn) ─► mlp ─► returned with h
- * The caller's next SkipRMSNorm adds the MLP output to h.
+ * One Qwen2_5_VLDecoderLayer on the residual stream h (B, S, H), with the previous block's output still pending:
+ *   h += pending ─RMSNorm(input_layernorm)─► attn ─► h += attn ─RMSNorm(post_attention_layernorm)─► mlp ─► pending
  */
-async function emitBlock(g: Graph, ctx: EmitContext, cfg: TextConfig, i: number, normed: Value, h: Value, past: KV, sh: Shared): Promise<{ out: Value; h: Value; present: KV }> {
-  const s = g.at(`/model/layers.${i}`);
-  const attn = await emitAttention(g, ctx, cfg, i, normed, past, sh);
-  const post = emitSkipRmsNorm(g, s, 'post_attention_layernorm', attn.out, h, await normWeight(g, ctx, `model.layers.${i}.post_attention_layernorm.weight`, cfg.hiddenSize), cfg.rmsNormEps);
-  return { out: await emitMlp(g, ctx, i, post.y), h: post.sum, present: attn.present };
+async function emitBlock(g: Graph, ctx: EmitContext, cfg: TextConfig, i: number, h: Value, pending: Value | null, past: KV, sh: Shared): Promise<{ pending: Value; h: Value; present: KV }> {
+  const at = `/model/layers.${i}`, p = `model.layers.${i}`;
+  const pre = await emitAddNorm(g, ctx, cfg, `${at}/input_layernorm`, `${p}.input_layernorm`, h, pending);
+  const attn = await emitAttention(g, ctx, cfg, i, pre.y, past, sh);
+  const post = await emitAddNorm(g, ctx, cfg, `${at}/post_attention_layernorm`, `${p}.post_attention_layernorm`, pre.h, attn.out);
+  return { pending: await emitMlp(g, ctx, i, post.y), h: post.h, present: attn.present };
 }
 
 /**
- *   inputs_embeds ─RMSNorm(layers.0.input_layernorm)─► layer 0 ─SkipRMSNorm(layers.1.input_layernorm)─► layer 1 … 
- *   ─SkipRMSNorm(model.norm)─► last num_logits_to_keep rows ─► lm_head ─► logits (B, L, V)
+ *   inputs_embeds ─► layer 0 ─► layer 1 … ─► (h += pending) RMSNorm(model.norm) ─► last num_logits_to_keep rows
+ *   ─► lm_head ─► logits (B, L, V)
  *   position_ids ─► rotary tables;  attention_mask ─► seqlens_k, total_sequence_length
  */
 export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
   if (cfg.numLayers < 1) throw new Error(`decoder: num_hidden_layers = ${cfg.numLayers}, need at least 1`);
   const io = decoderIO(cfg);
   const inp = declareInputs(g, io);
-  const H = cfg.hiddenSize;
   const presents: KV[] = [];
   const sh: Shared = { ...emitRotaryTables(g, cfg, inp.position_ids, inp.inputs_embeds), ...emitSequenceLengths(g, inp.attention_mask) };
   let h = inp.inputs_embeds; // residual stream (B, S, H)
-  let normed = emitRmsNorm(g.at('/model/layers.0'), 'input_layernorm', h, await normWeight(g, ctx, 'model.layers.0.input_layernorm.weight', H), cfg.rmsNormEps);
-  let out: Value = h;
+  let pending: Value | null = null; // the last block's output, added to h by the next norm
   for (let i = 0; i < cfg.numLayers; i++) {
-    const past = { key: inp[`past_key_values.${i}.key`], value: inp[`past_key_values.${i}.value`] };
-    const block = await emitBlock(g, ctx, cfg, i, normed, h, past, sh);
-    ({ out, h } = block);
+    const block = await emitBlock(g, ctx, cfg, i, h, pending, { key: inp[`past_key_values.${i}.key`], value: inp[`past_key_values.${i}.value`] }, sh);
+    ({ h, pending } = block);
     presents.push(block.present);
-    if (i === cfg.numLayers - 1) break;
-    ({ y: normed, sum: h } = emitSkipRmsNorm(g, g.at(`/model/layers.${i + 1}`), 'input_layernorm', out, h, await normWeight(g, ctx, `model.layers.${i + 1}.input_layernorm.weight`, H), cfg.rmsNormEps));
   }
-  const final = emitSkipRmsNorm(g, g.at('/model'), 'norm', out, h, await normWeight(g, ctx, 'model.norm.weight', H), cfg.rmsNormEps);
+  const final = await emitAddNorm(g, ctx, cfg, '/model/norm', 'model.norm', h, pending);
   const kept = emitKeepLast(g, final.y, inp.num_logits_to_keep); // (B, L, H)
   declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadPrefix(ctx.w, cfg), { bias: false }));
   presents.forEach((kv, i) => {
