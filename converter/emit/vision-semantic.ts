@@ -204,6 +204,10 @@ function embedDim(w: WeightSource, cfg: VisionSemanticConfig): number {
   return shape[0];
 }
 
+/**
+ * Declares vision_semantic's I/O (VISION_SEMANTIC_IO, config-fixed dims filled in) and emits the ViT,
+ * the merger, the image-token projector and the vt_map gather. Feed it vitLayout(cfg.vision, gh, gw).feeds.
+ */
 export async function emitVisionSemantic(g: Graph, ctx: EmitContext, cfg: VisionSemanticConfig): Promise<void> {
   const v = cfg.vision;
   checkConfig(v);
