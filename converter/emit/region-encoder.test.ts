@@ -1,0 +1,126 @@
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { regionEncoder, type RegionEncoderOutputs } from '../../reference/region-encoder.ts';
+import { boxRows, openRegionGolden, regionGoldenDirs, type RegionGolden } from '../../reference/region-golden.ts';
+import { gelu, linear, tensor, type Tensor } from '../../reference/tensor.ts';
+import { regionEncoderFeeds } from '../../src/engine/regions/region-feeds.ts';
+import { expectClose, maxAbs, relErr } from '../../src/testing/close.ts';
+import { f32, runModel, type Feeds } from '../../src/testing/ort.ts';
+import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
+import { Graph } from '../onnx/graph.ts';
+import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import type { WeightSource } from '../read/checkpoint.ts';
+import type { EmitContext, WeightFormat } from './linear.ts';
+import { emitRegionEncoder, emitSimpleFpn, REGION_ENCODER_IO } from './region-encoder.ts';
+
+const Q4_BLOCK = 32;
+const ctxFor = (gold: RegionGolden, format: WeightFormat): EmitContext =>
+  // minQuantK 0: both projector Linears go int4 in the q4 graph, so the q4 test covers them.
+  ({ w: gold.weights, format, blockSize: Q4_BLOCK, minQuantK: 0 });
+
+/** The full graph plus the golden's intermediate tensors as extra outputs. */
+async function buildEncoder(gold: RegionGolden, format: WeightFormat): Promise<Uint8Array> {
+  const g = new Graph('region_encoder');
+  const v = await emitRegionEncoder(g, ctxFor(gold, format), { region: gold.region, davit: gold.davit });
+  g.output(v.featuresNoPos, 'region_features_no_pos', 'float32', ['num_regions', 'region_hidden_size']);
+  g.output(v.features, 'region_features', 'float32', ['num_regions', 'region_hidden_size']);
+  return g.encode();
+}
+
+/** Golden maps + engine-computed box inputs, as the app would feed them. */
+async function goldenFeeds(gold: RegionGolden): Promise<Feeds> {
+  const toBoxes = (t: Tensor) => boxRows(t).map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 }));
+  const vtMap = await gold.get('input.vt_map');
+  const stages = await Promise.all([0, 1, 2, 3].map((l) => gold.get(`output.davit_stage${l}`)));
+  const geo = { auxLevels: stages.map((s) => [s.shape[2], s.shape[3]] as const), vtGrid: [vtMap.shape[2], vtMap.shape[3]] as const, patchSize: gold.patchSize };
+  const boxes = regionEncoderFeeds(toBoxes(await gold.get('input.aux_boxes')), toBoxes(await gold.get('input.vt_boxes')), geo, gold.region);
+  const feeds: Feeds = { vt_map: f32(vtMap.data, [...vtMap.shape]) };
+  stages.forEach((s, l) => { feeds[`davit_stage${l}`] = f32(s.data, [...s.shape]); });
+  for (const [name, t] of Object.entries(boxes)) feeds[name] = f32(t.data, t.dims);
+  expect(Object.keys(feeds).sort()).toEqual(REGION_ENCODER_IO.inputs.map((i) => i.name).sort());
+  return feeds;
+}
+
+/** The checkpoint as the q4 graph sees it: the projector's Linears (its only 2-D weights) int4-rounded. */
+function dequantizedLinears(w: WeightSource): WeightSource {
+  return {
+    has: (n) => w.has(n), shape: (n) => w.shape(n), names: () => w.names(),
+    async get(n, expected) {
+      const t = await w.get(n, expected);
+      return t.shape.length === 2 ? tensor(dequantizeQ4(quantizeQ4(t.data, t.shape[0], t.shape[1], Q4_BLOCK)), t.shape) : t;
+    },
+  };
+}
+
+/**
+ * The q4 error bound of the mlp2x_gelu projector for these inputs (only its Linears are int4; SimpleFP
+ * convs and the region norms stay fp32). Round-to-nearest errors ΔW have signs independent of the
+ * activations, so Δh_n = Σ_k ΔW1_nk·x_k has std √Σ(ΔW1_nk·x_k)²; GELU(erf) is 1.13-Lipschitz; then
+ * Δy = Ŵ2·Δa + ΔW2·a likewise. The bound is 5σ of the worst output (the worst-case |ΔW|·|x| sum is
+ * vacuous here: > 2× max|y|), from the actual rounding of the actual weights.
+ */
+async function q4ProjectorBound(w: WeightSource, x: Tensor): Promise<number> {
+  const p = 'model.mm_projector_aux';
+  const W1 = await w.get(`${p}.0.weight`), W2 = await w.get(`${p}.2.weight`);
+  const dq = (t: Tensor) => tensor(dequantizeQ4(quantizeQ4(t.data, t.shape[0], t.shape[1], Q4_BLOCK)), t.shape);
+  const sq = (t: Tensor) => tensor(t.data.map((v) => v * v), t.shape);
+  const sqDiff = (a: Tensor, b: Tensor) => tensor(a.data.map((v, i) => (v - b.data[i]) ** 2), a.shape);
+  const a = gelu(linear(x, W1, await w.get(`${p}.0.bias`))); // (K, hidden)
+  const varA = linear(sq(x), sqDiff(W1, dq(W1))).data.map((v) => 1.13 ** 2 * v); // (K, hidden)
+  const fromW2 = linear(sq(a), sqDiff(W2, dq(W2))).data; // (K, hidden)
+  const varY = linear(tensor(varA, a.shape), sq(dq(W2))).data.map((v, i) => v + fromW2[i]);
+  return 5 * Math.sqrt(maxAbs(varY));
+}
+
+describe.skipIf(!hasShared)(hasShared ? 'region_encoder graph vs fo1-golden' : NO_SHARED, () => {
+  describe.each(regionGoldenDirs().map((d) => [basename(d), d]))('%s', (_name, dir) => {
+    let gold: RegionGolden;
+    let feeds: Feeds;
+    beforeAll(async () => {
+      gold = await openRegionGolden(dir);
+      feeds = await goldenFeeds(gold);
+    });
+    afterAll(async () => { await gold?.close(); });
+
+    it('SimpleFP subgraph matches output.simple_fpn0..3 within 1e-4', async () => {
+      const g = new Graph('simple_fpn');
+      const x = g.input('vt_map', 'float32', REGION_ENCODER_IO.inputs[0].dims);
+      const levels = await emitSimpleFpn(g, ctxFor(gold, 'fp32'), gold.region.simpleFpnLayerNormEps, x);
+      levels.forEach((v, l) => g.output(v, `simple_fpn${l}`, 'float32', [1, 'C', 'H', 'W']));
+      const out = await runModel(g.encode(), { vt_map: feeds.vt_map });
+      for (let l = 0; l < 4; l++) {
+        const want = await gold.get(`output.simple_fpn${l}`);
+        expect(out[`simple_fpn${l}`].dims).toEqual(want.shape);
+        expectClose(out[`simple_fpn${l}`].data as Float32Array, want.data, 1e-4, `simple_fpn${l}`);
+      }
+    });
+
+    it('fp32 graph: region_features_no_pos, region_features, region_embeds within 1e-4', async () => {
+      const out = await runModel(await buildEncoder(gold, 'fp32'), feeds);
+      for (const name of ['region_features_no_pos', 'region_features', 'region_embeds']) {
+        const want = await gold.get(`output.${name}`);
+        expect(out[name].dims).toEqual(want.shape);
+        expectClose(out[name].data as Float32Array, want.data, 1e-4, name);
+      }
+    });
+
+    it('q4 graph: exact to its int4 weights, and within the 5σ int4-rounding bound of fp32', async () => {
+      const out = (await runModel(await buildEncoder(gold, 'q4'), feeds)).region_embeds.data as Float32Array;
+      const inputs = {
+        vtMap: await gold.get('input.vt_map'),
+        davitStages: await Promise.all([0, 1, 2, 3].map((l) => gold.get(`output.davit_stage${l}`))),
+        auxBoxes: await gold.get('input.aux_boxes'),
+        vtBoxes: await gold.get('input.vt_boxes'),
+      };
+      const q: RegionEncoderOutputs = await regionEncoder(dequantizedLinears(gold.weights), gold.region, gold.patchSize, inputs);
+      expectClose(out, q.embeds.data, 1e-4, 'q4 graph vs reference with int4-rounded projector');
+      // Only the projector is quantized (SimpleFP convs and region norms stay fp32), so the q4 − fp32 gap
+      // is bounded by the rounding bound computed from the actual weights and features.
+      const features = await gold.get('output.region_features');
+      const want = await gold.get('output.region_embeds');
+      const bound = (await q4ProjectorBound(gold.weights, features)) / maxAbs(want.data);
+      const err = relErr(out, want.data);
+      expect(err, `q4 relative error ${err.toExponential(3)} > bound ${bound.toExponential(3)}`).toBeLessThanOrEqual(bound);
+    });
+  });
+});
