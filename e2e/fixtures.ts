@@ -1,0 +1,63 @@
+// Test fixtures: every test gets an `app` page object on a fresh page, and an automatic network guard
+// that aborts any request leaving 127.0.0.1/localhost and fails the test if one was even attempted
+// (the app must never reach a CDN, font host or analytics).
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { test as base, expect } from '@playwright/test';
+import { hasShared, NO_SHARED, sharedAsset } from '../src/testing/shared.ts';
+import { AppPage, type FilePayload } from './pages/AppPage.ts';
+
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function isLocal(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'data:' || u.protocol === 'blob:' || LOCAL_HOSTS.has(u.hostname);
+}
+
+interface Fixtures {
+  app: AppPage;
+  externalRequests: string[];
+}
+
+export const test = base.extend<Fixtures>({
+  externalRequests: [
+    async ({ context }, use) => {
+      const attempted: string[] = [];
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (isLocal(url)) return route.continue();
+        attempted.push(url);
+        return route.abort('blockedbyclient');
+      });
+      await use(attempted);
+      expect(attempted, 'requests to hosts other than localhost').toEqual([]);
+    },
+    { auto: true },
+  ],
+  app: async ({ page }, use) => {
+    const app = new AppPage(page);
+    await app.goto();
+    await use(app);
+  },
+});
+
+export { expect };
+
+/** Skips the calling test when ../shared (the real photos) is not beside the repo. */
+export function requireShared(): void {
+  test.skip(!hasShared, NO_SHARED);
+}
+
+/** A real COCO val2017 photo from ../shared (call `requireShared()` first). */
+export function cocoPhoto(index = 0): FilePayload {
+  const dir = sharedAsset('coco-val2017', 'images');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort();
+  const path = join(dir, files[index]);
+  return { name: basename(path), mimeType: 'image/jpeg', buffer: readFileSync(path) };
+}
+
+/** Saves a screenshot of the page as an artifact of the current test (under test-results/). */
+export async function snapshot(page: import('@playwright/test').Page, name: string): Promise<void> {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
+}

@@ -1,0 +1,66 @@
+// The question: a task preset, its text when it takes one, and the selected boxes as region chips
+// (region references travel as indices, never as text the user could type).
+
+import type { FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { PRESETS } from '../ask/presets.ts';
+import { askQuestion, stopAsking } from '../engine/bridge.ts';
+import { selectAsking, selectPreset, selectSelectedIndices, selectWhyNotAskable } from '../store/selectors.ts';
+import { appStore, useApp } from '../store/store.ts';
+import { regionColor } from './BoxOverlay.tsx';
+
+function onSubmit(e: FormEvent): void {
+  e.preventDefault();
+  void askQuestion();
+}
+
+export function QuestionBox() {
+  const preset = useApp(selectPreset);
+  const text = useApp((s) => s.text);
+  const regions = useApp(useShallow(selectSelectedIndices));
+  const why = useApp(selectWhyNotAskable);
+  const asking = useApp(selectAsking);
+  const { setPreset, setText, selectBox } = appStore.getState();
+
+  return (
+    <form className="question" onSubmit={onSubmit} aria-label="Ask about the image">
+      <fieldset className="presets">
+        <legend>Task</legend>
+        {PRESETS.map((p) => (
+          <label key={p.id} className="preset" data-checked={p.id === preset.id || undefined}>
+            <input type="radio" name="preset" value={p.id} checked={p.id === preset.id} onChange={() => setPreset(p.id)} />
+            {p.label}
+          </label>
+        ))}
+      </fieldset>
+
+      <div className="chips" aria-label="Regions in the question" role="group">
+        {regions.length === 0 ? (
+          <span className="chips-empty">{preset.regions === 'required' ? 'No region selected — click a box or draw one.' : 'No regions: the question is about the whole image.'}</span>
+        ) : (
+          regions.map((i) => (
+            <button key={i} type="button" className="chip" style={{ borderColor: regionColor(i) }} onClick={() => selectBox(i, true)} aria-label={`Region ${i} (remove from the question)`}>
+              <span className="chip-dot" style={{ background: regionColor(i) }} />region {i}<span aria-hidden="true"> ×</span>
+            </button>
+          ))
+        )}
+      </div>
+
+      {preset.input && (
+        <label className="field">
+          <span>{preset.input.label}</span>
+          <input type="text" value={text} placeholder={preset.input.placeholder} onChange={(e) => setText(e.currentTarget.value)} />
+        </label>
+      )}
+
+      <div className="ask-row">
+        {asking ? (
+          <button type="button" className="btn btn-danger" onClick={stopAsking}>Stop</button>
+        ) : (
+          <button type="submit" className="btn btn-primary" disabled={why !== null}>Ask</button>
+        )}
+        {why && !asking && <span className="hint">{why}</span>}
+      </div>
+    </form>
+  );
+}

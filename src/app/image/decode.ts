@@ -1,0 +1,62 @@
+// Turning a user's file into pixels, in one place so the engine's decoder can take over later. The file's
+// first bytes decide what it is (a renamed .txt is not trusted because of its name), the browser decodes
+// with createImageBitmap (EXIF orientation honoured), and every failure is an ImageDecodeError whose
+// message names the file and what was wrong.
+
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic';
+
+export type DecodeErrorCode = 'not-an-image' | 'unsupported' | 'corrupt' | 'too-large' | 'empty';
+
+export class ImageDecodeError extends Error {
+  override readonly name = 'ImageDecodeError';
+  constructor(readonly code: DecodeErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** Above this many pixels the image is refused: the RGBA bitmap alone would take 4 × this many bytes. */
+export const MAX_PIXELS = 64_000_000;
+
+const ascii = (bytes: Uint8Array, from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
+
+/** The image format from a file's magic bytes (at least 16 of them), or null when it is none we know. */
+export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (ascii(bytes, 0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (ascii(bytes, 0, 4) === 'GIF8') return 'gif';
+  if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
+  if (ascii(bytes, 0, 2) === 'BM') return 'bmp';
+  if (ascii(bytes, 4, 8) === 'ftyp') {
+    const brand = ascii(bytes, 8, 12);
+    if (brand === 'avif' || brand === 'avis') return 'avif';
+    if (['heic', 'heix', 'hevc', 'mif1', 'msf1'].includes(brand)) return 'heic';
+  }
+  return null;
+}
+
+export interface DecodedImage {
+  bitmap: ImageBitmap;
+  width: number;
+  height: number;
+  format: ImageFormat;
+}
+
+export async function decodeImageFile(file: File): Promise<DecodedImage> {
+  const name = file.name || 'the pasted image';
+  if (file.size === 0) throw new ImageDecodeError('empty', `“${name}” is empty (0 bytes).`);
+  const format = sniffImageFormat(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+  if (!format) throw new ImageDecodeError('not-an-image', `“${name}” is not an image${file.type ? ` (it is ${file.type})` : ''}. Use a JPEG, PNG, WebP, GIF, BMP or AVIF photo.`);
+  if (format === 'heic') throw new ImageDecodeError('unsupported', `“${name}” is a HEIC photo, which this browser cannot decode. Export it as JPEG first.`);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    throw new ImageDecodeError('corrupt', `“${name}” looks like a ${format.toUpperCase()} but could not be decoded: the file is probably truncated or corrupt.`);
+  }
+  const { width, height } = bitmap;
+  if (width * height > MAX_PIXELS) {
+    bitmap.close();
+    throw new ImageDecodeError('too-large', `“${name}” is ${width}×${height} pixels; images up to ${MAX_PIXELS / 1e6} megapixels are supported.`);
+  }
+  return { bitmap, width, height, format };
+}

@@ -1,0 +1,27 @@
+// Named, module-level selectors (xyflow style): components subscribe to exactly what they draw.
+// Selectors that build arrays or objects are used with `useShallow`.
+
+import type { PixelBox } from '../../protocol/messages.ts';
+import { presetById, whyNotAskable, type Preset } from '../ask/presets.ts';
+import type { AppState } from './store.ts';
+
+export const selectImage = (s: AppState) => s.image;
+export const selectBoxes = (s: AppState) => s.boxes;
+export const selectSelectedIds = (s: AppState) => s.selected;
+export const selectProbe = (s: AppState) => s.probe;
+export const selectError = (s: AppState) => s.error;
+export const selectDecoding = (s: AppState) => s.decoding;
+export const selectAsking = (s: AppState) => s.asking !== null;
+
+/** Region indices of the selected boxes, ascending (the order the prompt lists them in). */
+export const selectSelectedIndices = (s: AppState): number[] =>
+  s.boxes.flatMap((b, i) => (s.selected.includes(b.id) ? [i] : []));
+
+export const selectPixelBoxes = (s: AppState): PixelBox[] => s.boxes.map((b) => b.box);
+
+export const selectPreset = (s: AppState): Preset => presetById(s.presetId);
+
+export const selectWhyNotAskable = (s: AppState): string | null =>
+  whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null);
+
+export const selectAnswer = (s: AppState) => ({ text: s.answerText, answer: s.answer });
