@@ -55,6 +55,11 @@ interface StageGeometry {
 
 export async function emitVisionPerception(g: Graph, ctx: EmitContext, cfg: DavitConfig): Promise<void> {
   if (cfg.dimEmbed.length !== STAGES) throw new Error(`vision_perception: DaViT has ${cfg.dimEmbed.length} stages, expected ${STAGES}`);
+  cfg.dimEmbed.forEach((C, i) => {
+    if (C % cfg.numHeads[i] || C % cfg.numGroups[i]) {
+      throw new Error(`vision_perception: stage ${i} width ${C} is not divisible by its ${cfg.numHeads[i]} heads and ${cfg.numGroups[i]} groups`);
+    }
+  });
   const s = g.at('/image_tower');
   const pixels = g.input('pixel_values', 'float32', VISION_PERCEPTION_IO.inputs[0].dims);
   let x: Value = pixels;
