@@ -82,6 +82,11 @@ describe.skipIf(!hasShared)(hasShared ? 'region_encoder graph vs fo1-golden' : N
     });
     afterAll(async () => { await gold?.close(); });
 
+    it('refuses a config without the box position embedding, naming the key', async () => {
+      const region = { ...gold.region, applyPositionEmbedding: false };
+      await expect(emitRegionEncoder(new Graph('r'), ctxFor(gold, 'fp32'), { region, davit: gold.davit })).rejects.toThrow(/mm_apply_position_embedding = false/);
+    });
+
     it('SimpleFP subgraph matches output.simple_fpn0..3 within 1e-4', async () => {
       const g = new Graph('simple_fpn');
       const x = g.input('vt_map', 'float32', REGION_ENCODER_IO.inputs[0].dims);
