@@ -1,0 +1,254 @@
+// Checkpoint folder → model folder (issue 2 §3): reads config.json + safetensors + tokenizer files, emits the
+// five ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
+// Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
+// a temporary folder and renamed into place only when complete (converter/write/model-folder.ts).
+//
+//   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4}.onnx(+_data)
+//               readTokenizer                  ├─ emitVisionPerception ─► onnx/vision_perception…
+//               preprocessor_config.json       ├─ emitRegionEncoder    ─► onnx/region_encoder…
+//               generation_config.json         ├─ emitEmbedTokens      ─► onnx/embed_tokens…
+//                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
+//                                              └─ tokenizer.json, tokenizer_config.json, model.json
+
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Graph } from './onnx/graph.ts';
+import type { ValueInfo } from './onnx/proto.ts';
+import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
+import type { EmitContext } from './emit/linear.ts';
+import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
+import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
+import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
+import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
+import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
+import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
+import { nodeFiles, type FileSystem } from './write/file-sink.ts';
+import { ModelFolderWriter } from './write/model-folder.ts';
+import {
+  COMPONENTS,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  onnxPath,
+  type ComponentEntry,
+  type ComponentName,
+  type FileEntry,
+  type ImageProcessing,
+  type ModelDtype,
+  type ModelManifest,
+  type TokenIds,
+} from '../src/model-folder/manifest.ts';
+
+export interface ConvertProgress {
+  /** e.g. "decoder_model_merged (q4)". */
+  stage: string;
+  tensorsDone: number;
+  tensorsTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface ConvertOptions {
+  checkpoint: string;
+  out: string;
+  dtypes: readonly ModelDtype[];
+  /** Recorded in model.json; defaults to the checkpoint folder's name. */
+  source?: string;
+  blockSize?: number;
+  minQuantK?: number;
+  onProgress?: (p: ConvertProgress) => void;
+  /** The file layer (tests inject a full disk). */
+  fs?: FileSystem;
+  maxChunkBytes?: number;
+}
+
+export interface ConvertResult {
+  out: string;
+  manifest: ModelManifest;
+  /** Every file of the folder, model.json included. */
+  files: FileEntry[];
+}
+
+interface ComponentSpec {
+  io: (cfg: Fo1Config) => { inputs: readonly ValueInfo[]; outputs: readonly ValueInfo[] };
+  emit: (g: Graph, ctx: EmitContext, cfg: Fo1Config) => Promise<unknown>;
+}
+
+const EMITTERS: Record<ComponentName, ComponentSpec> = {
+  vision_semantic: { io: () => VISION_SEMANTIC_IO, emit: (g, ctx, c) => emitVisionSemantic(g, ctx, { vision: c.vision, projectorType: c.region.projectorType }) },
+  vision_perception: { io: () => VISION_PERCEPTION_IO, emit: (g, ctx, c) => emitVisionPerception(g, ctx, c.davit) },
+  region_encoder: { io: () => REGION_ENCODER_IO, emit: (g, ctx, c) => emitRegionEncoder(g, ctx, { region: c.region, davit: c.davit }) },
+  embed_tokens: { io: (c) => embedTokensIO(c.text), emit: (g, ctx, c) => emitEmbedTokens(g, ctx, c.text) },
+  decoder_model_merged: { io: (c) => decoderIO(c.text), emit: (g, ctx, c) => emitDecoder(g, ctx, c.text) },
+};
+
+export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
+  if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
+  const ck = await Checkpoint.open(opts.checkpoint);
+  const writer = new ModelFolderWriter(opts.out, opts.fs ?? nodeFiles, opts.maxChunkBytes);
+  try {
+    const config = parseFo1Config(ck.config, (n) => ck.shape(n));
+    const tokenizer = await readTokenizer(opts.checkpoint);
+    const image = await readImageProcessing(opts.checkpoint, config);
+    const tokens = await readTokenIds(opts.checkpoint, config, tokenizer);
+    const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
+    await writer.begin();
+    const files: FileEntry[] = [];
+    const progress = new ProgressCounter(ck, opts.dtypes.length, opts.onProgress);
+    const components = {} as Record<ComponentName, ComponentEntry>;
+    for (const name of COMPONENTS) {
+      const io = EMITTERS[name].io(config);
+      components[name] = { inputs: [...io.inputs], outputs: [...io.outputs], variants: {} };
+    }
+    for (const dtype of opts.dtypes) {
+      for (const name of COMPONENTS) {
+        progress.stage = `${name} (${dtype})`;
+        const path = onnxPath(name, dtype);
+        const store = writer.weightStore(path);
+        const g = new Graph(name, store);
+        const ctx: EmitContext = { w: progress.source, format: dtype, ...quantization };
+        await EMITTERS[name].emit(g, ctx, config);
+        const chunks = store.finish().map((c) => ({ path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 }));
+        const graph = writer.writeFile(path, g.encode());
+        components[name].variants[dtype] = { graph, externalData: chunks };
+        files.push(graph, ...chunks);
+      }
+    }
+    const tokenizerFiles = [
+      writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
+      writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
+    ];
+    files.push(...tokenizerFiles);
+    const manifest: ModelManifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      source: opts.source ?? basename(opts.checkpoint),
+      dtypes: [...opts.dtypes],
+      quantization,
+      components,
+      config,
+      tokens,
+      image,
+      tokenizer: { source: tokenizer.source, files: tokenizerFiles },
+    };
+    files.push(await writer.commit(manifest));
+    return { out: writer.out, manifest, files };
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  } finally {
+    await ck.close();
+  }
+}
+
+function json(v: unknown, pretty: boolean): Uint8Array {
+  return new TextEncoder().encode(pretty ? JSON.stringify(v, null, 2) + '\n' : JSON.stringify(v));
+}
+
+/** Counts tensors and bytes as the emitters read them, for the progress bar. */
+class ProgressCounter {
+  stage = '';
+  readonly source: WeightSource;
+  private tensorsDone = 0;
+  private bytesDone = 0;
+
+  constructor(ck: Checkpoint, passes: number, onProgress?: (p: ConvertProgress) => void) {
+    const tensorsTotal = ck.names().length * passes;
+    const bytesTotal = ck.totalBytes() * passes;
+    this.source = {
+      has: (n) => ck.has(n),
+      shape: (n) => ck.shape(n),
+      names: () => ck.names(),
+      get: async (name, shape) => {
+        const t = await ck.get(name, shape);
+        const e = ck.entry(name)!;
+        this.tensorsDone++;
+        this.bytesDone += e.end - e.begin;
+        onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+        return t;
+      },
+    };
+  }
+}
+
+type Json = Record<string, unknown>;
+
+async function optionalJson(dir: string, file: string): Promise<Json> {
+  const path = join(dir, file);
+  if (!existsSync(path)) return {};
+  try {
+    const v = JSON.parse(await readFile(path, 'utf8'));
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Json;
+  } catch (e) {
+    throw new ConfigError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+function numberKey(c: Json, key: string, file: string, fallback: number): number {
+  const v = c[key] ?? fallback;
+  if (typeof v !== 'number' || !(v > 0)) throw new ConfigError(`${file}: ${key} = ${JSON.stringify(v)} must be a positive number`);
+  return v;
+}
+
+function channels(c: Json, key: string, file: string, fallback: number[]): number[] {
+  const v = c[key] ?? fallback;
+  if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number')) throw new ConfigError(`${file}: ${key} = ${JSON.stringify(v)} must be 3 numbers (R, G, B)`);
+  return v as number[];
+}
+
+/** Image constants: Qwen2VLImageProcessor's from preprocessor_config.json (spec §5.1), DaViT's fixed ones (§5.2). */
+async function readImageProcessing(dir: string, config: Fo1Config): Promise<ImageProcessing> {
+  const f = 'preprocessor_config.json';
+  const p = await optionalJson(dir, f);
+  const size = (p.size ?? {}) as Json; // newer processors: size.{shortest_edge, longest_edge} = min/max pixels
+  const patchSize = numberKey(p, 'patch_size', f, config.vision.patchSize);
+  const mergeSize = numberKey(p, 'merge_size', f, config.vision.spatialMergeSize);
+  if (patchSize !== config.vision.patchSize || mergeSize !== config.vision.spatialMergeSize) {
+    throw new ConfigError(`${f}: patch_size ${patchSize} / merge_size ${mergeSize} disagree with config.json vision_config (${config.vision.patchSize} / ${config.vision.spatialMergeSize})`);
+  }
+  return {
+    maxLongSide: 2048,
+    minSide: 28,
+    semantic: {
+      mean: channels(p, 'image_mean', f, [0.48145466, 0.4578275, 0.40821073]),
+      std: channels(p, 'image_std', f, [0.26862954, 0.26130258, 0.27577711]),
+      patchSize,
+      temporalPatchSize: numberKey(p, 'temporal_patch_size', f, config.vision.temporalPatchSize),
+      mergeSize,
+      minPixels: numberKey(p, 'min_pixels', f, (size.shortest_edge as number | undefined) ?? 3136),
+      maxPixels: numberKey(p, 'max_pixels', f, (size.longest_edge as number | undefined) ?? 12845056),
+    },
+    perception: {
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+      aspectMode: config.region.auxAspectMode,
+      squashSize: 768,
+      dynamicSquareSizes: [384, 448, 512, 576, 640, 704, 768, 832, 896, 960, 1024, 1280, 1536, 1792, 2048],
+    },
+  };
+}
+
+async function readTokenIds(dir: string, config: Fo1Config, tokenizer: CheckpointTokenizer): Promise<TokenIds> {
+  const gen = await optionalJson(dir, 'generation_config.json');
+  const eosRaw = gen.eos_token_id ?? config.ids.eos;
+  const eos = Array.isArray(eosRaw) ? eosRaw : [eosRaw];
+  if (!eos.every((e) => Number.isInteger(e))) throw new ConfigError(`generation_config.json: eos_token_id = ${JSON.stringify(eosRaw)} must be an id or a list of ids`);
+  const t = specialTokenIds(tokenizer.tokenizerJson);
+  const vocab = config.text.vocabSize;
+  for (const [what, id] of [['<regionN>', t.regions?.at(-1)], ['<ground>', t.ground?.[1]], ['<objects>', t.objects?.[1]]] as const) {
+    if (id !== undefined && id >= vocab) throw new ConfigError(`tokenizer: ${what} has id ${id}, outside the ${vocab}-row embedding (vocab_size)`);
+  }
+  return {
+    bos: config.ids.bos,
+    eos: eos as number[],
+    imStart: t.imStart,
+    imEnd: t.imEnd,
+    visionStart: config.ids.visionStart,
+    visionEnd: config.ids.visionEnd,
+    imagePad: config.ids.imageToken,
+    regions: t.regions,
+    ground: t.ground,
+    objects: t.objects,
+  };
+}

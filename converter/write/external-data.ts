@@ -1,0 +1,84 @@
+// A WeightStore (converter/onnx/graph.ts) that appends initializers to `<graph>.onnx_data`, starting
+// `<graph>.onnx_data_1`, `_2`, … before a chunk reaches MAX_CHUNK_BYTES — transformers.js' chunk names
+// (utils/model-loader.js getExternalDataChunkNames) and below Chrome's ~2 GB ArrayBuffer limit, since
+// onnxruntime-web loads each chunk into one buffer (runtime-notes §3). Offsets are aligned as onnx's
+// external_data_helper does (4096 for tensors ≥ 1 MiB, so a loader may mmap them; 64 otherwise).
+
+import type { WeightStore } from '../onnx/graph.ts';
+import type { TensorProto } from '../onnx/proto.ts';
+import { FileSink, type FileSystem } from './file-sink.ts';
+
+/** Decimal 2 GB: under both 2^31 − 1 (protobuf/int32 offsets) and Chrome's 0x7fe00000 ArrayBuffer cap. */
+export const MAX_CHUNK_BYTES = 2_000_000_000;
+
+export function chunkName(graphFile: string, index: number): string {
+  return `${graphFile}_data${index === 0 ? '' : `_${index}`}`;
+}
+
+function alignment(length: number): number {
+  return length >= 1 << 20 ? 4096 : 64;
+}
+
+export interface ChunkFile {
+  /** File name, relative to the .onnx file's folder (what the graph's `location` says). */
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export class ExternalDataStore implements WeightStore {
+  private sink: FileSink | null = null;
+  private readonly done: ChunkFile[] = [];
+  private readonly zeros = new Uint8Array(4096);
+
+  /** `graphFile` is the .onnx's file name; chunks are written beside it in `dir`. */
+  constructor(private readonly fs: FileSystem, private readonly dir: string, private readonly graphFile: string, private readonly maxChunkBytes = MAX_CHUNK_BYTES) {}
+
+  put(name: string, bytes: Uint8Array): TensorProto['data'] {
+    if (bytes.length > this.maxChunkBytes) {
+      throw new Error(`${this.graphFile}: initializer ${name} is ${bytes.length} bytes, over the ${this.maxChunkBytes}-byte external data chunk limit`);
+    }
+    let sink = this.sink ?? this.rotate();
+    let offset = Math.ceil(sink.bytes / alignment(bytes.length)) * alignment(bytes.length);
+    if (sink.bytes > 0 && offset + bytes.length > this.maxChunkBytes) {
+      sink = this.rotate();
+      offset = 0;
+    }
+    if (offset > sink.bytes) sink.write(this.zeros.subarray(0, offset - sink.bytes));
+    sink.write(bytes);
+    return { location: this.chunkFile(this.done.length), offset, length: bytes.length };
+  }
+
+  /** Closes the last chunk and lists all chunks in order (none if the graph had no weights). */
+  finish(): ChunkFile[] {
+    this.closeCurrent();
+    return this.done;
+  }
+
+  /** Closes an open chunk after a failure (its folder is about to be removed). */
+  discard(): void {
+    try {
+      this.sink?.finish();
+    } catch {
+      // the disk already failed; the temporary folder goes away regardless
+    }
+    this.sink = null;
+  }
+
+  private chunkFile(index: number): string {
+    return chunkName(this.graphFile, index);
+  }
+
+  private rotate(): FileSink {
+    if (this.sink) this.closeCurrent();
+    this.sink = new FileSink(this.fs, `${this.dir}/${this.chunkFile(this.done.length)}`);
+    return this.sink;
+  }
+
+  private closeCurrent(): void {
+    if (!this.sink) return;
+    const { bytes, sha256 } = this.sink.finish();
+    this.done.push({ name: this.chunkFile(this.done.length), bytes, sha256 });
+    this.sink = null;
+  }
+}
