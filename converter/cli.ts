@@ -1,0 +1,59 @@
+// npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV] --out DIR [--dtype q4|fp32 ...]
+//                    [--hub-url URL] [--cache-dir DIR] [--block-size 32]
+// Converts a VLM-FO1 checkpoint into the model folder the app loads. Progress (tensors, bytes, ETA) goes to
+// stderr; the summary (files, sizes, time) to stdout. Any error exits non-zero and leaves no model folder.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MODEL_DTYPES, type ModelDtype } from '../src/model-folder/manifest.ts';
+import { convert, type ConvertProgress } from './convert.ts';
+import { formatBytes, progressLine, throttled } from './progress.ts';
+import { DEFAULT_HUB_URL, downloadFromHub, parseRepo, type HubProgress } from './read/hub.ts';
+
+const USAGE = 'usage: npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV]  --out DIR  [--dtype q4|fp32 (repeatable, default q4)] [--hub-url URL] [--cache-dir DIR] [--block-size N]';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      checkpoint: { type: 'string' },
+      'from-hub': { type: 'string' },
+      out: { type: 'string' },
+      dtype: { type: 'string', multiple: true },
+      'hub-url': { type: 'string', default: process.env.HF_ENDPOINT ?? DEFAULT_HUB_URL },
+      'cache-dir': { type: 'string', default: join(homedir(), '.cache', 'fo1-web', 'hub') },
+      'block-size': { type: 'string', default: '32' },
+    },
+  });
+  if (!values.out || !!values.checkpoint === !!values['from-hub']) throw new Error(`give --out and exactly one of --checkpoint / --from-hub\n${USAGE}`);
+  const dtypes = (values.dtype ?? ['q4']) as ModelDtype[];
+  for (const d of dtypes) if (!(MODEL_DTYPES as readonly string[]).includes(d)) throw new Error(`--dtype ${d}: supported dtypes are ${MODEL_DTYPES.join(', ')}`);
+  const blockSize = Number(values['block-size']);
+  if (!Number.isInteger(blockSize) || blockSize < 16 || blockSize % 16) throw new Error(`--block-size ${values['block-size']}: expected a multiple of 16`);
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+
+  let checkpoint = values.checkpoint!;
+  let source: string | undefined;
+  if (values['from-hub']) {
+    const { repo, revision } = parseRepo(values['from-hub']);
+    checkpoint = join(values['cache-dir']!, repo, revision);
+    source = `${repo}@${revision}`;
+    const draw = throttled((p: HubProgress) => process.stderr.write(`\r\x1b[Kdownloading ${p.file}: ${formatBytes(p.received)}${p.total ? ` / ${formatBytes(p.total)}` : ''}`));
+    await downloadFromHub({ repo: values['from-hub'], dest: checkpoint, baseUrl: values['hub-url'], onProgress: draw });
+    process.stderr.write(`\r\x1b[Kdownloaded ${source} to ${checkpoint} (${elapsed().toFixed(1)} s)\n`);
+  }
+
+  const draw = throttled((p: ConvertProgress) => process.stderr.write(`\r\x1b[K${progressLine(p, elapsed())}`));
+  const result = await convert({ checkpoint, out: values.out, dtypes, source, blockSize, onProgress: draw });
+  process.stderr.write('\r\x1b[K');
+  const seconds = elapsed();
+  const total = result.files.reduce((a, f) => a + f.bytes, 0);
+  const lines = result.files.map((f) => `  ${f.path.padEnd(48)} ${formatBytes(f.bytes).padStart(10)}`);
+  process.stdout.write(`wrote ${result.out} (${dtypes.join(', ')}) in ${seconds.toFixed(1)} s\n${lines.join('\n')}\n  ${'total'.padEnd(48)} ${formatBytes(total).padStart(10)}\n`);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`\nconvert: ${e.message}\n`);
+  process.exit(1);
+});
