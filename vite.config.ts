@@ -34,7 +34,7 @@ export default defineConfig({
       workbox: {
         // The app shell plus onnxruntime's wasm (~27 MB), so the app starts offline after one visit.
         // Model files are cached by the engine itself (Cache Storage / OPFS), not precached here.
-        globPatterns: ['**/*.{js,css,html,svg,png,wasm,webmanifest}'],
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
         globIgnores: ['models/**'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
       },
