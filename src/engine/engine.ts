@@ -1,0 +1,294 @@
+// The real engine (issue 3): the protocol's `Engine` over a model folder, identical in the worker and in
+// Node — every platform difference is injected (the ORT module, how to open a source, a cache, a decoder
+// for bitmaps). One ask follows spec §8: image → preprocess → vision graphs → region encoder → prompt
+// (§3.2) → splice → prefill → generate → parse (§3.6). Per image the encoded features are kept; per image
+// and box set the region embeddings and the prefix KV cache (conversation.ts), so a follow-up question
+// pays only for its own tokens. Any failure becomes a typed EngineError and leaves the engine ready.
+import type { ModelDtype } from '../model-folder/manifest.ts';
+import type { Engine } from '../protocol/engine.ts';
+import { EngineError } from '../protocol/errors.ts';
+import type { Answer, AskOptions, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import { Conversation } from './conversation.ts';
+import { generate } from './decode/generate.ts';
+import { TextStream } from './decode/text-stream.ts';
+import { toEngineError } from './errors.ts';
+import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
+import { FilesFolder } from './load/files-folder.ts';
+import { LoadError, type ModelFolder } from './load/folder.ts';
+import { loadModelFiles } from './load/load-model.ts';
+import { UrlFolder, type CacheLike } from './load/url-folder.ts';
+import { Fo1Model, type ImageFeatures } from './model.ts';
+import { parseAnswer } from './parse/answer.ts';
+import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
+import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
+import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
+import { toWorkImage } from './preprocess/work-image.ts';
+import { Fo1Tokenizer } from './prompt/tokenizer.ts';
+import { buildPromptSequence } from './prompt/sequence.ts';
+import { YoloxProposer } from './proposals/yolox.ts';
+import type { DetectorManifest } from './proposals/detector-manifest.ts';
+import { chooseBackend, createSession, type Ort } from './session.ts';
+import { promptTask } from './task.ts';
+
+/** A detector's manifest and ONNX bytes (src/engine/proposals). */
+export interface DetectorFiles {
+  manifest: DetectorManifest;
+  onnx: Uint8Array;
+}
+
+export interface Fo1EngineOptions {
+  ort: Ort;
+  /** Opens sources the engine cannot open itself (Node: `file:` URLs and paths); null = not mine. */
+  openFolder?: (source: ModelSource) => ModelFolder | null;
+  /** Cache Storage for URL sources (browser: `caches.open(…)`); none in Node. */
+  cache?: () => Promise<CacheLike | undefined>;
+  /** Turns a browser ImageBitmap into RGB (decode-browser.ts bitmapToRgb); absent in Node. */
+  bitmapToRgb?: (bitmap: ImageBitmap) => RgbImage;
+  /** Which graphs to run; default q4 when the folder has it. */
+  dtype?: ModelDtype;
+  /** Seed of the sampler when a temperature is set (greedy ignores it). */
+  seed?: number;
+  /** Loads the proposal detector; called once per model load, null when there is none. */
+  detector?: (folder: ModelFolder, signal: AbortSignal) => Promise<DetectorFiles | null>;
+  /** Run every graph once during load so the first question pays no shader compilation (default true). */
+  warmup?: boolean;
+}
+
+interface Loaded {
+  modelId: string;
+  model: Fo1Model;
+  tokenizer: Fo1Tokenizer;
+  stopIds: Set<number>;
+  proposer: YoloxProposer<InstanceType<Ort['Tensor']>> | null;
+  sessions: Ready['sessions'];
+}
+
+/** One image as the encoders see it: everything but the boxes. */
+interface ImageState {
+  id: string;
+  original: RgbImage;
+  work: RgbImage;
+  qwen: QwenPixels;
+  davit: DavitInput;
+  features: ImageFeatures | null;
+  conversation: { key: string; conv: Conversation } | null;
+}
+
+const now = () => performance.now();
+
+export class Fo1Engine implements Engine {
+  private loaded: Loaded | null = null;
+  private image: ImageState | null = null;
+
+  constructor(private readonly options: Fo1EngineOptions) {}
+
+  async probe(): Promise<ProbeReport> {
+    const choice = await chooseBackend();
+    return {
+      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: choice.backend === 'webgpu', detail: choice.reason }],
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      wasmThreads: Number(this.options.ort.env.wasm.numThreads ?? 1),
+    };
+  }
+
+  async load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
+    return this.guard(async () => {
+      await this.dispose();
+      const folder = await this.openFolder(options.source);
+      const files = await loadModelFiles(folder, this.options.dtype, onProgress, signal);
+      const tokenizer = Fo1Tokenizer.fromJson(files.tokenizerJson, files.tokenizerConfig);
+      const choice = await chooseBackend(options.backend);
+      const model = await Fo1Model.create(this.options.ort, files.manifest, files.graphs, choice, onProgress);
+      const { tokens } = files.manifest;
+      const stopIds = new Set([...tokens.eos, ...(tokens.imEnd === null ? [] : [tokens.imEnd])]);
+      const sessions = [...model.backends];
+      let proposer: Loaded['proposer'] = null;
+      const detector = await this.options.detector?.(folder, signal);
+      if (detector) {
+        const created = await createSession(this.options.ort, { name: 'detector', bytes: { graph: detector.onnx, externalData: [] }, choice });
+        sessions.push(created.report);
+        const ort = this.options.ort;
+        proposer = new YoloxProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
+      }
+      const modelId = options.source.kind === 'url' ? options.source.url : options.source.kind === 'cached' ? options.source.modelId : `${files.manifest.source} (${folder.description})`;
+      this.loaded = { modelId, model, tokenizer, stopIds, proposer, sessions };
+      if (this.options.warmup ?? true) {
+        onProgress({ stage: 'warmup' });
+        await this.warmup(signal);
+      }
+      return { modelId, sessions };
+    });
+  }
+
+  async propose(options: ProposeOptions, signal: AbortSignal): Promise<ScoredBox[]> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      if (!loaded.proposer) throw new EngineError('not-available', 'this model folder has no box detector (detector/detector.json); draw boxes by hand instead');
+      const image = this.imageFor(options.imageId, options.image);
+      if (signal.aborted) throw new EngineError('cancelled', 'proposing boxes was cancelled');
+      return (await loaded.proposer.propose(image.original)).map((p) => ({ box: p.box, score: p.score }));
+    });
+  }
+
+  async ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      const t0 = now();
+      const image = this.imageFor(options.imageId, options.image);
+      const boxes = options.boxes;
+      validateBoxes(boxes, image.original);
+      const task = promptTask(options.task, options.regions);
+      const { model, tokenizer } = loaded;
+      const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
+      const t1 = now();
+      const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
+      const t2 = now();
+      const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
+      const t3 = now();
+      abortIfNeeded(signal);
+      const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
+      const pre = await conv.prefill(seq);
+      const t4 = now();
+      let tFirst = 0;
+      const stream = new TextStream((ids) => tokenizer.decode(ids));
+      const step = async (token: number, cache: Parameters<typeof model.decode>[2]) => model.decode(await model.embedText([token]), Int32Array.from({ length: 3 }, () => cache.length + pre.ropeDelta), cache);
+      const generated = await generate(
+        pre.first,
+        pre.prefix,
+        { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+        step,
+        (id) => {
+          if (tFirst === 0) tFirst = now();
+          const piece = stream.push(id);
+          if (piece) onToken(piece);
+        },
+        signal,
+      );
+      const tEnd = now();
+      const text = stream.text.trim();
+      const parsed = parseAnswer(text, boxes);
+      const decodeSteps = generated.ids.length - 1;
+      return {
+        text,
+        regions: groupRegions(parsed.regions),
+        droppedIndices: parsed.dropped,
+        ...(parsed.count === null ? {} : { count: parsed.count }),
+        timings: {
+          preprocessMs: t1 - t0,
+          visionMs: t2 - t1,
+          regionsMs: t3 - t2,
+          prefillMs: t4 - t3,
+          ttftMs: (tFirst || tEnd) - t0,
+          decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
+        },
+        backend: model.decoderBackend,
+      };
+    });
+  }
+
+  async dispose(): Promise<void> {
+    this.forgetImage();
+    const loaded = this.loaded;
+    this.loaded = null;
+    await loaded?.model.release();
+  }
+
+  /** Runs `fn`, converting any failure into an EngineError. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toEngineError(e);
+    }
+  }
+
+  private requireLoaded(): Loaded {
+    if (!this.loaded) throw new EngineError('no-model', 'no model loaded: load a model folder first');
+    return this.loaded;
+  }
+
+  private async openFolder(source: ModelSource): Promise<ModelFolder> {
+    const custom = this.options.openFolder?.(source);
+    if (custom) return custom;
+    switch (source.kind) {
+      case 'url':
+      case 'cached':
+        return new UrlFolder(source.kind === 'url' ? source.url : source.modelId, { cache: await this.options.cache?.() });
+      case 'files':
+        return new FilesFolder(source.files);
+    }
+  }
+
+  /** The image `id` names: `input` replaces it when given, else it must be the one seen last. */
+  private imageFor(id: string, input: ImageInput | undefined): ImageState {
+    if (this.image && this.image.id === id && !input) return this.image;
+    if (!input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
+    if (this.image?.id === id) return this.image; // same id, same pixels: keep the encoded features
+    const original = this.toRgb(input);
+    const work = toWorkImage(original);
+    const { semantic, perception } = this.requireLoaded().model.manifest.image;
+    const qwen = qwenPixelValues(work, { ...semantic, mean: triple(semantic.mean), std: triple(semantic.std) });
+    const davit = davitInput(work, perception.aspectMode);
+    this.forgetImage();
+    this.image = { id, original, work, qwen, davit, features: null, conversation: null };
+    return this.image;
+  }
+
+  private toRgb(input: ImageInput): RgbImage {
+    if (input.kind === 'rgba') {
+      checkImageSize(input.width, input.height);
+      return rgbaToRgb(input.width, input.height, input.data);
+    }
+    checkImageSize(input.bitmap.width, input.bitmap.height);
+    if (!this.options.bitmapToRgb) throw new EngineError('bad-input', 'this engine cannot read ImageBitmaps here; send RGBA pixels');
+    return this.options.bitmapToRgb(input.bitmap);
+  }
+
+  private async conversationFor(image: ImageState, features: ImageFeatures, boxes: readonly Box[], regions: () => Promise<Float32Array>): Promise<Conversation> {
+    const key = JSON.stringify(boxes.map((b) => [b.x1, b.y1, b.x2, b.y2]));
+    if (image.conversation?.key === key) return image.conversation.conv;
+    image.conversation?.conv.dispose();
+    image.conversation = null;
+    const conv = new Conversation(this.loaded!.model, { embeds: features.imageEmbeds, grid: features.grid }, await regions());
+    image.conversation = { key, conv };
+    return conv;
+  }
+
+  private forgetImage(): void {
+    this.image?.conversation?.conv.dispose();
+    this.image = null;
+  }
+
+  /** One tiny question through every graph (compiles WebGPU shaders), then forgets its image. */
+  private async warmup(signal: AbortSignal): Promise<void> {
+    const side = 56;
+    const data = new Uint8ClampedArray(side * side * 4).fill(128);
+    await this.ask(
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 2 } },
+      () => {},
+      signal,
+    );
+    this.forgetImage();
+  }
+}
+
+function abortIfNeeded(signal: AbortSignal): void {
+  if (signal.aborted) throw new EngineError('cancelled', 'the question was cancelled');
+}
+
+function triple(v: number[]): [number, number, number] {
+  if (v.length !== 3) throw new LoadError(`model.json: expected 3 channel values, got ${v.length}`);
+  return [v[0], v[1], v[2]];
+}
+
+/** parseAnswer's (label, index) pairs as the protocol's label → indices groups; bare citations under ''. */
+function groupRegions(regions: readonly { index: number; label: string | null }[]): Answer['regions'] {
+  const byLabel = new Map<string, number[]>();
+  for (const r of regions) {
+    const label = r.label ?? '';
+    const list = byLabel.get(label) ?? [];
+    if (!list.includes(r.index)) list.push(r.index);
+    byLabel.set(label, list);
+  }
+  return [...byLabel].map(([label, indices]) => ({ label, indices }));
+}

@@ -1,0 +1,57 @@
+// The engine in Node (CLI, tests, benchmarks): onnxruntime-web's wasm backend, model folders by path or
+// `file:` URL, images decoded with sharp, detectors from a detector.json (or a bare YOLOX .onnx). The engine
+// itself is the same object the worker runs (engine.ts); only these injections differ.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-web';
+import type { ModelSource } from '../protocol/messages.ts';
+import { Fo1Engine, type DetectorFiles, type Fo1EngineOptions } from './engine.ts';
+import { LoadError, type ModelFolder } from './load/folder.ts';
+import { NodeFolder } from './load/node-folder.ts';
+import { parseDetectorManifest, YOLOX_NANO } from './proposals/detector-manifest.ts';
+
+/** A model source for a folder on disk (what the Node engine opens with NodeFolder). */
+export function folderSource(dir: string): ModelSource {
+  return { kind: 'url', url: `file://${resolve(dir)}/` };
+}
+
+function openNodeFolder(source: ModelSource): ModelFolder | null {
+  if (source.kind === 'url' && source.url.startsWith('file:')) return new NodeFolder(fileURLToPath(source.url));
+  if (source.kind === 'url' && !/^[a-z]+:/i.test(source.url)) return new NodeFolder(source.url);
+  return null;
+}
+
+/** A detector.json (its `file` beside it) or a YOLOX .onnx with the YOLOX-nano settings. */
+export async function readDetector(path: string): Promise<DetectorFiles> {
+  if (!existsSync(path)) throw new LoadError(`detector ${path}: no such file`);
+  if (extname(path) === '.onnx') return { manifest: YOLOX_NANO, onnx: new Uint8Array(await readFile(path)) };
+  const manifest = parseDetectorManifest(JSON.parse(await readFile(path, 'utf8')));
+  const onnxPath = join(dirname(path), manifest.file);
+  if (!existsSync(onnxPath)) throw new LoadError(`detector ${path}: its file ${manifest.file} is missing`);
+  return { manifest, onnx: new Uint8Array(await readFile(onnxPath)) };
+}
+
+/** Where a model folder names its detector (optional). */
+export const FOLDER_DETECTOR = 'detector/detector.json';
+
+export interface NodeEngineOptions extends Omit<Fo1EngineOptions, 'ort' | 'openFolder' | 'detector'> {
+  /** A detector.json / .onnx to use instead of the model folder's own. */
+  detector?: string;
+  numThreads?: number;
+}
+
+export function createNodeEngine(options: NodeEngineOptions = {}): Fo1Engine {
+  ort.env.wasm.numThreads = options.numThreads ?? 1;
+  return new Fo1Engine({
+    ...options,
+    ort,
+    openFolder: openNodeFolder,
+    detector: async (folder) => {
+      if (options.detector) return readDetector(options.detector);
+      if (folder instanceof NodeFolder && existsSync(join(folder.dir, FOLDER_DETECTOR))) return readDetector(join(folder.dir, FOLDER_DETECTOR));
+      return null;
+    },
+  });
+}

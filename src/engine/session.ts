@@ -1,0 +1,93 @@
+// The engine's onnxruntime-web sessions: one ORT instance (injected — `onnxruntime-web/webgpu` in the
+// worker, `onnxruntime-web` wasm in Node), one execution provider chosen per session, and a record of
+// what each session got and why (issue 3 §1; runtime-notes.md §2–§3).
+//
+// Choice: a forced backend wins; otherwise WebGPU when the runtime has an adapter, else wasm. A session
+// that fails to build on WebGPU (an op without a kernel, a validation error) falls back to wasm, and the
+// reason says so. On WebGPU the decoder's present.* outputs stay on the GPU (`gpu-buffer`) and go
+// straight back in as past_key_values, so the KV cache is never copied to the CPU per token.
+
+import type * as OrtTypes from 'onnxruntime-web';
+import type { Backend, SessionBackend } from '../protocol/messages.ts';
+
+/** The onnxruntime-web module (both entry points share these types). */
+export type Ort = typeof OrtTypes;
+export type OrtTensor = OrtTypes.Tensor;
+export type OrtSession = OrtTypes.InferenceSession;
+
+/** The graph and its external-data chunks, as bytes already verified against model.json. */
+export interface GraphBytes {
+  graph: Uint8Array;
+  /** `path` is the chunk's file name, as the .onnx's external-data `location` records it. */
+  externalData: { path: string; data: Uint8Array }[];
+}
+
+export interface BackendChoice {
+  backend: Backend;
+  reason: string;
+}
+
+/** Which backend sessions should try first here. */
+export async function chooseBackend(forced?: Backend): Promise<BackendChoice> {
+  if (forced) return { backend: forced, reason: `forced to ${forced} by the caller` };
+  const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
+  if (!gpu) return { backend: 'wasm', reason: 'no WebGPU in this runtime (navigator.gpu is missing)' };
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { backend: 'wasm', reason: 'WebGPU exists but no adapter was found' };
+  const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  return { backend: 'webgpu', reason: `WebGPU adapter: ${name}` };
+}
+
+export interface SessionRequest {
+  name: string;
+  bytes: GraphBytes;
+  choice: BackendChoice;
+  /** Outputs to keep on the GPU when the session runs on WebGPU (the decoder's present.*). */
+  gpuOutputs?: readonly string[];
+}
+
+export interface CreatedSession {
+  session: OrtSession;
+  report: SessionBackend;
+}
+
+export async function createSession(ort: Ort, req: SessionRequest): Promise<CreatedSession> {
+  const { name, bytes, choice } = req;
+  if (choice.backend === 'webgpu') {
+    try {
+      const preferredOutputLocation = Object.fromEntries((req.gpuOutputs ?? []).map((o) => [o, 'gpu-buffer' as const]));
+      const session = await ort.InferenceSession.create(bytes.graph, { executionProviders: ['webgpu'], externalData: bytes.externalData, preferredOutputLocation });
+      return { session, report: { session: name, backend: 'webgpu', reason: choice.reason } };
+    } catch (e) {
+      const session = await createWasm(ort, bytes, name);
+      return { session, report: { session: name, backend: 'wasm', reason: `WebGPU session failed (${errorText(e)}); fell back to wasm` } };
+    }
+  }
+  return { session: await createWasm(ort, bytes, name), report: { session: name, backend: 'wasm', reason: choice.reason } };
+}
+
+async function createWasm(ort: Ort, bytes: GraphBytes, name: string): Promise<OrtSession> {
+  try {
+    return await ort.InferenceSession.create(bytes.graph, { executionProviders: ['wasm'], externalData: bytes.externalData });
+  } catch (e) {
+    throw new SessionError(`${name}: onnxruntime could not create the session: ${errorText(e)}`);
+  }
+}
+
+/** onnxruntime refused to build or run a graph. */
+export class SessionError extends Error {
+  override name = 'SessionError';
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Runs a session, turning ORT failures into a SessionError that names the graph. */
+export async function runSession(name: string, session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+  try {
+    return await session.run(feeds);
+  } catch (e) {
+    throw new SessionError(`${name}: onnxruntime failed to run: ${errorText(e)}`);
+  }
+}
