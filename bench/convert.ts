@@ -1,0 +1,72 @@
+// npm run bench:convert [-- --seed N --keep]
+// Converts the `full` random checkpoint (VLM-FO1-3B's real dims, ≈4.15 B bf16 params, 8.3 GB) to q4 and
+// reports wall time, MB/s of checkpoint read, peak RSS and the q4 folder's size (issue 2 goals: ≤ 10 min,
+// ≤ 3 GB RSS, ≤ 2.7 GB folder). The fixture is generated once and cached in ~/.cache/fo1-web (several
+// minutes); figures are merged into bench/results.json under "convert".
+
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convert } from '../converter/convert.ts';
+import { writeFixture } from '../converter/fixture/fixture.ts';
+import { formatBytes, progressLine, throttled } from '../converter/progress.ts';
+import { Checkpoint } from '../converter/read/checkpoint.ts';
+import { repoRoot } from '../src/testing/shared.ts';
+
+const CACHE = join(homedir(), '.cache', 'fo1-web');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '0' }, keep: { type: 'boolean', default: false } } });
+  const seed = Number(values.seed);
+  const ckpt = join(CACHE, `fixture-full-seed${seed}`);
+  if (!existsSync(join(ckpt, 'config.json'))) {
+    process.stderr.write(`generating the full fixture in ${ckpt} (once; several minutes)…\n`);
+    const t = performance.now();
+    await writeFixture({ preset: 'full', out: ckpt, seed });
+    process.stderr.write(`fixture written in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  const ck = await Checkpoint.open(ckpt);
+  const checkpointBytes = ck.totalBytes();
+  await ck.close();
+
+  const out = join(CACHE, 'bench-convert-q4');
+  const t0 = performance.now();
+  const draw = throttled((p: Parameters<typeof progressLine>[0]) => process.stderr.write(`\r\x1b[K${progressLine(p, (performance.now() - t0) / 1000)}`), 500);
+  const result = await convert({ checkpoint: ckpt, out, dtypes: ['q4'], source: `fixture-full-seed${seed}`, onProgress: draw });
+  const seconds = (performance.now() - t0) / 1000;
+  process.stderr.write('\r\x1b[K');
+  const peakRssBytes = process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
+  const folderBytes = result.files.reduce((a, f) => a + f.bytes, 0);
+  const figures = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+    node: process.version,
+    checkpointBytes,
+    wallSeconds: Number(seconds.toFixed(1)),
+    readMBps: Number((checkpointBytes / 1e6 / seconds).toFixed(1)),
+    peakRssBytes,
+    q4FolderBytes: folderBytes,
+    files: Object.fromEntries(result.files.map((f) => [f.path, f.bytes])),
+    goals: { wallSeconds: 600, peakRssBytes: 3e9, q4FolderBytes: 2.7e9 },
+  };
+  process.stdout.write(
+    [
+      `convert full → q4: ${figures.wallSeconds} s (goal ≤ 600 s)`,
+      `  read rate:   ${figures.readMBps} MB/s of ${formatBytes(checkpointBytes)} bf16 checkpoint`,
+      `  peak RSS:    ${formatBytes(peakRssBytes)} (goal ≤ 3 GB)`,
+      `  q4 folder:   ${formatBytes(folderBytes)} (goal ≤ 2.7 GB)`,
+      ...result.files.map((f) => `    ${f.path.padEnd(46)} ${formatBytes(f.bytes).padStart(10)}`),
+    ].join('\n') + '\n',
+  );
+  const resultsPath = join(repoRoot, 'bench', 'results.json');
+  const results = existsSync(resultsPath) ? JSON.parse(await readFile(resultsPath, 'utf8')) : {};
+  await writeFile(resultsPath, JSON.stringify({ ...results, convert: figures }, null, 2) + '\n');
+  if (!values.keep) await rm(out, { recursive: true, force: true });
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`\nbench:convert: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});
