@@ -81,3 +81,10 @@ test('boxes are reachable and editable from the keyboard', async ({ app, page })
     await expect(app.box(0)).toBeFocused();
   });
 });
+
+test('pasting a photo opens it; the camera input asks for the rear camera', async ({ app, page }) => {
+  const photo = cocoPhoto(3);
+  await app.pasteFile(photo);
+  await expect(app.image(new RegExp(photo.name))).toBeVisible();
+  await expect(page.getByLabel('Take a photo', { exact: true }).and(page.locator('input'))).toHaveAttribute('capture', 'environment');
+});

@@ -75,6 +75,16 @@ export class AppPage {
     await stage.dispatchEvent('drop', { dataTransfer });
   }
 
+  /** Pastes a file as Ctrl/Cmd+V with a copied image does: a paste event whose clipboardData holds it. */
+  async pasteFile(file: FilePayload): Promise<void> {
+    await this.page.evaluate(({ name, mimeType, base64 }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type: mimeType }));
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, { name: file.name, mimeType: file.mimeType, base64: file.buffer.toString('base64') });
+  }
+
   async pickFile(file: FilePayload): Promise<void> {
     await this.page.getByTestId('file-input').first().setInputFiles(file);
   }

@@ -95,3 +95,16 @@ describe('EngineClient over a MessageChannel', () => {
     await expect(client.ask(ask('x'), () => {}, AbortSignal.abort())).rejects.toMatchObject({ code: 'cancelled' });
   });
 });
+
+describe('EngineClient when the worker dies', () => {
+  it('rejects every request in flight with the reason', async () => {
+    const ch = new MessageChannel();
+    channels.push(ch);
+    const client = new EngineClient(ch.port1); // nothing listens on port2: requests stay pending
+    const a = client.ask(ask('x'), () => {});
+    const b = client.probe();
+    client.failAll(new EngineError('internal', 'the engine worker failed: could not start'));
+    await expect(a).rejects.toMatchObject({ code: 'internal', message: 'the engine worker failed: could not start' });
+    await expect(b).rejects.toMatchObject({ code: 'internal' });
+  });
+});

@@ -89,11 +89,9 @@ function parseImage(v: unknown, path: string): ImageInput {
   const o = obj(v, path);
   const kind = str(o.kind, `${path}.kind`);
   switch (kind) {
-    case 'bitmap': {
-      const b = obj(o.bitmap, `${path}.bitmap`);
-      num(b.width, `${path}.bitmap.width`);
-      return { kind, bitmap: b as unknown as ImageBitmap };
-    }
+    case 'bitmap':
+      if (typeof ImageBitmap === 'undefined' || !(o.bitmap instanceof ImageBitmap)) throw bad(`${path}.bitmap`, `expected an ImageBitmap, got ${describe(o.bitmap)}`);
+      return { kind, bitmap: o.bitmap };
     case 'rgba': {
       const width = num(o.width, `${path}.width`);
       const height = num(o.height, `${path}.height`);

@@ -6,7 +6,7 @@
 import { memo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { unreachable, type PixelBox } from '../../protocol/messages.ts';
-import { HANDLES, handlePoint, roundBox, screenPoint, toImage, viewportOf, type Handle, type Size } from '../overlay/geometry.ts';
+import { HANDLES, handlePoint, isHandle, roundBox, screenPoint, toImage, viewportOf, type Size } from '../overlay/geometry.ts';
 import { IDLE, draftOf, pointerDown, pointerMove, pointerUp, type Edit, type Gesture, type Pointer, type Step, type Target } from '../overlay/gesture.ts';
 import { isAdditive, keyCommand } from '../overlay/keyboard.ts';
 import { selectBoxes, selectPixelBoxes, selectSelectedIds } from '../store/selectors.ts';
@@ -26,9 +26,10 @@ function describeBox(index: number, b: PixelBox, selected: boolean): string {
 }
 
 /** What the pointer went down on, read from the data attributes the boxes and handles carry. */
-function targetOf(el: Element): Target {
-  const handle = el.closest<SVGElement>('[data-handle]');
-  if (handle) return { kind: 'handle', index: Number(handle.dataset.index), handle: handle.dataset.handle as Handle };
+function targetOf(el: EventTarget): Target {
+  if (!(el instanceof Element)) return { kind: 'empty' };
+  const handle = el.closest<SVGElement>('[data-handle]')?.dataset;
+  if (handle && isHandle(handle.handle)) return { kind: 'handle', index: Number(handle.index), handle: handle.handle };
   const box = el.closest<SVGElement>('[data-index]');
   if (box) return { kind: 'box', index: Number(box.dataset.index) };
   return { kind: 'empty' };
@@ -68,7 +69,7 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
 
   const onPointerDown = (e: PointerEvent<SVGSVGElement>): void => {
     if (e.button !== 0) return;
-    const target = targetOf(e.target as Element);
+    const target = targetOf(e.target);
     e.currentTarget.setPointerCapture(e.pointerId);
     if (target.kind === 'empty') e.currentTarget.focus();
     else boxRefs.current[target.index]?.focus();
@@ -82,7 +83,7 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
 
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>): void => {
     const s = appStore.getState();
-    const index = (e.target as Element).closest<SVGElement>('[data-index]')?.dataset.index;
+    const index = e.target instanceof Element ? e.target.closest<SVGElement>('[data-index]')?.dataset.index : undefined;
     if (index === undefined) {
       // Focus on the image itself: Delete removes the selection, arrows enter the boxes.
       if (e.key === 'Delete' || e.key === 'Backspace') s.removeSelected();

@@ -90,6 +90,10 @@ export function hitBox(boxes: readonly PixelBox[], p: ImagePoint): number | null
 export type Handle = 'nw' | 'n' | 'ne' | 'e' | 'se' | 's' | 'sw' | 'w';
 export const HANDLES: readonly Handle[] = ['nw', 'n', 'ne', 'e', 'se', 's', 'sw', 'w'];
 
+export function isHandle(s: string | undefined): s is Handle {
+  return HANDLES.some((h) => h === s);
+}
+
 export function handlePoint(b: PixelBox, h: Handle): ImagePoint {
   const cx = (b.x1 + b.x2) / 2;
   const cy = (b.y1 + b.y2) / 2;
