@@ -97,6 +97,8 @@ describe('Checkpoint (sharded folder)', () => {
       const bad = { ...(ck.config as object), mm_projector_aux_type: 'conv3x3' };
       expect(() => parseFo1Config(bad, (n) => ck.shape(n))).toThrow(ConfigError);
       expect(() => parseFo1Config(bad, (n) => ck.shape(n))).toThrow(/mm_projector_aux_type = "conv3x3"/);
+      const withProjector = (n: string) => (n === 'model.mm_projector.0.weight' ? [64, 64] : ck.shape(n));
+      expect(() => parseFo1Config(ck.config, withProjector)).toThrow(/mm_projector_type = "identity", but the checkpoint has model\.mm_projector\.0\.weight/);
     } finally {
       await ck.close();
     }
