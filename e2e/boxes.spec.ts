@@ -29,6 +29,12 @@ test('drop a photo, draw boxes, select and delete them @phone', async ({ app, pa
     await snapshot(page, '02-two-boxes-selected');
   });
 
+  await test.step('hovering a region chip highlights its box', async () => {
+    await page.getByRole('button', { name: 'Region 1 (remove from the question)' }).hover();
+    await expect(app.box(1)).toHaveAttribute('data-hovered', 'true');
+    await expect(app.box(0)).not.toHaveAttribute('data-hovered');
+  });
+
   await test.step('clicking empty space clears the selection; clicking a box selects it alone', async () => {
     await app.clickAt([0.48, 0.95]);
     await expect(app.boxCount).toHaveText('2 boxes, 0 selected');

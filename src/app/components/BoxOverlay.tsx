@@ -9,7 +9,7 @@ import { unreachable, type PixelBox } from '../../protocol/messages.ts';
 import { HANDLES, handlePoint, isHandle, roundBox, screenPoint, toImage, viewportOf, type Size } from '../overlay/geometry.ts';
 import { IDLE, draftOf, pointerDown, pointerMove, pointerUp, type Edit, type Gesture, type Pointer, type Step, type Target } from '../overlay/gesture.ts';
 import { isAdditive, keyCommand } from '../overlay/keyboard.ts';
-import { selectBoxes, selectPixelBoxes, selectSelectedIds } from '../store/selectors.ts';
+import { selectBoxes, selectHovered, selectPixelBoxes, selectSelectedIds } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 
 const HANDLE_PX = 10;
@@ -52,6 +52,8 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
   const boxes = useApp(selectBoxes);
   const pixelBoxes = useApp(useShallow(selectPixelBoxes));
   const selected = useApp(selectSelectedIds);
+  const hovered = useApp(selectHovered);
+  const { setHovered } = appStore.getState();
   const svgRef = useRef<SVGSVGElement>(null);
   const boxRefs = useRef<(SVGGElement | null)[]>([]);
   const gesture = useRef<Gesture>(IDLE);
@@ -140,6 +142,9 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
             className="box"
             data-index={i}
             data-selected={isSelected || undefined}
+            data-hovered={hovered === b.id || undefined}
+            onPointerEnter={() => setHovered(b.id)}
+            onPointerLeave={() => setHovered(null)}
             data-testid={`box-${i}`}
             tabIndex={0}
             role="button"

@@ -5,7 +5,7 @@ import type { FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PRESETS } from '../ask/presets.ts';
 import { askQuestion, stopAsking } from '../engine/bridge.ts';
-import { selectAsking, selectPreset, selectSelectedIndices, selectWhyNotAskable } from '../store/selectors.ts';
+import { selectAsking, selectBoxes, selectHovered, selectPreset, selectSelectedIndices, selectWhyNotAskable } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 import { regionColor } from './BoxOverlay.tsx';
 
@@ -20,7 +20,9 @@ export function QuestionBox() {
   const regions = useApp(useShallow(selectSelectedIndices));
   const why = useApp(selectWhyNotAskable);
   const asking = useApp(selectAsking);
-  const { setPreset, setText, selectBox } = appStore.getState();
+  const boxes = useApp(selectBoxes);
+  const hovered = useApp(selectHovered);
+  const { setPreset, setText, selectBox, setHovered } = appStore.getState();
 
   return (
     <form className="question" onSubmit={onSubmit} aria-label="Ask about the image">
@@ -39,7 +41,22 @@ export function QuestionBox() {
           <span className="chips-empty">{preset.regions === 'required' ? 'No region selected — click a box or draw one.' : 'No regions: the question is about the whole image.'}</span>
         ) : (
           regions.map((i) => (
-            <button key={i} type="button" className="chip" style={{ borderColor: regionColor(i) }} onClick={() => selectBox(i, true)} aria-label={`Region ${i} (remove from the question)`}>
+            <button
+              key={boxes[i].id}
+              type="button"
+              className="chip"
+              style={{ borderColor: regionColor(i) }}
+              data-hovered={hovered === boxes[i].id || undefined}
+              onClick={() => {
+                setHovered(null);
+                selectBox(i, true);
+              }}
+              onPointerEnter={() => setHovered(boxes[i].id)}
+              onPointerLeave={() => setHovered(null)}
+              onFocus={() => setHovered(boxes[i].id)}
+              onBlur={() => setHovered(null)}
+              aria-label={`Region ${i} (remove from the question)`}
+            >
               <span className="chip-dot" style={{ background: regionColor(i) }} />region {i}<span aria-hidden="true"> ×</span>
             </button>
           ))

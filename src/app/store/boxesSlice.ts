@@ -17,6 +17,9 @@ export interface BoxesSlice {
   boxes: AppBox[];
   /** Ids of the selected boxes, in the order they were selected. */
   selected: string[];
+  /** The box whose box or chip the pointer (or focus) is on, so the other one lights up too. */
+  hovered: string | null;
+  setHovered(id: string | null): void;
   /** Adds a drawn box and makes it the whole selection (the usual next step is asking about it). */
   addBox(box: PixelBox): void;
   updateBox(index: number, box: PixelBox): void;
@@ -35,6 +38,8 @@ const newBoxId = (): string => `box-${++nextId}`;
 export const createBoxesSlice: StateCreator<AppState, [], [], BoxesSlice> = (set, get) => ({
   boxes: [],
   selected: [],
+  hovered: null,
+  setHovered: (hovered) => set({ hovered }),
   addBox: (box) => {
     const b: AppBox = { id: newBoxId(), box, source: 'drawn' };
     set((s) => ({ boxes: [...s.boxes, b], selected: [b.id] }));

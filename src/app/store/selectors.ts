@@ -8,6 +8,7 @@ import type { AppState } from './store.ts';
 export const selectImage = (s: AppState) => s.image;
 export const selectBoxes = (s: AppState) => s.boxes;
 export const selectSelectedIds = (s: AppState) => s.selected;
+export const selectHovered = (s: AppState) => s.hovered;
 export const selectProbe = (s: AppState) => s.probe;
 export const selectError = (s: AppState) => s.error;
 export const selectDecoding = (s: AppState) => s.decoding;
