@@ -6,7 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
-import type { ModelSource } from '../protocol/messages.ts';
+import type { ImageInput, ModelSource } from '../protocol/messages.ts';
+import { toEngineError } from './errors.ts';
+import { decodeImage } from './image/decode-node.ts';
+import type { RgbImage } from './image/rgb-image.ts';
 import { Fo1Engine, type DetectorFiles, type Fo1EngineOptions } from './engine.ts';
 import { LoadError, type ModelFolder } from './load/folder.ts';
 import { NodeFolder } from './load/node-folder.ts';
@@ -54,4 +57,20 @@ export function createNodeEngine(options: NodeEngineOptions = {}): Fo1Engine {
       return null;
     },
   });
+}
+
+/** An encoded image file (JPEG, PNG, …) as the engine's RGBA input; a bad file is an EngineError (bad-input). */
+export async function imageInputFromFile(bytes: Uint8Array): Promise<ImageInput> {
+  let img: RgbImage;
+  try {
+    img = await decodeImage(bytes);
+  } catch (e) {
+    throw toEngineError(e);
+  }
+  const data = new Uint8ClampedArray(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    data.set(img.data.subarray(i * 3, i * 3 + 3), i * 4);
+    data[i * 4 + 3] = 255;
+  }
+  return { kind: 'rgba', width: img.width, height: img.height, data };
 }

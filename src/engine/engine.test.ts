@@ -1,0 +1,193 @@
+// The engine end to end in Node (onnxruntime-web wasm) on the tiny random-weight model converted by the
+// converter: a real COCO photo and its ground-truth boxes → streamed tokens → parsed answer. Random
+// weights produce gibberish, so these tests check structure, determinism, equality of paths (follow-up
+// vs fresh, after a cancel vs fresh) and typed errors — never words.
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineError } from '../protocol/errors.ts';
+import type { AskOptions, ImageInput, PixelBox } from '../protocol/messages.ts';
+import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
+import type { Fo1Engine } from './engine.ts';
+import { createNodeEngine, folderSource, imageInputFromFile } from './node.ts';
+import { tinyModel } from './testing/tiny-model.ts';
+
+interface CocoImage {
+  file_name: string;
+  objects: { bbox_xyxy: [number, number, number, number] }[];
+}
+
+const never = new AbortController().signal;
+
+async function loadedEngine(dir: string, seed = 0): Promise<Fo1Engine> {
+  const engine = createNodeEngine({ dtype: 'fp32', seed, warmup: false });
+  await engine.load({ source: folderSource(dir) }, () => {}, never);
+  return engine;
+}
+
+/** Resolves with the EngineError `p` rejects with (fails the test if it resolves). */
+async function engineError(p: Promise<unknown>): Promise<EngineError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e, 'expected an EngineError').toBeInstanceOf(EngineError);
+  return e as EngineError;
+}
+
+describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
+  let model: string;
+  let image: ImageInput;
+  let boxes: PixelBox[];
+  let engine: Fo1Engine;
+  const ask = (over: Partial<AskOptions> = {}): AskOptions => ({
+    imageId: 'coco',
+    image,
+    boxes,
+    regions: [0, 1],
+    task: { preset: 'free', text: 'What are these two doing?' },
+    generation: { maxNewTokens: 12 },
+    ...over,
+  });
+
+  beforeAll(async () => {
+    model = (await tinyModel()).dir;
+    const coco = JSON.parse(readFileSync(sharedAsset('coco-val2017', 'boxes.json'), 'utf8')) as CocoImage[];
+    const photo = coco.find((c) => c.objects.length >= 3)!;
+    image = await imageInputFromFile(new Uint8Array(readFileSync(sharedAsset('coco-val2017', 'images', photo.file_name))));
+    boxes = photo.objects.slice(0, 8).map(({ bbox_xyxy: [x1, y1, x2, y2] }) => ({ x1, y1, x2, y2 }));
+    engine = await loadedEngine(model);
+  }, 120_000);
+
+  afterAll(() => engine?.dispose());
+
+  it('answers a question about a COCO photo: streamed pieces, parsed answer, timings, backend', async () => {
+    const pieces: string[] = [];
+    const answer = await engine.ask(ask(), (t) => pieces.push(t), never);
+    expect(pieces.length).toBeGreaterThan(0);
+    expect(pieces.join('').trim()).toBe(answer.text);
+    expect(answer.text.length).toBeGreaterThan(0);
+    for (const r of answer.regions) for (const i of r.indices) expect(i).toBeLessThan(boxes.length);
+    expect(answer.backend).toBe('wasm');
+    const t = answer.timings;
+    for (const v of [t.preprocessMs, t.visionMs, t.regionsMs, t.prefillMs, t.ttftMs, t.decodeTokPerS]) expect(v).toBeGreaterThanOrEqual(0);
+    expect(t.ttftMs).toBeGreaterThanOrEqual(t.prefillMs);
+  });
+
+  it('is deterministic: a fresh engine gives the same greedy answer, and the same sampled answer for a seed', async () => {
+    const first = await engine.ask(ask(), () => {}, never);
+    const other = await loadedEngine(model);
+    try {
+      expect((await other.ask(ask(), () => {}, never)).text).toBe(first.text);
+    } finally {
+      await other.dispose();
+    }
+    const sampled = ask({ generation: { maxNewTokens: 12, temperature: 1, topP: 0.9 } });
+    const a = await loadedEngine(model, 7);
+    const b = await loadedEngine(model, 7);
+    try {
+      expect((await a.ask(sampled, () => {}, never)).text).toBe((await b.ask(sampled, () => {}, never)).text);
+    } finally {
+      await Promise.all([a.dispose(), b.dispose()]);
+    }
+  }, 60_000);
+
+  it('a follow-up on the same image and boxes (no pixels sent) answers as a fresh engine does', async () => {
+    await engine.ask(ask(), () => {}, never);
+    const followUp = ask({ image: undefined, task: { preset: 'detect', label: 'person' } });
+    const reused = await engine.ask(followUp, () => {}, never);
+    const fresh = await loadedEngine(model);
+    try {
+      expect(reused.text).toBe((await fresh.ask({ ...followUp, image }, () => {}, never)).text);
+    } finally {
+      await fresh.dispose();
+    }
+  }, 60_000);
+
+  it('cancel mid-answer stops with `cancelled`, and the next answer is the uncancelled one', async () => {
+    const options = ask({ task: { preset: 'caption-detailed' }, generation: { maxNewTokens: 10 } });
+    const expected = (await engine.ask(options, () => {}, never)).text;
+    const controller = new AbortController();
+    let tokens = 0;
+    const err = await engineError(
+      engine.ask(options, () => {
+        if (++tokens === 3) controller.abort();
+      }, controller.signal),
+    );
+    expect(err.code).toBe('cancelled');
+    expect(tokens).toBe(3); // stopped within one decode step
+    expect((await engine.ask(options, () => {}, never)).text).toBe(expected);
+  }, 60_000);
+
+  it('bad input gives a typed bad-input error naming the problem, and the engine answers afterwards', async () => {
+    const photo = readFileSync(sharedAsset('coco-val2017', 'images', JSON.parse(readFileSync(sharedAsset('coco-val2017', 'boxes.json'), 'utf8'))[0].file_name));
+    const cases: [string, () => Promise<unknown>, RegExp][] = [
+      ['not an image', () => imageInputFromFile(new TextEncoder().encode('hello, not a picture')), /not an image/],
+      ['truncated JPEG', () => imageInputFromFile(new Uint8Array(photo.subarray(0, photo.length >> 1))), /truncated|decoded/],
+      ['1×1 pixels', () => engine.ask(ask({ imageId: 'tiny', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) }, boxes: [], regions: [] }), () => {}, never), /1×1/],
+      ['30000×30000 pixels', () => engine.ask(ask({ imageId: 'huge', image: { kind: 'rgba', width: 30000, height: 30000, data: new Uint8ClampedArray(4) }, boxes: [], regions: [] }), () => {}, never), /limit/],
+      ['box outside', () => engine.ask(ask({ boxes: [{ x1: 5000, y1: 5000, x2: 6000, y2: 6000 }], regions: [0] }), () => {}, never), /outside/],
+      ['inverted box', () => engine.ask(ask({ boxes: [{ x1: 100, y1: 100, x2: 50, y2: 200 }], regions: [0] }), () => {}, never), /inverted/],
+      ['zero-area box', () => engine.ask(ask({ boxes: [{ x1: 10, y1: 10, x2: 10, y2: 50 }], regions: [0] }), () => {}, never), /no area/],
+      ['101 boxes', () => engine.ask(ask({ boxes: Array.from({ length: 101 }, () => boxes[0]), regions: [0] }), () => {}, never), /at most 100/],
+      ['empty question', () => engine.ask(ask({ task: { preset: 'free', text: '   ' } }), () => {}, never), /empty/],
+      ['region without a box', () => engine.ask(ask({ task: { preset: 'caption-brief' }, regions: [boxes.length] }), () => {}, never), /region/],
+      ['unknown image id', () => engine.ask(ask({ imageId: 'never-sent', image: undefined }), () => {}, never), /not known/],
+    ];
+    const expected = (await engine.ask(ask(), () => {}, never)).text;
+    for (const [what, run, message] of cases) {
+      const err = await engineError(run());
+      expect(err.code, what).toBe('bad-input');
+      expect(err.message, what).toMatch(message);
+      expect((await engine.ask(ask(), () => {}, never)).text, `answer after "${what}"`).toBe(expected);
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!hasShared)('loading a broken model folder', () => {
+  let model: string;
+  let broken: string;
+
+  beforeAll(async () => {
+    model = (await tinyModel()).dir;
+    broken = await mkdtemp(join(tmpdir(), 'fo1-broken-'));
+  }, 120_000);
+
+  afterAll(() => rm(broken, { recursive: true, force: true }));
+
+  it('a missing file or a wrong hash is a load-failed error naming the file; the engine then loads the good folder', async () => {
+    const engine = createNodeEngine({ dtype: 'fp32', warmup: false });
+    try {
+      const missing = join(broken, 'missing');
+      await cp(model, missing, { recursive: true });
+      await rm(join(missing, 'onnx', 'region_encoder.onnx'));
+      let err = await engineError(engine.load({ source: folderSource(missing) }, () => {}, never));
+      expect(err.code).toBe('load-failed');
+      expect(err.message).toContain('onnx/region_encoder.onnx');
+
+      const corrupt = join(broken, 'corrupt');
+      await cp(model, corrupt, { recursive: true });
+      const data = readFileSync(join(corrupt, 'onnx', 'vision_perception.onnx_data'));
+      data[data.length >> 1] ^= 0xff;
+      await writeFile(join(corrupt, 'onnx', 'vision_perception.onnx_data'), data);
+      err = await engineError(engine.load({ source: folderSource(corrupt) }, () => {}, never));
+      expect(err.code).toBe('load-failed');
+      expect(err.message).toMatch(/onnx\/vision_perception\.onnx_data: sha256/);
+
+      const noModel = await engineError(engine.ask({ imageId: 'x', boxes: [], regions: [], task: { preset: 'detect-all' }, generation: { maxNewTokens: 1 } }, () => {}, never));
+      expect(noModel.code).toBe('no-model');
+
+      const ready = await engine.load({ source: folderSource(model) }, () => {}, never);
+      expect(ready.sessions.map((s) => s.session)).toEqual(['vision_semantic', 'vision_perception', 'region_encoder', 'embed_tokens', 'decoder_model_merged']);
+      const data8 = new Uint8ClampedArray(64 * 48 * 4).fill(200);
+      const answer = await engine.ask({ imageId: 'flat', image: { kind: 'rgba', width: 64, height: 48, data: data8 }, boxes: [{ x1: 4, y1: 4, x2: 40, y2: 30 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 3 } }, () => {}, never);
+      expect(answer.text.length).toBeGreaterThan(0);
+    } finally {
+      await engine.dispose();
+    }
+  }, 120_000);
+});
+
+if (!hasShared) it.skip(NO_SHARED, () => {});

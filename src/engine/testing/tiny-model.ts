@@ -1,0 +1,53 @@
+// The tiny random-weight model the engine tests run: a `tiny` fixture checkpoint written by the converter's
+// fixture generator and converted by the converter itself (fp32 graphs), in the OS temp folder. The folder
+// name carries a hash of the converter's sources, so every test file (vitest runs them in separate workers)
+// reuses one conversion until the converter changes; both writers build beside the target and rename.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convert } from '../../../converter/convert.ts';
+import { writeFixture } from '../../../converter/fixture/fixture.ts';
+import { repoRoot } from '../../testing/shared.ts';
+
+/** Fixture seed: the weights (and so every answer) are a function of it. */
+export const TINY_SEED = 0;
+
+function sourceHash(): string {
+  const h = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(join(repoRoot, 'converter'));
+  walk(join(repoRoot, 'src/model-folder'));
+  return h.digest('hex').slice(0, 16);
+}
+
+export interface TinyModel {
+  /** The converted model folder (model.json + onnx/ + tokenizer). */
+  dir: string;
+  /** The fixture checkpoint it was converted from (for the reference path's weights). */
+  checkpoint: string;
+}
+
+export async function tinyModel(): Promise<TinyModel> {
+  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash()}`);
+  const checkpoint = join(root, 'checkpoint');
+  const dir = join(root, 'model');
+  if (!existsSync(join(checkpoint, 'config.json'))) {
+    await writeFixture({ preset: 'tiny', out: checkpoint, seed: TINY_SEED }).catch((e: unknown) => {
+      if (!existsSync(join(checkpoint, 'config.json'))) throw e;
+    });
+  }
+  if (!existsSync(join(dir, 'model.json'))) {
+    // Another test worker may finish the same conversion first; its result is identical.
+    await convert({ checkpoint, out: dir, dtypes: ['fp32'] }).catch((e: unknown) => {
+      if (!existsSync(join(dir, 'model.json'))) throw e;
+    });
+  }
+  return { dir, checkpoint };
+}
