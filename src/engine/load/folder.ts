@@ -9,8 +9,11 @@ export type ByteProgress = (done: number, total: number) => void;
 export interface ModelFolder {
   /** Where the files come from, for messages ("https://…/tiny/", "/models/tiny", "3 dropped files"). */
   readonly description: string;
-  /** The whole file at `path`; `expectedBytes` (from model.json) sizes progress and resumable downloads. */
-  read(path: string, onBytes: ByteProgress, signal: AbortSignal, expectedBytes?: number): Promise<Uint8Array>;
+  /**
+   * The whole file at `path`; `expectedBytes` (from model.json) sizes progress and resumable downloads.
+   * `fresh`: prefer the source over a stored copy (model.json, which may change; the files it hashes cannot).
+   */
+  read(path: string, onBytes: ByteProgress, signal: AbortSignal, expectedBytes?: number, fresh?: boolean): Promise<Uint8Array>;
   /** Forgets a stored copy of `path` (a cached file that failed its check); true when there was one to forget. */
   evict?(path: string): Promise<boolean>;
 }

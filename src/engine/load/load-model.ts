@@ -28,7 +28,7 @@ export function chooseDtype(manifest: ModelManifest, requested?: ModelDtype): Mo
 }
 
 export async function readManifest(folder: ModelFolder, signal: AbortSignal): Promise<ModelManifest> {
-  const bytes = await folder.read(MANIFEST_FILE, () => {}, signal);
+  const bytes = await folder.read(MANIFEST_FILE, () => {}, signal, undefined, true);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));

@@ -43,9 +43,22 @@ export class UrlFolder implements ModelFolder {
     return new URL(path, this.base).href;
   }
 
-  async read(path: string, onBytes: ByteProgress, signal: AbortSignal, expectedBytes?: number): Promise<Uint8Array> {
+  async read(path: string, onBytes: ByteProgress, signal: AbortSignal, expectedBytes?: number, fresh = false): Promise<Uint8Array> {
     throwIfAborted(signal, `loading ${path}`);
     const url = this.url(path);
+    if (fresh && this.cache) {
+      try {
+        const bytes = await this.readWhole(path, url, 0, expectedBytes, onBytes, signal);
+        await this.store(url, bytes);
+        return bytes;
+      } catch (e) {
+        // Offline or the host is down: the stored copy (if any) is the folder as last loaded.
+        if (!(e instanceof LoadError)) throw e;
+        const stored = await this.cache.match(url);
+        if (!stored) throw e;
+        return new Uint8Array(await stored.arrayBuffer());
+      }
+    }
     const cached = await this.cache?.match(url);
     if (cached) {
       const bytes = new Uint8Array(await cached.arrayBuffer());
