@@ -3,9 +3,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient } from './client.ts';
 import { Dispatcher } from './dispatcher.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import type { Answer, AskOptions, LoadOptions, LoadProgress, Ready, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
 
 /** Streams the words of `options.task` text one token at a time, checking its signal between tokens. */
 class EchoEngine implements Engine {
@@ -35,13 +35,30 @@ class EchoEngine implements Engine {
   async dispose(): Promise<void> {}
 }
 
+/** Stored models in a Map: what the model screen lists, inspects and deletes. */
+class MapLibrary implements ModelLibrary {
+  readonly models = new Map<string, CachedModel>([['https://host/a/', { modelId: 'https://host/a/', name: 'a', totalBytes: 10, storedBytes: 10, complete: true }]]);
+  async inspect(source: ModelSource): Promise<ModelInfo> {
+    if (source.kind !== 'url') throw new EngineError('bad-request', 'urls only');
+    const stored = this.models.get(source.url);
+    const files = [{ path: 'model.json', bytes: 10, stored: stored !== undefined }];
+    return { modelId: source.url, name: 'a', where: source.url, dtype: 'q4', files, totalBytes: 10, storedBytes: stored?.storedBytes ?? 0 };
+  }
+  async listCached(): Promise<CachedModel[]> {
+    return [...this.models.values()];
+  }
+  async deleteCached(modelId: string): Promise<void> {
+    if (!this.models.delete(modelId)) throw new EngineError('bad-input', `no stored model ${modelId}`);
+  }
+}
+
 const channels: MessageChannel[] = [];
 afterEach(() => channels.splice(0).forEach((c) => (c.port1.close(), c.port2.close())));
 
-function connect(): EngineClient {
+function connect(library: ModelLibrary | null = null): EngineClient {
   const ch = new MessageChannel();
   channels.push(ch);
-  const d = new Dispatcher(new EchoEngine(), (e: WorkerEvent) => ch.port2.postMessage(e));
+  const d = new Dispatcher(new EchoEngine(), (e: WorkerEvent) => ch.port2.postMessage(e), library);
   ch.port2.addEventListener('message', (e) => d.receive(e.data));
   ch.port2.start();
   return new EngineClient(ch.port1);
@@ -93,6 +110,25 @@ describe('EngineClient over a MessageChannel', () => {
   it('rejects at once when the signal is already aborted', async () => {
     const client = connect();
     await expect(client.ask(ask('x'), () => {}, AbortSignal.abort())).rejects.toMatchObject({ code: 'cancelled' });
+  });
+});
+
+describe('EngineClient: the model library', () => {
+  it('inspects, lists and deletes stored models', async () => {
+    const client = connect(new MapLibrary());
+    const info = await client.inspect({ kind: 'url', url: 'https://host/a/' });
+    expect(info).toMatchObject({ modelId: 'https://host/a/', totalBytes: 10, storedBytes: 10, files: [{ path: 'model.json', stored: true }] });
+    expect((await client.listCached()).map((m) => m.modelId)).toEqual(['https://host/a/']);
+    await client.deleteCached('https://host/a/');
+    expect(await client.listCached()).toEqual([]);
+    await expect(client.deleteCached('https://host/a/')).rejects.toMatchObject({ code: 'bad-input', message: 'no stored model https://host/a/' });
+  });
+
+  it('says a library request is not available where the worker has no library', async () => {
+    const client = connect();
+    await expect(client.listCached()).rejects.toMatchObject({ code: 'not-available' });
+    // ...and the engine keeps serving.
+    expect((await client.ask(ask('still here'), () => {})).text).toBe('still here');
   });
 });
 

@@ -3,9 +3,9 @@
 // request; the promise then settles from the worker's `cancelled` error, i.e. once the worker has really
 // stopped (the next request can start right away either way: the worker queues it).
 
-import type { Engine } from './engine.ts';
+import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import { unreachable, type Answer, type AskOptions, type LoadOptions, type LoadProgress, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
+import { unreachable, type Answer, type AskOptions, type CachedModel, type LoadOptions, type ModelInfo, type ModelSource, type LoadProgress, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
 
 /** What the client needs of a Worker or a MessagePort. */
 export interface Port {
@@ -24,7 +24,7 @@ interface Pending {
 /** A request's result, picked from its terminal event; `undefined` for a streamed (non-terminal) event. */
 type Pick<T> = (e: WorkerEvent) => { value: T } | undefined;
 
-export class EngineClient implements Engine {
+export class EngineClient implements Engine, ModelLibrary {
   private readonly pending = new Map<string, Pending>();
 
   constructor(private readonly port: Port, private readonly newId: () => string = () => crypto.randomUUID()) {
@@ -56,6 +56,18 @@ export class EngineClient implements Engine {
 
   dispose(): Promise<void> {
     return this.request({ kind: 'dispose' }, undefined, (e) => (e.kind === 'disposed' ? { value: undefined } : undefined));
+  }
+
+  inspect(source: ModelSource, signal?: AbortSignal): Promise<ModelInfo> {
+    return this.request({ kind: 'inspect', source }, signal, (e) => (e.kind === 'inspected' ? { value: e.info } : undefined));
+  }
+
+  listCached(signal?: AbortSignal): Promise<CachedModel[]> {
+    return this.request({ kind: 'listCached' }, signal, (e) => (e.kind === 'cachedModels' ? { value: e.models } : undefined));
+  }
+
+  deleteCached(modelId: string, signal?: AbortSignal): Promise<void> {
+    return this.request({ kind: 'deleteCached', modelId }, signal, (e) => (e.kind === 'deletedCached' ? { value: undefined } : undefined));
   }
 
   /** Rejects everything in flight, e.g. when the worker script failed to load or crashed. */
@@ -118,7 +130,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Whether `e` ends its request (the switch breaks the build when a kind is added and not classified). */
 export function isTerminal(e: WorkerEvent): boolean {
   switch (e.kind) {
-    case 'probed': case 'ready': case 'proposals': case 'answer': case 'disposed': case 'error': return true;
+    case 'probed': case 'ready': case 'proposals': case 'answer': case 'disposed': case 'inspected': case 'cachedModels': case 'deletedCached': case 'error': return true;
     case 'progress': case 'token': return false;
     default: return unreachable(e);
   }

@@ -190,6 +190,9 @@ describe('Dispatcher', () => {
       { kind: 'propose', id: 'propose', options: { imageId: 'i', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) } } },
       askRequest('ask'),
       { kind: 'dispose', id: 'dispose' },
+      { kind: 'inspect', id: 'inspect', source: { kind: 'url', url: '/m/' } },
+      { kind: 'listCached', id: 'listCached' },
+      { kind: 'deleteCached', id: 'deleteCached', modelId: '/m/' },
     ];
     for (const r of requests) d.receive(r);
     await tick();

@@ -4,7 +4,7 @@
 // aborts the running request's signal or drops a queued one. Every request ends in exactly one terminal
 // event (its result or an error), and nothing a request does can stop the requests after it.
 
-import type { Engine } from './engine.ts';
+import type { Engine, ModelLibrary } from './engine.ts';
 import { cancelledError, EngineError, toErrorData } from './errors.ts';
 import { unreachable, type Request, type WorkerEvent } from './messages.ts';
 import { parseRequest, requestIdOf } from './validate.ts';
@@ -24,7 +24,8 @@ export class Dispatcher {
   private running: Job | null = null;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly engine: Engine, private readonly post: Post) {}
+  /** `library` is null where models are never stored (Node): its requests then fail as `not-available`. */
+  constructor(private readonly engine: Engine, private readonly post: Post, private readonly library: ModelLibrary | null = null) {}
 
   /** Handles one posted message; never throws. */
   receive(message: unknown): void {
@@ -110,9 +111,29 @@ export class Dispatcher {
         this.emit({ kind: 'disposed', id });
         return;
       }
+      case 'inspect': {
+        const info = await this.requireLibrary().inspect(r.source, signal);
+        this.finish(signal, { kind: 'inspected', id, info });
+        return;
+      }
+      case 'listCached': {
+        const models = await this.requireLibrary().listCached(signal);
+        this.finish(signal, { kind: 'cachedModels', id, models });
+        return;
+      }
+      case 'deleteCached': {
+        await this.requireLibrary().deleteCached(r.modelId, signal);
+        this.finish(signal, { kind: 'deletedCached', id, modelId: r.modelId });
+        return;
+      }
       default:
         unreachable(r);
     }
+  }
+
+  private requireLibrary(): ModelLibrary {
+    if (!this.library) throw new EngineError('not-available', 'this engine stores no models: inspecting and listing cached models needs the browser worker');
+    return this.library;
   }
 
   /** Posts a request's result, unless it was cancelled meanwhile (then `pump` reports the cancel). */

@@ -2,7 +2,7 @@
 // The real engine (src/engine/) and test doubles implement it; so does `EngineClient` over postMessage,
 // which is why the app and the Node CLI can hold "an Engine" without caring where it runs.
 
-import type { Answer, AskOptions, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
+import type { Answer, AskOptions, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
 
 export interface Engine {
   /** Which backends can create and run an ONNX session here. */
@@ -13,4 +13,14 @@ export interface Engine {
   ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer>;
   /** Releases every session; a later `load` starts afresh. */
   dispose(): Promise<void>;
+}
+
+/**
+ * The models this browser can load and has stored: the model screen's view of model folders. Separate from
+ * `Engine` because it needs no loaded model and touches only storage and model.json (workers/model-library.ts).
+ */
+export interface ModelLibrary {
+  inspect(source: ModelSource, signal: AbortSignal): Promise<ModelInfo>;
+  listCached(signal: AbortSignal): Promise<CachedModel[]>;
+  deleteCached(modelId: string, signal: AbortSignal): Promise<void>;
 }

@@ -120,6 +120,36 @@ export interface Ready {
   sessions: SessionBackend[];
 }
 
+/** One file that loading a model folder reads, and whether a copy of it is stored in this browser. */
+export interface ModelFileInfo {
+  path: string;
+  bytes: number;
+  stored: boolean;
+}
+
+/** What loading a source would fetch, read from its model.json before any weights move (the model screen). */
+export interface ModelInfo {
+  /** The id the model is cached under (its folder URL), null for sources that are never cached (picked files). */
+  modelId: string | null;
+  /** model.json's `source`: where the weights came from (a hub repo, a checkpoint folder, the random fixture). */
+  name: string;
+  /** Where the files are read from, in words (the folder URL, "12 picked files"). */
+  where: string;
+  dtype: string;
+  files: ModelFileInfo[];
+  totalBytes: number;
+  storedBytes: number;
+}
+
+/** A model folder stored in this browser (Cache Storage), complete or partly downloaded. */
+export interface CachedModel {
+  modelId: string;
+  name: string;
+  totalBytes: number;
+  storedBytes: number;
+  complete: boolean;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Requests (page → worker)
 
@@ -152,7 +182,12 @@ export type Request =
   | { kind: 'ask'; id: string; options: AskOptions }
   /** Stops request `target` (running or queued). It gets no reply of its own: the target ends in a `cancelled` error. */
   | { kind: 'cancel'; id: string; target: string }
-  | { kind: 'dispose'; id: string };
+  | { kind: 'dispose'; id: string }
+  /** Reads a source's model.json and reports sizes and what is already stored; loads nothing. */
+  | { kind: 'inspect'; id: string; source: ModelSource }
+  | { kind: 'listCached'; id: string }
+  /** Deletes every stored file of the model folder `modelId` (a loaded model keeps running). */
+  | { kind: 'deleteCached'; id: string; modelId: string };
 
 export type RequestKind = Request['kind'];
 
@@ -167,6 +202,9 @@ export type WorkerEvent =
   | { kind: 'token'; id: string; text: string }
   | { kind: 'answer'; id: string; answer: Answer }
   | { kind: 'disposed'; id: string }
+  | { kind: 'inspected'; id: string; info: ModelInfo }
+  | { kind: 'cachedModels'; id: string; models: CachedModel[] }
+  | { kind: 'deletedCached'; id: string; modelId: string }
   /** `id` is null only when the request was too malformed to carry one. */
   | { kind: 'error'; id: string | null; error: EngineErrorData };
 

@@ -52,6 +52,9 @@ export function parseRequest(msg: unknown): Request {
     case 'load': return { kind, id, options: parseLoad(obj(m.options, 'options')) };
     case 'propose': return { kind, id, options: parsePropose(obj(m.options, 'options')) };
     case 'ask': return { kind, id, options: parseAsk(obj(m.options, 'options')) };
+    case 'inspect': return { kind, id, source: parseSource(obj(m.source, 'source'), 'source') };
+    case 'listCached': return { kind, id };
+    case 'deleteCached': return { kind, id, modelId: str(m.modelId, 'modelId', true) };
     default: throw bad('kind', `unknown request kind "${kind}"`);
   }
 }
@@ -66,22 +69,22 @@ export function requestIdOf(msg: unknown): string | null {
 function parseLoad(o: Obj): LoadOptions {
   const backend = o.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'wasm') throw bad('options.backend', `expected "webgpu" or "wasm", got ${JSON.stringify(backend)}`);
-  return { source: parseSource(obj(o.source, 'options.source')), backend };
+  return { source: parseSource(obj(o.source, 'options.source'), 'options.source'), backend };
 }
 
-function parseSource(o: Obj): ModelSource {
-  const kind = str(o.kind, 'options.source.kind');
+function parseSource(o: Obj, path: string): ModelSource {
+  const kind = str(o.kind, `${path}.kind`);
   switch (kind) {
-    case 'url': return { kind, url: str(o.url, 'options.source.url', true) };
-    case 'cached': return { kind, modelId: str(o.modelId, 'options.source.modelId', true) };
+    case 'url': return { kind, url: str(o.url, `${path}.url`, true) };
+    case 'cached': return { kind, modelId: str(o.modelId, `${path}.modelId`, true) };
     case 'files': {
-      const files = arr(o.files, 'options.source.files');
+      const files = arr(o.files, `${path}.files`);
       files.forEach((f, i) => {
-        if (typeof File === 'undefined' || !(f instanceof File)) throw bad(`options.source.files[${i}]`, 'expected a File');
+        if (typeof File === 'undefined' || !(f instanceof File)) throw bad(`${path}.files[${i}]`, 'expected a File');
       });
       return { kind, files: files as File[] };
     }
-    default: throw bad('options.source.kind', `unknown model source "${kind}"`);
+    default: throw bad(`${path}.kind`, `unknown model source "${kind}"`);
   }
 }
 
