@@ -14,6 +14,7 @@ import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
 import { FilesFolder } from './load/files-folder.ts';
+import { readFolderDetector } from './load/detector.ts';
 import { LoadError, type ModelFolder } from './load/folder.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
@@ -48,10 +49,12 @@ export interface Fo1EngineOptions {
   dtype?: ModelDtype;
   /** Seed of the sampler when a temperature is set (greedy ignores it). */
   seed?: number;
-  /** Loads the proposal detector; called once per model load, null when there is none. */
+  /** Loads the proposal detector; called once per model load, null when there is none (default: the folder's own). */
   detector?: (folder: ModelFolder, signal: AbortSignal) => Promise<DetectorFiles | null>;
   /** Run every graph once during load so the first question pays no shader compilation (default true). */
   warmup?: boolean;
+  /** A fuller backend probe (the worker's runs a graph on each backend); default: adapter check only. */
+  probe?: () => Promise<ProbeReport>;
 }
 
 interface Loaded {
@@ -83,6 +86,7 @@ export class Fo1Engine implements Engine {
   constructor(private readonly options: Fo1EngineOptions) {}
 
   async probe(): Promise<ProbeReport> {
+    if (this.options.probe) return this.options.probe();
     const choice = await chooseBackend();
     return {
       backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: choice.backend === 'webgpu', detail: choice.reason }],
@@ -103,7 +107,7 @@ export class Fo1Engine implements Engine {
       const stopIds = new Set([...tokens.eos, ...(tokens.imEnd === null ? [] : [tokens.imEnd])]);
       const sessions = [...model.backends];
       let proposer: Loaded['proposer'] = null;
-      const detector = await this.options.detector?.(folder, signal);
+      const detector = await (this.options.detector ?? readFolderDetector)(folder, signal);
       if (detector) {
         const created = await createSession(this.options.ort, { name: 'detector', bytes: { graph: detector.onnx, externalData: [] }, choice });
         sessions.push(created.report);

@@ -11,6 +11,7 @@ import { toEngineError } from './errors.ts';
 import { decodeImage } from './image/decode-node.ts';
 import type { RgbImage } from './image/rgb-image.ts';
 import { Fo1Engine, type DetectorFiles, type Fo1EngineOptions } from './engine.ts';
+import { readFolderDetector } from './load/detector.ts';
 import { LoadError, type ModelFolder } from './load/folder.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { parseDetectorManifest, YOLOX_NANO } from './proposals/detector-manifest.ts';
@@ -36,9 +37,6 @@ export async function readDetector(path: string): Promise<DetectorFiles> {
   return { manifest, onnx: new Uint8Array(await readFile(onnxPath)) };
 }
 
-/** Where a model folder names its detector (optional). */
-export const FOLDER_DETECTOR = 'detector/detector.json';
-
 export interface NodeEngineOptions extends Omit<Fo1EngineOptions, 'ort' | 'openFolder' | 'detector'> {
   /** A detector.json / .onnx to use instead of the model folder's own. */
   detector?: string;
@@ -51,10 +49,9 @@ export function createNodeEngine(options: NodeEngineOptions = {}): Fo1Engine {
     ...options,
     ort,
     openFolder: openNodeFolder,
-    detector: async (folder) => {
+    detector: async (folder, signal) => {
       if (options.detector) return readDetector(options.detector);
-      if (folder instanceof NodeFolder && existsSync(join(folder.dir, FOLDER_DETECTOR))) return readDetector(join(folder.dir, FOLDER_DETECTOR));
-      return null;
+      return readFolderDetector(folder, signal);
     },
   });
 }
