@@ -1,0 +1,43 @@
+// The engine as the worker runs it: the model engine (src/engine/engine.ts) with the browser's pieces
+// injected — the one onnxruntime-web/webgpu instance, Cache Storage for downloaded model files, the canvas
+// bitmap reader, the folder's optional detector — and the worker's own backend probe, which runs a real
+// graph on each backend (the engine's probe only asks for an adapter).
+
+import { Fo1Engine } from '../src/engine/engine.ts';
+import { bitmapToRgb } from '../src/engine/image/decode-browser.ts';
+import type { Engine } from '../src/protocol/engine.ts';
+import type { Answer, AskOptions, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
+import { probeBackends } from './backend-probe.ts';
+import { readFolderDetector } from './folder-detector.ts';
+import { ort } from './ort.ts';
+
+/** The Cache Storage cache holding model files; the model library (model-library.ts) lists the same one. */
+export const MODEL_CACHE = 'fo1-models-v1';
+
+export function openModelCache(): Promise<Cache> {
+  return caches.open(MODEL_CACHE);
+}
+
+export class BrowserEngine implements Engine {
+  private readonly engine = new Fo1Engine({ ort, cache: openModelCache, bitmapToRgb, detector: readFolderDetector });
+
+  probe(): Promise<ProbeReport> {
+    return probeBackends();
+  }
+
+  load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
+    return this.engine.load(options, onProgress, signal);
+  }
+
+  propose(options: ProposeOptions, signal: AbortSignal): Promise<ScoredBox[]> {
+    return this.engine.propose(options, signal);
+  }
+
+  ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+    return this.engine.ask(options, onToken, signal);
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
