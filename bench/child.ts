@@ -1,0 +1,21 @@
+// One benchmark task in a fresh process: `tsx bench/child.ts <task> <runtime[:threads]> '<json args>'`.
+// A process per runtime/thread count because ORT-web fixes its thread pool (and its wasm heap, whose peak we
+// report) per process. Prints progress on stderr and one JSON line, the result, on stdout.
+
+import { openRuntime, parseRuntimeSpec } from './runtime.ts';
+import { TASKS } from './tasks.ts';
+
+async function main(): Promise<void> {
+  const [task, runtime, args = '{}'] = process.argv.slice(2);
+  const run = TASKS[task as keyof typeof TASKS];
+  if (!run) throw new Error(`unknown task "${task}"; expected one of ${Object.keys(TASKS).join(', ')}`);
+  const rt = await openRuntime(parseRuntimeSpec(runtime));
+  const result = await run(rt, JSON.parse(args));
+  process.stdout.write(JSON.stringify({ ...result, peakWasmBytes: rt.wasmMemoryBytes(), peakRssBytes: process.resourceUsage().maxRSS * 1024 }) + '\n');
+  process.exit(0); // ORT-web's worker threads would keep the process alive
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench child: ${e.stack ?? e.message}\n`);
+  process.exit(1);
+});

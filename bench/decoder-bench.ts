@@ -1,0 +1,122 @@
+// Decode and prefill speed of one decoder_model_merged file on one runtime, driven exactly as the engine drives
+// it (src/engine/decode/kv-cache.ts): every step feeds the previous step's present.* back as past_key_values.
+//
+// Decode at context C: the cache starts at length C (random keys/values — speed does not depend on them, and a
+// real C-token prefill would cost minutes on wasm), then warm-up + `runs` single-token steps, each one longer.
+// Prefill of S tokens: one run from an empty cache with num_logits_to_keep = 1, as the engine's prefill.
+
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { RtSession, RtTensor, Runtime } from './runtime.ts';
+import { mapSummary, summarize, timeRuns, type Summary } from './stats.ts';
+
+export interface DecoderShape {
+  layers: number;
+  hidden: number;
+  kvHeads: number;
+  headDim: number;
+}
+
+export interface DecoderFiles {
+  graph: string;
+  externalData: string[];
+  bytes: number;
+}
+
+export interface DecodeFigure {
+  context: number;
+  msPerToken: Summary;
+  tokensPerSecond: Summary;
+}
+
+export interface PrefillFigure {
+  tokens: number;
+  ms: Summary;
+  tokensPerSecond: Summary;
+}
+
+/** The graph and its `<graph>_data*` chunks. */
+export async function decoderFiles(graph: string): Promise<DecoderFiles> {
+  const names = (await readdir(dirname(graph))).filter((f) => f.startsWith(`${basename(graph)}_data`)).sort();
+  const externalData = names.map((f) => join(dirname(graph), f));
+  const sizes = await Promise.all([graph, ...externalData].map((f) => stat(f).then((s) => s.size)));
+  return { graph, externalData, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
+function randomF32(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = (s / 2 ** 32 - 0.5) * 2;
+  }
+  return a;
+}
+
+class DecoderDriver {
+  constructor(private readonly rt: Runtime, private readonly session: RtSession, private readonly shape: DecoderShape) {}
+
+  /** A cache of `length` positions: past_key_values.{i}.{key,value} (1, kvh, length, hd). */
+  cache(length: number): Record<string, RtTensor> {
+    const { layers, kvHeads, headDim } = this.shape;
+    const block = randomF32(kvHeads * length * headDim, length + 1); // shared contents; the runtime copies feeds
+    const out: Record<string, RtTensor> = {};
+    for (let i = 0; i < layers; i++)
+      for (const kind of ['key', 'value']) out[`past_key_values.${i}.${kind}`] = this.rt.tensor('float32', block, [1, kvHeads, length, headDim]);
+    return out;
+  }
+
+  /** One run of S new tokens on top of `past` (length P); returns the present.* cache (length P + S). */
+  async step(past: Record<string, RtTensor>, P: number, S: number): Promise<Record<string, RtTensor>> {
+    const { rt, shape } = this;
+    const positions = new BigInt64Array(3 * S);
+    for (let a = 0; a < 3; a++) for (let s = 0; s < S; s++) positions[a * S + s] = BigInt(P + s);
+    const feeds: Record<string, RtTensor> = {
+      ...past,
+      inputs_embeds: rt.tensor('float32', randomF32(S * shape.hidden, S), [1, S, shape.hidden]),
+      attention_mask: rt.tensor('int64', new BigInt64Array(P + S).fill(1n), [1, P + S]),
+      position_ids: rt.tensor('int64', positions, [3, 1, S]),
+      num_logits_to_keep: rt.tensor('int64', BigInt64Array.of(1n), []),
+    };
+    const out = await this.session.run(feeds);
+    out.logits.dispose?.();
+    const next: Record<string, RtTensor> = {};
+    for (const name of Object.keys(past)) next[name] = out[name.replace('past_key_values.', 'present.')];
+    return next;
+  }
+}
+
+export async function loadDecoder(rt: Runtime, files: DecoderFiles): Promise<{ session: RtSession; loadMs: number }> {
+  const t = performance.now();
+  const session = await rt.load(files.graph, files.externalData);
+  return { session, loadMs: performance.now() - t };
+}
+
+/** Decode tokens/s at each starting context: warm-up + `runs` steps, the cache growing by one each step. */
+export async function measureDecode(rt: Runtime, session: RtSession, shape: DecoderShape, contexts: readonly number[], runs: number, log: (m: string) => void): Promise<DecodeFigure[]> {
+  const d = new DecoderDriver(rt, session, shape);
+  const out: DecodeFigure[] = [];
+  for (const context of contexts) {
+    let cache = d.cache(context);
+    let P = context;
+    const ms = await timeRuns(async () => {
+      cache = await d.step(cache, P, 1);
+      P += 1;
+    }, runs, 1);
+    const msPerToken = summarize(ms);
+    out.push({ context, msPerToken, tokensPerSecond: mapSummary(msPerToken, (v) => 1000 / v) });
+    log(`decode @${context}: ${msPerToken.median} ms/token`);
+  }
+  return out;
+}
+
+export async function measurePrefill(rt: Runtime, session: RtSession, shape: DecoderShape, lengths: readonly number[], runs: number, log: (m: string) => void): Promise<PrefillFigure[]> {
+  const d = new DecoderDriver(rt, session, shape);
+  const out: PrefillFigure[] = [];
+  for (const tokens of lengths) {
+    const ms = summarize(await timeRuns(() => d.step(d.cache(0), 0, tokens), runs, 0));
+    out.push({ tokens, ms, tokensPerSecond: mapSummary(ms, (v) => (tokens * 1000) / v) });
+    log(`prefill ${tokens}: ${ms.median} ms`);
+  }
+  return out;
+}

@@ -1,0 +1,160 @@
+// bench/results.json (issue 5's fixed keys for the goal checks, merged with keys other scripts write, e.g.
+// bench/convert.ts's "convert") and bench/RESULTS.md, the same figures for people.
+
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { repoRoot } from '../src/testing/shared.ts';
+import type { DecodeFigure, DecoderShape, PrefillFigure } from './decoder-bench.ts';
+import type { FormatTiming } from './matmul-formats.ts';
+import type { MachineInfo } from './machine.ts';
+import type { RuntimeSpec } from './runtime.ts';
+import type { AnswerTimings } from '../src/protocol/messages.ts';
+import { fmt, round, type Summary } from './stats.ts';
+
+export interface DecoderRun {
+  version: string;
+  spec: RuntimeSpec;
+  fileBytes: number;
+  loadMs: number;
+  heapAfterLoad?: number;
+  peakWasmBytes?: number;
+  peakRssBytes: number;
+  decode: DecodeFigure[];
+  prefill: PrefillFigure[];
+}
+
+export interface AnswerRun {
+  answered: boolean;
+  loadMs: number;
+  first: AnswerTimings;
+  followUp: AnswerTimings;
+  backend: string;
+  peakWasmBytes?: number;
+  peakRssBytes: number;
+}
+
+export interface Results {
+  machine?: MachineInfo;
+  bandwidth?: { streamingReadBytesPerSecond: Summary };
+  formats?: Record<string, { version: string; timings: FormatTiming[]; peakWasmBytes?: number }>;
+  decoder?: { dtype: string; graph: string; shape?: DecoderShape; native?: DecoderRun; wasm?: DecoderRun; wasmError?: string };
+  answer?: AnswerRun;
+  ratios?: Record<string, number | null>;
+  full_q4_wasm?: { answered: boolean; peak_wasm_bytes: number | null; note: string };
+  [other: string]: unknown;
+}
+
+export const RESULTS_JSON = join(repoRoot, 'bench', 'results.json');
+export const RESULTS_MD = join(repoRoot, 'bench', 'RESULTS.md');
+
+export async function readResults(): Promise<Results> {
+  return existsSync(RESULTS_JSON) ? (JSON.parse(await readFile(RESULTS_JSON, 'utf8')) as Results) : {};
+}
+
+/** Re-reads the file first so keys another script wrote meanwhile survive, then derives ratios and the .md. */
+export async function writeResults(mine: Results): Promise<void> {
+  const merged: Results = { ...(await readResults()), ...mine };
+  merged.ratios = { ...merged.ratios, ...deriveRatios(merged) };
+  await writeFile(RESULTS_JSON, JSON.stringify(merged, null, 2) + '\n');
+  await writeFile(RESULTS_MD, renderMarkdown(merged));
+}
+
+const at = (run: DecoderRun | undefined, context: number) => run?.decode.find((d) => d.context === context)?.tokensPerSecond.median;
+
+function ratio(a: number | undefined, b: number | undefined): number | null {
+  return a !== undefined && b !== undefined && b > 0 ? round(a / b) : null;
+}
+
+/** The goal figures (issue 5). Decode comparisons at 2048 context, the size of a typical image prompt. */
+export function deriveRatios(r: Results): Record<string, number | null> {
+  const d = r.decoder;
+  return {
+    wasm_vs_native_decode: ratio(at(d?.wasm, 2048), at(d?.native, 2048)),
+    decode_4096_vs_512: ratio(at(d?.wasm, 4096), at(d?.wasm, 512)),
+    native_decode_4096_vs_512: ratio(at(d?.native, 4096), at(d?.native, 512)),
+    vs_transformersjs_decode_2048: (r.ratios?.vs_transformersjs_decode_2048 as number | null | undefined) ?? null,
+  };
+}
+
+/** KV bytes one decode step reads at `context` (fp32 keys and values, every layer). */
+export function kvBytes(shape: DecoderShape, context: number): number {
+  return shape.layers * 2 * shape.kvHeads * shape.headDim * 4 * context;
+}
+
+const gb = (b: number | undefined | null) => (b == null ? '–' : `${(b / 1e9).toFixed(2)} GB`);
+
+function renderMarkdown(r: Results): string {
+  const L: string[] = ['# fo1-web benchmarks', '', 'Written by `npm run bench` (bench/run.ts); raw figures in `results.json`. Each figure: median (min–max) of several runs after a warm-up.', ''];
+  if (r.machine) {
+    const m = r.machine;
+    L.push('## Machine', '', `| | |`, `|---|---|`,
+      `| date | ${m.date} |`, `| CPU | ${m.cpu}, ${m.cores} cores |`, `| memory | ${gb(m.memoryBytes)} |`,
+      `| Node | ${m.node} |`, `| Chromium | ${m.chromium ?? 'not found'} |`,
+      `| onnxruntime-web | ${m.onnxruntimeWeb} |`, `| onnxruntime-node | ${m.onnxruntimeNode} |`, `| transformers.js | ${m.transformersJs} |`,
+      `| load average at start | ${m.loadAverage.join(' ')} (shared machine: other jobs were running) |`, '');
+  }
+  if (r.bandwidth) L.push(`Streaming read, one thread: **${fmtBw(r.bandwidth.streamingReadBytesPerSecond)}**.`, '');
+  if (r.ratios) {
+    L.push('## Goals', '', '| figure | value | goal |', '|---|---|---|',
+      `| wasm ÷ native decode tokens/s @2048 (same q4 file, same threads) | ${r.ratios.wasm_vs_native_decode ?? '–'} | ≥ 0.8 |`,
+      `| wasm decode @4096 ÷ @512 | ${r.ratios.decode_4096_vs_512 ?? '–'} | ≥ 0.9 |`,
+      `| ours ÷ transformers.js decode @2048 | ${r.ratios.vs_transformersjs_decode_2048 ?? 'not measured'} | ≥ 1.5 |`,
+      `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | true, ≤ 4 GB |`, '');
+    if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
+  }
+  if (r.answer) renderAnswer(L, r.answer);
+  if (r.decoder) renderDecoder(L, r, r.decoder);
+  if (r.decoder_q8) renderDecoder(L, r, r.decoder_q8 as NonNullable<Results['decoder']>);
+  if (r.formats) renderFormats(L, r.formats);
+  return L.join('\n') + '\n';
+}
+
+function fmtBw(s: Summary): string {
+  return `${(s.median / 1e9).toFixed(1)} GB/s (${(s.min / 1e9).toFixed(1)}–${(s.max / 1e9).toFixed(1)})`;
+}
+
+function renderAnswer(L: string[], a: AnswerRun): void {
+  const row = (name: string, t: AnswerTimings) => `| ${name} | ${Math.round(t.visionMs)} | ${Math.round(t.regionsMs)} | ${Math.round(t.prefillMs)} | ${Math.round(t.ttftMs)} | ${t.decodeTokPerS.toFixed(2)} |`;
+  L.push(`## Whole model through the engine (full q4, ${a.backend}), one run`, '', `Load ${(a.loadMs / 1000).toFixed(1)} s; peak wasm heap ${gb(a.peakWasmBytes)}; peak RSS ${gb(a.peakRssBytes)}.`, '',
+    '| question | vision ms | regions ms | prefill ms | time to first token ms | decode tok/s |', '|---|---|---|---|---|---|',
+    row('first (640×480, 20 boxes)', a.first), row('follow-up (same image)', a.followUp), '');
+}
+
+function renderDecoder(L: string[], r: Results, d: NonNullable<Results['decoder']>): void {
+  const runs = [d.native, d.wasm].filter((x): x is DecoderRun => !!x);
+  const label = (x: DecoderRun) => `${x.spec.runtime === 'wasm' ? `ORT-web ${x.version} wasm` : `ORT-node ${x.version} native CPU`} ×${x.spec.threads}`;
+  L.push(`## Decoder (${d.dtype}, full 3B shapes)`, '', `File: \`${d.graph}\` (${gb(runs[0]?.fileBytes)} with external data).`, '');
+  L.push('| runtime | load | decode tok/s @512 | @2048 | @4096 | peak wasm heap | peak RSS |', '|---|---|---|---|---|---|---|');
+  for (const x of runs)
+    L.push(`| ${label(x)} | ${(x.loadMs / 1000).toFixed(1)} s | ${[512, 2048, 4096].map((c) => { const f = x.decode.find((q) => q.context === c); return f ? fmt(f.tokensPerSecond) : '–'; }).join(' | ')} | ${gb(x.peakWasmBytes)} | ${gb(x.peakRssBytes)} |`);
+  if (d.wasmError) L.push('', `wasm run failed: ${d.wasmError}`);
+  L.push('', '| runtime | prefill tokens | ms | tokens/s |', '|---|---|---|---|');
+  for (const x of runs) for (const p of x.prefill) L.push(`| ${label(x)} | ${p.tokens} | ${fmt(p.ms)} | ${fmt(p.tokensPerSecond)} |`);
+  const bw = r.bandwidth?.streamingReadBytesPerSecond.median;
+  if (bw && d.shape && runs.length) {
+    L.push('', `Decode against the memory-bandwidth ceiling (bytes per token = decoder weights + fp32 KV read; ceiling = ${(bw / 1e9).toFixed(1)} GB/s ÷ bytes):`, '', '| runtime | context | bytes/token | ceiling tok/s | measured | fraction |', '|---|---|---|---|---|---|');
+    for (const x of runs)
+      for (const f of x.decode) {
+        const bytes = x.fileBytes + kvBytes(d.shape, f.context);
+        const ceiling = bw / bytes;
+        L.push(`| ${label(x)} | ${f.context} | ${gb(bytes)} | ${ceiling.toFixed(2)} | ${f.tokensPerSecond.median} | ${(f.tokensPerSecond.median / ceiling).toFixed(2)} |`);
+      }
+  }
+  L.push('');
+}
+
+function renderFormats(L: string[], formats: NonNullable<Results['formats']>): void {
+  const keys = Object.keys(formats);
+  L.push('## One Linear per weight format (11008 × 2048, the gate/up projection), ms', '',
+    'Random weights. At M = 1 a q4/int8 weight (11–23 MB) stays in the L3 cache across repeats, so these M = 1 figures are kernel speed, not DRAM streaming; the decoder table above is the streaming case.', '',
+    `| format | ${keys.map((k) => `${k} M=1`).join(' | ')} | ${keys.map((k) => `${k} M=512`).join(' | ')} |`,
+    `|---|${keys.map(() => '---|').join('')}${keys.map(() => '---|').join('')}`);
+  const ids = [...new Set(formats[keys[0]].timings.map((t) => t.id))];
+  const cell = (k: string, id: string, M: number) => {
+    const t = formats[k].timings.find((x) => x.id === id && x.M === M);
+    return t ? fmt(t.ms) : '–';
+  };
+  for (const id of ids) L.push(`| ${id} | ${keys.map((k) => cell(k, id, 1)).join(' | ')} | ${keys.map((k) => cell(k, id, 512)).join(' | ')} |`);
+  L.push('');
+}
