@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../onnx/graph.ts';
 import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import { dequantizeQ8, quantizeQ8 } from '../quantize/q8.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { linear as linearRef, tensor, type Tensor } from '../../reference/tensor.ts';
 import { expectClose } from '../../src/testing/close.ts';
@@ -59,5 +60,27 @@ describe('linear()', () => {
 
   it('q4 keeps Linears with K below minQuantK in fp32', async () => {
     expectClose(await runLinear('q4', K + 1, true), linearRef(x, W, b).data, 1e-6, 'q4 below minQuantK');
+  });
+
+  it('q8 (DynamicQuantizeMatMul) equals reference linear on the dequantized weight, up to activation rounding', async () => {
+    const Wq = tensor(dequantizeQ8(quantizeQ8(W.data, N, K)), [N, K]);
+    const y = await runLinear('q8', 0, true);
+    const ref = linearRef(x, Wq, b).data;
+    // x is quantized per tensor to uint8 with a range that includes 0: each element moves by at most half a
+    // step, so output n moves by at most Σ_k |Wq[n, k]| · step/2 (plus float rounding).
+    let lo = 0, hi = 0;
+    for (const v of x.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    const halfStep = (hi - lo) / 255 / 2;
+    for (let i = 0; i < y.length; i++) {
+      const n = i % N;
+      let l1 = 0;
+      for (let k = 0; k < K; k++) l1 += Math.abs(Wq.data[n * K + k]);
+      expect(Math.abs(y[i] - ref[i]), `y[${i}]`).toBeLessThanOrEqual(l1 * halfStep * 1.001 + 1e-5);
+    }
+    expect(Array.from(y)).not.toEqual(Array.from(linearRef(x, W, b).data));
+  });
+
+  it('q8 keeps Linears with K below minQuantK in fp32', async () => {
+    expectClose(await runLinear('q8', K + 1, false), linearRef(x, W).data, 1e-6, 'q8 below minQuantK');
   });
 });

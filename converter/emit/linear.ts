@@ -1,23 +1,26 @@
 // The one place that decides how a torch Linear becomes ONNX for each weight format:
 //   fp32: MatMul(x, Wᵀ) [+ Add b]                      — W stored transposed (K, N) under its checkpoint name
 //   q4:   MatMulNBits(x, B, scales, zero_points) [+ Add b] — int4 blocks along K, float32 activations
+//   q8:   DynamicQuantizeMatMul(x, B, scale) [+ Add b]       — int8 per output channel, activations quantized
+//         to uint8 per call; the fast format on ORT-web's wasm CPU EP (no WebGPU kernel: a wasm-only format)
 // Every emitter calls `linear()` so a new format is one change here.
 
 import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
+import { quantizeQ8 } from '../quantize/q8.ts';
 import { permute, type Tensor } from '../../reference/tensor.ts';
 
-export type WeightFormat = 'fp32' | 'q4';
-export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'q4'];
+export type WeightFormat = 'fp32' | 'q4' | 'q8';
+export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'q4', 'q8'];
 
 export interface EmitContext {
   w: WeightSource;
   format: WeightFormat;
   /** int4 block size along K (MatMulNBits block_size). */
   blockSize: number;
-  /** Linears with fewer input features than this stay fp32 (tiny layers gain nothing from int4). */
+  /** Linears with fewer input features than this stay fp32 (tiny layers gain nothing from int4/int8). */
   minQuantK: number;
 }
 
@@ -35,6 +38,10 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   if (ctx.format === 'q4' && K >= ctx.minQuantK) {
     const [B, scales, zp] = q4Initializers(s.graph, prefix, quantizeQ4(W.data, N, K, ctx.blockSize), 'MatMulNBits');
     y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
+  } else if (ctx.format === 'q8' && K >= ctx.minQuantK) {
+    const q = quantizeQ8(W.data, N, K);
+    const B = s.graph.weight(`${prefix}.weight_int8`, { dtype: 'int8', dims: [K, N], bytes: new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength) });
+    y = at.ms('DynamicQuantizeMatMul', 'DynamicQuantizeMatMul', [x, B, s.graph.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N]))])[0];
   } else {
     const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(permute(W, [1, 0]))); // (K, N)
     y = at.op('MatMul', 'MatMul', [x, Wt]);
