@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import type { DecodeFigure } from './decoder-bench.ts';
+import { deriveRatios, kvBytes, type DecoderRun, type Results } from './results.ts';
+
+const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
+const run = (runtime: 'wasm' | 'native', tps: Record<number, number>): DecoderRun => ({
+  version: 'x',
+  spec: { runtime, threads: 2 },
+  fileBytes: 1,
+  loadMs: 1,
+  peakRssBytes: 1,
+  decode: Object.entries(tps).map(([c, v]): DecodeFigure => ({ context: Number(c), msPerToken: s(1000 / v), tokensPerSecond: s(v) })),
+  prefill: [],
+});
+
+describe('deriveRatios', () => {
+  it('compares wasm with native at 2048 and wasm at 4096 with 512', () => {
+    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10, 2048: 8, 4096: 6 }), wasm: run('wasm', { 512: 4, 2048: 2, 4096: 3 }) } };
+    expect(deriveRatios(r)).toMatchObject({ wasm_vs_native_decode: 0.25, decode_4096_vs_512: 0.75, native_decode_4096_vs_512: 0.6 });
+  });
+
+  it('leaves a ratio null when a side was not measured, and keeps a transformers.js ratio written before', () => {
+    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) }, ratios: { vs_transformersjs_decode_2048: 1.7 } };
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: 1.7 });
+  });
+});
+
+describe('kvBytes', () => {
+  it('counts fp32 keys and values of every layer: 36 · 2 · 2 · 128 · 4 B = 73,728 B per position for the 3B decoder', () => {
+    expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 1)).toBe(73728);
+    expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 4096)).toBe(73728 * 4096);
+  });
+});
