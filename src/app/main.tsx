@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
-import { probeBackends } from './engine/bridge.ts';
+import { probeBackends, proposeAutomatically } from './engine/bridge.ts';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -10,3 +10,4 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 void probeBackends();
+proposeAutomatically();

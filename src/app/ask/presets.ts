@@ -21,6 +21,7 @@ export const PRESETS: readonly Preset[] = [
   { id: 'detect', label: 'Detect …', input: { label: 'What to detect', placeholder: 'e.g. person, bicycle' }, regions: 'none', toTask: (label) => ({ preset: 'detect', label }) },
   { id: 'count', label: 'Count …', input: { label: 'What to count', placeholder: 'e.g. cars' }, regions: 'none', toTask: (label) => ({ preset: 'count', label }) },
   { id: 'find-similar', label: 'Find more like this region', input: null, regions: 'required', toTask: () => ({ preset: 'find-similar' }) },
+  { id: 'detect-all', label: 'Detect all objects', input: null, regions: 'none', toTask: () => ({ preset: 'detect-all' }) },
   { id: 'grounded-caption', label: 'Describe whole image with grounding', input: null, regions: 'none', toTask: () => ({ preset: 'grounded-caption' }) },
   { id: 'reason', label: 'Reason about …', input: { label: 'Question', placeholder: 'e.g. Is the person holding anything?' }, regions: 'optional', toTask: (question) => ({ preset: 'reason', question }) },
   { id: 'free', label: 'Free question', input: { label: 'Question', placeholder: 'Ask anything about the image or the selected regions' }, regions: 'optional', toTask: (text) => ({ preset: 'free', text }) },
@@ -33,8 +34,9 @@ export function presetById(id: TaskPreset): Preset {
 }
 
 /** Why the question cannot be asked yet (shown next to the disabled Ask button), or null when it can. */
-export function whyNotAskable(preset: Preset, text: string, selectedCount: number, hasImage: boolean): string | null {
+export function whyNotAskable(preset: Preset, text: string, selectedCount: number, hasImage: boolean, modelReady: boolean): string | null {
   if (!hasImage) return 'Add an image first.';
+  if (!modelReady) return 'Load a model first (the Model button at the top).';
   if (preset.input && text.trim() === '') return `${preset.input.label} is empty.`;
   if (preset.regions === 'required' && selectedCount === 0) return 'Select at least one box (click it, or drag to draw one).';
   return null;

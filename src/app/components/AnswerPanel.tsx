@@ -1,21 +1,114 @@
-// The streamed answer and, once it is complete, its timings and backend.
+// The conversation about the current image: each question with its answer streaming in, the regions the
+// answer cites as chips (hovering a chip lights up its box and the other way round), the last answer's
+// timings and backend, and the actions on results (copy, export JSON/PNG, show only cited boxes).
 
-import { useShallow } from 'zustand/react/shallow';
-import { selectAnswer, selectAsking } from '../store/selectors.ts';
-import { useApp } from '../store/store.ts';
+import type { AnswerTimings, Backend } from '../../protocol/messages.ts';
+import { copyAnswer, exportJson, exportPng } from '../export/actions.ts';
+import { citationsOf, labelColor, latestAnswered, regionColor } from '../overlay/items.ts';
+import type { Turn } from '../store/askSlice.ts';
+import { selectAsking, selectHovered, selectTurns } from '../store/selectors.ts';
+import { appStore, useApp } from '../store/store.ts';
+
+const BACKEND_NAMES: Record<Backend, string> = { webgpu: 'WebGPU', wasm: 'WASM' };
+
+function Timings({ t, backend }: { t: AnswerTimings; backend: Backend }) {
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  return (
+    <p className="answer-meta" data-testid="timings">
+      {BACKEND_NAMES[backend]} · image {ms(t.preprocessMs + t.visionMs)} · regions {ms(t.regionsMs)} · prefill {ms(t.prefillMs)} · first token {ms(t.ttftMs)} · {t.decodeTokPerS.toFixed(1)} tokens/s
+    </p>
+  );
+}
+
+/** A chip per cited region; the box id is looked up through the boxes as they were when asked. */
+function CitedChips({ turn }: { turn: Turn }) {
+  const hovered = useApp(selectHovered);
+  const boxes = useApp((s) => s.boxes);
+  const { setHovered, selectBox } = appStore.getState();
+  const regions = turn.answer?.regions ?? [];
+  if (regions.length === 0) return null;
+  const named = regions.filter((r) => r.label !== '');
+  return (
+    <div className="chips" role="group" aria-label="Regions the answer cites" data-testid="cited">
+      {regions.flatMap((r) =>
+        r.indices.map((i) => {
+          const id = turn.boxIds[i];
+          const now = boxes.findIndex((b) => b.id === id);
+          const color = r.label === '' ? regionColor(now >= 0 ? now : i) : labelColor(named.indexOf(r));
+          const name = r.label === '' ? `region ${i}` : `${r.label} · region ${i}`;
+          return (
+            <button
+              key={`${r.label}-${i}`}
+              type="button"
+              className="chip"
+              style={{ borderColor: color }}
+              data-hovered={(id !== undefined && hovered === id) || undefined}
+              disabled={now < 0}
+              title={now < 0 ? 'This box has been removed since' : undefined}
+              onPointerEnter={() => setHovered(id ?? null)}
+              onPointerLeave={() => setHovered(null)}
+              onFocus={() => setHovered(id ?? null)}
+              onBlur={() => setHovered(null)}
+              onClick={() => now >= 0 && selectBox(now, false)}
+              aria-label={`Cited: ${name}`}
+            >
+              <span className="chip-dot" style={{ background: color }} />
+              {name}
+            </button>
+          );
+        }),
+      )}
+    </div>
+  );
+}
+
+function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
+  const streaming = turn.status === 'streaming';
+  return (
+    <article className="turn" data-testid="turn" data-status={turn.status} aria-busy={streaming}>
+      <p className="turn-question">
+        <strong>{turn.question}</strong>
+        {turn.regions.length > 0 && <span className="turn-regions"> · region{turn.regions.length > 1 ? 's' : ''} {turn.regions.join(', ')}</span>}
+      </p>
+      <p className="answer-text" data-testid="answer-text">
+        {turn.text || (streaming ? 'Thinking…' : '')}
+        {streaming && <span className="cursor" aria-hidden="true" />}
+      </p>
+      {turn.status === 'stopped' && <p className="turn-note">Stopped.</p>}
+      {turn.status === 'failed' && <p className="turn-note turn-failed">Failed: {turn.error}</p>}
+      {turn.answer?.count !== undefined && <p className="turn-note">Count: <strong>{turn.answer.count}</strong></p>}
+      {turn.answer && turn.answer.droppedIndices.length > 0 && (
+        <p className="turn-note">The answer cited region{turn.answer.droppedIndices.length > 1 ? 's' : ''} {turn.answer.droppedIndices.join(', ')}, which {turn.answer.droppedIndices.length > 1 ? 'do' : 'does'} not exist.</p>
+      )}
+      <CitedChips turn={turn} />
+      {turn.answer && (
+        <div className="turn-actions">
+          {last && <Timings t={turn.answer.timings} backend={turn.answer.backend} />}
+          <button type="button" className="btn btn-small" onClick={() => void copyAnswer(turn)}>Copy answer</button>
+        </div>
+      )}
+    </article>
+  );
+}
 
 export function AnswerPanel() {
-  const { text, answer } = useApp(useShallow(selectAnswer));
+  const turns = useApp(selectTurns);
   const asking = useApp(selectAsking);
-  if (!text && !asking) return null;
+  const onlyCited = useApp((s) => s.onlyCited);
+  const anyCited = useApp((s) => citationsOf(latestAnswered(s.turns)).size > 0);
+  if (turns.length === 0) return null;
+  const lastAnswered = latestAnswered(turns);
   return (
-    <section className="answer" aria-label="Answer" aria-live="polite" aria-busy={asking}>
-      <p className="answer-text">{text || 'Thinking…'}</p>
-      {answer && (
-        <p className="answer-meta">
-          {answer.backend.toUpperCase()} · first token {answer.timings.ttftMs.toFixed(0)} ms · {answer.timings.decodeTokPerS.toFixed(1)} tokens/s
-        </p>
-      )}
+    <section className="answer" aria-label="Conversation" aria-live="polite" aria-busy={asking}>
+      {turns.map((t) => <TurnView key={t.id} turn={t} last={t === lastAnswered} />)}
+      <div className="results-actions">
+        <label className="toggle">
+          <input type="checkbox" checked={onlyCited} disabled={!anyCited} onChange={(e) => appStore.getState().setOnlyCited(e.currentTarget.checked)} />
+          Show only cited boxes
+        </label>
+        <button type="button" className="btn btn-small" onClick={exportJson}>Export JSON</button>
+        <button type="button" className="btn btn-small" onClick={() => void exportPng()}>Export PNG</button>
+      </div>
     </section>
   );
 }

@@ -4,10 +4,13 @@ import { BoxToolbar } from './BoxToolbar.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { QuestionBox } from './QuestionBox.tsx';
 import { Stage } from './Stage.tsx';
-import { StatusBadge } from './StatusBadge.tsx';
+import { ModelScreen } from './ModelScreen.tsx';
+import { ModelBadge, StatusBadge } from './StatusBadge.tsx';
+import { useApp } from '../store/store.ts';
 
 export function App() {
   const dragging = useImageDrop();
+  const modelScreen = useApp((s) => s.modelScreenOpen);
   return (
     <div className="app">
       <header className="topbar">
@@ -15,7 +18,10 @@ export function App() {
           <img src="/icons/icon.svg" alt="" width="28" height="28" />
           <span>FO1 <em>regions</em></span>
         </div>
-        <StatusBadge />
+        <div className="topbar-right">
+          <ModelBadge />
+          <StatusBadge />
+        </div>
       </header>
       <main className="layout">
         <div className="canvas-col">
@@ -24,8 +30,14 @@ export function App() {
         </div>
         <aside className="side">
           <ErrorBanner />
-          <QuestionBox />
-          <AnswerPanel />
+          {modelScreen ? (
+            <ModelScreen />
+          ) : (
+            <>
+              <QuestionBox />
+              <AnswerPanel />
+            </>
+          )}
         </aside>
       </main>
     </div>

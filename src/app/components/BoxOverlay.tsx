@@ -3,26 +3,24 @@
 // screen size (non-scaling strokes; badge/handle sizes divided by `scale`). All interaction logic lives in
 // ../overlay/gesture.ts and ../overlay/keyboard.ts; this component turns DOM events into their calls.
 
-import { memo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import { memo, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { unreachable, type PixelBox } from '../../protocol/messages.ts';
 import { HANDLES, handlePoint, isHandle, roundBox, screenPoint, toImage, viewportOf, type Size } from '../overlay/geometry.ts';
 import { IDLE, draftOf, pointerDown, pointerMove, pointerUp, type Edit, type Gesture, type Pointer, type Step, type Target } from '../overlay/gesture.ts';
+import { overlayItems } from '../overlay/items.ts';
 import { isAdditive, keyCommand } from '../overlay/keyboard.ts';
-import { selectBoxes, selectHovered, selectPixelBoxes, selectSelectedIds } from '../store/selectors.ts';
+import { selectBoxes, selectOverlayInput, selectPixelBoxes } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 
 const HANDLE_PX = 10;
 const BADGE_H_PX = 18;
 
-/** A distinct, readable hue per region index. */
-export function regionColor(index: number): string {
-  return `hsl(${(index * 47 + 200) % 360} 85% 55%)`;
-}
-
-function describeBox(index: number, b: PixelBox, selected: boolean): string {
+function describeBox(index: number, b: PixelBox, selected: boolean, labels: readonly string[]): string {
   const r = roundBox(b);
-  return `Region ${index}: ${r.x2 - r.x1}×${r.y2 - r.y1} pixels at ${r.x1}, ${r.y1}${selected ? ', selected' : ''}`;
+  const named = labels.filter((l) => l !== '');
+  const cited = labels.length === 0 ? '' : named.length > 0 ? `, cited as ${named.join(', ')}` : ', cited';
+  return `Region ${index}: ${r.x2 - r.x1}×${r.y2 - r.y1} pixels at ${r.x1}, ${r.y1}${selected ? ', selected' : ''}${cited}`;
 }
 
 /** What the pointer went down on, read from the data attributes the boxes and handles carry. */
@@ -51,8 +49,8 @@ function applyEdits(edits: Edit[]): void {
 export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Size; scale: number }) {
   const boxes = useApp(selectBoxes);
   const pixelBoxes = useApp(useShallow(selectPixelBoxes));
-  const selected = useApp(selectSelectedIds);
-  const hovered = useApp(selectHovered);
+  const input = useApp(useShallow(selectOverlayInput));
+  const items = useMemo(() => overlayItems(input), [input]);
   const { setHovered } = appStore.getState();
   const svgRef = useRef<SVGSVGElement>(null);
   const boxRefs = useRef<(SVGGElement | null)[]>([]);
@@ -128,43 +126,42 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
       onPointerCancel={onPointerCancel}
       onKeyDown={onKeyDown}
     >
-      {boxes.map((b, i) => {
-        const isSelected = selected.includes(b.id);
-        const { x1, y1, x2, y2 } = b.box;
-        const label = String(i);
-        const badgeW = px(10 + 8 * label.length);
+      {items.map((it) => {
+        const { x1, y1, x2, y2 } = it.box;
+        const badgeW = px(10 + 7.5 * it.caption.length);
         return (
           <g
-            key={b.id}
+            key={it.id}
             ref={(el) => {
-              boxRefs.current[i] = el;
+              boxRefs.current[it.index] = el;
             }}
             className="box"
-            data-index={i}
-            data-selected={isSelected || undefined}
-            data-hovered={hovered === b.id || undefined}
-            onPointerEnter={() => setHovered(b.id)}
+            data-index={it.index}
+            data-selected={it.selected || undefined}
+            data-hovered={it.hovered || undefined}
+            data-cited={it.labels.length > 0 || undefined}
+            onPointerEnter={() => setHovered(it.id)}
             onPointerLeave={() => setHovered(null)}
-            data-testid={`box-${i}`}
+            data-testid={`box-${it.index}`}
             tabIndex={0}
             role="button"
-            aria-pressed={isSelected}
-            aria-label={describeBox(i, b.box, isSelected)}
-            style={{ color: regionColor(i) }}
+            aria-pressed={it.selected}
+            aria-label={describeBox(it.index, it.box, it.selected, it.labels)}
+            style={{ color: it.color }}
           >
             <rect className="box-rect" x={x1} y={y1} width={x2 - x1} height={y2 - y1} vectorEffect="non-scaling-stroke" />
             <g className="badge" aria-hidden="true">
               <rect x={x1} y={y1} width={badgeW} height={px(BADGE_H_PX)} rx={px(3)} />
-              <text x={x1 + badgeW / 2} y={y1 + px(BADGE_H_PX / 2)} fontSize={px(12)}>{label}</text>
+              <text x={x1 + badgeW / 2} y={y1 + px(BADGE_H_PX / 2)} fontSize={px(12)}>{it.caption}</text>
             </g>
           </g>
         );
       })}
-      {boxes.map((b, i) =>
-        selected.includes(b.id)
+      {items.map((it) =>
+        it.selected
           ? HANDLES.map((h) => {
-              const p = handlePoint(b.box, h);
-              return <rect key={`${b.id}-${h}`} className={`handle handle-${h}`} data-index={i} data-handle={h} x={p.x - px(HANDLE_PX / 2)} y={p.y - px(HANDLE_PX / 2)} width={px(HANDLE_PX)} height={px(HANDLE_PX)} vectorEffect="non-scaling-stroke" />;
+              const p = handlePoint(it.box, h);
+              return <rect key={`${it.id}-${h}`} className={`handle handle-${h}`} data-index={it.index} data-handle={h} x={p.x - px(HANDLE_PX / 2)} y={p.y - px(HANDLE_PX / 2)} width={px(HANDLE_PX)} height={px(HANDLE_PX)} vectorEffect="non-scaling-stroke" />;
             })
           : null,
       )}

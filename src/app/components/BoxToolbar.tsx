@@ -1,8 +1,10 @@
-// Box management under the image: how many boxes, delete the selected ones, clear all, open another image.
+// Box management under the image: the proposals bar, how many boxes, delete the selected ones, clear all,
+// open another image.
 
 import { selectBoxes, selectImage, selectSelectedIds } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 import { ImagePickers } from './ImagePickers.tsx';
+import { ProposalBar } from './ProposalBar.tsx';
 
 export function BoxToolbar() {
   const image = useApp(selectImage);
@@ -11,6 +13,8 @@ export function BoxToolbar() {
   if (!image) return null;
   const { removeSelected, clearBoxes } = appStore.getState();
   return (
+    <>
+    <ProposalBar />
     <div className="toolbar" role="toolbar" aria-label="Boxes">
       <span className="toolbar-count" data-testid="box-count">
         {boxes.length === 0 ? 'No boxes yet — drag on the image to draw one' : `${boxes.length} box${boxes.length === 1 ? '' : 'es'}, ${selected.length} selected`}
@@ -19,5 +23,6 @@ export function BoxToolbar() {
       <button type="button" className="btn" onClick={clearBoxes} disabled={boxes.length === 0}>Clear boxes</button>
       <ImagePickers compact />
     </div>
+    </>
   );
 }

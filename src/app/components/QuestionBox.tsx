@@ -7,7 +7,7 @@ import { PRESETS } from '../ask/presets.ts';
 import { askQuestion, stopAsking } from '../engine/bridge.ts';
 import { selectAsking, selectBoxes, selectHovered, selectPreset, selectSelectedIndices, selectWhyNotAskable } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
-import { regionColor } from './BoxOverlay.tsx';
+import { regionColor } from '../overlay/items.ts';
 
 function onSubmit(e: FormEvent): void {
   e.preventDefault();

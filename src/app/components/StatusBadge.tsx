@@ -1,9 +1,10 @@
 // Which compute backends work here, from the worker's probe; the details name the adapter and show the
-// probe's numbers, or say why a backend failed. Also states plainly that no model is loaded yet.
+// probe's numbers, or say why a backend failed; once a model is loaded, which backend each of its
+// sessions got and why. The model badge names the model and its decoder's backend.
 
 import { unreachable, type BackendProbe } from '../../protocol/messages.ts';
-import { selectProbe } from '../store/selectors.ts';
-import { useApp } from '../store/store.ts';
+import { selectModel, selectProbe } from '../store/selectors.ts';
+import { appStore, useApp } from '../store/store.ts';
 
 const NAMES = { webgpu: 'WebGPU', wasm: 'WASM' } as const;
 
@@ -14,6 +15,46 @@ function BackendRow({ p }: { p: BackendProbe }) {
       <strong>{NAMES[p.backend]}</strong> {p.ok ? 'works' : 'unavailable'} — {p.detail}
       {p.output && <code className="probe-output">[{p.output.join(', ')}]</code>}
     </li>
+  );
+}
+
+/** Which backend each of the model's sessions got and why (e.g. why WebGPU was not used). */
+function ModelSessions() {
+  const model = useApp(selectModel);
+  if (model.kind !== 'ready') return <p className="status-model">Model: none loaded yet.</p>;
+  return (
+    <>
+      <p className="status-model">Model: {model.choice.label}{model.choice.demo ? ' (random weights — for trying the interface)' : ''}</p>
+      <ul className="sessions" data-testid="sessions">
+        {model.ready.sessions.map((x) => (
+          <li key={x.session} data-backend={x.backend}>
+            <strong>{x.session}</strong> on {NAMES[x.backend]} — {x.reason}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+/** The model in use and the backend its decoder runs on; opens the model screen. */
+export function ModelBadge() {
+  const model = useApp(selectModel);
+  const open = useApp((s) => s.modelScreenOpen);
+  let text: string;
+  switch (model.kind) {
+    case 'ready': {
+      const decoder = model.ready.sessions.find((x) => x.session.startsWith('decoder')) ?? model.ready.sessions[0];
+      text = `${model.choice.demo ? 'Demo model' : model.choice.label} · ${decoder ? NAMES[decoder.backend] : '?'}`;
+      break;
+    }
+    case 'loading': text = 'Loading model…'; break;
+    default: text = 'No model';
+  }
+  return (
+    <button type="button" className="pill" data-testid="model-badge" aria-pressed={open} onClick={() => appStore.getState().setModelScreenOpen(!open)} aria-label={`Model: ${text}`}>
+      <span className={`dot ${model.kind === 'ready' ? 'dot-ok' : model.kind === 'loading' ? 'dot-busy' : 'dot-off'}`} aria-hidden="true" />
+      {text}
+    </button>
   );
 }
 
@@ -46,7 +87,7 @@ export function StatusBadge() {
           </>
         )}
         {probe.kind === 'failed' && <p>{probe.message}</p>}
-        <p className="status-model">Model: none loaded. The model engine is not part of this build yet.</p>
+        <ModelSessions />
       </div>
     </details>
   );

@@ -1,18 +1,19 @@
 // The page's connection to the engine worker: plain functions over the store (zustand's "no store
 // actions" practice), so components and the image intake call them without hooks. The worker is an
-// `Engine` to this module (EngineClient); nothing here knows about messages.
+// `Engine` and a `ModelLibrary` to this module (EngineClient); nothing here knows about messages.
 
 import { EngineClient } from '../../protocol/client.ts';
 import { EngineError } from '../../protocol/errors.ts';
+import { presetById } from '../ask/presets.ts';
 import { selectPixelBoxes, selectPreset, selectSelectedIndices } from '../store/selectors.ts';
 import { appStore } from '../store/store.ts';
 
 /** Tokens a question may produce before the engine stops it. */
-const MAX_NEW_TOKENS = 512;
+export const MAX_NEW_TOKENS = 256;
 
 let client: EngineClient | null = null;
 
-function engine(): EngineClient {
+export function engine(): EngineClient {
   if (client) return client;
   const worker = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'fo1-engine' });
   const c = new EngineClient(worker);
@@ -24,41 +25,73 @@ function engine(): EngineClient {
   return c;
 }
 
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 export async function probeBackends(): Promise<void> {
   const { setProbe, showError } = appStore.getState();
   setProbe({ kind: 'probing' });
   try {
     setProbe({ kind: 'done', report: await engine().probe() });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = messageOf(e);
     setProbe({ kind: 'failed', message });
     showError({ title: 'Could not check the compute backends', message, retry: () => void probeBackends() });
   }
 }
 
+/** Asks the detector for boxes on the current image ("finding objects…"); drawn boxes stay. */
+export async function proposeBoxes(): Promise<void> {
+  const s = appStore.getState();
+  if (!s.image || s.model.kind !== 'ready') return;
+  const image = s.image;
+  s.setProposalStatus({ kind: 'finding' });
+  try {
+    const proposals = await engine().propose({ imageId: image.id, image: { kind: 'bitmap', bitmap: image.bitmap } });
+    if (appStore.getState().image?.id === image.id) appStore.getState().setProposals(image.id, proposals);
+  } catch (e) {
+    if (appStore.getState().image?.id !== image.id) return;
+    const why = e instanceof EngineError && e.code === 'not-available' ? messageOf(e) : `finding objects failed: ${messageOf(e)}`;
+    appStore.getState().setProposalStatus({ kind: 'unavailable', message: why });
+  }
+}
+
+/** Proposes boxes whenever a new image meets a ready model (either may come first). */
+export function proposeAutomatically(): () => void {
+  let last = '';
+  return appStore.subscribe((s) => {
+    const key = s.image && s.model.kind === 'ready' ? `${s.image.id}\n${s.model.ready.modelId}` : '';
+    if (key === last) return;
+    last = key;
+    if (key) void proposeBoxes();
+  });
+}
+
 export async function askQuestion(): Promise<void> {
   const s = appStore.getState();
   if (!s.image || s.asking) return;
+  const preset = selectPreset(s);
+  const text = s.text.trim();
+  const task = preset.toTask(text);
+  const regions = selectSelectedIndices(s);
+  const boxes = selectPixelBoxes(s);
   const controller = new AbortController();
-  s.startAnswer(controller);
+  const turnId = s.startTurn({ question: preset.input ? `${presetById(preset.id).label.replace(/ …$/, '')}: ${text}` : preset.label, task, regions, boxIds: s.boxes.map((b) => b.id), boxes }, controller);
   try {
     const answer = await engine().ask(
-      {
-        imageId: s.image.id,
-        image: { kind: 'bitmap', bitmap: s.image.bitmap },
-        boxes: selectPixelBoxes(s),
-        regions: selectSelectedIndices(s),
-        task: selectPreset(s).toTask(s.text.trim()),
-        generation: { maxNewTokens: MAX_NEW_TOKENS },
-      },
-      (token) => appStore.getState().appendToken(token),
+      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: MAX_NEW_TOKENS } },
+      (token) => appStore.getState().appendToken(turnId, token),
       controller.signal,
     );
-    appStore.getState().finishAnswer(answer);
+    appStore.getState().finishTurn(turnId, { answer });
   } catch (e) {
-    appStore.getState().finishAnswer(null);
-    if (e instanceof EngineError && e.code === 'cancelled') return; // the user pressed Stop
-    appStore.getState().showError({ title: 'The question could not be answered', message: e instanceof Error ? e.message : String(e), retry: () => void askQuestion() });
+    if (e instanceof EngineError && e.code === 'cancelled') {
+      appStore.getState().finishTurn(turnId, { status: 'stopped' }); // the user pressed Stop
+      return;
+    }
+    appStore.getState().finishTurn(turnId, { status: 'failed', error: messageOf(e) });
+    appStore.getState().showError({ title: 'The question could not be answered', message: messageOf(e), retry: () => void askQuestion() });
   }
 }
 

@@ -17,7 +17,7 @@ export interface ImageSlice {
   image: LoadedImage | null;
   decoding: boolean;
   setDecoding(decoding: boolean): void;
-  /** Shows `image` with no boxes, releasing the previous image's bitmap and URL. */
+  /** Shows `image` with no boxes, proposals or conversation, releasing the previous image's bitmap and URL. */
   setImage(image: LoadedImage): void;
 }
 
@@ -31,6 +31,6 @@ export const createImageSlice: StateCreator<AppState, [], [], ImageSlice> = (set
       old.bitmap.close();
       URL.revokeObjectURL(old.url);
     }
-    set({ image, decoding: false, boxes: [], selected: [], answerText: '', answer: null });
+    set({ image, decoding: false, boxes: [], selected: [], hovered: null, turns: [], proposals: [], proposalStatus: { kind: 'idle' } });
   },
 });

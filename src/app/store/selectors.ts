@@ -3,6 +3,7 @@
 
 import type { PixelBox } from '../../protocol/messages.ts';
 import { presetById, whyNotAskable, type Preset } from '../ask/presets.ts';
+import type { OverlayInput } from '../overlay/items.ts';
 import type { AppState } from './store.ts';
 
 export const selectImage = (s: AppState) => s.image;
@@ -23,6 +24,11 @@ export const selectPixelBoxes = (s: AppState): PixelBox[] => s.boxes.map((b) => 
 export const selectPreset = (s: AppState): Preset => presetById(s.presetId);
 
 export const selectWhyNotAskable = (s: AppState): string | null =>
-  whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null);
+  whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null, s.model.kind === 'ready');
 
-export const selectAnswer = (s: AppState) => ({ text: s.answerText, answer: s.answer });
+export const selectTurns = (s: AppState) => s.turns;
+export const selectModel = (s: AppState) => s.model;
+export const selectProposalStatus = (s: AppState) => s.proposalStatus;
+
+/** What the overlay items are derived from (overlay/items.ts), as stable references; use with `useShallow`. */
+export const selectOverlayInput = (s: AppState): OverlayInput => ({ boxes: s.boxes, selected: s.selected, hovered: s.hovered, turns: s.turns, onlyCited: s.onlyCited });

@@ -9,8 +9,10 @@ import { createBoxesSlice, type BoxesSlice } from './boxesSlice.ts';
 import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createErrorSlice, type ErrorSlice } from './errorSlice.ts';
 import { createImageSlice, type ImageSlice } from './imageSlice.ts';
+import { createModelSlice, type ModelSlice } from './modelSlice.ts';
+import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice.ts';
 
-export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice;
+export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice & ModelSlice & ProposalsSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
@@ -19,6 +21,8 @@ export function createAppStore(): StoreApi<AppState> {
     ...createAskSlice(...a),
     ...createEngineSlice(...a),
     ...createErrorSlice(...a),
+    ...createModelSlice(...a),
+    ...createProposalsSlice(...a),
   }));
 }
 

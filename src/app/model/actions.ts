@@ -1,0 +1,124 @@
+// The model screen's actions: inspect a source (sizes before downloading), load it with progress, and
+// manage stored models. The engine does the work in the worker; this module sequences it and keeps the
+// store's `model` phase in step. Persistent storage is requested as a download starts, since that is
+// when evicting the cache would cost the user something.
+
+import { EngineError } from '../../protocol/errors.ts';
+import type { ModelInfo } from '../../protocol/messages.ts';
+import { engine, messageOf } from '../engine/bridge.ts';
+import type { SourceChoice, StorageRoom } from '../store/modelSlice.ts';
+import { appStore } from '../store/store.ts';
+
+/** The bundled random-weight model (public/models/demo, made by `npm run demo-model`). */
+export function demoUrl(): string {
+  return new URL('/models/demo/', location.href).href;
+}
+
+export function demoChoice(): SourceChoice {
+  return { source: { kind: 'url', url: demoUrl() }, label: 'Demo model', demo: true };
+}
+
+export function urlChoice(url: string): SourceChoice {
+  const trimmed = url.trim();
+  return { source: { kind: 'url', url: new URL(trimmed.endsWith('/') ? trimmed : `${trimmed}/`, location.href).href }, label: trimmed, demo: false };
+}
+
+export function filesChoice(files: File[]): SourceChoice {
+  const top = files[0]?.webkitRelativePath.split('/')[0] || 'picked folder';
+  return { source: { kind: 'files', files }, label: top, demo: false };
+}
+
+export function cachedChoice(modelId: string, name: string): SourceChoice {
+  return { source: { kind: 'cached', modelId }, label: name, demo: modelId === demoUrl() };
+}
+
+let loadController: AbortController | null = null;
+
+/** Reads the source's model.json; URL sources then wait for the user to confirm the download size. */
+export async function chooseSource(choice: SourceChoice): Promise<void> {
+  const { setModelPhase, showError, dismissError } = appStore.getState();
+  dismissError();
+  setModelPhase({ kind: 'inspecting', choice });
+  let info: ModelInfo;
+  try {
+    info = await engine().inspect(choice.source);
+  } catch (e) {
+    setModelPhase({ kind: 'choosing' });
+    showError({ title: titleFor(e, choice), message: messageOf(e), retry: () => void chooseSource(choice) });
+    return;
+  }
+  const needsDownload = choice.source.kind === 'url' && !choice.demo && info.storedBytes < info.totalBytes;
+  if (needsDownload) setModelPhase({ kind: 'confirm', choice, info, room: await storageRoom() });
+  else await loadModel(choice, info);
+}
+
+export async function loadModel(choice: SourceChoice, info: ModelInfo | null): Promise<void> {
+  const s = appStore.getState();
+  s.dismissError();
+  loadController?.abort();
+  const controller = (loadController = new AbortController());
+  s.startLoading(choice, info, performance.now());
+  if (choice.source.kind === 'url') void requestPersistence();
+  const backend = s.backendPreference === 'auto' ? undefined : s.backendPreference;
+  try {
+    const ready = await engine().load({ source: choice.source, backend }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
+    appStore.getState().setModelPhase({ kind: 'ready', choice, ready });
+    appStore.getState().setModelScreenOpen(false);
+  } catch (e) {
+    appStore.getState().setModelPhase({ kind: 'choosing' });
+    if (e instanceof EngineError && e.code === 'cancelled') return;
+    appStore.getState().showError({ title: titleFor(e, choice), message: messageOf(e), retry: () => void loadModel(choice, info) });
+  } finally {
+    if (loadController === controller) loadController = null;
+    void refreshCached();
+  }
+}
+
+export function cancelLoading(): void {
+  loadController?.abort();
+}
+
+/** Reads the demo folder's size for the model screen; a build without the demo simply shows no size. */
+export async function inspectDemo(): Promise<void> {
+  try {
+    appStore.getState().setDemoInfo(await engine().inspect(demoChoice().source));
+  } catch {
+    appStore.getState().setDemoInfo(null);
+  }
+}
+
+export async function refreshCached(): Promise<void> {
+  try {
+    appStore.getState().setCached(await engine().listCached());
+  } catch (e) {
+    appStore.getState().showError({ title: 'Could not list the stored models', message: messageOf(e), retry: () => void refreshCached() });
+  }
+}
+
+export async function deleteCached(modelId: string): Promise<void> {
+  try {
+    await engine().deleteCached(modelId);
+  } catch (e) {
+    appStore.getState().showError({ title: 'Could not delete the stored model', message: messageOf(e), retry: () => void deleteCached(modelId) });
+  }
+  await refreshCached();
+}
+
+/** Free storage and whether it is persistent, so the screen can warn before a download that will not fit. */
+export async function storageRoom(): Promise<StorageRoom | null> {
+  if (!navigator.storage?.estimate) return null;
+  const { quota, usage } = await navigator.storage.estimate();
+  if (quota === undefined) return null;
+  return { availableBytes: Math.max(0, quota - (usage ?? 0)), persisted: (await navigator.storage.persisted?.()) ?? false };
+}
+
+async function requestPersistence(): Promise<void> {
+  // Refusal is fine: the model then lives in best-effort storage the browser may clear under pressure.
+  await navigator.storage?.persist?.().catch(() => false);
+}
+
+function titleFor(e: unknown, choice: SourceChoice): string {
+  const where = choice.demo ? 'the demo model' : choice.label;
+  if (e instanceof EngineError && e.code === 'backend-failed') return `The model could not start on this backend`;
+  return `Could not load ${where}`;
+}
