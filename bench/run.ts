@@ -1,5 +1,8 @@
 // npm run bench [-- all|machine|formats|decoder|answer] [--dtype q4] [--threads 2] [--contexts 512,2048,4096]
-//                  [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2] [--wasm-prefill 512]
+//                  [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2] [--wasm-prefill 512] [--wasm-prefill-runs 1]
+//                  [--max-tokens 8]
+// (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
+// so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
 // ~/.cache/fo1-web). Every heavy measurement runs in its own child process (bench/child.ts), one at a time,
 // so only one full model is ever in memory. Figures merge into bench/results.json (other writers' keys kept)
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
       prefill: { type: 'string', default: '512,2048' },
       'prefill-runs': { type: 'string', default: '2' },
       'wasm-prefill': { type: 'string', default: '512' },
+      'wasm-prefill-runs': { type: 'string', default: '1' },
       'max-tokens': { type: 'string', default: '8' },
     },
   });
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
     rec.native = await child('decoder', { runtime: 'native', threads }, { ...base, prefill: ints(values.prefill) });
     await writeResults(results);
     try {
-      rec.wasm = await child('decoder', { runtime: 'wasm', threads }, { ...base, prefill: ints(values['wasm-prefill']) });
+      rec.wasm = await child('decoder', { runtime: 'wasm', threads }, { ...base, prefill: ints(values['wasm-prefill']), prefillRuns: Number(values['wasm-prefill-runs']) });
     } catch (e) {
       rec.wasmError = (e as Error).message;
     }
