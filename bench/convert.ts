@@ -1,8 +1,8 @@
-// npm run bench:convert [-- --seed N --keep]
+// npm run bench:convert [-- --seed N --block-size 32 --keep]
 // Converts the `full` random checkpoint (VLM-FO1-3B's real dims, ≈4.15 B bf16 params, 8.3 GB) to q4 and
 // reports wall time, MB/s of checkpoint read, peak RSS and the q4 folder's size (issue 2 goals: ≤ 10 min,
 // ≤ 3 GB RSS, ≤ 2.7 GB folder). The fixture is generated once and cached in ~/.cache/fo1-web (several
-// minutes); figures are merged into bench/results.json under "convert".
+// minutes); figures are merged into bench/results.json under "convert" ("convert_block<N>" for other block sizes).
 
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
@@ -18,8 +18,9 @@ import { repoRoot } from '../src/testing/shared.ts';
 const CACHE = join(homedir(), '.cache', 'fo1-web');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '0' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '0' }, 'block-size': { type: 'string', default: '32' }, keep: { type: 'boolean', default: false } } });
   const seed = Number(values.seed);
+  const blockSize = Number(values['block-size']);
   const ckpt = join(CACHE, `fixture-full-seed${seed}`);
   if (!existsSync(join(ckpt, 'config.json'))) {
     process.stderr.write(`generating the full fixture in ${ckpt} (once; several minutes)…\n`);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
   const out = join(CACHE, 'bench-convert-q4');
   const t0 = performance.now();
   const draw = throttled((p: Parameters<typeof progressLine>[0]) => process.stderr.write(`\r\x1b[K${progressLine(p, (performance.now() - t0) / 1000)}`), 500);
-  const result = await convert({ checkpoint: ckpt, out, dtypes: ['q4'], source: `fixture-full-seed${seed}`, onProgress: draw });
+  const result = await convert({ checkpoint: ckpt, out, dtypes: ['q4'], blockSize, source: `fixture-full-seed${seed}`, onProgress: draw });
   const seconds = (performance.now() - t0) / 1000;
   process.stderr.write('\r\x1b[K');
   const peakRssBytes = process.resourceUsage().maxRSS * 1024; // maxRSS is in KiB
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
     node: process.version,
+    blockSize,
     checkpointBytes,
     wallSeconds: Number(seconds.toFixed(1)),
     readMBps: Number((checkpointBytes / 1e6 / seconds).toFixed(1)),
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   };
   process.stdout.write(
     [
-      `convert full → q4: ${figures.wallSeconds} s (goal ≤ 600 s)`,
+      `convert full → q4 (block ${blockSize}): ${figures.wallSeconds} s (goal ≤ 600 s)`,
       `  read rate:   ${figures.readMBps} MB/s of ${formatBytes(checkpointBytes)} bf16 checkpoint`,
       `  peak RSS:    ${formatBytes(peakRssBytes)} (goal ≤ 3 GB)`,
       `  q4 folder:   ${formatBytes(folderBytes)} (goal ≤ 2.7 GB)`,
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
   );
   const resultsPath = join(repoRoot, 'bench', 'results.json');
   const results = existsSync(resultsPath) ? JSON.parse(await readFile(resultsPath, 'utf8')) : {};
-  await writeFile(resultsPath, JSON.stringify({ ...results, convert: figures }, null, 2) + '\n');
+  await writeFile(resultsPath, JSON.stringify({ ...results, [blockSize === 32 ? 'convert' : `convert_block${blockSize}`]: figures }, null, 2) + '\n');
   if (!values.keep) await rm(out, { recursive: true, force: true });
 }
 
