@@ -31,6 +31,9 @@ export class AppPage {
     this.deleteSelected = page.getByRole('button', { name: 'Delete selected' });
     this.clearBoxes = page.getByRole('button', { name: 'Clear boxes' });
     this.draft = page.getByTestId('draft-box');
+    this.modelBadge = page.getByTestId('model-badge');
+    this.proposalsStatus = page.getByTestId('proposals-status');
+    this.turns = page.getByTestId('turn');
   }
 
   async goto(): Promise<void> {
@@ -45,6 +48,37 @@ export class AppPage {
   async openStatus(): Promise<void> {
     await this.statusSummary.click();
     await expect(this.status).toHaveAttribute('open', '');
+  }
+
+  readonly modelBadge: Locator;
+  readonly proposalsStatus: Locator;
+  readonly turns: Locator;
+
+  /** Loads the bundled demo model on `backend` (or the app's own choice) and waits until it is ready. */
+  async loadDemo(backend: 'auto' | 'wasm' | 'webgpu' = 'auto'): Promise<void> {
+    await this.page.getByRole('combobox', { name: 'Backend' }).selectOption(backend);
+    await this.page.getByRole('button', { name: /^Try the demo model/ }).click();
+    await expect(this.modelBadge).toHaveText(/^Demo model · (WASM|WebGPU)$/, { timeout: 180_000 });
+  }
+
+  /** Picks a task preset by its label. */
+  async preset(label: string): Promise<void> {
+    await this.page.getByRole('radio', { name: label, exact: true }).check();
+  }
+
+  /** Asks with the current preset and waits for the answer to finish; returns the turn. */
+  async ask(maxTokens: 16 | 64 | 256 | 1024 = 16): Promise<Locator> {
+    const turn = await this.startAsking(maxTokens);
+    await expect(turn).toHaveAttribute('data-status', 'done', { timeout: 300_000 });
+    return turn;
+  }
+
+  /** Presses Ask with an answer length limit; returns the new turn, still streaming. */
+  async startAsking(maxTokens: 16 | 64 | 256 | 1024): Promise<Locator> {
+    await this.page.getByRole('combobox', { name: 'Answer length' }).selectOption(String(maxTokens));
+    const before = await this.turns.count();
+    await this.askButton.click();
+    return this.turns.nth(before);
   }
 
   /** The drawn image, by its accessible name (file name and size). */

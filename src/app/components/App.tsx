@@ -30,14 +30,9 @@ export function App() {
         </div>
         <aside className="side">
           <ErrorBanner />
-          {modelScreen ? (
-            <ModelScreen />
-          ) : (
-            <>
-              <QuestionBox />
-              <AnswerPanel />
-            </>
-          )}
+          {modelScreen && <ModelScreen />}
+          <QuestionBox />
+          <AnswerPanel />
         </aside>
       </main>
     </div>

@@ -165,7 +165,7 @@ export function ModelScreen() {
             <h2>Choose a model</h2>
             <p className="muted">FO1 runs entirely in this tab: the model is downloaded once, then works offline.</p>
           </div>
-          {hasModel && <button type="button" className="btn" onClick={() => appStore.getState().setModelScreenOpen(false)}>Back to the image</button>}
+          {hasModel && <button type="button" className="btn btn-small" onClick={() => appStore.getState().setModelScreenOpen(false)}>Close</button>}
         </header>
         <ActivePhase phase={phase} />
         <div className="source-grid">

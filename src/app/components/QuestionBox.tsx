@@ -9,6 +9,8 @@ import { selectAsking, selectBoxes, selectHovered, selectPreset, selectSelectedI
 import { appStore, useApp } from '../store/store.ts';
 import { regionColor } from '../overlay/items.ts';
 
+const ANSWER_LENGTHS: readonly [number, string][] = [[16, 'A few words'], [64, 'Short'], [256, 'Normal'], [1024, 'Long']];
+
 function onSubmit(e: FormEvent): void {
   e.preventDefault();
   void askQuestion();
@@ -22,7 +24,8 @@ export function QuestionBox() {
   const asking = useApp(selectAsking);
   const boxes = useApp(selectBoxes);
   const hovered = useApp(selectHovered);
-  const { setPreset, setText, selectBox, setHovered } = appStore.getState();
+  const maxNewTokens = useApp((s) => s.maxNewTokens);
+  const { setPreset, setText, selectBox, setHovered, setMaxNewTokens } = appStore.getState();
 
   return (
     <form className="question" onSubmit={onSubmit} aria-label="Ask about the image">
@@ -69,6 +72,13 @@ export function QuestionBox() {
           <input type="text" value={text} placeholder={preset.input.placeholder} onChange={(e) => setText(e.currentTarget.value)} />
         </label>
       )}
+
+      <label className="length">
+        Answer length
+        <select value={maxNewTokens} onChange={(e) => setMaxNewTokens(Number(e.currentTarget.value))} aria-label="Answer length">
+          {ANSWER_LENGTHS.map(([n, name]) => <option key={n} value={n}>{name} (up to {n} tokens)</option>)}
+        </select>
+      </label>
 
       <div className="ask-row">
         {asking ? (

@@ -8,9 +8,6 @@ import { presetById } from '../ask/presets.ts';
 import { selectPixelBoxes, selectPreset, selectSelectedIndices } from '../store/selectors.ts';
 import { appStore } from '../store/store.ts';
 
-/** Tokens a question may produce before the engine stops it. */
-export const MAX_NEW_TOKENS = 256;
-
 let client: EngineClient | null = null;
 
 export function engine(): EngineClient {
@@ -80,7 +77,7 @@ export async function askQuestion(): Promise<void> {
   const turnId = s.startTurn({ question: preset.input ? `${presetById(preset.id).label.replace(/ …$/, '')}: ${text}` : preset.label, task, regions, boxIds: s.boxes.map((b) => b.id), boxes }, controller);
   try {
     const answer = await engine().ask(
-      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: MAX_NEW_TOKENS } },
+      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: s.maxNewTokens } },
       (token) => appStore.getState().appendToken(turnId, token),
       controller.signal,
     );

@@ -34,9 +34,12 @@ export interface AskSlice {
   turns: Turn[];
   /** Show only the boxes the latest answer cites. */
   onlyCited: boolean;
+  /** The answer length limit, in tokens. */
+  maxNewTokens: number;
   setPreset(id: TaskPreset): void;
   setText(text: string): void;
   setOnlyCited(onlyCited: boolean): void;
+  setMaxNewTokens(n: number): void;
   startTurn(turn: NewTurn, controller: AbortController): string;
   appendToken(turnId: string, text: string): void;
   finishTurn(turnId: string, result: { answer: Answer } | { status: 'stopped' } | { status: 'failed'; error: string }): void;
@@ -52,9 +55,11 @@ export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) =>
     asking: null,
     turns: [],
     onlyCited: false,
+    maxNewTokens: 256,
     setPreset: (presetId) => set({ presetId }),
     setText: (text) => set({ text }),
     setOnlyCited: (onlyCited) => set({ onlyCited }),
+    setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens }),
     startTurn: (turn, asking) => {
       const id = `turn-${++nextTurn}`;
       set((s) => ({ asking, error: null, turns: [...s.turns, { ...turn, id, text: '', answer: null, status: 'streaming', error: null }] }));

@@ -1,0 +1,219 @@
+// Issue 4 §5 with a model: the bundled demo model (random weights) run end to end in the app's worker, on a
+// real COCO photo, on WASM and on WebGPU (SwiftShader here), with the real YOLOX-nano proposing boxes.
+// Random weights answer gibberish and cite no regions (measured: the demo answers "outesoutes…"), so these
+// tests check the flow and the plumbing — streaming, cancel, proposals, exports — never answer content.
+import { readFileSync } from 'node:fs';
+import type { Download, Locator } from '@playwright/test';
+import { cocoPhoto, expect, observeLongTasks, reportLongTasks, requireShared, serveDemoDetector, snapshot, test } from './fixtures.ts';
+import type { AppPage } from './pages/AppPage.ts';
+
+/** The downloaded file's bytes. */
+async function bytesOf(download: Download): Promise<Buffer> {
+  return readFileSync((await download.path())!);
+}
+
+/** A PNG's width and height from its IHDR chunk. */
+function pngSize(png: Buffer): { width: number; height: number } {
+  expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+}
+
+async function expectStreamsThenStops(app: AppPage, turn: Locator): Promise<void> {
+  await expect(turn).toHaveAttribute('data-status', 'streaming');
+  // Tokens arrive while the turn is still streaming: the answer is shown as it is produced.
+  await expect(turn.getByTestId('answer-text')).not.toHaveText(/^(Thinking…)?$/, { timeout: 120_000 });
+  await expect(turn).toHaveAttribute('data-status', 'streaming');
+  await app.page.getByRole('button', { name: 'Stop' }).click();
+  await expect(turn).toHaveAttribute('data-status', 'stopped');
+  await expect(turn).toContainText('Stopped.');
+}
+
+for (const backend of ['wasm', 'webgpu'] as const) {
+  test(`demo model on ${backend}: proposals, describe, OCR on a drawn box, detect, cancel, exports`, async ({ app, page }) => {
+    requireShared();
+    test.setTimeout(600_000);
+    await serveDemoDetector(page);
+    await observeLongTasks(page);
+    await snapshot(page, `${backend}-0-model-screen`);
+
+    await test.step('the demo model loads on the forced backend', async () => {
+      await expect(page.getByTestId('demo-label')).toHaveText('random weights — for trying the interface');
+      await expect(page.getByRole('button', { name: /^Try the demo model \(\d+(\.\d)? MB\)$/ })).toBeVisible();
+      await app.loadDemo(backend);
+      await reportLongTasks(page, `${backend}: loading the demo model`);
+      await expect(app.modelBadge).toHaveText(`Demo model · ${backend === 'wasm' ? 'WASM' : 'WebGPU'}`);
+      await app.openStatus();
+      const sessions = page.getByTestId('sessions').getByRole('listitem');
+      await expect(sessions.first()).toBeVisible();
+      for (const li of await sessions.all()) await expect(li).toHaveAttribute('data-backend', backend);
+      await expect(page.getByTestId('sessions')).toContainText(`forced to ${backend}`);
+      await app.statusSummary.click();
+    });
+
+    await test.step('dropping a photo proposes boxes; the slider shows fewer or more', async () => {
+      await app.dropFile(cocoPhoto(0));
+      await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
+      const total = Number((await app.proposalsStatus.textContent())!.match(/of (\d+) proposals/)![1]);
+      expect(total).toBeGreaterThan(0);
+      const slider = page.getByRole('slider', { name: 'Minimum proposal score' });
+      await slider.fill('0');
+      await expect(app.boxes()).toHaveCount(total);
+      await slider.fill('0.5');
+      const fewer = await app.boxes().count();
+      expect(fewer).toBeLessThan(total);
+      await slider.fill('0.3');
+      await expect(app.box(0)).toBeVisible();
+      await snapshot(page, `${backend}-1-proposals`);
+    });
+
+    await test.step('click a box and ask for a description: the answer streams in, with timings', async () => {
+      await app.box(0).click();
+      await expect(app.box(0)).toHaveAttribute('aria-pressed', 'true');
+      await app.preset('Describe region (brief)');
+      const chip = page.getByRole('button', { name: 'Region 0 (remove from the question)' });
+      await chip.hover();
+      await expect(app.box(0)).toHaveAttribute('data-hovered', 'true'); // chip ↔ box highlight
+      const turn = await app.ask(16);
+      await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
+      await expect(turn.getByTestId('timings')).toContainText(backend === 'wasm' ? 'WASM' : 'WebGPU');
+      await expect(turn.getByTestId('timings')).toContainText(/first token \d+ ms · [\d.]+ tokens\/s/);
+      await reportLongTasks(page, `${backend}: answering`);
+      await snapshot(page, `${backend}-2-answer`);
+    });
+
+    // WebGPU here is SwiftShader (a CPU emulation of a GPU): a decode step takes seconds, so that run stops
+    // after one answer and one cancel; the WASM run covers every preset and the exports.
+    if (backend === 'webgpu') {
+      await test.step('stop mid-answer', async () => {
+        await expectStreamsThenStops(app, await app.startAsking(1024));
+      });
+      return;
+    }
+
+    await test.step('draw a box and ask to read its text', async () => {
+      await app.drawBox([0.1, 0.1], [0.3, 0.25]);
+      await app.preset('Read text in region');
+      const turn = await app.ask(16);
+      await expect(turn).toContainText('Read text in region');
+    });
+
+    await test.step('the detect preset runs with its label', async () => {
+      await app.preset('Detect …');
+      await page.getByRole('textbox', { name: 'What to detect' }).fill('person');
+      const turn = await app.ask(16);
+      await expect(turn).toContainText('Detect: person');
+    });
+
+    await test.step('stop mid-answer, then ask again', async () => {
+      await app.preset('Describe region (detailed)');
+      await app.box(0).click();
+      await expectStreamsThenStops(app, await app.startAsking(1024));
+      const again = await app.ask(16);
+      await expect(again.getByTestId('answer-text')).not.toBeEmpty();
+      await snapshot(page, `${backend}-3-after-cancel`);
+    });
+
+    await test.step('export the results as JSON and as a PNG of the image with its overlays', async () => {
+      const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+      const results = JSON.parse((await bytesOf(json)).toString('utf8'));
+      const img = await app.frame.getByRole('img').evaluate((el: HTMLImageElement) => ({ width: el.naturalWidth, height: el.naturalHeight }));
+      expect(results.image).toMatchObject(img);
+      expect(results.conversation.map((c: { status: string }) => c.status)).toEqual(['done', 'done', 'done', 'stopped', 'done']);
+      expect(results.boxes.length).toBe(await app.boxes().count());
+      for (const b of results.boxes) {
+        expect(b.box.x1).toBeGreaterThanOrEqual(0);
+        expect(b.box.x2).toBeLessThanOrEqual(img.width);
+        expect(b.box.y2).toBeLessThanOrEqual(img.height);
+      }
+      const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+      expect(png.suggestedFilename()).toMatch(/-fo1\.png$/);
+      expect(pngSize(await bytesOf(png))).toEqual(img);
+    });
+  });
+}
+
+test('a bad model URL (HTML page, 404, wrong hash) gets a specific message and the app keeps working', async ({ app, page }) => {
+  test.setTimeout(300_000);
+  const urlBox = page.getByRole('textbox', { name: 'Model folder URL' });
+  const check = page.getByRole('button', { name: 'Check size' });
+
+  await test.step('a URL that serves the HTML app page instead of model.json', async () => {
+    await urlBox.fill('http://127.0.0.1:4173/models/nope/');
+    await check.click();
+    await expect(app.error).toContainText('returned a web page (HTML), not model.json');
+  });
+
+  await test.step('a URL whose model.json is missing (HTTP 404)', async () => {
+    await page.route('**/models/missing/model.json', (route) => route.fulfill({ status: 404, body: 'Not Found' }));
+    await urlBox.fill('http://127.0.0.1:4173/models/missing');
+    await check.click();
+    await expect(app.error).toContainText('does not exist (HTTP 404)');
+    await snapshot(page, 'bad-model-url');
+  });
+
+  await test.step('a file whose sha256 does not match model.json names the file', async () => {
+    await page.route('**/models/demo/onnx/embed_tokens_q4.onnx', async (route) => {
+      const res = await route.fetch({ headers: {} });
+      const body = await res.body();
+      body[body.length - 1] ^= 0xff;
+      await route.fulfill({ status: 200, body, contentType: 'application/octet-stream' });
+    });
+    await page.getByRole('button', { name: /^Try the demo model/ }).click();
+    await expect(app.error).toContainText(/onnx\/embed_tokens_q4\.onnx: sha256 [0-9a-f]{64} does not match model\.json/, { timeout: 120_000 });
+    await page.unroute('**/models/demo/onnx/embed_tokens_q4.onnx');
+  });
+
+  await test.step('the app still loads the demo and opens photos', async () => {
+    await page.getByRole('button', { name: 'Dismiss the error' }).click();
+    await app.loadDemo();
+    await app.pickFile({ name: 'tiny.png', mimeType: 'image/png', buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    await expect(app.frame).toBeVisible();
+  });
+});
+
+test.describe('offline', () => {
+  test.use({ serviceWorkers: 'allow' });
+
+  test('load the demo once, go offline, reload, load it from storage and ask again', async ({ app, page, context }) => {
+    requireShared();
+    test.setTimeout(600_000);
+    await test.step('online: the service worker installs and the demo model is stored', async () => {
+      await page.evaluate(async () => {
+        await navigator.serviceWorker.ready;
+      });
+      await app.loadDemo();
+      await app.modelBadge.click();
+      await expect(page.getByRole('listitem', { name: /^Stored model random tiny fixture/ })).toContainText(/MB$|MB\s*Load/);
+    });
+
+    await test.step('offline after a reload: the stored demo loads and answers', async () => {
+      await context.setOffline(true);
+      await page.reload();
+      await expect(page.getByRole('heading', { name: 'Drop a photo here' })).toBeVisible();
+      const stored = page.getByRole('listitem', { name: /^Stored model random tiny fixture/ });
+      await stored.getByRole('button', { name: 'Load' }).click();
+      await expect(app.modelBadge).toHaveText(/^Demo model · (WASM|WebGPU)$/, { timeout: 180_000 });
+      await app.dropFile(cocoPhoto(1));
+      await expect(app.frame).toBeVisible();
+      await app.drawBox([0.2, 0.2], [0.6, 0.6]);
+      await app.preset('Describe region (brief)');
+      const turn = await app.ask(16);
+      await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
+      await snapshot(page, 'offline-answer');
+    });
+  });
+});
+
+test('@phone the model screen and an answer fit a phone', async ({ app, page }) => {
+  requireShared();
+  test.setTimeout(600_000);
+  await serveDemoDetector(page);
+  await snapshot(page, 'phone-0-model-screen');
+  await app.loadDemo();
+  await app.dropFile(cocoPhoto(2));
+  await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
+  await app.box(0).click();
+  const turn = await app.ask(16);
+  await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
+  await snapshot(page, 'phone-1-answer');
+});
