@@ -103,6 +103,7 @@ function renderMarkdown(r: Results): string {
       `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | true, ≤ 4 GB |`, '');
     if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
   }
+  if (r.formats) renderFindings(L, r.formats);
   if (r.answer) renderAnswer(L, r.answer);
   if (r.decoder) renderDecoder(L, r, r.decoder);
   if (r.decoder_q8) renderDecoder(L, r, r.decoder_q8 as NonNullable<Results['decoder']>);
@@ -112,6 +113,21 @@ function renderMarkdown(r: Results): string {
 
 function fmtBw(s: Summary): string {
   return `${(s.median / 1e9).toFixed(1)} GB/s (${(s.min / 1e9).toFixed(1)}–${(s.max / 1e9).toFixed(1)})`;
+}
+
+/** What the per-format profile says about the wasm path, from the measured figures. */
+function renderFindings(L: string[], formats: NonNullable<Results['formats']>): void {
+  const wasm = formats['wasm:1'] ?? formats[Object.keys(formats).find((k) => k.startsWith('wasm')) ?? ''];
+  const native = formats[Object.keys(formats).find((k) => k.startsWith('native')) ?? ''];
+  if (!wasm || !native) return;
+  const m1 = (f: typeof wasm, id: string) => f.timings.find((t) => t.id === id && t.M === 1)?.ms.median;
+  const nbits = wasm.timings.filter((t) => t.id.startsWith('MatMulNBits') && t.M === 1).map((t) => t.ms.median);
+  const shipped = 'MatMulNBits b4 blk32 zp acc4';
+  L.push('## What the profile shows', '',
+    `- ORT-web's wasm build has no int4 kernel: every MatMulNBits configuration (block 16–128, with or without zero points, accuracy_level 0 or 4, 8 bits too) takes ${Math.min(...nbits)}–${Math.max(...nbits)} ms (medians) for one 11008×2048 mat-vec on wasm, against ${m1(native, shipped)} ms native for the converter's q4 (${shipped}). The wasm MLAS has only SGEMM/QGEMM kernels (wasm_simd/Sgemm*), so the CPU MatMulNBits falls back to dequantizing the whole weight into a new fp32 buffer on every call, then SGEMM (contrib_ops/cpu/quantization/matmul_nbits.cc ComputeBUnpacked).`,
+    `- On wasm the same Linear as fp32 MatMul takes ${m1(wasm, 'MatMul fp32')} ms and as int8 DynamicQuantizeMatMul (converter q8) ${m1(wasm, 'DynamicQuantizeMatMul s8 per-col')} ms: the int8 QGEMM has a wasm SIMD kernel. q8 costs 1 byte/weight (the 3B decoder ≈ 3.1 GB, lm_head included) instead of ≈ 0.64 for q4.`,
+    '- The lm_head (151936 × 2048) in q4 is dequantized to a 1.24 GB fp32 temporary on every wasm decode step; that transient, not the weights, sets the wasm heap peak.',
+    '');
 }
 
 function renderAnswer(L: string[], a: AnswerRun): void {

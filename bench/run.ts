@@ -1,6 +1,6 @@
 // npm run bench [-- all|machine|formats|decoder|answer] [--dtype q4] [--threads 2] [--contexts 512,2048,4096]
 //                  [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2] [--wasm-prefill 512] [--wasm-prefill-runs 1]
-//                  [--max-tokens 8]
+//                  [--max-tokens 8] [--only wasm|native]
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       'wasm-prefill': { type: 'string', default: '512' },
       'wasm-prefill-runs': { type: 'string', default: '1' },
       'max-tokens': { type: 'string', default: '8' },
+      only: { type: 'string' },
     },
   });
   const what = positionals[0] ?? 'all';
@@ -85,17 +86,32 @@ async function main(): Promise<void> {
     const graph = dtype === 'q8' ? await fullDecoderOnly('q8') : decoderGraph(await fullModel(dtype as ModelDtype), dtype as ModelDtype);
     const base = { graph, shape: fullShape(), contexts: ints(values.contexts), decodeRuns: Number(values['decode-runs']), prefillRuns: Number(values['prefill-runs']) };
     const key = dtype === 'q4' ? 'decoder' : `decoder_${dtype}`;
-    const rec: NonNullable<Results['decoder']> = { dtype, graph, shape: base.shape };
+    // --only wasm|native re-measures one side and keeps the other's last record
+    const previous = results[key] as Results['decoder'] | undefined;
+    const rec: NonNullable<Results['decoder']> = { ...(values.only && previous?.graph === graph ? previous : {}), dtype, graph, shape: base.shape };
     results[key] = rec;
     // native first: it is fast, and a wasm failure (heap limit) must not lose it
-    rec.native = await child('decoder', { runtime: 'native', threads }, { ...base, prefill: ints(values.prefill) });
-    await writeResults(results);
-    try {
-      rec.wasm = await child('decoder', { runtime: 'wasm', threads }, { ...base, prefill: ints(values['wasm-prefill']), prefillRuns: Number(values['wasm-prefill-runs']) });
-    } catch (e) {
-      rec.wasmError = (e as Error).message;
+    if (values.only !== 'wasm') {
+      rec.native = await child('decoder', { runtime: 'native', threads }, { ...base, prefill: ints(values.prefill) });
+      await writeResults(results);
     }
-    await writeResults(results);
+    if (values.only !== 'native') {
+      try {
+        delete rec.wasmError;
+        rec.wasm = await child('decoder', { runtime: 'wasm', threads }, { ...base, prefill: ints(values['wasm-prefill']), prefillRuns: Number(values['wasm-prefill-runs']) });
+      } catch (e) {
+        rec.wasmError = (e as Error).message;
+      }
+      if (dtype === 'q4' && !results.full_q4_wasm?.answered)
+        results.full_q4_wasm = {
+          answered: false,
+          peak_wasm_bytes: rec.wasm?.peakWasmBytes ?? null,
+          note: rec.wasm
+            ? 'Peak wasm heap of the q4 decoder session alone (decode up to 4096 context), not of an engine answer: `npm run bench -- answer` has not completed on wasm yet.'
+            : `The q4 decoder did not run on wasm: ${rec.wasmError}`,
+        };
+      await writeResults(results);
+    }
   }
   if (what === 'all' || what === 'answer') {
     const folder = await fullModel('q4');
