@@ -10,7 +10,8 @@ import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
 import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
-import { KvCache } from './decode/kv-cache.ts';
+import { FreshKvStore, KvCache, type KvStore } from './decode/kv-cache.ts';
+import { GpuKvStore } from './decode/gpu-kv-store.ts';
 import { createSession, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
 
 /** What the vision graphs produce for one image; reused by every question about it. */
@@ -37,6 +38,8 @@ export class Fo1Model {
     readonly manifest: ModelManifest,
     private readonly sessions: Record<ComponentName, OrtSession>,
     readonly backends: SessionBackend[],
+    /** ORT's GPUDevice when the decoder runs on WebGPU: its KV cache lives there (decode/gpu-kv-store.ts). */
+    private readonly kvDevice: GPUDevice | null,
   ) {}
 
   static async create(ort: Ort, manifest: ModelManifest, graphs: Record<ComponentName, GraphBytes>, choice: BackendChoice, onProgress: (p: LoadProgress) => void): Promise<Fo1Model> {
@@ -54,7 +57,9 @@ export class Fo1Model {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw e;
     }
-    return new Fo1Model(ort, manifest, sessions, backends);
+    const onGpu = backends.find((b) => b.session === 'decoder_model_merged')?.backend === 'webgpu';
+    // ORT-web sets env.webgpu.device when its first WebGPU session is created.
+    return new Fo1Model(ort, manifest, sessions, backends, onGpu ? await ort.env.webgpu.device : null);
   }
 
   /** The backend the decoder runs on (what an answer reports). */
@@ -116,14 +121,18 @@ export class Fo1Model {
     return (await out.inputs_embeds.getData()) as Float32Array;
   }
 
-  /** An empty cache for this decoder. */
+  /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache {
     const t = this.manifest.config.text;
-    return KvCache.empty(t.numLayers, () => this.f32(new Float32Array(0), [1, t.numKvHeads, 0, t.headDim]));
+    const store: KvStore = this.kvDevice
+      ? new GpuKvStore(this.ort, this.kvDevice, { layers: t.numLayers, kvHeads: t.numKvHeads, headDim: t.headDim })
+      : FreshKvStore.empty(t.numLayers, () => this.f32(new Float32Array(0), [1, t.numKvHeads, 0, t.headDim]));
+    return KvCache.empty(store);
   }
 
   /**
-   * Runs S new positions after `cache` (left untouched: the caller decides when to dispose it).
+   * Runs S new positions after `cache` (still usable afterwards: the caller decides when to dispose it; on
+   * WebGPU the result shares its memory, so longer caches of the same sequence become stale).
    * `embeds` (S, hidden); `positions` (3, S) M-RoPE ids. Returns the last position's logits.
    */
   async decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
@@ -131,14 +140,17 @@ export class Fo1Model {
     const S = embeds.length / H;
     if (positions.length !== 3 * S) throw new Error(`decode: ${positions.length} position ids for ${S} positions (expected 3 × ${S})`);
     const total = cache.length + S;
+    const kv = cache.prepare(S);
     const feeds: Record<string, OrtTensor> = {
       inputs_embeds: this.f32(embeds, [1, S, H]),
+      // The valid length, also in share-buffer mode where the past buffers are longer (GQA's seqlens_k).
       attention_mask: this.i64(new BigInt64Array(total).fill(1n), [1, total]),
       position_ids: this.i64(BigInt64Array.from(positions, (p) => BigInt(p)), [3, 1, S]),
       num_logits_to_keep: this.i64(BigInt64Array.of(1n), []),
-      ...cache.feeds(),
+      ...kv.feeds,
     };
-    const out = await runSession('decoder_model_merged', this.sessions.decoder_model_merged, feeds);
+    const fetches = kv.fetches && { logits: null, ...kv.fetches };
+    const out = await runSession('decoder_model_merged', this.sessions.decoder_model_merged, feeds, fetches);
     const logits = (await out.logits.getData()) as Float32Array;
     out.logits.dispose();
     return { logits, cache: cache.extendedBy(out, S) };

@@ -4,8 +4,8 @@
 //
 // Choice: a forced backend wins; otherwise WebGPU when the runtime has an adapter, else wasm. A session
 // that fails to build on WebGPU (an op without a kernel, a validation error) falls back to wasm, and the
-// reason says so. On WebGPU the decoder's present.* outputs stay on the GPU (`gpu-buffer`) and go
-// straight back in as past_key_values, so the KV cache is never copied to the CPU per token.
+// reason says so. On WebGPU the decoder's present.* outputs stay on the GPU (`gpu-buffer`; the engine binds
+// its own pre-allocated buffers there, decode/gpu-kv-store.ts), so the KV cache is never copied to the CPU.
 
 import type * as OrtTypes from 'onnxruntime-web';
 import type { Backend, SessionBackend } from '../protocol/messages.ts';
@@ -83,10 +83,13 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** Runs a session, turning ORT failures into a SessionError that names the graph. */
-export async function runSession(name: string, session: OrtSession, feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>> {
+/**
+ * Runs a session, turning ORT failures into a SessionError that names the graph. `fetches`: the outputs to
+ * compute, each a pre-allocated tensor ORT writes into or null for one it allocates (all outputs when absent).
+ */
+export async function runSession(name: string, session: OrtSession, feeds: Record<string, OrtTensor>, fetches?: Record<string, OrtTensor | null> | null): Promise<Record<string, OrtTensor>> {
   try {
-    return await session.run(feeds);
+    return await (fetches ? session.run(feeds, fetches) : session.run(feeds));
   } catch (e) {
     throw new SessionError(`${name}: onnxruntime failed to run: ${errorText(e)}`);
   }
