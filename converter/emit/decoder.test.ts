@@ -181,7 +181,7 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
     }
   });
 
-  it('embed_tokens: fp32 returns the table rows, q4 (GatherBlockQuantized) the dequantized rows', async () => {
+  it('embed_tokens: fp32 returns the table rows, q4 the dequantized rows', async () => {
     const V = G.cfg.vocabSize;
     const ids = [0, 1, V - 1, 7 % V, 0];
     const table = W.embed;

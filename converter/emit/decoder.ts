@@ -2,7 +2,7 @@
 // `embed_tokens` and `decoder_model_merged` (runtime-notes §1), so that library can drive the same files.
 // Math: reference/decoder.ts (Qwen2.5 decoder, spec §1.1; M-RoPE, spec §3.3). Ops: the contrib ops ORT-web runs
 // on both the wasm CPU EP and the WebGPU EP (runtime-notes §3): SimplifiedLayerNormalization,
-// SkipSimplifiedLayerNormalization, RotaryEmbedding, GroupQueryAttention, MatMulNBits / GatherBlockQuantized.
+// SkipSimplifiedLayerNormalization, RotaryEmbedding, GroupQueryAttention, MatMulNBits.
 //
 // M-RoPE choice: cos/sin are computed once per run for the S new tokens, already merged across the t/h/w
 // sections, as a per-token cache (B·S, hd/2); com.microsoft RotaryEmbedding then reads row b·S + s for token
@@ -17,9 +17,9 @@ import type { Graph, Value } from '../onnx/graph.ts';
 import type { Dim, ValueInfo } from '../onnx/proto.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { TextConfig } from '../read/config.ts';
-import { quantizeQ4 } from '../quantize/q4.ts';
+import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
-import { f32Tensor, linear, q4Initializers, type EmitContext } from './linear.ts';
+import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
 const B: Dim = 'batch_size';
 const S: Dim = 'sequence_length';
@@ -71,8 +71,12 @@ function declareOutput(g: Graph, io: GraphIO, name: string, v: Value): void {
 }
 
 /**
- *   input_ids (B, S) ──Gather(embed_tokens)──► inputs_embeds (B, S, H)                       fp32
- *   input_ids (B, S) ──GatherBlockQuantized(int4 rows)──[Slice to H]──► inputs_embeds         q4
+ *   input_ids (B, S) ──Gather(embed_tokens)──► inputs_embeds (B, S, H)                                     fp32
+ *   input_ids (B, S) ──Gather(int4 rows, scales, zero points)──unpack nibbles──(q − zp)·scale──[Slice H]──► q4
+ *
+ * The q4 rows are dequantized with plain ops (Gather/Cast/Div/Mul/Sub) rather than com.microsoft
+ * GatherBlockQuantized: onnxruntime-web's WebGPU build has no CPU kernel for it, so a session forced to wasm
+ * could not load. Only the S looked-up rows are unpacked, so the cost is negligible.
  */
 export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
   const io = embedTokensIO(cfg);
@@ -80,18 +84,49 @@ export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfi
   const { vocabSize: V, hiddenSize: H } = cfg;
   const W = await ctx.w.get('model.embed_tokens.weight', [V, H]);
   const s = g.at('/model/embed_tokens');
-  let y: Value;
-  if (ctx.format === 'q4' && H >= ctx.minQuantK) {
-    if (ctx.blockSize & (ctx.blockSize - 1)) throw new Error(`embed_tokens q4: GatherBlockQuantized needs a power-of-two block size, got ${ctx.blockSize}`);
-    const q = quantizeQ4(W.data, V, H, ctx.blockSize);
-    const [data, scales, zp] = q4Initializers(g, 'model.embed_tokens', q, 'GatherBlockQuantized');
-    y = s.ms('GatherBlockQuantized', 'GatherBlockQuantized', [data, input_ids, scales, zp], { gather_axis: 0, quantize_axis: 1, block_size: ctx.blockSize, bits: 4 })[0];
-    // Rows are stored padded to whole blocks; the padding is zeros and is cut off here.
-    if (q.kBlocks * q.blockSize !== H) y = s.op('Slice', 'Slice', [y, g.ints([0]), g.ints([H]), g.ints([2])]);
-  } else {
-    y = s.op('Gather', 'Gather', [g.weight('model.embed_tokens.weight', f32Tensor(W)), input_ids], { axis: 0 });
-  }
+  const y = ctx.format === 'q4' && H >= ctx.minQuantK
+    ? emitQ4Rows(g, quantizeQ4(W.data, V, H, ctx.blockSize), input_ids, H)
+    : s.op('Gather', 'Gather', [g.weight('model.embed_tokens.weight', f32Tensor(W)), input_ids], { axis: 0 });
   declareOutput(g, io, 'inputs_embeds', y);
+}
+
+/**
+ * Rows `ids` of a q4 table, dequantized (converter/quantize/q4.ts layout, low nibble first):
+ *   packed (V, kb·blk/2) ─Gather─► (B, S, kb·blk/2) ─Cast int32─► p;  hi = p / 16, lo = p − 16·hi
+ *   [lo, hi] interleaved ─► (B, S, kb, blk);  zero points (V, kb) and scales (V, kb) gathered alongside
+ *   ((q − zp) as float) · scale ─► (B, S, kb·blk) ─Slice─► (B, S, H)
+ */
+function emitQ4Rows(g: Graph, q: Q4Weight, ids: Value, H: number): Value {
+  const s = g.at('/model/embed_tokens');
+  const { N: V, kBlocks: kb, blockSize: blk } = q;
+  const packed = g.weight('model.embed_tokens.weight_Q4G' + blk, { dtype: 'uint8', dims: [V, (kb * blk) / 2], bytes: q.packed });
+  const scales = g.weight('model.embed_tokens.weight_scale', tensorData('float32', [V, kb], q.scales));
+  const zp = g.weight('model.embed_tokens.weight_zp', tensorData('uint8', [V, kb], unpackNibbles(q.zeroPoints, V, kb)));
+  const p = s.op('Cast', 'Cast_packed', [s.op('Gather', 'Gather_packed', [packed, ids], { axis: 0 })], { to: 6 }); // (B, S, kb·blk/2) int32
+  const sixteen = g.scalar(16, 'int32');
+  const hi = s.op('Div', 'Div_hi', [p, sixteen]);
+  const lo = s.op('Sub', 'Sub_lo', [p, s.op('Mul', 'Mul_hi', [hi, sixteen])]);
+  const last = g.ints([-1]);
+  const pairs = s.op('Concat', 'Concat_nibbles', [s.op('Unsqueeze', 'Unsqueeze_lo', [lo, last]), s.op('Unsqueeze', 'Unsqueeze_hi', [hi, last])], { axis: -1 });
+  const bs = s.op('Shape', 'Shape_ids', [ids]); // [B, S]
+  const blocks = s.op('Reshape', 'Reshape_blocks', [pairs, s.op('Concat', 'Concat_shape', [bs, g.ints([kb, blk])], { axis: 0 })]); // (B, S, kb, blk)
+  const zpRows = s.op('Unsqueeze', 'Unsqueeze_zp', [s.op('Cast', 'Cast_zp', [s.op('Gather', 'Gather_zp', [zp, ids], { axis: 0 })], { to: 6 }), last]); // (B, S, kb, 1)
+  const scaleRows = s.op('Unsqueeze', 'Unsqueeze_scale', [s.op('Gather', 'Gather_scale', [scales, ids], { axis: 0 }), last]); // (B, S, kb, 1)
+  const deq = s.op('Mul', 'Mul_scale', [s.op('Cast', 'Cast_float', [s.op('Sub', 'Sub_zp', [blocks, zpRows])], { to: 1 }), scaleRows]);
+  const rows = s.op('Reshape', 'Reshape_rows', [deq, s.op('Concat', 'Concat_rows', [bs, g.ints([kb * blk])], { axis: 0 })]); // (B, S, kb·blk)
+  // Rows are stored padded to whole blocks; the padding is zeros and is cut off here.
+  return kb * blk === H ? rows : s.op('Slice', 'Slice', [rows, g.ints([0]), g.ints([H]), g.ints([2])]);
+}
+
+/** Packed 4-bit zero points (two blocks a byte, low nibble first) → one byte per block (V, kb). */
+function unpackNibbles(packed: Uint8Array, V: number, kb: number): Uint8Array {
+  const cols = Math.ceil(kb / 2);
+  const out = new Uint8Array(V * kb);
+  for (let v = 0; v < V; v++) for (let b = 0; b < kb; b++) {
+    const byte = packed[v * cols + (b >> 1)];
+    out[v * kb + b] = b & 1 ? byte >> 4 : byte & 15;
+  }
+  return out;
 }
 
 /** One layer's keys and values (B, kvh, len, hd). */

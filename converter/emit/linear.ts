@@ -36,7 +36,7 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   const at = s.at(name);
   let y: Value;
   if (ctx.format === 'q4' && K >= ctx.minQuantK) {
-    const [B, scales, zp] = q4Initializers(s.graph, prefix, quantizeQ4(W.data, N, K, ctx.blockSize), 'MatMulNBits');
+    const [B, scales, zp] = q4Initializers(s.graph, prefix, quantizeQ4(W.data, N, K, ctx.blockSize));
     y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
   } else if (ctx.format === 'q8' && K >= ctx.minQuantK) {
     const q = quantizeQ8(W.data, N, K);
@@ -51,19 +51,13 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   return at.op('Add', 'Add', [y, b]);
 }
 
-/**
- * The initializers of a Q4Weight under `${prefix}.weight_*`, shaped for the op that reads them: the same bytes,
- * MatMulNBits wants B (N, k_blocks, block/2) and flat scales/zero points, GatherBlockQuantized wants rank-2
- * data (N, k_blocks·block/2), scales (N, k_blocks) and packed zero points (N, ⌈k_blocks/2⌉).
- */
-export function q4Initializers(g: Graph, prefix: string, q: Q4Weight, op: 'MatMulNBits' | 'GatherBlockQuantized'): [Value, Value, Value] {
+/** The initializers of a Q4Weight under `${prefix}.weight_*` in MatMulNBits' layout: B (N, k_blocks, block/2), flat scales and packed zero points. */
+export function q4Initializers(g: Graph, prefix: string, q: Q4Weight): [Value, Value, Value] {
   const { N, kBlocks, blockSize } = q;
-  const zpCols = Math.ceil(kBlocks / 2);
-  const gather = op === 'GatherBlockQuantized';
   return [
-    g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: gather ? [N, (kBlocks * blockSize) / 2] : [N, kBlocks, blockSize / 2], bytes: q.packed }),
-    g.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, gather ? [N, kBlocks] : [N * kBlocks])),
-    g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: gather ? [N, zpCols] : [N * zpCols], bytes: q.zeroPoints }),
+    g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
+    g.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N * kBlocks])),
+    g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
   ];
 }
 
