@@ -29,7 +29,7 @@ function targetOf(el: EventTarget): Target {
   const handle = el.closest<SVGElement>('[data-handle]')?.dataset;
   if (handle && isHandle(handle.handle)) return { kind: 'handle', index: Number(handle.index), handle: handle.handle };
   const box = el.closest<SVGElement>('[data-index]');
-  if (box) return { kind: 'box', index: Number(box.dataset.index) };
+  if (box) return { kind: 'box', index: Number(box.dataset.index), selected: box.dataset.selected !== undefined };
   return { kind: 'empty' };
 }
 
@@ -118,7 +118,7 @@ export const BoxOverlay = memo(function BoxOverlay({ image, scale }: { image: Si
       className="overlay"
       viewBox={`0 0 ${image.width} ${image.height}`}
       tabIndex={-1}
-      aria-label="Boxes on the image. Drag on empty space to draw a box."
+      aria-label="Boxes on the image. Drag to draw a box; drag a selected box to move it."
       data-testid="overlay"
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}

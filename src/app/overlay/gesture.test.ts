@@ -41,15 +41,24 @@ describe('overlay gestures', () => {
     expect(r.edits).toEqual([{ kind: 'clear-selection' }]);
   });
 
-  it('clicks a box to select it, or to toggle it with a modifier', () => {
+  it('clicks a box to select it, or to toggle it with a modifier, selected or not', () => {
     const boxes = [{ x1: 0, y1: 0, x2: 50, y2: 50 }];
-    expect(drag({ kind: 'box', index: 0 }, [at(10, 10), at(12, 12)], boxes).edits).toEqual([{ kind: 'select', index: 0, additive: false }]);
-    expect(drag({ kind: 'box', index: 0 }, [at(10, 10)], boxes, true).edits).toEqual([{ kind: 'select', index: 0, additive: true }]);
+    for (const selected of [false, true]) {
+      expect(drag({ kind: 'box', index: 0, selected }, [at(10, 10), at(12, 12)], boxes).edits).toEqual([{ kind: 'select', index: 0, additive: false }]);
+      expect(drag({ kind: 'box', index: 0, selected }, [at(10, 10)], boxes, true).edits).toEqual([{ kind: 'select', index: 0, additive: true }]);
+    }
   });
 
-  it('drags a box body to move it, within the image', () => {
+  it('draws a new box when the drag starts inside a box that is not selected, leaving that box alone', () => {
+    const boxes = [{ x1: 0, y1: 0, x2: 400, y2: 400 }]; // a proposal covering most of the photo
+    const r = drag({ kind: 'box', index: 0, selected: false }, [at(100, 100), at(300, 200)], boxes);
+    expect(r.drafts).toEqual([{ x1: 100, y1: 100, x2: 300, y2: 200 }]);
+    expect(r.edits).toEqual([{ kind: 'add', box: { x1: 100, y1: 100, x2: 300, y2: 200 } }]);
+  });
+
+  it('drags a selected box body to move it, within the image', () => {
     const boxes = [{ x1: 0, y1: 0, x2: 50, y2: 50 }];
-    const r = drag({ kind: 'box', index: 0 }, [at(10, 10), at(40, 30), at(-100, 30)], boxes);
+    const r = drag({ kind: 'box', index: 0, selected: true }, [at(10, 10), at(40, 30), at(-100, 30)], boxes);
     expect(r.edits).toEqual([
       { kind: 'update', index: 0, box: { x1: 30, y1: 20, x2: 80, y2: 70 } },
       { kind: 'update', index: 0, box: { x1: 0, y1: 20, x2: 50, y2: 70 } },

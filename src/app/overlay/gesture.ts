@@ -2,11 +2,14 @@
 // `pointerDown/Move/Up` take the current gesture and return the next one plus the edits to apply. The
 // overlay component only translates DOM events into these calls, so every interaction is tested headless.
 //
-//   idle ──down on empty──▶ pressing ──moved ≥ DRAG_PX──▶ drawing ──up──▶ idle  (+ add box)
-//     │                        └──up──▶ idle (+ clear selection)
-//     ├──down on box──▶ grabbing ──moved ≥ DRAG_PX──▶ moving ──up──▶ idle
+//   idle ──down on empty or on an unselected box──▶ pressing ──moved ≥ DRAG_PX──▶ drawing ──up──▶ idle (+ add box)
+//     │                        └──up──▶ idle (+ clear selection, or select / toggle the box pressed)
+//     ├──down on a selected box──▶ grabbing ──moved ≥ DRAG_PX──▶ moving ──up──▶ idle
 //     │                    └──up──▶ idle (+ select / toggle)
 //     └──down on handle──▶ resizing ──up──▶ idle
+//
+// Only a selected box moves when dragged: proposals usually cover the whole photo, so if every box body
+// were grabbable there would be nowhere left to draw. Click to select, then drag to move (as in CVAT).
 
 import type { PixelBox } from '../../protocol/messages.ts';
 import { boxFromCorners, boxSize, moveBox, resizeBox, screenDistance, type Handle, type ImagePoint, type ScreenPoint, type Size } from './geometry.ts';
@@ -16,7 +19,7 @@ export const DRAG_PX = 4;
 /** Drawn boxes smaller than this on either side (image px) are dropped as accidental. */
 export const MIN_BOX_PX = 2;
 
-export type Target = { kind: 'empty' } | { kind: 'box'; index: number } | { kind: 'handle'; index: number; handle: Handle };
+export type Target = { kind: 'empty' } | { kind: 'box'; index: number; selected: boolean } | { kind: 'handle'; index: number; handle: Handle };
 
 export interface Pointer {
   image: ImagePoint;
@@ -25,7 +28,8 @@ export interface Pointer {
 
 export type Gesture =
   | { kind: 'idle' }
-  | { kind: 'pressing'; start: Pointer }
+  /** `box`: the unselected box under the press, selected by a click; a drag draws over it instead. */
+  | { kind: 'pressing'; start: Pointer; box?: { index: number; additive: boolean } }
   | { kind: 'drawing'; start: Pointer; draft: PixelBox }
   | { kind: 'grabbing'; start: Pointer; index: number; additive: boolean }
   | { kind: 'moving'; start: Pointer; index: number; original: PixelBox }
@@ -49,7 +53,9 @@ const stay = (gesture: Gesture): Step => ({ gesture, edits: [] });
 export function pointerDown(target: Target, at: Pointer, additive: boolean, boxes: readonly PixelBox[]): Step {
   switch (target.kind) {
     case 'empty': return stay({ kind: 'pressing', start: at });
-    case 'box': return stay({ kind: 'grabbing', start: at, index: target.index, additive });
+    case 'box':
+      if (!target.selected) return stay({ kind: 'pressing', start: at, box: { index: target.index, additive } });
+      return stay({ kind: 'grabbing', start: at, index: target.index, additive });
     case 'handle': return stay({ kind: 'resizing', index: target.index, handle: target.handle, original: boxes[target.index] });
   }
 }
@@ -77,7 +83,7 @@ function dragMove(g: Extract<Gesture, { kind: 'moving' }>, at: Pointer, image: S
 export function pointerUp(g: Gesture, at: Pointer, boxes: readonly PixelBox[], image: Size): Step {
   switch (g.kind) {
     case 'idle': return stay(g);
-    case 'pressing': return { gesture: IDLE, edits: [{ kind: 'clear-selection' }] };
+    case 'pressing': return { gesture: IDLE, edits: [g.box ? { kind: 'select', ...g.box } : { kind: 'clear-selection' }] };
     case 'drawing': {
       const box = boxFromCorners(g.start.image, at.image, image);
       const { width, height } = boxSize(box);
