@@ -4,6 +4,8 @@
 //   embedText     embed_tokens
 //   decode        decoder_model_merged: inputs_embeds + M-RoPE position ids + KV cache → last logits
 // Sessions are created here (one per graph, backend per session.ts); nothing here knows about prompts.
+// When the decoder runs on WebGPU, loading also checks long-run attention on that adapter
+// (decode/attention-check.ts) and limits how many positions one decoder run may hold if it must.
 import { COMPONENTS, type ComponentName, type ModelManifest } from '../model-folder/manifest.ts';
 import type { LoadProgress, SessionBackend } from '../protocol/messages.ts';
 import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
@@ -12,7 +14,11 @@ import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
 import { FreshKvStore, KvCache, type KvStore } from './decode/kv-cache.ts';
 import { GpuKvStore } from './decode/gpu-kv-store.ts';
-import { createSession, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
+import { checkAttention, type AttentionCheck, type AttentionGeometry } from './decode/attention-check.ts';
+import { runDecoder, type DecodeResult } from './decode/decoder-run.ts';
+import { createSession, errorText, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
+
+export type { DecodeResult } from './decode/decoder-run.ts';
 
 /** What the vision graphs produce for one image; reused by every question about it. */
 export interface ImageFeatures {
@@ -26,12 +32,6 @@ export interface ImageFeatures {
   grid: [number, number];
 }
 
-/** The logits of the last position and the cache extended by the positions just run. */
-export interface DecodeResult {
-  logits: Float32Array; // (V,)
-  cache: KvCache;
-}
-
 export class Fo1Model {
   private constructor(
     private readonly ort: Ort,
@@ -40,6 +40,8 @@ export class Fo1Model {
     readonly backends: SessionBackend[],
     /** ORT's GPUDevice when the decoder runs on WebGPU: its KV cache lives there (decode/gpu-kv-store.ts). */
     private readonly kvDevice: GPUDevice | null,
+    /** Most positions one decoder run may hold (Infinity: no limit); longer prefills run in chunks. */
+    readonly maxRun: number,
   ) {}
 
   static async create(ort: Ort, manifest: ModelManifest, graphs: Record<ComponentName, GraphBytes>, choice: BackendChoice, onProgress: (p: LoadProgress) => void): Promise<Fo1Model> {
@@ -57,9 +59,16 @@ export class Fo1Model {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw e;
     }
+    let maxRun = Infinity;
+    try {
+      maxRun = await guardAttention(ort, sessions, backends, graphs.decoder_model_merged, manifest.config.text, onProgress);
+    } catch (e) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw e;
+    }
     const onGpu = backends.find((b) => b.session === 'decoder_model_merged')?.backend === 'webgpu';
     // ORT-web sets env.webgpu.device when its first WebGPU session is created.
-    return new Fo1Model(ort, manifest, sessions, backends, onGpu ? await ort.env.webgpu.device : null);
+    return new Fo1Model(ort, manifest, sessions, backends, onGpu ? await ort.env.webgpu.device : null, maxRun);
   }
 
   /** The backend the decoder runs on (what an answer reports). */
@@ -135,24 +144,41 @@ export class Fo1Model {
    * WebGPU the result shares its memory, so longer caches of the same sequence become stale).
    * `embeds` (S, hidden); `positions` (3, S) M-RoPE ids. Returns the last position's logits.
    */
-  async decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
-    const H = this.manifest.config.text.hiddenSize;
-    const S = embeds.length / H;
-    if (positions.length !== 3 * S) throw new Error(`decode: ${positions.length} position ids for ${S} positions (expected 3 × ${S})`);
-    const total = cache.length + S;
-    const kv = cache.prepare(S);
-    const feeds: Record<string, OrtTensor> = {
-      inputs_embeds: this.f32(embeds, [1, S, H]),
-      // The valid length, also in share-buffer mode where the past buffers are longer (GQA's seqlens_k).
-      attention_mask: this.i64(new BigInt64Array(total).fill(1n), [1, total]),
-      position_ids: this.i64(BigInt64Array.from(positions, (p) => BigInt(p)), [3, 1, S]),
-      num_logits_to_keep: this.i64(BigInt64Array.of(1n), []),
-      ...kv.feeds,
-    };
-    const fetches = kv.fetches && { logits: null, ...kv.fetches };
-    const out = await runSession('decoder_model_merged', this.sessions.decoder_model_merged, feeds, fetches);
-    const logits = (await out.logits.getData()) as Float32Array;
-    out.logits.dispose();
-    return { logits, cache: cache.extendedBy(out, S) };
+  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
+    const decoder = { ort: this.ort, session: this.sessions.decoder_model_merged, hiddenSize: this.manifest.config.text.hiddenSize, maxRun: this.maxRun };
+    return runDecoder(decoder, embeds, positions, cache);
   }
+}
+
+/**
+ * When the decoder runs on WebGPU, checks long-run attention there (decode/attention-check.ts) and returns
+ * the longest decoder run to allow, recording the outcome in the decoder's backend reason. If no run length
+ * is right on the adapter, the decoder session is rebuilt on wasm.
+ */
+async function guardAttention(ort: Ort, sessions: Record<ComponentName, OrtSession>, backends: SessionBackend[], graph: GraphBytes, geom: AttentionGeometry, onProgress: (p: LoadProgress) => void): Promise<number> {
+  const name: ComponentName = 'decoder_model_merged';
+  const report = backends.find((b) => b.session === name)!;
+  if (report.backend !== 'webgpu') return Infinity;
+  onProgress({ stage: 'compile', session: 'attention self-check' });
+  let check: AttentionCheck;
+  try {
+    check = await checkAttention(ort, 'webgpu', geom);
+  } catch (e) {
+    // The check's own session failing is not a verdict on the decoder, which did build on WebGPU.
+    report.reason += `; attention self-check could not run (${errorText(e)})`;
+    return Infinity;
+  }
+  if (check.maxRun === Infinity) {
+    report.reason += '; long-run attention passed the self-check';
+    return Infinity;
+  }
+  if (check.maxRun !== null) {
+    report.reason += `; prefill chunked to ${check.maxRun} tokens: long-run attention failed the self-check (${check.failures})`;
+    return check.maxRun;
+  }
+  await sessions[name].release();
+  const created = await createSession(ort, { name, bytes: graph, choice: { backend: 'wasm', reason: `${report.reason}; attention failed the self-check at every run length (${check.failures}), so the decoder runs on wasm` } });
+  sessions[name] = created.session;
+  Object.assign(report, created.report);
+  return Infinity;
 }

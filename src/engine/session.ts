@@ -35,7 +35,22 @@ export async function chooseBackend(forced?: Backend): Promise<BackendChoice> {
   const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return { backend: 'wasm', reason: 'WebGPU exists but no adapter was found' };
   const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  return { backend: 'webgpu', reason: `WebGPU adapter: ${name}` };
+  return { backend: 'webgpu', reason: `WebGPU adapter: ${name} (${adapterCapabilities(adapter)})` };
+}
+
+/**
+ * What the adapter offers that matters here: `shader-f16` (what q4f16 graphs will need) and its subgroup
+ * sizes (onnxruntime's WebGPU attention assumes ≥ 8 lanes; decode/attention-check.ts).
+ */
+function adapterCapabilities(adapter: GPUAdapter): string {
+  // subgroupMinSize/MaxSize are newer than this TypeScript's WebGPU types.
+  const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const subgroups = !adapter.features.has('subgroups')
+    ? 'no subgroups'
+    : info.subgroupMinSize
+      ? `subgroups of ${info.subgroupMinSize === info.subgroupMaxSize ? info.subgroupMinSize : `${info.subgroupMinSize}–${info.subgroupMaxSize}`} lanes`
+      : 'subgroups';
+  return `${adapter.features.has('shader-f16') ? 'shader-f16' : 'no shader-f16'}, ${subgroups}`;
 }
 
 export interface SessionRequest {
