@@ -1,13 +1,19 @@
-// The one place that decides how a torch Linear becomes ONNX for each weight format:
+// The one place that decides how weights become ONNX for each weight format. A torch Linear:
 //   fp32: MatMul(x, Wᵀ) [+ Add b]                      — W stored transposed (K, N) under its checkpoint name
-//   q4:   MatMulNBits(x, B, scales, zero_points) [+ Add b] — int4 blocks along K, float32 activations
+//   q4:   MatMulNBits(x, B, Cast(scales), zero_points) [+ Add b] — int4 blocks along K, float16-stored scales,
+//         float32 activations
 //   q8:   DynamicQuantizeMatMul(x, B, scale) [+ Add b]       — int8 per output channel, activations quantized
 //         to uint8 per call; the fast format on ORT-web's wasm CPU EP (no WebGPU kernel: a wasm-only format)
-// Every emitter calls `linear()` so a new format is one change here.
+// and a conv kernel (`denseWeight`): float32 in fp32, Cast(float16 kernel) in the compressed formats.
+// Every float16 initializer is read only through a Cast to float32, a constant subgraph onnxruntime folds when
+// it builds the session: the file holds 2 bytes a value, the running graph the same float32 tensors as
+// before (so no kernel ever sees float16, which WebGPU devices without shader-f16 could not run).
+// Every emitter calls `linear()` / `denseWeight()` so a new format is one change here.
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Scope, Value } from '../onnx/graph.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
+import { f16Bytes, isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
 import { permute, type Tensor } from '../../reference/tensor.ts';
@@ -36,7 +42,7 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   const at = s.at(name);
   let y: Value;
   if (ctx.format === 'q4' && K >= ctx.minQuantK) {
-    const [B, scales, zp] = q4Initializers(s.graph, prefix, quantizeQ4(W.data, N, K, ctx.blockSize));
+    const [B, scales, zp] = q4Initializers(at, prefix, quantizeQ4(W.data, N, K, ctx.blockSize));
     y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
   } else if (ctx.format === 'q8' && K >= ctx.minQuantK) {
     const q = quantizeQ8(W.data, N, K);
@@ -51,15 +57,35 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
   return at.op('Add', 'Add', [y, b]);
 }
 
-/** The initializers of a Q4Weight under `${prefix}.weight_*` in MatMulNBits' layout: B (N, k_blocks, block/2), flat scales and packed zero points. */
-export function q4Initializers(g: Graph, prefix: string, q: Q4Weight): [Value, Value, Value] {
+/**
+ * MatMulNBits' inputs for a Q4Weight, initializers under `${prefix}.weight_*`: B (N, k_blocks, block/2),
+ * scales (N·k_blocks) stored float16 and Cast to float32 at `at`, packed zero points (N·⌈k_blocks/2⌉).
+ * embed_tokens (decoder.ts emitQ4Rows) stores the same bytes under the same names, so a tied lm_head shares them.
+ */
+export function q4Initializers(at: Scope, prefix: string, q: Q4Weight): [Value, Value, Value] {
   const { N, kBlocks, blockSize } = q;
+  const g = at.graph;
+  const scales = g.weight(`${prefix}.weight_scale`, { dtype: 'float16', dims: [N * kBlocks], bytes: f16Bytes(q.scales) });
   return [
     g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
-    g.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N * kBlocks])),
+    at.op('Cast', 'Cast_scale', [scales], { to: ONNX_FLOAT }),
     g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
   ];
 }
+
+/**
+ * A weight that is not a Linear's, checkpoint `name` (a conv kernel): float32 in the fp32 format; float16 behind
+ * a Cast in the compressed formats when f16.ts isF16Kernel says it is a kernel binary16 holds. Their rounding
+ * (≤ 2⁻¹¹ relative) is far below int4's (≈ 8% RMS), and these kernels are most of the vision towers' non-Linear bytes.
+ */
+export function denseWeight(ctx: EmitContext, at: Scope, name: string, t: Tensor): Value {
+  if (ctx.format === 'fp32' || !isF16Kernel(name, t.shape, t.data)) return at.graph.weight(name, f32Tensor(t));
+  const half = at.graph.weight(name, { dtype: 'float16', dims: [...t.shape], bytes: f16Bytes(t.data) });
+  return at.op('Cast', 'Cast_weight', [half], { to: ONNX_FLOAT });
+}
+
+/** onnx.TensorProto.FLOAT, Cast's `to` for float32. */
+const ONNX_FLOAT = 1;
 
 function f32Bytes(a: Float32Array, dims: number[]) {
   return { dtype: 'float32' as const, dims, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };

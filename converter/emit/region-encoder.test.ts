@@ -8,7 +8,8 @@ import { expectClose, maxAbs, relErr } from '../../src/testing/close.ts';
 import { f32, runModel, type Feeds } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { Graph } from '../onnx/graph.ts';
-import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import { f16KernelsRounded } from '../quantize/f16.ts';
+import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import type { EmitContext, WeightFormat } from './linear.ts';
 import { emitRegionEncoder, emitSimpleFpn, REGION_ENCODER_IO } from './region-encoder.ts';
@@ -41,20 +42,14 @@ async function goldenFeeds(gold: RegionGolden): Promise<Feeds> {
   return feeds;
 }
 
-/** The checkpoint as the q4 graph sees it: the projector's Linears (its only 2-D weights) int4-rounded. */
+/** The checkpoint as the q4 graph sees it: every Linear int4-rounded, every conv kernel float16-rounded. */
 function dequantizedLinears(w: WeightSource): WeightSource {
-  return {
-    has: (n) => w.has(n), shape: (n) => w.shape(n), names: () => w.names(),
-    async get(n, expected) {
-      const t = await w.get(n, expected);
-      return t.shape.length === 2 ? tensor(dequantizeQ4(quantizeQ4(t.data, t.shape[0], t.shape[1], Q4_BLOCK)), t.shape) : t;
-    },
-  };
+  return q4RoundTripped(f16KernelsRounded(w), Q4_BLOCK, 0);
 }
 
 /**
- * The q4 error bound of the mlp2x_gelu projector for these inputs (only its Linears are int4; SimpleFP
- * convs and the region norms stay fp32). Round-to-nearest errors ΔW have signs independent of the
+ * The q4 error bound of the mlp2x_gelu projector for these inputs (only its Linears are int4; SimpleFP's
+ * conv kernels are float16, ≤ 2⁻¹¹ relative per weight, negligible next to int4; the region norms stay fp32). Round-to-nearest errors ΔW have signs independent of the
  * activations, so Δh_n = Σ_k ΔW1_nk·x_k has std √Σ(ΔW1_nk·x_k)²; GELU(erf) is 1.13-Lipschitz; then
  * Δy = Ŵ2·Δa + ΔW2·a likewise. The bound is 5σ of the worst output (the worst-case |ΔW|·|x| sum is
  * vacuous here: > 2× max|y|), from the actual rounding of the actual weights.
@@ -118,9 +113,9 @@ describe.skipIf(!hasShared)(hasShared ? 'region_encoder graph vs fo1-golden' : N
         vtBoxes: await gold.get('input.vt_boxes'),
       };
       const q: RegionEncoderOutputs = await regionEncoder(dequantizedLinears(gold.weights), gold.region, gold.patchSize, inputs);
-      expectClose(out, q.embeds.data, 1e-4, 'q4 graph vs reference with int4-rounded projector');
-      // Only the projector is quantized (SimpleFP convs and region norms stay fp32), so the q4 − fp32 gap
-      // is bounded by the rounding bound computed from the actual weights and features.
+      expectClose(out, q.embeds.data, 1e-4, 'q4 graph vs reference with int4-rounded projector and float16 kernels');
+      // Only the projector is quantized (SimpleFP's float16 kernels add ~2⁻¹¹-relative rounding), so the
+      // q4 − fp32 gap is bounded by the rounding bound computed from the actual weights and features.
       const features = await gold.get('output.region_features');
       const want = await gold.get('output.region_embeds');
       const bound = (await q4ProjectorBound(gold.weights, features)) / maxAbs(want.data);

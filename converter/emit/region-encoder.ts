@@ -24,7 +24,7 @@
 import type { ValueInfo } from '../onnx/proto.ts';
 import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import { ConfigError, PREFIX, type DavitConfig, type RegionConfig } from '../read/config.ts';
-import { f32Tensor, linear, type EmitContext } from './linear.ts';
+import { denseWeight, f32Tensor, linear, type EmitContext } from './linear.ts';
 
 const LEVELS = 4;
 const SIMPLE_FPN = `${PREFIX.hfre}simple_fpn`;
@@ -112,7 +112,7 @@ async function emitChannelLayerNorm(g: Graph, ctx: EmitContext, s: Scope, x: Val
 /** nn.ConvTranspose2d(k=2, s=2) with bias: (1, Cin, H, W) → (1, Cout, 2H, 2W). */
 async function emitUpsample2x(g: Graph, ctx: EmitContext, s: Scope, x: Value, prefix: string): Promise<Value> {
   const w = await ctx.w.get(`${prefix}.weight`); // (Cin, Cout, 2, 2)
-  const W = g.weight(`${prefix}.weight`, f32Tensor(w));
+  const W = denseWeight(ctx, s, `${prefix}.weight`, w);
   const b = g.weight(`${prefix}.bias`, f32Tensor(await ctx.w.get(`${prefix}.bias`, [w.shape[1]])));
   return s.op('ConvTranspose', 'ConvTranspose', [x, W, b], { kernel_shape: [2, 2], strides: [2, 2] });
 }
@@ -121,7 +121,7 @@ async function emitUpsample2x(g: Graph, ctx: EmitContext, s: Scope, x: Value, pr
 async function emitConvNorm(g: Graph, ctx: EmitContext, s: Scope, x: Value, prefix: string, eps: number): Promise<Value> {
   const w = await ctx.w.get(`${prefix}.weight`); // (Cout, Cin, k, k)
   const k = w.shape[2], p = Math.floor(k / 2);
-  const y = s.op('Conv', 'Conv', [x, g.weight(`${prefix}.weight`, f32Tensor(w))], { kernel_shape: [k, k], pads: [p, p, p, p] });
+  const y = s.op('Conv', 'Conv', [x, denseWeight(ctx, s, `${prefix}.weight`, w)], { kernel_shape: [k, k], pads: [p, p, p, p] });
   return emitChannelLayerNorm(g, ctx, s.at('norm'), y, `${prefix}.norm`, eps);
 }
 

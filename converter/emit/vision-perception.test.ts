@@ -8,7 +8,8 @@ import type { EmitContext, WeightFormat } from './linear.ts';
 import { visionPerception } from '../../reference/vision-perception.ts';
 import { davitFixtureNames, loadDavitFixture, type DavitFixture } from '../../reference/vision-perception.golden.ts';
 import { tensor, type Tensor } from '../../reference/tensor.ts';
-import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
+import { f16KernelsRounded } from '../quantize/f16.ts';
+import { q4RoundTripped } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 
 const Q4_BLOCK = 32;
@@ -26,19 +27,9 @@ async function run(model: Uint8Array, image: Tensor): Promise<Tensor[]> {
   return VISION_PERCEPTION_IO.outputs.map((o) => tensor(out[o.name].data as Float32Array, out[o.name].dims));
 }
 
-/** The checkpoint as the q4 graph sees it: every Linear (the tower's only 2-D weights) int4-rounded. */
+/** The checkpoint as the q4 graph sees it: every Linear int4-rounded, every conv kernel float16-rounded. */
 function dequantizedLinears(w: WeightSource): WeightSource {
-  return {
-    has: (n) => w.has(n),
-    shape: (n) => w.shape(n),
-    names: () => w.names(),
-    async get(n, expected) {
-      const t = await w.get(n, expected);
-      if (t.shape.length !== 2) return t;
-      const [N, K] = t.shape;
-      return tensor(dequantizeQ4(quantizeQ4(t.data, N, K, Q4_BLOCK)), t.shape);
-    },
-  };
+  return q4RoundTripped(f16KernelsRounded(w), Q4_BLOCK, 0);
 }
 
 /** The top-left h×w of a (1, 3, H, W) image. */

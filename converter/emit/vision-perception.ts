@@ -20,7 +20,7 @@
 import type { ValueInfo } from '../onnx/proto.ts';
 import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import { PREFIX, type DavitConfig } from '../read/config.ts';
-import { f32Tensor, linear, type EmitContext } from './linear.ts';
+import { denseWeight, f32Tensor, linear, type EmitContext } from './linear.ts';
 
 const STAGES = 4;
 
@@ -92,7 +92,7 @@ async function emitConvEmbed(s: Scope, ctx: EmitContext, cfg: DavitConfig, i: nu
     const t = cfg.patchPrenorm[i] ? await emitLayerNorm(s.at('norm'), ctx, cfg, `${p}.norm`, cIn, x) : x;
     img = s.op('Transpose', 'to_nchw', [t], { perm: [0, 3, 1, 2] }); // (1, C_in, H, W)
   }
-  const W = s.graph.weight(`${p}.proj.weight`, f32Tensor(await ctx.w.get(`${p}.proj.weight`, [cfg.dimEmbed[i], cIn, k, k])));
+  const W = denseWeight(ctx, s.at('proj'), `${p}.proj.weight`, await ctx.w.get(`${p}.proj.weight`, [cfg.dimEmbed[i], cIn, k, k]));
   const B = s.graph.weight(`${p}.proj.bias`, f32Tensor(await ctx.w.get(`${p}.proj.bias`, [cfg.dimEmbed[i]])));
   const pad = cfg.patchPadding[i];
   const y = s.at('proj').op('Conv', 'Conv', [img, W, B], { kernel_shape: [k, k], strides: [cfg.patchStride[i], cfg.patchStride[i]], pads: [pad, pad, pad, pad] });
@@ -161,7 +161,7 @@ async function emitLayerNorm(s: Scope, ctx: EmitContext, cfg: DavitConfig, p: st
 
 /** x + DepthWiseConv2d(x): (1,H,W,C) ─ Transpose ─ Conv 3×3 p1 groups=C ─ Transpose ─(+ x). */
 async function emitDepthwiseResidual(s: Scope, ctx: EmitContext, p: string, C: number, x: Value): Promise<Value> {
-  const W = s.graph.weight(`${p}.weight`, f32Tensor(await ctx.w.get(`${p}.weight`, [C, 1, 3, 3])));
+  const W = denseWeight(ctx, s, `${p}.weight`, await ctx.w.get(`${p}.weight`, [C, 1, 3, 3]));
   const B = s.graph.weight(`${p}.bias`, f32Tensor(await ctx.w.get(`${p}.bias`, [C])));
   const img = s.op('Transpose', 'to_nchw', [x], { perm: [0, 3, 1, 2] }); // (1, C, H, W)
   const y = s.op('Conv', 'dw/Conv', [img, W, B], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: C });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { roundF16 } from './f16.ts';
 import { dequantizeQ4, quantizeQ4, type Q4Weight } from './q4.ts';
 
 /** Deterministic values in [-1, 1) (xorshift), with some exact zeros. */
@@ -57,8 +58,27 @@ describe('quantizeQ4 / dequantizeQ4', () => {
   it('keeps an all-zero block exact and rejects unusable block sizes', () => {
     const w = new Float32Array(64);
     w.fill(0.5, 32);
-    expect(Array.from(dequantizeQ4(quantizeQ4(w, 1, 64, 32)))).toEqual(Array.from(w));
+    const q = quantizeQ4(w, 1, 64, 32);
+    const d = dequantizeQ4(q);
+    expect(Array.from(d.subarray(0, 32))).toEqual(new Array(32).fill(0));
+    for (const v of d.subarray(32)) expect(Math.abs(v - 0.5)).toBeLessThanOrEqual(q.scales[1] / 2);
     expect(() => quantizeQ4(w, 1, 64, 15)).toThrow(/block size 15/);
     expect(() => quantizeQ4(w, 1, 64, 8)).toThrow(/block size 8/);
+  });
+
+  it('stores scales that float16 holds exactly, rounded up so the block range still fits in 16 levels', () => {
+    const N = 5, K = 96, block = 32;
+    const w = randomWeights(N * K, 11).map((v, i) => v * 10 ** ((i % 7) - 4)); // ranges from 1e-4 to 100
+    const q = quantizeQ4(w, N, K, block);
+    for (let n = 0; n < N; n++)
+      for (let b = 0; b < q.kBlocks; b++) {
+        const s = q.scales[n * q.kBlocks + b];
+        expect(roundF16(s)).toBe(s);
+        let lo = 0, hi = 0;
+        for (let k = b * block; k < (b + 1) * block; k++) { lo = Math.min(lo, w[n * K + k]); hi = Math.max(hi, w[n * K + k]); }
+        expect(s * 15).toBeGreaterThanOrEqual(Math.fround(hi - lo));
+        expect(s * 15).toBeLessThanOrEqual((hi - lo) * (1 + 2 ** -10));
+      }
+    expect(() => quantizeQ4(Float32Array.of(-1e6, 1e6), 1, 2, 16)).toThrow(/row 0 block 0 .* too wide for a float16 scale/);
   });
 });

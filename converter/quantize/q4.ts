@@ -1,10 +1,12 @@
 // Block-wise asymmetric int4 (round-to-nearest) in the layout of com.microsoft MatMulNBits:
 //   B      uint8 (N, k_blocks, block/2)  — two 4-bit values a byte, low nibble first
-//   scales float (N · k_blocks)
+//   scales float (N · k_blocks), each a binary16 value (stored as float16, f16.ts; rounded up so that 16 levels
+//          still span the block's range)
 //   zero_points uint8 (N · ceil(k_blocks/2)) — packed 4-bit, low nibble first
 // and dequantized value = (q − zp) · scale. K is zero-padded up to a whole number of blocks.
 
 import type { WeightSource } from '../read/checkpoint.ts';
+import { ceilF16, F16_MAX } from './f16.ts';
 
 export interface Q4Weight {
   N: number;
@@ -36,7 +38,8 @@ export function quantizeQ4(w: Float32Array, N: number, K: number, blockSize = 32
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }
-      const scale = (hi - lo) / 15 || 1;
+      const scale = ceilF16((hi - lo) / 15) || 1;
+      if (scale > F16_MAX) throw new Error(`q4: row ${n} block ${b} spans [${lo}, ${hi}], too wide for a float16 scale`);
       const zp = Math.min(15, Math.max(0, Math.round(-lo / scale)));
       for (let i = 0; i < blockSize; i++) {
         const k = k0 + i;
