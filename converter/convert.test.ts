@@ -6,6 +6,9 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ort } from '../src/testing/ort.ts';
 import { COMPONENTS, manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
+import { loadModelFiles } from '../src/engine/load/load-model.ts';
+import type { ModelFolder } from '../src/engine/load/folder.ts';
+import { NodeFolder } from '../src/engine/load/node-folder.ts';
 import { convert } from './convert.ts';
 import { writeFixture } from './fixture/fixture.ts';
 import { SafetensorsFile } from './read/safetensors.ts';
@@ -63,6 +66,28 @@ describe('convert (tiny fixture)', () => {
         }
       }
     }
+  });
+
+  it('q4 stores the tied embedding table once: the decoder reads it from embed_tokens\' data file, loaded once', async () => {
+    const embedData = 'onnx/embed_tokens_q4.onnx_data';
+    const { decoder_model_merged: dec, embed_tokens: emb } = first.manifest.components;
+    expect(emb.variants.q4!.externalData.map((f) => f.path)).toEqual([embedData]);
+    const decFiles = dec.variants.q4!.externalData;
+    expect(decFiles.map((f) => f.path)).toEqual(['onnx/decoder_model_merged_q4.onnx_data', embedData]);
+    expect(decFiles[1]).toEqual(emb.variants.q4!.externalData[0]);
+    // The tiny decoder's own weights are a small fraction of the (151 936-row) table it no longer copies.
+    expect(decFiles[0].bytes).toBeLessThan(decFiles[1].bytes / 2);
+    // fp32 stores the lm_head transposed for MatMul: nothing to share.
+    expect(dec.variants.fp32!.externalData.map((f) => f.path)).toEqual(['onnx/decoder_model_merged.onnx_data']);
+
+    const reads: string[] = [];
+    const disk = new NodeFolder(first.out);
+    const folder: ModelFolder = { description: disk.description, read: (path, onBytes, signal) => (reads.push(path), disk.read(path, onBytes, signal)) };
+    const files = await loadModelFiles(folder, 'q4', () => {}, new AbortController().signal);
+    expect(reads.filter((p) => p === embedData)).toHaveLength(1);
+    const shared = (c: 'decoder_model_merged' | 'embed_tokens') => files.graphs[c].externalData.find((d) => d.path === 'embed_tokens_q4.onnx_data')?.data;
+    expect(shared('decoder_model_merged')).toBeDefined();
+    expect(shared('decoder_model_merged')).toBe(shared('embed_tokens'));
   });
 
   it('converting the same checkpoint twice gives byte-identical files', async () => {

@@ -1,5 +1,7 @@
 // Checkpoint folder → model folder (issue 2 §3): reads config.json + safetensors + tokenizer files, emits the
 // five ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
+// A weight two graphs of a dtype store alike (the tied q4 embedding table) is written once and listed among
+// the external data of both.
 // Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
 // a temporary folder and renamed into place only when complete (converter/write/model-folder.ts).
 //
@@ -101,16 +103,29 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       components[name] = { inputs: [...io.inputs], outputs: [...io.outputs], variants: {} };
     }
     for (const dtype of opts.dtypes) {
+      // Within one dtype, a weight two graphs store alike is written once (the tied q4 embedding table:
+      // embed_tokens writes it, the decoder's lm_head reads embed_tokens' data file).
+      const shared = writer.sharedWeights('onnx');
+      const written = new Map<string, FileEntry>(); // data file name → entry, this dtype
       for (const name of COMPONENTS) {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
-        const store = writer.weightStore(path);
+        const store = writer.weightStore(path, shared);
         const g = new Graph(name, store);
         const ctx: EmitContext = { w: progress.source, format: dtype, ...quantization };
         await EMITTERS[name].emit(g, ctx, config);
-        const chunks = store.finish().map((c) => ({ path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 }));
+        const chunks = store.finish().map((c) => {
+          const entry = { path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 };
+          written.set(c.name, entry);
+          return entry;
+        });
+        const borrowed = store.borrowed().map((file) => {
+          const entry = written.get(file);
+          if (!entry) throw new Error(`${path} reads shared weights from ${file}, which no earlier ${dtype} graph wrote`);
+          return entry;
+        });
         const graph = writer.writeFile(path, g.encode());
-        components[name].variants[dtype] = { graph, externalData: chunks };
+        components[name].variants[dtype] = { graph, externalData: [...chunks, ...borrowed] };
         files.push(graph, ...chunks);
       }
     }

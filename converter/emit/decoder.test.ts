@@ -195,6 +195,26 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
   });
 });
 
+describe('embed_tokens q4 with an odd number of blocks and a padded last block', () => {
+  it('returns the dequantized rows (zero points unpacked from their shared nibble layout)', async () => {
+    const V = 7, H = 80; // block 32: 3 blocks (one zero-point byte holds a lone nibble), 16 padded columns
+    let seed = 5;
+    const table = tensor(Float32Array.from({ length: V * H }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1), [V, H]);
+    const w: WeightSource = { has: (n) => n === 'model.embed_tokens.weight', shape: () => [V, H], names: () => ['model.embed_tokens.weight'], get: async () => table };
+    const cfg = { vocabSize: V, hiddenSize: H } as TextConfig;
+    const sess = await session((g) => emitEmbedTokens(g, context(w, 'q4'), cfg));
+    try {
+      const ids = [6, 0, 3, 3];
+      const { inputs_embeds: e } = await sess.run({ input_ids: i64(ids, [2, 2]) });
+      const expected = embedTokens({ embed: tensor(dequantizeQ4(quantizeQ4(table.data, V, H, BLOCK)), [V, H]) } as DecoderWeights, ids);
+      expect(e.dims).toEqual([2, 2, H]);
+      expectClose(e.data as Float32Array, expected.data, 1e-6, 'q4 inputs_embeds');
+    } finally {
+      await sess.release();
+    }
+  });
+});
+
 function rms(a: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * a[i];

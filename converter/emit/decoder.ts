@@ -13,10 +13,11 @@
 // exactly to the total length as transformers.js expects. seqlens_k / total_sequence_length come from
 // attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
 
-import type { Graph, Value } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import type { Dim, ValueInfo } from '../onnx/proto.ts';
 import { tensorData } from '../onnx/graph.ts';
 import type { TextConfig } from '../read/config.ts';
+import { f16Bytes } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
@@ -76,7 +77,8 @@ function declareOutput(g: Graph, io: GraphIO, name: string, v: Value): void {
  *
  * The q4 rows are dequantized with plain ops (Gather/Cast/Div/Mul/Sub) rather than com.microsoft
  * GatherBlockQuantized: onnxruntime-web's WebGPU build has no CPU kernel for it, so a session forced to wasm
- * could not load. Only the S looked-up rows are unpacked, so the cost is negligible.
+ * could not load. Only the S looked-up rows are unpacked, so the cost is negligible. The table's initializers
+ * are byte for byte MatMulNBits' (linear.ts q4Initializers), so a tied lm_head reads the same file.
  */
 export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfig): Promise<void> {
   const io = embedTokensIO(cfg);
@@ -92,41 +94,41 @@ export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfi
 
 /**
  * Rows `ids` of a q4 table, dequantized (converter/quantize/q4.ts layout, low nibble first):
- *   packed (V, kb·blk/2) ─Gather─► (B, S, kb·blk/2) ─Cast int32─► p;  hi = p / 16, lo = p − 16·hi
- *   [lo, hi] interleaved ─► (B, S, kb, blk);  zero points (V, kb) and scales (V, kb) gathered alongside
- *   ((q − zp) as float) · scale ─► (B, S, kb·blk) ─Slice─► (B, S, H)
+ *   packed (V, kb·blk/2) ─Gather─► (B, S, kb·blk/2) ─nibbles─► (B, S, kb, blk)
+ *   zero points (V, ⌈kb/2⌉) ─Gather─► (B, S, ⌈kb/2⌉) ─nibbles─► (B, S, 2⌈kb/2⌉) ─[Slice kb]─► (B, S, kb, 1)
+ *   scales float16 (V, kb) ─Cast (folded at load)─Gather─► (B, S, kb, 1)
+ *   ((q − zp) as float) · scale ─► (B, S, kb·blk) ─[Slice H]─► (B, S, H)
  */
 function emitQ4Rows(g: Graph, q: Q4Weight, ids: Value, H: number): Value {
   const s = g.at('/model/embed_tokens');
   const { N: V, kBlocks: kb, blockSize: blk } = q;
+  const zc = Math.ceil(kb / 2);
   const packed = g.weight('model.embed_tokens.weight_Q4G' + blk, { dtype: 'uint8', dims: [V, (kb * blk) / 2], bytes: q.packed });
-  const scales = g.weight('model.embed_tokens.weight_scale', tensorData('float32', [V, kb], q.scales));
-  const zp = g.weight('model.embed_tokens.weight_zp', tensorData('uint8', [V, kb], unpackNibbles(q.zeroPoints, V, kb)));
-  const p = s.op('Cast', 'Cast_packed', [s.op('Gather', 'Gather_packed', [packed, ids], { axis: 0 })], { to: 6 }); // (B, S, kb·blk/2) int32
-  const sixteen = g.scalar(16, 'int32');
-  const hi = s.op('Div', 'Div_hi', [p, sixteen]);
-  const lo = s.op('Sub', 'Sub_lo', [p, s.op('Mul', 'Mul_hi', [hi, sixteen])]);
-  const last = g.ints([-1]);
-  const pairs = s.op('Concat', 'Concat_nibbles', [s.op('Unsqueeze', 'Unsqueeze_lo', [lo, last]), s.op('Unsqueeze', 'Unsqueeze_hi', [hi, last])], { axis: -1 });
+  const scales16 = g.weight('model.embed_tokens.weight_scale', { dtype: 'float16', dims: [V, kb], bytes: f16Bytes(q.scales) });
+  const zp = g.weight('model.embed_tokens.weight_zp', { dtype: 'uint8', dims: [V, zc], bytes: q.zeroPoints });
+  const scales = s.op('Cast', 'Cast_scale', [scales16], { to: 1 }); // (V, kb) float32, a constant
   const bs = s.op('Shape', 'Shape_ids', [ids]); // [B, S]
-  const blocks = s.op('Reshape', 'Reshape_blocks', [pairs, s.op('Concat', 'Concat_shape', [bs, g.ints([kb, blk])], { axis: 0 })]); // (B, S, kb, blk)
-  const zpRows = s.op('Unsqueeze', 'Unsqueeze_zp', [s.op('Cast', 'Cast_zp', [s.op('Gather', 'Gather_zp', [zp, ids], { axis: 0 })], { to: 6 }), last]); // (B, S, kb, 1)
-  const scaleRows = s.op('Unsqueeze', 'Unsqueeze_scale', [s.op('Gather', 'Gather_scale', [scales, ids], { axis: 0 }), last]); // (B, S, kb, 1)
+  const rowsOf = (name: string, table: Value) => s.op('Gather', `Gather_${name}`, [table, ids], { axis: 0 });
+  const last = g.ints([-1]);
+  const codes = emitNibbles(s.at('codes'), rowsOf('packed', packed)); // (B, S, kb·blk/2, 2)
+  const blocks = s.op('Reshape', 'Reshape_blocks', [codes, s.op('Concat', 'Concat_shape', [bs, g.ints([kb, blk])], { axis: 0 })]); // (B, S, kb, blk)
+  const zpPairs = s.op('Reshape', 'Reshape_zp', [emitNibbles(s.at('zp'), rowsOf('zp', zp)), s.op('Concat', 'Concat_zp', [bs, g.ints([2 * zc])], { axis: 0 })]); // (B, S, 2⌈kb/2⌉)
+  const zpRows = s.op('Unsqueeze', 'Unsqueeze_zp', [kb === 2 * zc ? zpPairs : s.op('Slice', 'Slice_zp', [zpPairs, g.ints([0]), g.ints([kb]), g.ints([2])]), last]); // (B, S, kb, 1)
+  const scaleRows = s.op('Unsqueeze', 'Unsqueeze_scale', [rowsOf('scale', scales), last]); // (B, S, kb, 1)
   const deq = s.op('Mul', 'Mul_scale', [s.op('Cast', 'Cast_float', [s.op('Sub', 'Sub_zp', [blocks, zpRows])], { to: 1 }), scaleRows]);
   const rows = s.op('Reshape', 'Reshape_rows', [deq, s.op('Concat', 'Concat_rows', [bs, g.ints([kb * blk])], { axis: 0 })]); // (B, S, kb·blk)
   // Rows are stored padded to whole blocks; the padding is zeros and is cut off here.
   return kb * blk === H ? rows : s.op('Slice', 'Slice', [rows, g.ints([0]), g.ints([H]), g.ints([2])]);
 }
 
-/** Packed 4-bit zero points (two blocks a byte, low nibble first) → one byte per block (V, kb). */
-function unpackNibbles(packed: Uint8Array, V: number, kb: number): Uint8Array {
-  const cols = Math.ceil(kb / 2);
-  const out = new Uint8Array(V * kb);
-  for (let v = 0; v < V; v++) for (let b = 0; b < kb; b++) {
-    const byte = packed[v * cols + (b >> 1)];
-    out[v * kb + b] = b & 1 ? byte >> 4 : byte & 15;
-  }
-  return out;
+/** Bytes (…, n) uint8 → their 4-bit halves (…, n, 2) int32, low nibble first: hi = p / 16, lo = p − 16·hi. */
+function emitNibbles(s: Scope, bytes: Value): Value {
+  const p = s.op('Cast', 'Cast', [bytes], { to: 6 });
+  const sixteen = s.graph.scalar(16, 'int32');
+  const hi = s.op('Div', 'Div_hi', [p, sixteen]);
+  const lo = s.op('Sub', 'Sub_lo', [p, s.op('Mul', 'Mul_hi', [hi, sixteen])]);
+  const last = s.graph.ints([-1]);
+  return s.op('Concat', 'Concat', [s.op('Unsqueeze', 'Unsqueeze_lo', [lo, last]), s.op('Unsqueeze', 'Unsqueeze_hi', [hi, last])], { axis: -1 });
 }
 
 /** One layer's keys and values (B, kvh, len, hd). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, tensorData } from '../onnx/graph.ts';
 import { f32, runModel } from '../../src/testing/ort.ts';
-import { ExternalDataStore } from './external-data.ts';
+import { ExternalDataStore, SharedWeights } from './external-data.ts';
 import { nodeFiles } from './file-sink.ts';
 
 let dir: string;
@@ -47,5 +47,40 @@ describe('ExternalDataStore', () => {
   it('names an initializer bigger than a chunk', () => {
     const store = new ExternalDataStore(nodeFiles, dir, 'big.onnx', 16);
     expect(() => store.put('model.embed_tokens.weight', new Uint8Array(17))).toThrow(/big\.onnx: initializer model\.embed_tokens\.weight is 17 bytes, over the 16-byte/);
+  });
+
+  it('shares a weight another graph wrote with the same name and bytes, and ORT reads it from that file', async () => {
+    const shared = new SharedWeights(dir);
+    const table = tensorData('float32', [4], [1, 2, 3, 4]);
+    const first = new ExternalDataStore(nodeFiles, dir, 'first.onnx', 1 << 20, shared);
+    const g1 = new Graph('first', first);
+    g1.weight('table', table);
+    expect(first.finish().map((c) => c.name)).toEqual(['first.onnx_data']);
+
+    const second = new ExternalDataStore(nodeFiles, dir, 'second.onnx', 1 << 20, shared);
+    const g = new Graph('second', second);
+    const x = g.input('x', 'float32', [4]);
+    const own = g.weight('own', tensorData('float32', [4], [10, 20, 30, 40]));
+    const same = g.weight('table', table); // written by `first`: referenced there
+    const sum = g.at('/add').op('Add', 'Add', [g.at('/a').op('Add', 'Add', [x, own]), same]);
+    g.output(sum, 'y', 'float32', [4]);
+    const chunks = second.finish();
+    expect(chunks.map((c) => [c.name, c.bytes])).toEqual([['second.onnx_data', 16]]); // only `own`
+    expect(second.borrowed()).toEqual(['first.onnx_data']);
+    const externalData = await Promise.all(['first.onnx_data', 'second.onnx_data'].map(async (path) => ({ path, data: new Uint8Array(await readFile(join(dir, path))) })));
+    const out = await runModel(g.encode(), { x: f32(new Float32Array(4).fill(0.5), [4]) }, externalData);
+    expect(Array.from(out.y.data as Float32Array)).toEqual([11.5, 22.5, 33.5, 44.5]);
+  });
+
+  it('writes a weight again when its bytes differ from the one of that name, and shares only within one folder', () => {
+    const shared = new SharedWeights(dir);
+    const first = new ExternalDataStore(nodeFiles, dir, 'p.onnx', 1 << 20, shared);
+    first.put('w', new Uint8Array([1, 2, 3, 4]));
+    first.finish();
+    const other = new ExternalDataStore(nodeFiles, dir, 'q.onnx', 1 << 20, shared);
+    expect(other.put('w', new Uint8Array([1, 2, 3, 5]))).toMatchObject({ location: 'q.onnx_data', offset: 0 });
+    expect(other.borrowed()).toEqual([]);
+    other.finish();
+    expect(() => new ExternalDataStore(nodeFiles, join(dir, 'sub'), 'r.onnx', 1 << 20, shared)).toThrow(/r\.onnx: weights can only be shared between graphs of one folder/);
   });
 });

@@ -3,7 +3,13 @@
 // (utils/model-loader.js getExternalDataChunkNames) and below Chrome's ~2 GB ArrayBuffer limit, since
 // onnxruntime-web loads each chunk into one buffer (runtime-notes §3). Offsets are aligned as onnx's
 // external_data_helper does (4096 for tensors ≥ 1 MiB, so a loader may mmap them; 64 otherwise).
+//
+// Graphs of one folder and dtype may share weights (SharedWeights): an initializer whose checkpoint name and
+// bytes another graph already wrote is not written again but referenced in that graph's data file — the
+// tied embedding table, which embed_tokens gathers rows from and the decoder's lm_head multiplies by. Such a
+// graph then needs the other graph's file too (`borrowed()`; model.json lists it with the graph's chunks).
 
+import { createHash } from 'node:crypto';
 import type { WeightStore } from '../onnx/graph.ts';
 import type { TensorProto } from '../onnx/proto.ts';
 import { FileSink, type FileSystem } from './file-sink.ts';
@@ -26,15 +32,57 @@ export interface ChunkFile {
   sha256: string;
 }
 
+type ExternalRef = Extract<TensorProto['data'], { location: string }>;
+
+/** The initializers the graphs of one folder dtype have written, by name and content, for reuse. */
+export class SharedWeights {
+  private readonly written = new Map<string, { sha256: string; ref: ExternalRef }>();
+
+  /** `dir`: the folder every graph sharing weights writes its data files to (locations are file names). */
+  constructor(readonly dir: string) {}
+
+  /** Where `name` with exactly these bytes already is, if a graph wrote it. */
+  find(name: string, sha256: string, length: number): ExternalRef | undefined {
+    const w = this.written.get(name);
+    return w && w.sha256 === sha256 && w.ref.length === length ? w.ref : undefined;
+  }
+
+  add(name: string, sha256: string, ref: ExternalRef): void {
+    if (!this.written.has(name)) this.written.set(name, { sha256, ref });
+  }
+}
+
 export class ExternalDataStore implements WeightStore {
   private sink: FileSink | null = null;
   private readonly done: ChunkFile[] = [];
   private readonly zeros = new Uint8Array(4096);
+  private readonly own = new Set<string>();
+  private readonly borrowedFiles = new Set<string>();
 
   /** `graphFile` is the .onnx's file name; chunks are written beside it in `dir`. */
-  constructor(private readonly fs: FileSystem, private readonly dir: string, private readonly graphFile: string, private readonly maxChunkBytes = MAX_CHUNK_BYTES) {}
+  constructor(private readonly fs: FileSystem, private readonly dir: string, private readonly graphFile: string, private readonly maxChunkBytes = MAX_CHUNK_BYTES, private readonly shared?: SharedWeights) {
+    if (shared && shared.dir !== dir) throw new Error(`${graphFile}: weights can only be shared between graphs of one folder (${shared.dir}, not ${dir})`);
+  }
 
   put(name: string, bytes: Uint8Array): TensorProto['data'] {
+    if (!this.shared) return this.write(name, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const known = this.shared.find(name, sha256, bytes.length);
+    if (known) {
+      if (!this.own.has(known.location)) this.borrowedFiles.add(known.location);
+      return known;
+    }
+    const ref = this.write(name, bytes);
+    this.shared.add(name, sha256, ref);
+    return ref;
+  }
+
+  /** Data files of other graphs this graph reads shared weights from, in first-use order. */
+  borrowed(): string[] {
+    return [...this.borrowedFiles];
+  }
+
+  private write(name: string, bytes: Uint8Array): ExternalRef {
     if (bytes.length > this.maxChunkBytes) {
       throw new Error(`${this.graphFile}: initializer ${name} is ${bytes.length} bytes, over the ${this.maxChunkBytes}-byte external data chunk limit`);
     }
@@ -46,7 +94,9 @@ export class ExternalDataStore implements WeightStore {
     }
     if (offset > sink.bytes) sink.write(this.zeros.subarray(0, offset - sink.bytes));
     sink.write(bytes);
-    return { location: this.chunkFile(this.done.length), offset, length: bytes.length };
+    const location = this.chunkFile(this.done.length);
+    this.own.add(location);
+    return { location, offset, length: bytes.length };
   }
 
   /** Closes the last chunk and lists all chunks in order (none if the graph had no weights). */

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FileEntry } from '../../src/model-folder/manifest.ts';
-import { ExternalDataStore, MAX_CHUNK_BYTES } from './external-data.ts';
+import { ExternalDataStore, MAX_CHUNK_BYTES, SharedWeights } from './external-data.ts';
 import { FileSink, nodeFiles, type FileSystem } from './file-sink.ts';
 
 export class ModelFolderWriter {
@@ -24,11 +24,20 @@ export class ModelFolderWriter {
     mkdirSync(join(this.tmp, 'onnx'), { recursive: true });
   }
 
-  /** A WeightStore for the graph at `relPath` (e.g. onnx/decoder_model_merged_q4.onnx). */
-  weightStore(relPath: string): ExternalDataStore {
-    const store = new ExternalDataStore(this.fs, join(this.tmp, dirname(relPath)), relPath.split('/').pop()!, this.maxChunkBytes);
+  /** A WeightStore for the graph at `relPath` (e.g. onnx/decoder_model_merged_q4.onnx), sharing through `shared`. */
+  weightStore(relPath: string, shared?: SharedWeights): ExternalDataStore {
+    const store = new ExternalDataStore(this.fs, this.dirOf(relPath), relPath.split('/').pop()!, this.maxChunkBytes, shared);
     this.stores.push(store);
     return store;
+  }
+
+  /** A registry for graphs in the folder `relDir` (e.g. onnx) to share weights through. */
+  sharedWeights(relDir: string): SharedWeights {
+    return new SharedWeights(join(this.tmp, relDir));
+  }
+
+  private dirOf(relPath: string): string {
+    return join(this.tmp, dirname(relPath));
   }
 
   writeFile(relPath: string, bytes: Uint8Array): FileEntry {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMPONENTS, ManifestError, MANIFEST_FORMAT, MANIFEST_VERSION, onnxPath, validateManifest } from './manifest.ts';
+import { COMPONENTS, ManifestError, MANIFEST_FORMAT, MANIFEST_VERSION, manifestFiles, onnxPath, validateManifest } from './manifest.ts';
 
 const file = (path: string) => ({ path, bytes: 10, sha256: 'a'.repeat(64) });
 
@@ -39,10 +39,21 @@ describe('validateManifest', () => {
     ['a bad sha256', (m: any) => (m.components.decoder_model_merged.variants.q4.externalData[0].sha256 = 'xyz'), /externalData\[0\]\.sha256 must be 64 hex digits/],
     ['a non-numeric region id', (m: any) => (m.tokens.regions = [1, 'two']), /tokens\.regions\[1\] must be a number/],
     ['two-channel means', (m: any) => (m.image.semantic.mean = [0.5, 0.5]), /image\.semantic\.mean must have 3 channels/],
+    ['a shared data file listed with another hash', (m: any) => m.components.decoder_model_merged.variants.q4.externalData.push({ ...file('onnx/embed_tokens_q4.onnx_data'), sha256: 'b'.repeat(64) }), /decoder_model_merged\.variants\.q4\.externalData\[1\] lists onnx\/embed_tokens_q4\.onnx_data with other bytes or sha256 than components\.embed_tokens/],
   ])('rejects %s, naming the key', (_what, edit, message) => {
     const m = sample();
     edit(m);
     expect(() => validateManifest(m)).toThrow(ManifestError);
     expect(() => validateManifest(m)).toThrow(message);
+  });
+});
+
+describe('manifestFiles', () => {
+  it('lists a data file shared by two graphs once', () => {
+    const m = sample();
+    m.components.decoder_model_merged.variants.q4.externalData.push(file('onnx/embed_tokens_q4.onnx_data'));
+    const paths = manifestFiles(validateManifest(m), 'q4').map((f) => f.path);
+    expect(paths.filter((p) => p === 'onnx/embed_tokens_q4.onnx_data')).toHaveLength(1);
+    expect(paths).toHaveLength(2 * COMPONENTS.length + 1);
   });
 });

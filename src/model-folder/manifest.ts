@@ -34,7 +34,12 @@ export interface FileEntry {
 export interface ComponentVariant {
   /** The .onnx protobuf. */
   graph: FileEntry;
-  /** External-data chunks in order: `<graph>.onnx_data`, `<graph>.onnx_data_1`, … (transformers.js naming). */
+  /**
+   * Every external-data file the graph reads: its own chunks in order, `<graph>.onnx_data`, `<graph>.onnx_data_1`, …
+   * (transformers.js naming), then any data file of another graph of the same dtype that holds weights they
+   * share (the q4 decoder's tied lm_head reads `embed_tokens_q4.onnx_data`). A shared file is one download:
+   * it appears under several components with the same path, bytes and sha256.
+   */
   externalData: FileEntry[];
 }
 
@@ -130,6 +135,13 @@ function valueInfos(v: unknown, at: string): void {
   });
 }
 
+/** A data file listed by several graphs (shared weights) must be listed alike, or their checks would disagree. */
+function sameAsBefore(seen: Map<string, { f: Json; at: string }>, f: Json, at: string): void {
+  const first = seen.get(f.path as string);
+  if (!first) seen.set(f.path as string, { f, at });
+  else if (first.f.bytes !== f.bytes || first.f.sha256 !== f.sha256) throw new ManifestError(`model.json: ${at} lists ${f.path} with other bytes or sha256 than ${first.at}`);
+}
+
 /** Checks the structure the runtime relies on; the content of `config` is the converter's parsed record. */
 export function validateManifest(json: unknown): ModelManifest {
   const m = obj(json, 'top level');
@@ -143,6 +155,7 @@ export function validateManifest(json: unknown): ModelManifest {
   num(q.blockSize, 'quantization.blockSize');
   num(q.minQuantK, 'quantization.minQuantK');
   const components = obj(m.components, 'components');
+  const dataFiles = new Map<string, { f: Json; at: string }>();
   for (const c of COMPONENTS) {
     const e = obj(components[c], `components.${c}`);
     valueInfos(e.inputs, `components.${c}.inputs`);
@@ -152,7 +165,10 @@ export function validateManifest(json: unknown): ModelManifest {
       const at = `components.${c}.variants.${d}`;
       const v = obj(variants[d], at);
       fileEntry(v.graph, `${at}.graph`);
-      arr(v.externalData, `${at}.externalData`).forEach((f, i) => fileEntry(f, `${at}.externalData[${i}]`));
+      arr(v.externalData, `${at}.externalData`).forEach((f, i) => {
+        fileEntry(f, `${at}.externalData[${i}]`);
+        sameAsBefore(dataFiles, f as Json, `${at}.externalData[${i}]`);
+      });
     }
   }
   const config = obj(m.config, 'config');
@@ -184,14 +200,14 @@ export function validateManifest(json: unknown): ModelManifest {
   return json as ModelManifest;
 }
 
-/** Every file the manifest lists (graphs, their data chunks, tokenizer files), for download and checks. */
+/** Every file the manifest lists (graphs, their data chunks, tokenizer files), each once, for download and checks. */
 export function manifestFiles(m: ModelManifest, dtype?: ModelDtype): FileEntry[] {
-  const out: FileEntry[] = [];
+  const out = new Map<string, FileEntry>();
   for (const c of COMPONENTS) {
     for (const d of dtype ? [dtype] : m.dtypes) {
       const v = m.components[c].variants[d];
-      if (v) out.push(v.graph, ...v.externalData);
+      if (v) for (const f of [v.graph, ...v.externalData]) if (!out.has(f.path)) out.set(f.path, f);
     }
   }
-  return [...out, ...m.tokenizer.files];
+  return [...out.values(), ...m.tokenizer.files];
 }

@@ -29,16 +29,28 @@ export function chooseDtype(manifest: ModelManifest, requested?: ModelDtype): Mo
 
 export async function readManifest(folder: ModelFolder, signal: AbortSignal): Promise<ModelManifest> {
   const bytes = await folder.read(MANIFEST_FILE, () => {}, signal, undefined, true);
+  return parseManifestText(new TextDecoder().decode(bytes), folder.description);
+}
+
+/**
+ * model.json's text from `where` as a manifest, naming the usual wrong answers: a web page (a host's HTML
+ * fallback for a missing file, or a repository page instead of its files), text that is not JSON, JSON that
+ * is not a fo1-web model.json.
+ */
+export function parseManifestText(text: string, where: string): ModelManifest {
+  if (/^\s*</.test(text)) {
+    throw new LoadError(`${where} returned a web page (HTML), not ${MANIFEST_FILE}: the address must be the model folder itself (on Hugging Face, a …/resolve/main/ URL, not the repository page)`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new LoadError(`${MANIFEST_FILE} in ${folder.description} is not valid JSON: ${(e as Error).message}`);
+    throw new LoadError(`${MANIFEST_FILE} in ${where} is not valid JSON: ${(e as Error).message}`);
   }
   try {
     return validateManifest(json);
   } catch (e) {
-    if (e instanceof ManifestError) throw new LoadError(e.message);
+    if (e instanceof ManifestError) throw new LoadError(`${where}: not a fo1-web model folder — ${e.message}`);
     throw e;
   }
 }
@@ -46,7 +58,13 @@ export async function readManifest(folder: ModelFolder, signal: AbortSignal): Pr
 export async function loadModelFiles(folder: ModelFolder, requested: ModelDtype | undefined, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<ModelFiles> {
   const manifest = await readManifest(folder, signal);
   const dtype = chooseDtype(manifest, requested);
-  const read = (entry: FileEntry) => readVerified(folder, entry, onProgress, signal);
+  // A data file several graphs share (model.json lists it under each) is read and checked once.
+  const reads = new Map<string, Promise<Uint8Array>>();
+  const read = (entry: FileEntry) => {
+    let bytes = reads.get(entry.path);
+    if (!bytes) reads.set(entry.path, (bytes = readVerified(folder, entry, onProgress, signal)));
+    return bytes;
+  };
   const graphs = {} as Record<ComponentName, GraphBytes>;
   for (const c of COMPONENTS) {
     const v = manifest.components[c].variants[dtype];
