@@ -1,5 +1,6 @@
 // The engine as the worker runs it: the model engine (src/engine/engine.ts) with the browser's pieces
-// injected — the one onnxruntime-web/webgpu instance, Cache Storage for downloaded model files, the canvas
+// injected — the one onnxruntime-web/webgpu instance, Cache Storage for downloaded model files (watched, so
+// a load whose files could not be stored says why: model-cache.ts), the canvas
 // bitmap reader, the folder's optional detector — and the worker's own backend probe, which runs a real
 // graph on each backend (the engine's probe only asks for an adapter).
 
@@ -9,24 +10,22 @@ import type { Engine } from '../src/protocol/engine.ts';
 import type { Answer, AskOptions, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
 import { probeBackends } from './backend-probe.ts';
 import { readFolderDetector } from './folder-detector.ts';
+import { openModelCache, StoreWatch } from './model-cache.ts';
 import { ort } from './ort.ts';
 
-/** The Cache Storage cache holding model files; the model library (model-library.ts) lists the same one. */
-export const MODEL_CACHE = 'fo1-models-v1';
-
-export function openModelCache(): Promise<Cache> {
-  return caches.open(MODEL_CACHE);
-}
-
 export class BrowserEngine implements Engine {
-  private readonly engine = new Fo1Engine({ ort, cache: openModelCache, bitmapToRgb, detector: readFolderDetector });
+  private readonly storeWatch = new StoreWatch();
+  private readonly engine = new Fo1Engine({ ort, cache: async () => this.storeWatch.wrap(await openModelCache()), bitmapToRgb, detector: readFolderDetector });
 
   probe(): Promise<ProbeReport> {
     return probeBackends();
   }
 
-  load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
-    return this.engine.load(options, onProgress, signal);
+  async load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
+    this.storeWatch.reset();
+    const ready = await this.engine.load(options, onProgress, signal);
+    const notStored = this.storeWatch.failure;
+    return notStored ? { ...ready, notStored } : ready;
   }
 
   propose(options: ProposeOptions, signal: AbortSignal): Promise<ScoredBox[]> {

@@ -1,6 +1,7 @@
 // Worker entry: messages in → dispatcher → engine and model library → events out (src/protocol/dispatcher.ts).
 import { Dispatcher } from '../src/protocol/dispatcher.ts';
-import { BrowserEngine, openModelCache } from './browser-engine.ts';
+import { BrowserEngine } from './browser-engine.ts';
+import { openModelCache } from './model-cache.ts';
 import { CacheModelLibrary } from './model-library.ts';
 
 const dispatcher = new Dispatcher(new BrowserEngine(), (event) => self.postMessage(event), new CacheModelLibrary(openModelCache));

@@ -118,6 +118,8 @@ export type LoadProgress =
 export interface Ready {
   modelId: string;
   sessions: SessionBackend[];
+  /** Set when the model loaded but its files could not be stored for offline use (e.g. quota exceeded): why. */
+  notStored?: string;
 }
 
 /** One file that loading a model folder reads, and whether a copy of it is stored in this browser. */

@@ -64,6 +64,8 @@ export async function loadModel(choice: SourceChoice, info: ModelInfo | null): P
     const ready = await engine().load({ source: choice.source, backend }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
     appStore.getState().setModelPhase({ kind: 'ready', choice, ready });
     appStore.getState().setModelScreenOpen(false);
+    // Not an error for the question at hand, but the person expects a downloaded model to stay.
+    if (ready.notStored) appStore.getState().showError({ title: 'Loaded, but not stored for offline use', message: ready.notStored, retry: null });
   } catch (e) {
     appStore.getState().setModelPhase({ kind: 'choosing' });
     if (e instanceof EngineError && e.code === 'cancelled') return;
