@@ -5,9 +5,10 @@
 // So a folder's id is its URL, and its stored size is read from the cache keys without opening any body
 // but model.json's.
 
-import { chooseDtype } from '../src/engine/load/load-model.ts';
+import { toEngineError } from '../src/engine/errors.ts';
+import { chooseDtype, parseManifestText } from '../src/engine/load/load-model.ts';
 import { FilesFolder } from '../src/engine/load/files-folder.ts';
-import { ManifestError, manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
+import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import type { ModelLibrary } from '../src/protocol/engine.ts';
 import { EngineError } from '../src/protocol/errors.ts';
 import type { CachedModel, ModelFileInfo, ModelInfo, ModelSource } from '../src/protocol/messages.ts';
@@ -94,22 +95,12 @@ export class CacheModelLibrary implements ModelLibrary {
   }
 }
 
-/** model.json's text as a manifest, with a message for the usual wrong answers (a web page, not JSON, not a model). */
+/** model.json's text as a manifest; wrong answers (a web page, not JSON, not a model) as `load-failed`. */
 export function parseManifest(text: string, where: string): ModelManifest {
-  if (/^\s*</.test(text)) {
-    throw new EngineError('load-failed', `${where} returned a web page (HTML), not model.json: the address must be the model folder itself (on Hugging Face, a …/resolve/main/ URL, not the repository page)`);
-  }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return parseManifestText(text, where);
   } catch (e) {
-    throw new EngineError('load-failed', `${where}: model.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  try {
-    return validateManifest(json);
-  } catch (e) {
-    if (e instanceof ManifestError) throw new EngineError('load-failed', `${where}: not a fo1-web model folder — ${e.message}`);
-    throw e;
+    throw toEngineError(e);
   }
 }
 
