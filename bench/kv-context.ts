@@ -8,29 +8,41 @@
 //            the present, ORT-web copies the present out into a new JS array
 //   no-copy-out  the same run fetching only `logits` (a lower bound for any wasm cache that avoids the copy out)
 //   no-past  C = 0: the weights alone
-// Usage: npx tsx bench/kv-context.ts [--layers 2] [--threads 2] [--rounds 12] [--contexts 512,2048,4096]
-import * as ort from 'onnxruntime-web';
+// Part of `npm run bench -- kv-context` (results.json `kv_context`); also runs alone:
+//   npx tsx bench/kv-context.ts [--layers 2] [--threads 2] [--rounds 12] [--contexts 512,2048,4096]
+import type * as OrtModule from 'onnxruntime-web';
+import { pathToFileURL } from 'node:url';
 import { emitDecoder } from '../converter/emit/decoder.ts';
 import { Graph } from '../converter/onnx/graph.ts';
 import type { WeightSource } from '../converter/read/checkpoint.ts';
 import type { TextConfig } from '../converter/read/config.ts';
 import { tensor } from '../reference/tensor.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
-import { summarize } from './stats.ts';
+import { summarize, type Summary } from './stats.ts';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-};
-const layers = Number(arg('layers', '2'));
-const threads = Number(arg('threads', '2'));
-const rounds = Number(arg('rounds', '12'));
-const contexts = arg('contexts', '512,2048,4096').split(',').map(Number);
+type Ort = typeof OrtModule;
 
-const cfg: TextConfig = { hiddenSize: 2048, intermediateSize: 11008, numLayers: layers, numHeads: 16, numKvHeads: 2, headDim: 128, vocabSize: 8192, rmsNormEps: 1e-6, ropeTheta: 1e6, mropeSection: [16, 24, 24], tieWordEmbeddings: true };
+export interface KvContextArgs {
+  layers: number;
+  rounds: number;
+  contexts: number[];
+}
+
+export type KvVariant = 'engine' | 'no-copy-out' | 'no-past';
+
+export interface KvContextRun extends KvContextArgs {
+  vocab: number;
+  /** Per context, ms per decode step of each variant. */
+  msPerStep: Record<string, Record<KvVariant, Summary>>;
+}
+
+/** VLM-FO1-3B's decoder layer dims with `layers` layers and a small vocabulary. */
+function textConfig(layers: number): TextConfig {
+  return { hiddenSize: 2048, intermediateSize: 11008, numLayers: layers, numHeads: 16, numKvHeads: 2, headDim: 128, vocabSize: 8192, rmsNormEps: 1e-6, ropeTheta: 1e6, mropeSection: [16, 24, 24], tieWordEmbeddings: true };
+}
 
 /** Checkpoint-named shapes of a Qwen2.5 decoder for `cfg`. */
-function shapeOf(name: string): number[] {
+function shapeOf(cfg: TextConfig, name: string): number[] {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: kvh, headDim: hd, vocabSize: V } = cfg;
   if (name === 'model.embed_tokens.weight') return [V, H];
   if (name.endsWith('norm.weight')) return [H];
@@ -41,72 +53,91 @@ function shapeOf(name: string): number[] {
   return m[2] === 'bias' ? [out] : [out, inp];
 }
 
-const randomWeights: WeightSource = {
-  has: (name) => name !== 'lm_head.weight',
-  shape: shapeOf,
-  names: () => [],
-  async get(name) {
-    const shape = shapeOf(name);
-    const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    let s = name.length;
-    for (let i = 0; i < d.length; i++) {
-      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-      d[i] = (s / 2 ** 32 - 0.5) * 0.04;
-    }
-    return tensor(d, shape);
-  },
-};
-
-ort.env.wasm.numThreads = threads;
-const g = new Graph('decoder_model_merged');
-await emitDecoder(g, { w: randomWeights, format: 'fp32', blockSize: 32, minQuantK: 32 }, cfg);
-const session = await ort.InferenceSession.create(g.encode(), { executionProviders: ['wasm'] });
-const { numKvHeads: kvh, headDim: hd, hiddenSize: H } = cfg;
-const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hd]);
-
-/** Feeds of one token at position P (the cache's feeds added by the caller). */
-function tokenFeeds(P: number): Record<string, ort.Tensor> {
+function randomWeights(cfg: TextConfig): WeightSource {
   return {
+    has: (name) => name !== 'lm_head.weight',
+    shape: (name) => shapeOf(cfg, name),
+    names: () => [],
+    async get(name) {
+      const shape = shapeOf(cfg, name);
+      const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      let s = name.length;
+      for (let i = 0; i < d.length; i++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        d[i] = (s / 2 ** 32 - 0.5) * 0.04;
+      }
+      return tensor(d, shape);
+    },
+  };
+}
+
+/** Runs the three variants at each context in interleaved rounds (one warm-up round); ORT's threads are the caller's. */
+export async function measureKvContext(ort: Ort, args: KvContextArgs, log: (m: string) => void = () => {}): Promise<KvContextRun> {
+  const { layers, rounds, contexts } = args;
+  const cfg = textConfig(layers);
+  const g = new Graph('decoder_model_merged');
+  await emitDecoder(g, { w: randomWeights(cfg), format: 'fp32', blockSize: 32, minQuantK: 32 }, cfg);
+  const session = await ort.InferenceSession.create(g.encode(), { executionProviders: ['wasm'] });
+  const { numKvHeads: kvh, headDim: hd, hiddenSize: H } = cfg;
+  const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, kvh, 0, hd]);
+
+  /** Feeds of one token at position P (the cache's feeds added by the caller). */
+  const tokenFeeds = (P: number): Record<string, OrtModule.Tensor> => ({
     inputs_embeds: new ort.Tensor('float32', new Float32Array(H).fill(0.1), [1, 1, H]),
     attention_mask: new ort.Tensor('int64', new BigInt64Array(P + 1).fill(1n), [1, P + 1]),
     position_ids: new ort.Tensor('int64', new BigInt64Array(3).fill(BigInt(P)), [3, 1, 1]),
     num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), []),
+  });
+
+  /** A FreshKvStore cache of C positions (contents do not change the speed). */
+  const cacheOf = (C: number): KvCache => {
+    const past = KvCache.empty(FreshKvStore.empty(layers, empty));
+    const outputs = Object.fromEntries(KvCache.presentNames(layers).map((n) => [n, new ort.Tensor('float32', new Float32Array(kvh * C * hd), [1, kvh, C, hd])]));
+    return past.extendedBy(outputs, C);
   };
-}
 
-/** A FreshKvStore cache of C positions (contents do not change the speed). */
-function cacheOf(C: number): KvCache {
-  const past = KvCache.empty(FreshKvStore.empty(layers, empty));
-  const outputs = Object.fromEntries(KvCache.presentNames(layers).map((n) => [n, new ort.Tensor('float32', new Float32Array(kvh * C * hd), [1, kvh, C, hd])]));
-  return past.extendedBy(outputs, C);
-}
-
-const results: Record<string, Record<string, ReturnType<typeof summarize>>> = {};
-for (const C of contexts) {
-  let engine = cacheOf(C);
-  const fixed = cacheOf(C);
-  const variants: Record<string, () => Promise<unknown>> = {
-    engine: async () => {
-      const kv = engine.prepare(1);
-      const out = await session.run({ ...tokenFeeds(engine.length), ...kv.feeds });
-      const next = engine.extendedBy(out, 1);
+  const msPerStep: KvContextRun['msPerStep'] = {};
+  try {
+    for (const C of contexts) {
+      let engine = cacheOf(C);
+      const fixed = cacheOf(C);
+      const variants: Record<KvVariant, () => Promise<unknown>> = {
+        engine: async () => {
+          const kv = engine.prepare(1);
+          const out = await session.run({ ...tokenFeeds(engine.length), ...kv.feeds });
+          const next = engine.extendedBy(out, 1);
+          engine.dispose();
+          engine = next;
+        },
+        'no-copy-out': () => session.run({ ...tokenFeeds(C), ...fixed.prepare(1).feeds }, ['logits']),
+        'no-past': () => session.run({ ...tokenFeeds(0), ...cacheOf(0).prepare(1).feeds }, ['logits']),
+      };
+      const ms: Partial<Record<KvVariant, number[]>> = {};
+      for (let r = -1; r < rounds; r++) {
+        for (const [name, step] of Object.entries(variants) as [KvVariant, () => Promise<unknown>][]) {
+          const t = performance.now();
+          await step();
+          if (r >= 0) (ms[name] ??= []).push(performance.now() - t);
+        }
+      }
+      msPerStep[C] = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, summarize(v)])) as Record<KvVariant, Summary>;
+      for (const [k, v] of Object.entries(msPerStep[C])) log(`C=${C} ${k}: ${v.median} ms (min ${v.min})`);
       engine.dispose();
-      engine = next;
-    },
-    'no-copy-out': () => session.run({ ...tokenFeeds(C), ...fixed.prepare(1).feeds }, ['logits']),
-    'no-past': () => session.run({ ...tokenFeeds(0), ...cacheOf(0).prepare(1).feeds }, ['logits']),
-  };
-  const ms: Record<string, number[]> = {};
-  for (let r = -1; r < rounds; r++) {
-    for (const [name, step] of Object.entries(variants)) {
-      const t = performance.now();
-      await step();
-      if (r >= 0) (ms[name] ??= []).push(performance.now() - t);
     }
+  } finally {
+    await session.release();
   }
-  results[C] = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, summarize(v)]));
-  for (const [k, v] of Object.entries(results[C])) process.stderr.write(`C=${C} ${k}: ${v.median} ms (min ${v.min})\n`);
-  engine.dispose();
+  return { ...args, vocab: cfg.vocabSize, msPerStep };
 }
-await session.release();
-console.log(JSON.stringify({ layers, threads, rounds, vocab: cfg.vocabSize, msPerStep: results }, null, 1));
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const arg = (name: string, fallback: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = Number(arg('threads', '2'));
+  const run = await measureKvContext(ort, { layers: Number(arg('layers', '2')), rounds: Number(arg('rounds', '12')), contexts: arg('contexts', '512,2048,4096').split(',').map(Number) }, (m) => process.stderr.write(`${m}\n`));
+  console.log(JSON.stringify(run, null, 1));
+  process.exit(0);
+}

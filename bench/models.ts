@@ -1,5 +1,6 @@
 // The benchmark's models, generated on demand and cached outside the repo (~/.cache/fo1-web): the toolchain's
-// `full` random checkpoint (VLM-FO1-3B's real shapes, bf16) and its conversion to a model folder.
+// random checkpoints (`full`: VLM-FO1-3B's real shapes, bf16; `tiny`: every structural feature at toy size)
+// and their conversions to model folders.
 
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -7,8 +8,12 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../converter/convert.ts';
 import { emitDecoder } from '../converter/emit/decoder.ts';
-import type { WeightFormat } from '../converter/emit/linear.ts';
+import type { EmitContext, WeightFormat } from '../converter/emit/linear.ts';
+import { emitRegionEncoder } from '../converter/emit/region-encoder.ts';
+import { emitVisionPerception } from '../converter/emit/vision-perception.ts';
+import { emitVisionSemantic } from '../converter/emit/vision-semantic.ts';
 import { writeFixture } from '../converter/fixture/fixture.ts';
+import type { PresetName } from '../converter/fixture/presets.ts';
 import { Graph } from '../converter/onnx/graph.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { parseFo1Config } from '../converter/read/config.ts';
@@ -20,30 +25,77 @@ export const CACHE = process.env.FO1_BENCH_CACHE ?? join(homedir(), '.cache', 'f
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-export async function fullCheckpoint(seed = 0): Promise<string> {
-  const dir = join(CACHE, `fixture-full-seed${seed}`);
+/** The random checkpoint of a fixture preset (converter/fixture/presets.ts), generated once. */
+export async function presetCheckpoint(preset: PresetName, seed = 0): Promise<string> {
+  const dir = join(CACHE, `fixture-${preset}-seed${seed}`);
   if (!existsSync(join(dir, 'config.json'))) {
-    log(`generating the full fixture in ${dir} (once; several minutes)…`);
-    await writeFixture({ preset: 'full', out: dir, seed });
+    log(`generating the ${preset} fixture in ${dir} (once${preset === 'full' ? '; several minutes' : ''})…`);
+    await writeFixture({ preset, out: dir, seed });
   }
   return dir;
 }
 
-/** The model folder of the full fixture in `dtype`, converted once; returns its root. */
-export async function fullModel(dtype: ModelDtype, seed = 0): Promise<string> {
-  const out = join(CACHE, `bench-full-seed${seed}-${dtype}`);
+export const fullCheckpoint = (seed = 0) => presetCheckpoint('full', seed);
+
+/** The model folder of a preset's fixture in `dtype`, converted once; returns its root. */
+export async function presetModel(preset: PresetName, dtype: ModelDtype, seed = 0): Promise<string> {
+  const out = join(CACHE, `bench-${preset}-seed${seed}-${dtype}`);
   if (!existsSync(join(out, 'model.json'))) {
-    const checkpoint = await fullCheckpoint(seed);
-    log(`converting ${checkpoint} → ${out} (${dtype}; once; several minutes)…`);
+    const checkpoint = await presetCheckpoint(preset, seed);
+    log(`converting ${checkpoint} → ${out} (${dtype}; once${preset === 'full' ? '; several minutes' : ''})…`);
     const t = performance.now();
-    await convert({ checkpoint, out, dtypes: [dtype], source: `fixture-full-seed${seed}` });
+    await convert({ checkpoint, out, dtypes: [dtype], source: `fixture-${preset}-seed${seed}` });
     log(`converted in ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
   return out;
 }
 
+export const fullModel = (dtype: ModelDtype, seed = 0) => presetModel('full', dtype, seed);
+
 export function decoderGraph(folder: string, dtype: ModelDtype): string {
   return join(folder, onnxPath('decoder_model_merged', dtype));
+}
+
+/** The image-side graphs of the fo1 model: what figure 4 times. */
+export const VISION_GRAPHS = ['vision_semantic', 'vision_perception', 'region_encoder'] as const;
+
+/**
+ * The full fixture's three image-side graphs alone in `format` (fp32: the full fp32 folder would be ~17 GB,
+ * and figure 4 needs only these), emitted as the converter emits them, in `<dir>/onnx/` under the model
+ * folder's file names; returns the dir (the config comes from the q4 folder's model.json).
+ */
+export async function fullVisionOnly(format: ModelDtype, seed = 0): Promise<string> {
+  const dir = join(CACHE, `bench-vision-seed${seed}-${format}`);
+  if (!existsSync(join(dir, 'onnx', onnxPath('region_encoder', format).split('/').pop()!))) {
+    const checkpoint = await fullCheckpoint(seed);
+    log(`emitting the ${format} vision graphs of ${checkpoint} → ${dir} (once; minutes)…`);
+    const tmp = `${dir}.partial-${process.pid}`;
+    await rm(tmp, { recursive: true, force: true });
+    await mkdir(join(tmp, 'onnx'), { recursive: true });
+    const ck = await Checkpoint.open(checkpoint);
+    try {
+      const cfg = parseFo1Config(ck.config, (n) => ck.shape(n));
+      const emitters = {
+        vision_semantic: (g: Graph, ctx: EmitContext) => emitVisionSemantic(g, ctx, { vision: cfg.vision, projectorType: cfg.region.projectorType }),
+        vision_perception: (g: Graph, ctx: EmitContext) => emitVisionPerception(g, ctx, cfg.davit),
+        region_encoder: (g: Graph, ctx: EmitContext) => emitRegionEncoder(g, ctx, { region: cfg.region, davit: cfg.davit }),
+      };
+      for (const name of VISION_GRAPHS) {
+        const file = onnxPath(name, format).split('/').pop()!;
+        const store = new ExternalDataStore(nodeFiles, join(tmp, 'onnx'), file);
+        const g = new Graph(name, store);
+        await emitters[name](g, { w: ck, format, blockSize: 32, minQuantK: 32 });
+        store.finish();
+        await writeFile(join(tmp, 'onnx', file), g.encode());
+        log(`  ${name} written`);
+      }
+    } finally {
+      await ck.close();
+    }
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir);
+  }
+  return dir;
 }
 
 /**

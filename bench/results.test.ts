@@ -21,7 +21,7 @@ describe('deriveRatios', () => {
 
   it('leaves a ratio null when a side was not measured, and keeps a transformers.js ratio written before', () => {
     const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) }, ratios: { vs_transformersjs_decode_2048: 1.7 } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: 1.7 });
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: 1.7, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
   });
 });
 
@@ -29,5 +29,29 @@ describe('kvBytes', () => {
   it('counts fp32 keys and values of every layer: 36 · 2 · 2 · 128 · 4 B = 73,728 B per position for the 3B decoder', () => {
     expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 1)).toBe(73728);
     expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 4096)).toBe(73728 * 4096);
+  });
+});
+
+describe('deriveRatios (kv-context and follow-up figures)', () => {
+  const kvRun = (ms512: number, ms4096: number): NonNullable<Results['kv_context']> => ({
+    version: 'x',
+    threads: 2,
+    layers: 2,
+    rounds: 1,
+    contexts: [512, 4096],
+    vocab: 8192,
+    msPerStep: { 512: { engine: s(ms512), 'no-copy-out': s(1), 'no-past': s(1) }, 4096: { engine: s(ms4096), 'no-copy-out': s(1), 'no-past': s(1) } },
+  });
+
+  it('gives decode tokens/s at 4096 over 512 of the engine variant: ms at 512 ÷ ms at 4096', () => {
+    expect(deriveRatios({ kv_context: kvRun(40, 50) }).decode_4096_vs_512_kv_context).toBe(0.8);
+  });
+
+  it('takes the follow-up ÷ first TTFT of each preset’s q4 answer, null where it did not answer', () => {
+    const answered = { preset: 'tiny', dtype: 'q4', followUpVsFirst: 0.04, summary: {} } as unknown as NonNullable<Results['answers']>[string];
+    const failed = { preset: 'full', dtype: 'q4', answered: false as const, error: 'heap' };
+    const r = deriveRatios({ answers: { a: answered, b: failed } });
+    expect(r.followup_ttft_vs_first_tiny).toBe(0.04);
+    expect(r.followup_ttft_vs_first_full).toBeNull();
   });
 });

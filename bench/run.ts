@@ -1,6 +1,12 @@
-// npm run bench [-- all|machine|formats|decoder|answer] [--dtype q4] [--threads 2] [--contexts 512,2048,4096]
-//                  [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2] [--wasm-prefill 512] [--wasm-prefill-runs 1]
-//                  [--max-tokens 8] [--only wasm|native]
+// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser] [--threads 2]
+//   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
+//               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--only wasm|native]
+//   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
+//               [--semantic 448,896] [--boxes 1,20,100] [--budget 120] [--part-timeout 900]
+//   answer:     [--presets tiny] (add full to try the full model) [--answer-dtypes q4] [--rounds 5] [--max-tokens 8]
+//               [--part-timeout 900]
+//   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
+//   browser:    [--browser-rounds 3] [--browser-budget 90]
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -9,32 +15,44 @@
 // and bench/RESULTS.md is rewritten from it.
 
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { DecoderShape } from './decoder-bench.ts';
 import { machineInfo, streamingReadBandwidth } from './machine.ts';
-import { decoderGraph, fullDecoderOnly, fullModel } from './models.ts';
-import { readResults, writeResults, type AnswerRun, type Results } from './results.ts';
+import type { AnswerArgs, AnswerRun } from './answer-bench.ts';
+import { measureBrowser } from './browser-bench.ts';
+import type { KvContextArgs } from './kv-context.ts';
+import { decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
+import { readResults, writeResults, type AnswerRecord, type Results, type VisionRecord } from './results.ts';
+import type { VisionArgs, VisionRun } from './vision-bench.ts';
 import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeSpec } from './runtime.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
-import { PRESETS } from '../converter/fixture/presets.ts';
+import { PRESETS, type PresetName } from '../converter/fixture/presets.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
-/** Runs one task in a fresh process; its stderr streams through, its last stdout line is the result. */
-function child<T>(task: string, spec: RuntimeSpec, args: unknown): Promise<T> {
+/**
+ * Runs one task in a fresh process; its stderr streams through, its last stdout line is the result.
+ * `timeoutS`: the child is killed after that long and the promise rejects saying so.
+ */
+function child<T>(task: string, spec: RuntimeSpec, args: unknown, timeoutS?: number): Promise<T> {
   const label = `${task} ${spec.runtime}:${spec.threads}`;
-  process.stderr.write(`▶ ${label}\n`);
+  process.stderr.write(`▶ ${label} ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
   return new Promise((resolve, reject) => {
     const p = spawn(TSX, [CHILD, task, `${spec.runtime}:${spec.threads}`, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
+    let timedOut = false;
+    const timer = timeoutS ? setTimeout(() => ((timedOut = true), p.kill('SIGKILL')), timeoutS * 1000) : undefined;
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
     p.on('close', (code, signal) => {
+      clearTimeout(timer);
       const last = out.trim().split('\n').pop() ?? '';
       if (code === 0 && last) resolve(JSON.parse(last) as T);
+      else if (timedOut) reject(new Error(`${label}: stopped after the ${timeoutS} s time limit`));
       else reject(new Error(`${label}: child exited with ${signal ?? code}${last ? `: ${last}` : ''}`));
     });
   });
@@ -46,6 +64,54 @@ function fullShape(): DecoderShape {
 }
 
 const ints = (s: string) => s.split(',').filter(Boolean).map(Number);
+
+/** The 640×480 photo of figures 4 and 5. */
+const PHOTO = { width: 640, height: 480 };
+
+interface VisionOptions {
+  semanticSizes: number[];
+  boxCounts: number[];
+  runs: number;
+  budgetS: number;
+  timeoutS: number;
+}
+
+/**
+ * Figure 4 for one preset/dtype/runtime. The tiny model runs in one child; the full one in a child per part
+ * (DaViT + region encoder, then the ViT per size), so a part over the heap or time limit loses only itself.
+ * Figures merge into the record by graph and input, so a rerun of one part keeps the others.
+ */
+async function visionFigures(results: Results, spec: RuntimeSpec, preset: PresetName, dtype: ModelDtype, o: VisionOptions): Promise<void> {
+  const q4Folder = await presetModel(preset, 'q4');
+  const folder = preset === 'full' && dtype !== 'q4' ? q4Folder : await presetModel(preset, dtype);
+  // the full fp32 folder would be ~17 GB: its three image graphs are emitted alone
+  const graphDir = preset === 'full' && dtype !== 'q4' ? await fullVisionOnly(dtype) : undefined;
+  const base = { folder, graphDir, dtype, photo: PHOTO, runs: o.runs, budgetS: o.budgetS };
+  const parts: Omit<VisionArgs, keyof typeof base>[] =
+    preset === 'full'
+      ? [{ davit: true, boxCounts: o.boxCounts, semanticSizes: [] }, ...o.semanticSizes.map((s) => ({ davit: false, boxCounts: [], semanticSizes: [s] }))]
+      : [{ davit: true, boxCounts: o.boxCounts, semanticSizes: o.semanticSizes }];
+  const key = `${preset} ${dtype} ${spec.runtime}:${spec.threads}`;
+  for (const part of parts) {
+    const rec: VisionRecord = results.vision?.[key] ?? { preset, dtype, runtime: `${spec.runtime}:${spec.threads}`, version: '', loadMs: {}, figures: [], errors: [] };
+    const what = [part.davit ? 'DaViT' : '', part.boxCounts.length ? `regions ${part.boxCounts.join('/')}` : '', part.semanticSizes.length ? `ViT ${part.semanticSizes.join('/')}` : ''].filter(Boolean).join(' + ');
+    rec.errors = rec.errors.filter((e) => !e.startsWith(`${what}:`));
+    try {
+      const run = await child<VisionRun & { version: string; loadAverage: number[]; peakWasmBytes?: number; peakRssBytes: number }>('vision', spec, { ...base, ...part }, o.timeoutS);
+      const same = (a: { graph: string; input: string }, b: { graph: string; input: string }) => a.graph === b.graph && a.input === b.input;
+      rec.figures = [...rec.figures.filter((f) => !run.figures.some((g) => same(f, g))), ...run.figures];
+      rec.loadMs = { ...rec.loadMs, ...run.loadMs };
+      rec.peakWasmBytes = Math.max(rec.peakWasmBytes ?? 0, run.peakWasmBytes ?? 0) || undefined;
+      rec.peakRssBytes = Math.max(rec.peakRssBytes ?? 0, run.peakRssBytes);
+      rec.version = run.version;
+      rec.loadAverage = { ...rec.loadAverage, [what]: run.loadAverage };
+    } catch (e) {
+      rec.errors.push(`${what}: ${(e as Error).message}`);
+    }
+    results.vision = { ...results.vision, [key]: rec };
+    await writeResults(results);
+  }
+}
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -61,10 +127,24 @@ async function main(): Promise<void> {
       'wasm-prefill-runs': { type: 'string', default: '1' },
       'max-tokens': { type: 'string', default: '8' },
       only: { type: 'string' },
+      presets: { type: 'string' },
+      'vision-dtypes': { type: 'string', default: 'q4,fp32' },
+      'vision-runtimes': { type: 'string', default: 'wasm' },
+      'vision-runs': { type: 'string', default: '5' },
+      semantic: { type: 'string', default: '448,896' },
+      boxes: { type: 'string', default: '1,20,100' },
+      budget: { type: 'string', default: '120' },
+      'part-timeout': { type: 'string', default: '900' },
+      rounds: { type: 'string', default: '5' },
+      'answer-dtypes': { type: 'string', default: 'q4' },
+      'kv-layers': { type: 'string', default: '2' },
+      'kv-rounds': { type: 'string', default: '12' },
+      'browser-rounds': { type: 'string', default: '3' },
+      'browser-budget': { type: 'string', default: '90' },
     },
   });
   const what = positionals[0] ?? 'all';
-  const known = ['all', 'machine', 'formats', 'decoder', 'answer'];
+  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser'];
   if (!known.includes(what)) throw new Error(`npm run bench -- ${what}: expected one of ${known.join(', ')}`);
   const threads = Number(values.threads);
   const dtype = values.dtype as WeightFormat;
@@ -113,15 +193,56 @@ async function main(): Promise<void> {
       await writeResults(results);
     }
   }
+  const partTimeout = Number(values['part-timeout']);
+  if (what === 'all' || what === 'vision') {
+    const presets = (values.presets ?? 'tiny,full').split(',') as PresetName[];
+    for (const preset of presets)
+      for (const dtype of values['vision-dtypes'].split(',') as ModelDtype[])
+        for (const runtime of values['vision-runtimes'].split(',') as RuntimeSpec['runtime'][])
+          await visionFigures(results, { runtime, threads }, preset, dtype, {
+            semanticSizes: ints(values.semantic),
+            boxCounts: ints(values.boxes),
+            runs: Number(values['vision-runs']),
+            budgetS: Number(values.budget),
+            timeoutS: partTimeout,
+          });
+  }
   if (what === 'all' || what === 'answer') {
-    const folder = await fullModel('q4');
-    try {
-      const a = await child<AnswerRun>('answer', { runtime: 'wasm', threads }, { folder, maxNewTokens: Number(values['max-tokens']) });
-      results.answer = a;
-      results.full_q4_wasm = { answered: a.answered, peak_wasm_bytes: a.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on ORT-web wasm ×${threads}: 640×480 image, 20 boxes, a short question, ${values['max-tokens']} new tokens, then a follow-up.` };
-    } catch (e) {
-      results.full_q4_wasm = { answered: false, peak_wasm_bytes: null, note: `The engine failed on wasm: ${(e as Error).message}` };
+    const presets = (values.presets ?? 'tiny').split(',') as PresetName[];
+    const dtypes = values['answer-dtypes'].split(',') as ModelDtype[];
+    for (const [preset, dtype] of presets.flatMap((p) => dtypes.map((d) => [p, d] as const))) {
+      const args: AnswerArgs & { preset: string } = {
+        preset,
+        folder: await presetModel(preset, dtype),
+        dtype,
+        boxes: 20,
+        // the full model on wasm: one round, no extra warm-up (each costs minutes, if it fits at all)
+        rounds: preset === 'full' ? 1 : Number(values.rounds),
+        warmupRounds: preset === 'full' ? 0 : 1,
+        maxNewTokens: Number(values['max-tokens']),
+      };
+      let rec: AnswerRecord;
+      try {
+        rec = await child<AnswerRun>('answer', { runtime: 'wasm', threads }, args, partTimeout);
+      } catch (e) {
+        rec = { preset, dtype, answered: false, error: (e as Error).message };
+      }
+      results.answers = { ...results.answers, [`${preset} ${dtype} wasm:${threads}`]: rec };
+      if (preset === 'full' && dtype === 'q4')
+        results.full_q4_wasm = 'summary' in rec
+          ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on ORT-web wasm ×${threads}: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up.` }
+          : { answered: false, peak_wasm_bytes: results.full_q4_wasm?.peak_wasm_bytes ?? null, note: `The engine did not answer on wasm: ${rec.error}. The peak is still the decoder session alone (\`npm run bench -- decoder\`).` };
+      await writeResults(results);
     }
+  }
+  if (what === 'all' || what === 'kv-context') {
+    const args: KvContextArgs = { layers: Number(values['kv-layers']), rounds: Number(values['kv-rounds']), contexts: ints(values.contexts) };
+    results.kv_context = await child('kv-context', { runtime: 'wasm', threads }, args, partTimeout);
+    await writeResults(results);
+  }
+  if (what === 'all' || what === 'browser') {
+    process.stderr.write(`▶ browser ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+    results.browser = await measureBrowser({ rounds: Number(values['browser-rounds']), budgetS: Number(values['browser-budget']) });
     await writeResults(results);
   }
   process.stderr.write('wrote bench/results.json and bench/RESULTS.md\n');

@@ -1,0 +1,144 @@
+// Issue 5 figure 5 / issue 3 "Performance": a whole answer through the engine (src/engine/node.ts, ORT-web
+// wasm), as a user asks: a 640×480 photo (a real COCO photo when ../shared is present) with 20 boxes and a
+// short question, then a follow-up on the same image and boxes (the engine keeps the image features, region
+// embeddings and prefix KV cache, so the follow-up pays only for its own tokens). Each round uses a new image
+// id, so every first question re-encodes the image. The engine's own load warm-up runs every graph once;
+// `warmupRounds` adds rounds at the real size that are not recorded.
+
+import { readFile } from 'node:fs/promises';
+import type { ModelDtype } from '../src/model-folder/manifest.ts';
+import type { AnswerTimings, ImageInput } from '../src/protocol/messages.ts';
+import type { Box } from '../src/engine/preprocess/boxes.ts';
+import { hasShared, sharedAsset } from '../src/testing/shared.ts';
+import type { Runtime } from './runtime.ts';
+import { summarize, type Summary } from './stats.ts';
+import { spreadBoxes } from './vision-bench.ts';
+
+export interface AnswerArgs {
+  folder: string;
+  dtype: ModelDtype;
+  boxes: number;
+  rounds: number;
+  warmupRounds: number;
+  maxNewTokens: number;
+}
+
+export const QUESTION = 'What is this, and what is it doing?';
+export const FOLLOW_UP = 'What colour is it?';
+
+/** The COCO photo the answer figures use: 640×480 with 22 ground-truth boxes. */
+const COCO_PHOTO = '000000520707.jpg';
+
+export interface AnswerRound {
+  first: AnswerTimings;
+  followUp: AnswerTimings;
+}
+
+export interface AnswerRun {
+  preset: string;
+  dtype: ModelDtype;
+  answered: boolean;
+  photo: string;
+  boxes: number;
+  maxNewTokens: number;
+  loadMs: number;
+  backend: string;
+  rounds: AnswerRound[];
+  /** Medians (min–max) over the rounds. */
+  summary: { firstTtftMs: Summary; followUpTtftMs: Summary; visionMs: Summary; regionsMs: Summary; firstPrefillMs: Summary; followUpPrefillMs: Summary; decodeTokPerS: Summary };
+  /** Median follow-up TTFT ÷ median first TTFT (goal ≤ 0.1). */
+  followUpVsFirst: number;
+  firstAnswer: string;
+  peakWasmBytes?: number;
+  peakRssBytes: number;
+  /** 1-minute load average at the start and end (bench/child.ts). */
+  loadAverage?: number[];
+}
+
+const log = (m: string) => process.stderr.write(`  ${m}\n`);
+
+interface Photo {
+  name: string;
+  image: ImageInput;
+  boxes: Box[];
+}
+
+/** The COCO photo and its first `count` ground-truth boxes (spread boxes fill up to `count`), or a test card. */
+async function photo(count: number): Promise<Photo> {
+  if (hasShared) {
+    const { imageInputFromFile } = await import('../src/engine/node.ts');
+    const image = await imageInputFromFile(new Uint8Array(await readFile(sharedAsset('coco-val2017', 'images', COCO_PHOTO))));
+    const meta = (JSON.parse(await readFile(sharedAsset('coco-val2017', 'boxes.json'), 'utf8')) as { file_name: string; objects: { bbox_xyxy: number[] }[] }[]).find((p) => p.file_name === COCO_PHOTO)!;
+    const truth = meta.objects.map(({ bbox_xyxy: [x1, y1, x2, y2] }) => ({ x1, y1, x2, y2 })).slice(0, count);
+    const { width, height } = image.kind === 'rgba' ? image : { width: 0, height: 0 };
+    return { name: `COCO ${COCO_PHOTO} (${width}×${height})`, image, boxes: [...truth, ...spreadBoxes(count - truth.length, width, height)] };
+  }
+  return { name: 'generated 640×480 test card (../shared absent)', image: testCard(640, 480), boxes: spreadBoxes(count, 640, 480) };
+}
+
+export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: string): Promise<Omit<AnswerRun, 'peakWasmBytes' | 'peakRssBytes' | 'loadAverage'>> {
+  const { createNodeEngine, folderSource } = await import('../src/engine/node.ts');
+  const engine = createNodeEngine({ dtype: args.dtype, numThreads: rt.spec.threads, seed: 0 });
+  const signal = new AbortController().signal;
+  const p = await photo(args.boxes);
+  const t0 = performance.now();
+  try {
+    await engine.load({ source: folderSource(args.folder), backend: 'wasm' }, () => {}, signal);
+    const loadMs = performance.now() - t0;
+    log(`engine loaded in ${Math.round(loadMs)} ms; wasm heap ${rt.wasmMemoryBytes()}`);
+    const ask = (imageId: string, text: string) =>
+      engine.ask({ imageId, image: p.image, boxes: p.boxes, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
+    const rounds: AnswerRound[] = [];
+    let firstAnswer = '';
+    let backend = '';
+    for (let r = -args.warmupRounds; r < args.rounds; r++) {
+      const first = await ask(`bench-${r}`, QUESTION);
+      const followUp = await ask(`bench-${r}`, FOLLOW_UP);
+      log(`round ${r}${r < 0 ? ' (warm-up)' : ''}: first ttft ${Math.round(first.timings.ttftMs)} ms, follow-up ttft ${Math.round(followUp.timings.ttftMs)} ms`);
+      if (r < 0) continue;
+      rounds.push({ first: first.timings, followUp: followUp.timings });
+      firstAnswer = first.text;
+      backend = first.backend;
+    }
+    const s = (f: (r: AnswerRound) => number) => summarize(rounds.map(f));
+    const summary = {
+      firstTtftMs: s((r) => r.first.ttftMs),
+      followUpTtftMs: s((r) => r.followUp.ttftMs),
+      visionMs: s((r) => r.first.visionMs),
+      regionsMs: s((r) => r.first.regionsMs),
+      firstPrefillMs: s((r) => r.first.prefillMs),
+      followUpPrefillMs: s((r) => r.followUp.prefillMs),
+      decodeTokPerS: s((r) => r.first.decodeTokPerS),
+    };
+    return {
+      preset,
+      dtype: args.dtype,
+      answered: rounds.length > 0,
+      photo: p.name,
+      boxes: p.boxes.length,
+      maxNewTokens: args.maxNewTokens,
+      loadMs: Math.round(loadMs),
+      backend,
+      rounds,
+      summary,
+      followUpVsFirst: Math.round((summary.followUpTtftMs.median / summary.firstTtftMs.median) * 1000) / 1000,
+      firstAnswer,
+    };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** A deterministic RGBA test card (gradients and blocks), so the vision encoders see structure, not noise. */
+function testCard(width: number, height: number): ImageInput {
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      data[i] = (x * 255) / width;
+      data[i + 1] = (y * 255) / height;
+      data[i + 2] = ((x >> 5) + (y >> 5)) & 1 ? 200 : 40;
+      data[i + 3] = 255;
+    }
+  return { kind: 'rgba', width, height, data };
+}
