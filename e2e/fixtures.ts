@@ -62,19 +62,6 @@ export async function snapshot(page: import('@playwright/test').Page, name: stri
   await page.screenshot({ path: test.info().outputPath(`${name}.png`), fullPage: true });
 }
 
-/** YOLOX-nano settings as detector.json (src/engine/proposals/detector-manifest.ts YOLOX_NANO). */
-const DETECTOR_JSON = { kind: 'yolox', file: 'yolox_nano.onnx', inputName: 'images', outputName: 'output', inputSize: 416, strides: [8, 16, 32], numClasses: 80, scoreThreshold: 0.01, nmsIou: 0.65, maxDetections: 100 };
-
-/**
- * Gives the demo model folder the real YOLOX-nano from ../shared as its `detector/`, the way a converted
- * folder carries one (the demo build has none, and ../shared files are never copied into the repo).
- * Call `requireShared()` first.
- */
-export async function serveDemoDetector(page: import('@playwright/test').Page): Promise<void> {
-  await page.route('**/models/demo/detector/detector.json', (route) => route.fulfill({ json: DETECTOR_JSON }));
-  await page.route('**/models/demo/detector/yolox_nano.onnx', (route) => route.fulfill({ path: sharedAsset('detector', 'yolox-nano', 'yolox_nano.onnx'), contentType: 'application/octet-stream' }));
-}
-
 /** Starts recording main-thread tasks over 50 ms (the Long Tasks API); read them with `longTasks`. */
 export async function observeLongTasks(page: import('@playwright/test').Page): Promise<void> {
   await page.evaluate(() => {

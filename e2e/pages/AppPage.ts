@@ -54,9 +54,14 @@ export class AppPage {
   readonly proposalsStatus: Locator;
   readonly turns: Locator;
 
+  /** Picks the backend the next model load runs on, on the model screen ('auto': the app's own choice). */
+  async useBackend(backend: 'auto' | 'wasm' | 'webgpu'): Promise<void> {
+    await this.page.getByRole('combobox', { name: 'Backend' }).selectOption(backend);
+  }
+
   /** Loads the bundled demo model on `backend` (or the app's own choice) and waits until it is ready. */
   async loadDemo(backend: 'auto' | 'wasm' | 'webgpu' = 'auto'): Promise<void> {
-    await this.page.getByRole('combobox', { name: 'Backend' }).selectOption(backend);
+    await this.useBackend(backend);
     await this.page.getByRole('button', { name: /^Try the demo model/ }).click();
     await expect(this.modelBadge).toHaveText(/^Demo model · (WASM|WebGPU)$/, { timeout: 180_000 });
   }
