@@ -2,6 +2,7 @@
 // answer cites as chips (hovering a chip lights up its box and the other way round), the last answer's
 // timings and backend, and the actions on results (copy, export JSON/PNG, show only cited boxes).
 
+import { useEffect, useRef } from 'react';
 import type { AnswerTimings, Backend } from '../../protocol/messages.ts';
 import { copyAnswer, exportJson, exportPng } from '../export/actions.ts';
 import { citationsOf, labelColor, latestAnswered, regionColor } from '../overlay/items.ts';
@@ -64,8 +65,13 @@ function CitedChips({ turn }: { turn: Turn }) {
 
 function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
   const streaming = turn.status === 'streaming';
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    // A new question brings its answer into view: on a phone the conversation is below the fold.
+    ref.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
   return (
-    <article className="turn" data-testid="turn" data-status={turn.status} aria-busy={streaming}>
+    <article ref={ref} className="turn" data-testid="turn" data-status={turn.status} aria-busy={streaming}>
       <p className="turn-question">
         <strong>{turn.question}</strong>
         {turn.regions.length > 0 && <span className="turn-regions"> · region{turn.regions.length > 1 ? 's' : ''} {turn.regions.join(', ')}</span>}
