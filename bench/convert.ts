@@ -2,18 +2,19 @@
 // Converts the `full` random checkpoint (VLM-FO1-3B's real dims, ≈4.15 B bf16 params, 8.3 GB) to q4 and
 // reports wall time, MB/s of checkpoint read, peak RSS and the q4 folder's size (issue 2 goals: ≤ 10 min,
 // ≤ 3 GB RSS, ≤ 2.7 GB folder). The fixture is generated once and cached in ~/.cache/fo1-web (several
-// minutes); figures are merged into bench/results.json under "convert" ("convert_block<N>" for other block sizes).
+// minutes); figures are merged into bench/results.json under "convert" ("convert_block<N>" for other block sizes)
+// and bench/RESULTS.md is regenerated (bench/results.ts).
 
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, homedir } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../converter/fixture/fixture.ts';
 import { formatBytes, progressLine, throttled } from '../converter/progress.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { repoRoot } from '../src/testing/shared.ts';
+import { writeResults } from './results.ts';
 
 const CACHE = join(homedir(), '.cache', 'fo1-web');
 
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   await ck.close();
 
   const out = join(CACHE, 'bench-convert-q4');
+  const loadAtStart = loadavg()[0];
   const t0 = performance.now();
   const draw = throttled((p: Parameters<typeof progressLine>[0]) => process.stderr.write(`\r\x1b[K${progressLine(p, (performance.now() - t0) / 1000)}`), 500);
   const result = await convert({ checkpoint: ckpt, out, dtypes: ['q4'], blockSize, source: `fixture-full-seed${seed}`, onProgress: draw });
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     peakRssBytes,
     q4FolderBytes: folderBytes,
     files: Object.fromEntries(result.files.map((f) => [f.path, f.bytes])),
+    // The 1-minute load average at the start and the end: the machine is shared, and wall time shows it.
+    loadAverage: [loadAtStart, loadavg()[0]].map((l) => Number(l.toFixed(2))),
     goals: { wallSeconds: 600, peakRssBytes: 3e9, q4FolderBytes: 2.7e9 },
   };
   process.stdout.write(
@@ -62,9 +66,7 @@ async function main(): Promise<void> {
       ...result.files.map((f) => `    ${f.path.padEnd(46)} ${formatBytes(f.bytes).padStart(10)}`),
     ].join('\n') + '\n',
   );
-  const resultsPath = join(repoRoot, 'bench', 'results.json');
-  const results = existsSync(resultsPath) ? JSON.parse(await readFile(resultsPath, 'utf8')) : {};
-  await writeFile(resultsPath, JSON.stringify({ ...results, [blockSize === 32 ? 'convert' : `convert_block${blockSize}`]: figures }, null, 2) + '\n');
+  await writeResults({ [blockSize === 32 ? 'convert' : `convert_block${blockSize}`]: figures });
   if (!values.keep) await rm(out, { recursive: true, force: true });
 }
 
