@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { convert } from '../converter/convert.ts';
+import { convert, dtypeBuild } from '../converter/convert.ts';
 import { emitDecoder } from '../converter/emit/decoder.ts';
 import type { EmitContext, WeightFormat } from '../converter/emit/linear.ts';
 import { emitRegionEncoder } from '../converter/emit/region-encoder.ts';
@@ -83,8 +83,9 @@ export async function fullVisionOnly(format: ModelDtype, seed = 0): Promise<stri
       for (const name of VISION_GRAPHS) {
         const file = onnxPath(name, format).split('/').pop()!;
         const store = new ExternalDataStore(nodeFiles, join(tmp, 'onnx'), file);
-        const g = new Graph(name, store);
-        await emitters[name](g, { w: ck, format, blockSize: 32, minQuantK: 32 });
+        const build = dtypeBuild(format);
+        const g = new Graph(name, store, build.graph);
+        await emitters[name](g, { w: ck, format: build.format, blockSize: 32, minQuantK: 32 });
         store.finish();
         await writeFile(join(tmp, 'onnx', file), g.encode());
         log(`  ${name} written`);

@@ -31,9 +31,9 @@ describe('convert CLI', () => {
     const missing = await cli(['--checkpoint', join(root, 'nowhere'), '--out', out]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nowhere: no config\.json \(not a checkpoint folder\)/);
-    const dtype = await cli(['--checkpoint', root, '--out', out, '--dtype', 'int3']);
+    const dtype = await cli(['--checkpoint', root, '--out', out, '--dtype', 'q4f16,int3']);
     expect(dtype.code).toBe(1);
-    expect(dtype.stderr).toMatch(/--dtype int3: supported dtypes are fp32, q4/);
+    expect(dtype.stderr).toMatch(/--dtype int3: supported dtypes are fp32, q4, fp16, q4f16/);
     const both = await cli(['--out', out]);
     expect(both.stderr).toMatch(/exactly one of --checkpoint \/ --from-hub/);
     expect(existsSync(out)).toBe(false);

@@ -1,4 +1,4 @@
-// npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV] --out DIR [--dtype q4|fp32 ...]
+// npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV] --out DIR [--dtype q4|q4f16|fp16|fp32 ...]
 //                    [--hub-url URL] [--cache-dir DIR] [--block-size 32]
 // Converts a VLM-FO1 checkpoint into the model folder the app loads. Progress (tensors, bytes, ETA) goes to
 // stderr; the summary (files, sizes, time) to stdout. Any error exits non-zero and leaves no model folder.
@@ -11,7 +11,7 @@ import { convert, type ConvertProgress } from './convert.ts';
 import { formatBytes, progressLine, throttled } from './progress.ts';
 import { DEFAULT_HUB_URL, downloadFromHub, parseRepo, type HubProgress } from './read/hub.ts';
 
-const USAGE = 'usage: npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV]  --out DIR  [--dtype q4|fp32 (repeatable, default q4)] [--hub-url URL] [--cache-dir DIR] [--block-size N]';
+const USAGE = 'usage: npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV]  --out DIR  [--dtype q4|q4f16|fp16|fp32 (repeatable or comma-separated, e.g. --dtype q4,q4f16; default q4)] [--hub-url URL] [--cache-dir DIR] [--block-size N]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     },
   });
   if (!values.out || !!values.checkpoint === !!values['from-hub']) throw new Error(`give --out and exactly one of --checkpoint / --from-hub\n${USAGE}`);
-  const dtypes = (values.dtype ?? ['q4']) as ModelDtype[];
+  const dtypes = [...new Set((values.dtype ?? ['q4']).flatMap((d) => d.split(',')))] as ModelDtype[];
   for (const d of dtypes) if (!(MODEL_DTYPES as readonly string[]).includes(d)) throw new Error(`--dtype ${d}: supported dtypes are ${MODEL_DTYPES.join(', ')}`);
   const blockSize = Number(values['block-size']);
   if (!Number.isInteger(blockSize) || blockSize < 16 || blockSize % 16) throw new Error(`--block-size ${values['block-size']}: expected a multiple of 16`);

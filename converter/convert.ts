@@ -5,7 +5,7 @@
 // Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
 // a temporary folder and renamed into place only when complete (converter/write/model-folder.ts).
 //
-//   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4}.onnx(+_data)
+//   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4,_fp16,_q4f16}.onnx(+_data)
 //               readTokenizer                  ├─ emitVisionPerception ─► onnx/vision_perception…
 //               preprocessor_config.json       ├─ emitRegionEncoder    ─► onnx/region_encoder…
 //               generation_config.json         ├─ emitEmbedTokens      ─► onnx/embed_tokens…
@@ -15,10 +15,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Graph } from './onnx/graph.ts';
+import { Graph, type GraphOptions } from './onnx/graph.ts';
 import type { ValueInfo } from './onnx/proto.ts';
-import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
-import type { EmitContext } from './emit/linear.ts';
+import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens, isKvName } from './emit/decoder.ts';
+import type { EmitContext, WeightFormat } from './emit/linear.ts';
 import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
 import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
 import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
@@ -84,6 +84,23 @@ const EMITTERS: Record<ComponentName, ComponentSpec> = {
   decoder_model_merged: { io: (c) => decoderIO(c.text), emit: (g, ctx, c) => emitDecoder(g, ctx, c.text) },
 };
 
+/**
+ * How each dtype is built from the one set of emitters: the Linears' weight format (linear.ts), and whether
+ * the graph goes through the float16 pass (onnx/float16.ts), which keeps float32 I/O except the KV cache.
+ */
+const BUILDS: Record<ModelDtype, { format: WeightFormat; float16: boolean }> = {
+  fp32: { format: 'fp32', float16: false },
+  q4: { format: 'q4', float16: false },
+  fp16: { format: 'fp32', float16: true },
+  q4f16: { format: 'q4', float16: true },
+};
+
+/** The weight format and Graph options that build `dtype`'s graphs (for callers that emit graphs themselves). */
+export function dtypeBuild(dtype: ModelDtype): { format: WeightFormat; graph: GraphOptions } {
+  const { format, float16 } = BUILDS[dtype];
+  return { format, graph: float16 ? { float16: { float16IO: isKvName } } : {} };
+}
+
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
   const ck = await Checkpoint.open(opts.checkpoint);
@@ -111,8 +128,9 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
         const store = writer.weightStore(path, shared);
-        const g = new Graph(name, store);
-        const ctx: EmitContext = { w: progress.source, format: dtype, ...quantization };
+        const build = dtypeBuild(dtype);
+        const g = new Graph(name, store, build.graph);
+        const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization };
         await EMITTERS[name].emit(g, ctx, config);
         const chunks = store.finish().map((c) => {
           const entry = { path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 };

@@ -61,6 +61,11 @@ export function decoderIO(cfg: TextConfig): GraphIO {
   };
 }
 
+/** Whether a graph I/O name is one of the KV cache's (past_key_values.{i}.key|value, present.{i}.key|value). */
+export function isKvName(name: string): boolean {
+  return /^(past_key_values|present)\.\d+\.(key|value)$/.test(name);
+}
+
 function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
   return Object.fromEntries(io.inputs.map((v) => [v.name, g.input(v.name, v.dtype, v.dims)]));
 }

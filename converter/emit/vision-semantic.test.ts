@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../onnx/graph.ts';
+import { dtypeBuild } from '../convert.ts';
+import { Graph, inlineWeights } from '../onnx/graph.ts';
+import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { Checkpoint, type WeightSource } from '../read/checkpoint.ts';
 import { parseVision, PREFIX, type ProjectorType } from '../read/config.ts';
 import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
@@ -10,7 +12,7 @@ import { vitLayout } from '../../src/engine/encoders/vit-layout.ts';
 import { relErr } from '../../src/testing/close.ts';
 import { ort, runModel, type Feeds } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../../src/testing/shared.ts';
-import type { EmitContext, WeightFormat } from './linear.ts';
+import type { EmitContext } from './linear.ts';
 import { emitVisionSemantic, VISION_SEMANTIC_IO } from './vision-semantic.ts';
 
 /** Golden weights plus extra in-memory tensors (a projector the golden fixture does not carry). */
@@ -73,8 +75,9 @@ function layoutFeeds(cfg: VisionSemanticConfig, gh: number, gw: number, pixels: 
   return feeds;
 }
 
-async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, format: WeightFormat, minQuantK: number): Promise<Uint8Array> {
-  const g = new Graph('vision_semantic');
+async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, dtype: ModelDtype, minQuantK: number): Promise<Uint8Array> {
+  const { format, graph } = dtypeBuild(dtype);
+  const g = new Graph('vision_semantic', inlineWeights, graph);
   await emitVisionSemantic(g, { w, format, blockSize: 32, minQuantK }, cfg);
   return g.encode();
 }
@@ -145,6 +148,25 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
     const bound = 0.08 * Math.sqrt(L);
     expect(errs.embedsVsGolden).toBeLessThanOrEqual(bound);
     expect(errs.vtVsGolden).toBeLessThanOrEqual(bound);
+  });
+
+  it('fp16 and q4f16 (float16 activations, float32 RMSNorms and softmax) stay within float16 rounding of fp32 and q4', async () => {
+    // float16 rounds each weight and each activation between ops by ≤ 2⁻¹¹ ≈ 4.9e-4 relative; the tower's
+    // ~10 roundings per block over 4 blocks plus the merger add in quadrature to ≈ 4.9e-4·√45 ≈ 3.3e-3 of the
+    // output's max: the bound is 1e-2 (issue 2's fp16 budget). q4f16 is q4 with the same float16 rounding.
+    const q = { blockSize: 32, minQuantK: 32 };
+    const [fp16, q4f16, q4] = await Promise.all([buildGraph(weights, cfg, 'fp16', Infinity), buildGraph(weights, cfg, 'q4f16', q.minQuantK), buildGraph(weights, cfg, 'q4', q.minQuantK)].map(async (m) => runModel(await m, feeds)));
+    const embeds = await tensors.get('output.image_embeds');
+    const level = await tensors.get(lastLevel);
+    expect(fp16.image_embeds.type).toBe('float32');
+    const errs = {
+      embedsFp16: relErr(fp16.image_embeds.data as Float32Array, embeds.data),
+      vtFp16: relErr(fp16.vt_map.data as Float32Array, level.data),
+      embedsQ4f16: relErr(q4f16.image_embeds.data as Float32Array, q4.image_embeds.data as Float32Array),
+      vtQ4f16: relErr(q4f16.vt_map.data as Float32Array, q4.vt_map.data as Float32Array),
+    };
+    console.log('vision_semantic float16 errors (fp16 vs golden, q4f16 vs q4)', Object.fromEntries(Object.entries(errs).map(([k, e]) => [k, e.toExponential(2)])));
+    for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(1e-2);
   });
 
   // Divisible by the window (the reference pads a whole empty window), a single merged token, tall.

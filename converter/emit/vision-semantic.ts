@@ -68,13 +68,14 @@ function withFlatPatchKernel(w: WeightSource, v: VisionConfig): WeightSource {
   };
 }
 
-/** Qwen2RMSNorm over the last dim: x · rsqrt(mean(x²) + eps) · w. */
+/**
+ * Qwen2RMSNorm over the last dim, x · rsqrt(mean(x²) + eps) · w, as one SimplifiedLayerNormalization (the op the
+ * decoder's norms use): fused on WebGPU, and kept whole in float32 by the float16 pass (onnx/float16.ts), where
+ * a separate x² in float16 would overflow for |x| > 256.
+ */
 async function emitRmsNorm(ctx: EmitContext, s: Scope, x: Value, weight: string, C: number, eps: number): Promise<Value> {
-  const g = s.graph;
-  const ms = s.op('ReduceMean', 'ReduceMean', [s.op('Mul', 'Square', [x, x])], { axes: [-1], keepdims: 1 }); // (N, 1)
-  const rms = s.op('Sqrt', 'Sqrt', [s.op('Add', 'AddEps', [ms, g.scalar(eps)])]);
-  const w = g.weight(weight, f32Tensor(await ctx.w.get(weight, [C])));
-  return s.op('Mul', 'Scale', [s.op('Div', 'Normalize', [x, rms]), w]);
+  const w = s.graph.weight(weight, f32Tensor(await ctx.w.get(weight, [C])));
+  return s.op('SimplifiedLayerNormalization', 'SimplifiedLayerNormalization', [x, w], { axis: -1, epsilon: { float: eps } });
 }
 
 /** apply_rotary_pos_emb_vision: x·cos + rotate_half(x)·sin, rotate_half(x) = cat(−x₂, x₁). x (N, 2, nh, hd). */

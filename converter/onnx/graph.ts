@@ -3,7 +3,9 @@
 // like the model's forward pass. Node names spell out their path ("/model/layers.3/attn/q_proj/MatMul"),
 // outputs are "<node>/output_<i>", constants are deduplicated, and weights keep their checkpoint names.
 
-import { BYTES_PER_ELEMENT, encodeModel, type AttrValue, type Dim, type DType, type NodeProto, type TensorProto, type ValueInfo } from './proto.ts';
+import { f16Bytes, fitsF16 } from '../quantize/f16.ts';
+import { toFloat16, type Float16Options } from './float16.ts';
+import { BYTES_PER_ELEMENT, encodeModel, type AttrValue, type Dim, type DType, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from './proto.ts';
 
 /** A named tensor flowing through the graph. */
 export interface Value {
@@ -42,6 +44,14 @@ export function tensorData(dtype: DType, dims: readonly number[], values: ArrayL
   return { dtype, dims, bytes: new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength) };
 }
 
+export interface GraphOptions {
+  /**
+   * Build a float16 graph (the fp16 / q4f16 dtypes): float32 weights are stored as binary16 as they stream into
+   * the store, and encode() runs the float16 pass (float16.ts) over the float32 graph the emitters built.
+   */
+  float16?: Float16Options;
+}
+
 export class Graph {
   private readonly nodes: NodeProto[] = [];
   private readonly initializers: TensorProto[] = [];
@@ -51,7 +61,7 @@ export class Graph {
   private readonly constants = new Map<string, Value>();
   readonly opsets: Record<string, number> = { '': 17, 'com.microsoft': 1 };
 
-  constructor(readonly name: string, private readonly store: WeightStore = inlineWeights) {}
+  constructor(readonly name: string, private readonly store: WeightStore = inlineWeights, private readonly options: GraphOptions = {}) {}
 
   /** A view of this graph that prefixes node names with `path` ("/model/layers.3"). */
   at(path: string): Scope {
@@ -72,6 +82,7 @@ export class Graph {
 
   /** A checkpoint weight (or a tensor derived from one) under its checkpoint name. */
   weight(name: string, t: TensorData): Value {
+    if (this.options.float16 && t.dtype === 'float32') t = halfWeight(name, t);
     const expected = t.dims.reduce((a, b) => a * b, 1) * BYTES_PER_ELEMENT[t.dtype];
     if (t.bytes.length !== expected) throw new Error(`weight ${name}: ${t.bytes.length} bytes for ${t.dtype}[${t.dims}]`);
     this.define(name);
@@ -120,13 +131,22 @@ export class Graph {
   /** Serializes the model; every output must have been produced. */
   encode(metadata?: Record<string, string>): Uint8Array {
     for (const o of this.outputs) if (!this.defined.has(o.name)) throw new Error(`output ${o.name} is never produced`);
+    const graph: GraphProto = { name: this.name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs };
     return encodeModel({
       producer: 'fo1-web',
       opsets: this.opsets,
       metadata,
-      graph: { name: this.name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs },
+      graph: this.options.float16 ? toFloat16(graph, this.options.float16) : graph,
     });
   }
+}
+
+/** A float32 weight as binary16 (a float16 graph's storage); one binary16 cannot hold is an error naming it. */
+function halfWeight(name: string, t: TensorData): TensorData {
+  const b = t.bytes.byteOffset % 4 === 0 ? t.bytes : t.bytes.slice();
+  const values = new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+  if (!fitsF16(values)) throw new Error(`weight ${name} has values beyond float16's range (±65504); convert it as fp32 or q4 instead`);
+  return { dtype: 'float16', dims: t.dims, bytes: f16Bytes(values) };
 }
 
 /** A graph seen from one path: `s.op('MatMul', 'q_proj/MatMul', [x, w])` names the node "<path>/q_proj/MatMul". */

@@ -13,11 +13,29 @@ export const MANIFEST_VERSION = 1;
 export const COMPONENTS = ['vision_semantic', 'vision_perception', 'region_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
-export const MODEL_DTYPES = ['fp32', 'q4'] as const;
+/**
+ * fp32: float32 throughout. q4: int4 block-wise Linears (MatMulNBits), float32 activations. fp16 / q4f16: the
+ * same with float16 weights and activations (norms, softmax and rotary tables stay float32; graph I/O stays
+ * float32 except the decoder's KV cache) — for WebGPU adapters with `shader-f16`.
+ */
+export const MODEL_DTYPES = ['fp32', 'q4', 'fp16', 'q4f16'] as const;
 export type ModelDtype = (typeof MODEL_DTYPES)[number];
 
 /** transformers.js' file-name suffix per dtype (utils/dtypes.js DEFAULT_DTYPE_SUFFIX_MAPPING). */
-export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', q4: '_q4' };
+export const DTYPE_SUFFIX: Record<ModelDtype, string> = { fp32: '', q4: '_q4', fp16: '_fp16', q4f16: '_q4f16' };
+
+/** Whether a dtype's graphs compute in float16 (and so want a WebGPU adapter with `shader-f16`). */
+export function isFloat16Dtype(dtype: ModelDtype): boolean {
+  return dtype === 'fp16' || dtype === 'q4f16';
+}
+
+/**
+ * The element type of the decoder's KV cache (past_key_values.* in, present.* out) in a dtype's graphs. The
+ * components' inputs/outputs in model.json are the float32 contract; only these tensors differ per dtype.
+ */
+export function kvDtype(dtype: ModelDtype): 'float32' | 'float16' {
+  return isFloat16Dtype(dtype) ? 'float16' : 'float32';
+}
 
 /** `onnx/<component><suffix>.onnx`, the layout transformers.js loads. */
 export function onnxPath(component: ComponentName, dtype: ModelDtype): string {
