@@ -1,26 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../onnx/graph.ts';
+import { dtypeBuild } from '../convert.ts';
+import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { roundF16 } from '../quantize/f16.ts';
 import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import type { TextConfig } from '../read/config.ts';
 import { argmaxRow, decoderForward, embedTokens, KVCache, loadDecoderWeights, type DecoderWeights } from '../../reference/decoder.ts';
 import { loadQwenGolden, positionsAt, type QwenGolden } from '../../reference/decoder-golden.ts';
 import { concat, slice, tensor, type Tensor } from '../../reference/tensor.ts';
-import { expectClose } from '../../src/testing/close.ts';
+import { expectClose, relErr } from '../../src/testing/close.ts';
+import { kvDtype, type ModelDtype } from '../../src/model-folder/manifest.ts';
 import { f32, i64, ort } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens } from './decoder.ts';
-import type { EmitContext, WeightFormat } from './linear.ts';
+import type { EmitContext } from './linear.ts';
 
 const BLOCK = 32;
 
-function context(w: WeightSource, format: WeightFormat): EmitContext {
+function context(w: WeightSource, dtype: ModelDtype): EmitContext {
   // minQuantK 0: quantize every Linear of the tiny fixture, so q4 exercises MatMulNBits everywhere.
-  return { w, format, blockSize: BLOCK, minQuantK: 0 };
+  return { w, format: dtypeBuild(dtype).format, blockSize: BLOCK, minQuantK: 0 };
 }
 
-async function session(emit: (g: Graph) => Promise<void>): Promise<ort.InferenceSession> {
-  const g = new Graph('test');
+async function session(emit: (g: Graph) => Promise<void>, dtype: ModelDtype = 'fp32'): Promise<ort.InferenceSession> {
+  const g = new Graph('test', inlineWeights, dtypeBuild(dtype).graph);
   await emit(g);
   return ort.InferenceSession.create(g.encode(), { executionProviders: ['wasm'] });
 }
@@ -28,7 +31,7 @@ async function session(emit: (g: Graph) => Promise<void>): Promise<ort.Inference
 /** Runs the decoder graph on S new tokens after `past` (per layer key/value tensors, or none for prefill). */
 class OnnxDecoder {
   past: ort.Tensor[] = [];
-  constructor(readonly sess: ort.InferenceSession, readonly cfg: TextConfig) {}
+  constructor(readonly sess: ort.InferenceSession, readonly cfg: TextConfig, readonly kv: 'float32' | 'float16' = 'float32') {}
 
   get length(): number {
     return this.past[0]?.dims[2] ?? 0;
@@ -45,14 +48,18 @@ class OnnxDecoder {
       position_ids: i64(positions.data, [3, 1, S]),
       num_logits_to_keep: i64([keep], []),
     };
-    const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+    const empty = () => (this.kv === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), [1, numKvHeads, 0, headDim]) : new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]));
     for (let i = 0; i < numLayers; i++) {
       feeds[`past_key_values.${i}.key`] = this.past[2 * i] ?? empty();
       feeds[`past_key_values.${i}.value`] = this.past[2 * i + 1] ?? empty();
     }
     const out = await this.sess.run(feeds);
     this.past = Array.from({ length: numLayers }, (_, i) => [out[`present.${i}.key`], out[`present.${i}.value`]]).flat();
-    for (const p of this.past) expect(p.dims).toEqual([1, numKvHeads, total, headDim]);
+    for (const p of this.past) {
+      expect(p.dims).toEqual([1, numKvHeads, total, headDim]);
+      expect(p.type).toBe(this.kv);
+    }
+    expect(out.logits.type).toBe('float32');
     return tensor(out.logits.data as Float32Array, out.logits.dims.slice(1));
   }
 }
@@ -61,8 +68,8 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
   let G: QwenGolden;
   let W: DecoderWeights;
   const sessions: Partial<Record<string, ort.InferenceSession>> = {};
-  const get = async (kind: 'decoder' | 'embed', format: WeightFormat) =>
-    (sessions[`${kind}-${format}`] ??= await session((g) => (kind === 'decoder' ? emitDecoder : emitEmbedTokens)(g, context(G.weights, format), G.cfg)));
+  const get = async (kind: 'decoder' | 'embed', dtype: ModelDtype) =>
+    (sessions[`${kind}-${dtype}`] ??= await session((g) => (kind === 'decoder' ? emitDecoder : emitEmbedTokens)(g, context(G.weights, dtype), G.cfg), dtype));
 
   beforeAll(async () => {
     G = await loadQwenGolden();
@@ -161,6 +168,46 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
     const err = rms(logits.data.map((v, i) => v - G.logits.data[i])) / rms(G.logits.data);
     expect(err, `q4 logits relative RMS error ${err.toFixed(4)} (ε = ${eps.toFixed(4)})`).toBeLessThanOrEqual(bound);
     expect(err).toBeGreaterThan(0); // the q4 graph really is quantized
+  });
+
+  // float16 rounds each weight and each activation between ops by ≤ 2⁻¹¹ ≈ 4.9e-4 relative (the residual stream,
+  // the RMSNorms and the rotary tables stay float32). About 12 roundings per layer reach the logits; adding in
+  // quadrature over the layers and lm_head they stay near 4.9e-4·√(12L + 2) ≈ 2.4e-3 of the logits' max
+  // (L = 2 here): the bound is 1e-2 (issue 2's fp16 budget). q4f16 is q4 with the same float16 rounding.
+  it.each([['fp16', 'fp32'], ['q4f16', 'q4']] as const)('%s reproduces the greedy steps through embed_tokens and a float16 KV cache, within float16 rounding of %s', async (dtype, base) => {
+    const S = G.inputsEmbeds.shape[0];
+    const run = async (d: ModelDtype) => {
+      const dec = new OnnxDecoder(await get('decoder', d), G.cfg, kvDtype(d));
+      const embed = await get('embed', d);
+      const logits = [await dec.step(G.inputsEmbeds, G.positions)];
+      const ids: number[] = [];
+      for (let step = 0; step < G.generatedIds.length; step++) {
+        ids.push(argmaxRow(logits[step], logits[step].shape[0] - 1));
+        const { inputs_embeds: e } = await embed.run({ input_ids: i64([ids[step]], [1, 1]) });
+        expect(e.type).toBe('float32');
+        logits.push(await dec.step(tensor(e.data as Float32Array, e.dims.slice(1)), positionsAt(G.positionsExtended, S + step, S + step + 1)));
+      }
+      return { ids, logits };
+    };
+    const [half, full] = [await run(dtype), await run(base)];
+    expect(half.ids).toEqual(full.ids);
+    if (base === 'fp32') expect(half.ids).toEqual(G.generatedIds);
+    half.logits.forEach((l, i) => {
+      const err = relErr(l.data, full.logits[i].data);
+      console.log(`decoder ${dtype} vs ${base}, run ${i}: logits relative error ${err.toExponential(2)}`);
+      expect(err, `run ${i}`).toBeLessThanOrEqual(1e-2);
+      expect(err, `run ${i} (really float16)`).toBeGreaterThan(0);
+    });
+  });
+
+  it('embed_tokens: fp16 / q4f16 return the fp32 / q4 rows rounded to float16', async () => {
+    const V = G.cfg.vocabSize;
+    const ids = [0, 1, V - 1, 7 % V, 0];
+    const rows = (d: ModelDtype) => get('embed', d).then((s) => s.run({ input_ids: i64(ids, [1, ids.length]) })).then((o) => o.inputs_embeds.data as Float32Array);
+    for (const [half, base] of [['fp16', 'fp32'], ['q4f16', 'q4']] as const) {
+      // The q4 rows are (q − zp)·scale: a 4-bit integer times a float16 scale, so float16 rounding is its only error.
+      expectClose(await rows(half), (await rows(base)).map(roundF16), 1e-6, `${half} inputs_embeds`);
+    }
   });
 
   it('ties lm_head to embed_tokens when the checkpoint has no lm_head.weight', async () => {

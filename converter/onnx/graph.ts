@@ -128,10 +128,15 @@ export class Graph {
     this.defined.add(name);
   }
 
-  /** Serializes the model; every output must have been produced. */
-  encode(metadata?: Record<string, string>): Uint8Array {
+  /** The graph as the emitters built it (before the float16 pass); every output must have been produced. */
+  proto(): GraphProto {
     for (const o of this.outputs) if (!this.defined.has(o.name)) throw new Error(`output ${o.name} is never produced`);
-    const graph: GraphProto = { name: this.name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs };
+    return { name: this.name, nodes: this.nodes, initializers: this.initializers, inputs: this.inputs, outputs: this.outputs };
+  }
+
+  /** Serializes the model (through the float16 pass for a float16 graph). */
+  encode(metadata?: Record<string, string>): Uint8Array {
+    const graph = this.proto();
     return encodeModel({
       producer: 'fo1-web',
       opsets: this.opsets,
