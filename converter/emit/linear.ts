@@ -9,6 +9,10 @@
 // it builds the session: the file holds 2 bytes a value, the running graph the same float32 tensors as
 // before (so no kernel ever sees float16, which WebGPU devices without shader-f16 could not run).
 // Every emitter calls `linear()` / `denseWeight()` so a new format is one change here.
+// The float16 dtypes reuse these formats — fp16 = 'fp32', q4f16 = 'q4' (converter/convert.ts dtypeBuild) — and
+// the float16 pass (onnx/float16.ts) turns the finished graph's float32 into float16: it stores every float32
+// weight as binary16 and drops the Casts to float32 above, so q4f16's MatMulNBits reads float16 activations
+// and the float16 scales directly.
 
 import type { Scope, Value } from '../onnx/graph.ts';
 import { tensorData } from '../onnx/graph.ts';

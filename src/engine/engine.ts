@@ -45,7 +45,7 @@ export interface Fo1EngineOptions {
   cache?: () => Promise<CacheLike | undefined>;
   /** Turns a browser ImageBitmap into RGB (decode-browser.ts bitmapToRgb); absent in Node. */
   bitmapToRgb?: (bitmap: ImageBitmap) => RgbImage;
-  /** Which graphs to run; default q4 when the folder has it. */
+  /** Which graphs to run; default q4f16 on WebGPU with shader-f16, else q4, when the folder has them (load-model.ts chooseDtype). */
   dtype?: ModelDtype;
   /** Seed of the sampler when a temperature is set (greedy ignores it). */
   seed?: number;
@@ -99,9 +99,10 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       await this.dispose();
       const folder = await this.openFolder(options.source);
-      const files = await loadModelFiles(folder, this.options.dtype, onProgress, signal);
+      const backend = await chooseBackend(options.backend);
+      const files = await loadModelFiles(folder, this.options.dtype, onProgress, signal, backend);
       const tokenizer = Fo1Tokenizer.fromJson(files.tokenizerJson, files.tokenizerConfig);
-      const choice = await chooseBackend(options.backend);
+      const choice = { ...backend, reason: `${backend.reason}; ${files.dtypeReason}` };
       const model = await Fo1Model.create(this.options.ort, files.manifest, files.graphs, choice, onProgress);
       const { tokens } = files.manifest;
       const stopIds = new Set([...tokens.eos, ...(tokens.imEnd === null ? [] : [tokens.imEnd])]);

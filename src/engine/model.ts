@@ -133,10 +133,19 @@ export class Fo1Model {
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache {
     const t = this.manifest.config.text;
+    const type = this.kvType();
     const store: KvStore = this.kvDevice
-      ? new GpuKvStore(this.ort, this.kvDevice, { layers: t.numLayers, kvHeads: t.numKvHeads, headDim: t.headDim })
-      : FreshKvStore.empty(t.numLayers, () => this.f32(new Float32Array(0), [1, t.numKvHeads, 0, t.headDim]));
+      ? new GpuKvStore(this.ort, this.kvDevice, { layers: t.numLayers, kvHeads: t.numKvHeads, headDim: t.headDim }, undefined, type)
+      : FreshKvStore.empty(t.numLayers, () => new this.ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, t.numKvHeads, 0, t.headDim]));
     return KvCache.empty(store);
+  }
+
+  /** The KV cache's element type as the decoder graph declares it: float16 in the fp16/q4f16 graphs. */
+  private kvType(): 'float32' | 'float16' {
+    const meta = this.sessions.decoder_model_merged.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
+    const type = meta?.isTensor ? meta.type : undefined;
+    if (type !== 'float32' && type !== 'float16') throw new Error(`decoder_model_merged: past_key_values.0.key is ${type ?? 'missing'}, expected a float32 or float16 tensor`);
+    return type;
   }
 
   /**

@@ -25,21 +25,25 @@ export interface GraphBytes {
 export interface BackendChoice {
   backend: Backend;
   reason: string;
+  /** WebGPU with an adapter that has `shader-f16`: float16 graphs (q4f16) run natively (load-model.ts chooseDtype). */
+  shaderF16?: boolean;
 }
 
 /** Which backend sessions should try first here. */
 export async function chooseBackend(forced?: Backend): Promise<BackendChoice> {
-  if (forced) return { backend: forced, reason: `forced to ${forced} by the caller` };
+  if (forced === 'wasm') return { backend: forced, reason: `forced to ${forced} by the caller` };
   const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  const shaderF16 = adapter?.features.has('shader-f16') ?? false;
+  if (forced) return { backend: forced, reason: `forced to ${forced} by the caller`, shaderF16 };
   if (!gpu) return { backend: 'wasm', reason: 'no WebGPU in this runtime (navigator.gpu is missing)' };
-  const adapter = await gpu.requestAdapter().catch(() => null);
   if (!adapter) return { backend: 'wasm', reason: 'WebGPU exists but no adapter was found' };
   const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  return { backend: 'webgpu', reason: `WebGPU adapter: ${name} (${adapterCapabilities(adapter)})` };
+  return { backend: 'webgpu', reason: `WebGPU adapter: ${name} (${adapterCapabilities(adapter)})`, shaderF16 };
 }
 
 /**
- * What the adapter offers that matters here: `shader-f16` (what q4f16 graphs will need) and its subgroup
+ * What the adapter offers that matters here: `shader-f16` (what q4f16 graphs need) and its subgroup
  * sizes (onnxruntime's WebGPU attention assumes ≥ 8 lanes; decode/attention-check.ts).
  */
 function adapterCapabilities(adapter: GPUAdapter): string {

@@ -2,15 +2,17 @@
 // graphs with their external-data chunks and the tokenizer files — each checked against model.json's byte
 // count and sha256 (verify.ts). Progress is reported per file. A cached copy that fails its check is
 // evicted and fetched once more before the load gives up, so a corrupt cache heals itself.
-import { COMPONENTS, ManifestError, validateManifest, type ComponentName, type FileEntry, type ModelDtype, type ModelManifest } from '../../model-folder/manifest.ts';
+import { COMPONENTS, isFloat16Dtype, ManifestError, validateManifest, type ComponentName, type FileEntry, type ModelDtype, type ModelManifest } from '../../model-folder/manifest.ts';
 import type { LoadProgress } from '../../protocol/messages.ts';
-import type { GraphBytes } from '../session.ts';
+import type { BackendChoice, GraphBytes } from '../session.ts';
 import { LoadError, throwIfAborted, type ModelFolder } from './folder.ts';
 import { verifyFile } from './verify.ts';
 
 export interface ModelFiles {
   manifest: ModelManifest;
   dtype: ModelDtype;
+  /** Why this dtype (recorded with each session's backend reason). */
+  dtypeReason: string;
   graphs: Record<ComponentName, GraphBytes>;
   tokenizerJson: unknown;
   tokenizerConfig: unknown;
@@ -18,13 +20,32 @@ export interface ModelFiles {
 
 export const MANIFEST_FILE = 'model.json';
 
-/** The dtype to run: the requested one, else q4 when the folder has it (the size a browser can hold). */
-export function chooseDtype(manifest: ModelManifest, requested?: ModelDtype): ModelDtype {
+export interface DtypeChoice {
+  dtype: ModelDtype;
+  reason: string;
+}
+
+/**
+ * The dtype to run: the requested one; else q4f16 on a WebGPU adapter with `shader-f16` when the folder has it
+ * (half the activation and KV memory of q4), else q4 (the size a browser can hold), else fp32; float16 graphs
+ * come last without shader-f16 (WebGPU cannot compile them; wasm runs them through float32 casts).
+ */
+export function pickDtype(manifest: ModelManifest, requested?: ModelDtype, backend?: Pick<BackendChoice, 'backend' | 'shaderF16'>): DtypeChoice {
   if (requested) {
     if (!manifest.dtypes.includes(requested)) throw new LoadError(`the model folder has no ${requested} graphs (it has ${manifest.dtypes.join(', ')})`);
-    return requested;
+    return { dtype: requested, reason: `${requested} graphs as requested` };
   }
-  return manifest.dtypes.includes('q4') ? 'q4' : manifest.dtypes[0];
+  const f16 = backend?.backend === 'webgpu' && backend.shaderF16 === true;
+  const order: ModelDtype[] = f16 ? ['q4f16', 'q4', 'fp16', 'fp32'] : ['q4', 'fp32', 'q4f16', 'fp16'];
+  const dtype = order.find((d) => manifest.dtypes.includes(d)) ?? manifest.dtypes[0];
+  const gpu = f16 ? 'the WebGPU adapter has shader-f16' : backend?.backend === 'webgpu' ? 'the WebGPU adapter has no shader-f16' : `the ${backend?.backend ?? 'wasm'} backend`;
+  const why = isFloat16Dtype(dtype) === f16 ? `${gpu}` : `${gpu}, and the folder has only ${manifest.dtypes.join(', ')}`;
+  return { dtype, reason: `${dtype} graphs: ${why}` };
+}
+
+/** pickDtype's dtype alone. */
+export function chooseDtype(manifest: ModelManifest, requested?: ModelDtype, backend?: Pick<BackendChoice, 'backend' | 'shaderF16'>): ModelDtype {
+  return pickDtype(manifest, requested, backend).dtype;
 }
 
 export async function readManifest(folder: ModelFolder, signal: AbortSignal): Promise<ModelManifest> {
@@ -55,9 +76,9 @@ export function parseManifestText(text: string, where: string): ModelManifest {
   }
 }
 
-export async function loadModelFiles(folder: ModelFolder, requested: ModelDtype | undefined, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<ModelFiles> {
+export async function loadModelFiles(folder: ModelFolder, requested: ModelDtype | undefined, onProgress: (p: LoadProgress) => void, signal: AbortSignal, backend?: Pick<BackendChoice, 'backend' | 'shaderF16'>): Promise<ModelFiles> {
   const manifest = await readManifest(folder, signal);
-  const dtype = chooseDtype(manifest, requested);
+  const { dtype, reason: dtypeReason } = pickDtype(manifest, requested, backend);
   // A data file several graphs share (model.json lists it under each) is read and checked once.
   const reads = new Map<string, Promise<Uint8Array>>();
   const read = (entry: FileEntry) => {
@@ -82,7 +103,7 @@ export async function loadModelFiles(folder: ModelFolder, requested: ModelDtype 
   };
   const tokenizerJson = await tokenizer('tokenizer.json');
   const tokenizerConfig = await tokenizer('tokenizer_config.json');
-  return { manifest, dtype, graphs, tokenizerJson, tokenizerConfig };
+  return { manifest, dtype, dtypeReason, graphs, tokenizerJson, tokenizerConfig };
 }
 
 async function readVerified(folder: ModelFolder, entry: FileEntry, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Uint8Array> {
