@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ort } from '../src/testing/ort.ts';
-import { COMPONENTS, manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
+import { COMPONENTS, kvDtype, manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { loadModelFiles } from '../src/engine/load/load-model.ts';
 import type { ModelFolder } from '../src/engine/load/folder.ts';
 import { NodeFolder } from '../src/engine/load/node-folder.ts';
 import { convert } from './convert.ts';
+import { isKvName } from './emit/decoder.ts';
 import { writeFixture } from './fixture/fixture.ts';
 import { SafetensorsFile } from './read/safetensors.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'convert-'));
   ckpt = join(root, 'ckpt');
   await writeFixture({ preset: 'tiny', out: ckpt, seed: 3 });
-  first = await convert({ checkpoint: ckpt, out: join(root, 'a'), dtypes: ['q4', 'fp32'] });
+  first = await convert({ checkpoint: ckpt, out: join(root, 'a'), dtypes: ['q4', 'fp32', 'q4f16'] });
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -37,7 +38,8 @@ function leftovers(): string[] {
 describe('convert (tiny fixture)', () => {
   it('writes a valid manifest whose files exist with the listed size and sha256', async () => {
     const m = validateManifest(JSON.parse(await readFile(join(first.out, 'model.json'), 'utf8')));
-    expect(m.dtypes).toEqual(['q4', 'fp32']);
+    expect(m.dtypes).toEqual(['q4', 'fp32', 'q4f16']);
+    expect(m.components.decoder_model_merged.variants.q4f16?.graph.path).toBe('onnx/decoder_model_merged_q4f16.onnx');
     expect(m.components.decoder_model_merged.variants.q4?.graph.path).toBe('onnx/decoder_model_merged_q4.onnx');
     expect(m.components.vision_semantic.variants.fp32?.graph.path).toBe('onnx/vision_semantic.onnx');
     expect(m.tokens.regions).toHaveLength(100);
@@ -61,6 +63,9 @@ describe('convert (tiny fixture)', () => {
         try {
           expect([...s.inputNames].sort(), `${c} ${d}`).toEqual(first.manifest.components[c].inputs.map((i) => i.name).sort());
           expect([...s.outputNames].sort(), `${c} ${d}`).toEqual(first.manifest.components[c].outputs.map((o) => o.name).sort());
+          // The manifest's float32 contract, but for the KV cache, float16 in the float16 dtypes (kvDtype).
+          const declared = new Map([...first.manifest.components[c].inputs, ...first.manifest.components[c].outputs].map((v) => [v.name, isKvName(v.name) ? kvDtype(d) : v.dtype]));
+          for (const meta of [...s.inputMetadata, ...s.outputMetadata]) expect(meta.isTensor && meta.type, `${c} ${d} ${meta.name}`).toBe(declared.get(meta.name));
         } finally {
           await s.release();
         }
@@ -68,7 +73,9 @@ describe('convert (tiny fixture)', () => {
     }
   });
 
-  it('q4 stores the tied embedding table once: the decoder reads it from embed_tokens\' data file, loaded once', async () => {
+  it('q4 and q4f16 store the tied embedding table once: the decoder reads it from embed_tokens\' data file, loaded once', async () => {
+    const q4f16 = first.manifest.components.decoder_model_merged.variants.q4f16!.externalData.map((f) => f.path);
+    expect(q4f16).toEqual(['onnx/decoder_model_merged_q4f16.onnx_data', 'onnx/embed_tokens_q4f16.onnx_data']);
     const embedData = 'onnx/embed_tokens_q4.onnx_data';
     const { decoder_model_merged: dec, embed_tokens: emb } = first.manifest.components;
     expect(emb.variants.q4!.externalData.map((f) => f.path)).toEqual([embedData]);
@@ -91,7 +98,7 @@ describe('convert (tiny fixture)', () => {
   });
 
   it('converting the same checkpoint twice gives byte-identical files', async () => {
-    const again = await convert({ checkpoint: ckpt, out: join(root, 'b'), dtypes: ['q4', 'fp32'] });
+    const again = await convert({ checkpoint: ckpt, out: join(root, 'b'), dtypes: ['q4', 'fp32', 'q4f16'] });
     const list = (out: string) => manifestFiles(first.manifest).map((f) => join(out, f.path)).concat(join(out, 'model.json'));
     const a = await Promise.all(list(first.out).map(sha256));
     const b = await Promise.all(list(again.out).map(sha256));

@@ -14,7 +14,7 @@ const beta = seq(D, (i) => 0.05 * i);
 /**
  * A small graph with every case the pass distinguishes:
  *   x (2, D) f32 ─ MatMul(W) ─ Cast(to float, a no-op) ─ LayerNorm ─┐
- *   pos (2) int64 ─ Cast(float) ─ Mul(1000) ─ Cos ─ (2, 1) ──────────┴ Mul ─ Add(past) ─► y (2, D) f32, kv (2, D)
+ *   pos (2) int64 ─ Cast(float) ─ Mul(1000) ─ Cos ─ (2, 1) ──────────┴ Mul ─ Add(past) ─ Mul(0.5) ─► y (2, D) f32, kv (2, D)
  */
 function build(options: GraphOptions): Graph {
   const g = new Graph('float16', inlineWeights, options);
@@ -26,7 +26,7 @@ function build(options: GraphOptions): Graph {
   const n = s.op('LayerNormalization', 'LN', [h, g.weight('ln.weight', tensorData('float32', [D], gamma)), g.weight('ln.bias', tensorData('float32', [D], beta))], { axis: -1, epsilon: { float: 1e-5 } });
   const angle = s.op('Mul', 'angle', [s.op('Cast', 'pos_f', [pos], { to: 1 }), g.scalar(1000)]); // up to 1000·pos: float16 would lose it
   const c = s.op('Unsqueeze', 'col', [s.op('Cos', 'Cos', [angle]), g.ints([1])]);
-  const y: Value = s.op('Add', 'Add', [s.op('Mul', 'Mul', [n, c]), past]);
+  const y: Value = s.op('Mul', 'Half', [s.op('Add', 'Add', [s.op('Mul', 'Mul', [n, c]), past]), g.scalar(0.5)]);
   g.output(y, 'y', 'float32', [2, D]);
   g.output(y, 'kv', 'float32', [2, D]);
   return g;
@@ -61,6 +61,10 @@ describe('float16 pass', () => {
     // Mul(LN out f32, cos f32) has no float16 input: float32; Add with the float16 past runs float16.
     expect(byName.get('/t/Mul')!.inputs).toEqual(['/t/LN/output_0', '/t/col/output_0']);
     expect(byName.get('/t/Add')!.inputs).toEqual(['/t/Mul/output_0/float16', 'past']);
+    // The 0.5 of a float16 Mul is a float16 constant; no initializer is left unused (a float32 constant whose consumers all took its float16 copy goes).
+    expect(out.initializers.find((t) => t.name === byName.get('/t/Half')!.inputs[1])?.dtype).toBe('float16');
+    const used = new Set(out.nodes.flatMap((n) => n.inputs));
+    expect(out.initializers.filter((t) => !used.has(t.name)).map((t) => t.name)).toEqual([]);
     // Each output is produced under its own name with its declared type.
     expect(out.nodes.filter((n) => n.outputs.includes('y')).map((n) => [n.opType, n.attrs.to])).toEqual([['Cast', 1]]);
     expect(out.nodes.filter((n) => n.outputs.includes('kv')).map((n) => n.opType)).toEqual(['Identity']);

@@ -85,7 +85,10 @@ class Float16Pass {
     }
     for (const n of this.g.nodes) this.node(n);
     for (const o of outputs) this.finishOutput(o);
-    return { ...this.g, nodes: this.nodes, initializers: this.initializers, inputs, outputs };
+    // A float32 constant every consumer of which took its float16 copy is dropped.
+    const used = new Set(this.nodes.flatMap((n) => n.inputs));
+    const initializers = this.initializers.filter((t) => !this.inline.has(t.name) || used.has(t.name));
+    return { ...this.g, nodes: this.nodes, initializers, inputs, outputs };
   }
 
   /** A graph input/output as the new graph declares it. */
