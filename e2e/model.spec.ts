@@ -77,6 +77,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
       await expect(turn.getByTestId('timings')).toContainText(backend === 'wasm' ? 'WASM' : 'WebGPU');
       await expect(turn.getByTestId('timings')).toContainText(/first token \d+ ms · [\d.]+ tokens\/s/);
+      const timings = `${backend}: first answer: ${await turn.getByTestId('timings').textContent()}`;
+      test.info().annotations.push({ type: 'performance', description: timings });
+      console.log(`[perf] ${timings}`);
       await reportLongTasks(page, `${backend}: answering`);
       await snapshot(page, `${backend}-2-answer`);
     });
