@@ -36,6 +36,7 @@ export async function generate(first: DecodeResult, keep: KvCache | null, option
       ids.push(id);
       onToken(id);
       if (ids.length >= options.maxNewTokens) return { ids, stop: 'max-tokens' };
+      await nextTask();
       if (signal.aborted) throw new DOMException('the answer was cancelled', 'AbortError');
       const next = await step(id, cache);
       if (cache !== keep) cache.dispose();
@@ -44,4 +45,20 @@ export async function generate(first: DecodeResult, keep: KvCache | null, option
   } finally {
     if (cache !== keep) cache.dispose();
   }
+}
+
+/**
+ * Lets the event loop run queued messages (a cancel) before the next step. onnxruntime's wasm runs resolve
+ * without ever yielding a macrotask, so without this a worker would only see Stop after the whole answer.
+ * MessageChannel rather than setTimeout: nested timeouts are clamped to 4 ms in browsers.
+ */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
