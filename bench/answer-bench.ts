@@ -76,18 +76,40 @@ async function photo(count: number): Promise<Photo> {
   return { name: 'generated 640×480 test card (../shared absent)', image: testCard(640, 480), boxes: spreadBoxes(count, 640, 480) };
 }
 
-export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: string): Promise<Omit<AnswerRun, 'peakWasmBytes' | 'peakRssBytes' | 'loadAverage'>> {
+/** An answer that did not come: where it failed, and what was measured up to then. */
+export interface AnswerFailure {
+  preset: string;
+  dtype: string;
+  answered: false;
+  error: string;
+  /** Set when the model loaded (and its load warm-up ran) before the failure. */
+  loadMs?: number;
+  heapAfterLoad?: number;
+  /** ms from the start of the failing question to the failure. */
+  failedAfterMs?: number;
+  peakWasmBytes?: number;
+  peakRssBytes?: number;
+  loadAverage?: number[];
+}
+
+export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: string): Promise<Omit<AnswerRun, 'peakWasmBytes' | 'peakRssBytes' | 'loadAverage'> | AnswerFailure> {
   const { createNodeEngine, folderSource } = await import('../src/engine/node.ts');
   const engine = createNodeEngine({ dtype: args.dtype, numThreads: rt.spec.threads, seed: 0 });
   const signal = new AbortController().signal;
   const p = await photo(args.boxes);
   const t0 = performance.now();
+  let loadMs: number | undefined;
+  let heapAfterLoad: number | undefined;
+  let tAsk = 0;
   try {
     await engine.load({ source: folderSource(args.folder), backend: 'wasm' }, () => {}, signal);
-    const loadMs = performance.now() - t0;
+    loadMs = performance.now() - t0;
     log(`engine loaded in ${Math.round(loadMs)} ms; wasm heap ${rt.wasmMemoryBytes()}`);
-    const ask = (imageId: string, text: string) =>
-      engine.ask({ imageId, image: p.image, boxes: p.boxes, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
+    heapAfterLoad = rt.wasmMemoryBytes();
+    const ask = (imageId: string, text: string) => {
+      tAsk = performance.now();
+      return engine.ask({ imageId, image: p.image, boxes: p.boxes, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
+    };
     const rounds: AnswerRound[] = [];
     let firstAnswer = '';
     let backend = '';
@@ -123,6 +145,17 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       summary,
       followUpVsFirst: Math.round((summary.followUpTtftMs.median / summary.firstTtftMs.median) * 1000) / 1000,
       firstAnswer,
+    };
+  } catch (e) {
+    // A model that does not fit or fails to run is a result too (issue 5: full q4 on wasm).
+    const error = (e as Error).message;
+    log(`failed: ${error}`);
+    return {
+      preset,
+      dtype: args.dtype,
+      answered: false,
+      error,
+      ...(loadMs === undefined ? {} : { loadMs: Math.round(loadMs), heapAfterLoad, failedAfterMs: Math.round(performance.now() - tAsk) }),
     };
   } finally {
     await engine.dispose();

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import type { ResultsJson } from '../src/app/export/results.ts';
@@ -39,6 +40,8 @@ export interface BrowserRun {
   flags: string[];
   model: string;
   note: string;
+  /** 1-minute load average at the start and end (the machine is shared). */
+  loadAverage?: number[];
   runs: BrowserBackendRun[];
 }
 
@@ -107,8 +110,8 @@ async function measureBackend(browser: Browser, baseURL: string, backend: 'wasm'
     while (turns.length < maxRounds && (turns.length === 0 || performance.now() - start < budgetMs)) {
       await app.dropFile(photo);
       await app.proposalsStatus.filter({ hasText: /Show \d+ of \d+ proposals/ }).waitFor({ timeout: 120_000 });
-      out.boxes = await app.boxes().count();
       await app.box(0).click();
+      out.boxes = await app.boxes().count(); // after the click: the boxes are drawn by then
       await app.preset('Describe region (brief)');
       await app.ask(16);
       await app.ask(16);
@@ -141,6 +144,7 @@ async function measureBackend(browser: Browser, baseURL: string, backend: 'wasm'
 
 export async function measureBrowser(options: { rounds: number; budgetS: number }): Promise<BrowserRun> {
   if (!hasShared) throw new Error('the browser benchmark drops a COCO photo from ../shared, which is absent');
+  const loadStart = loadavg()[0];
   const outDir = join(CACHE, 'bench-dist');
   await build(outDir);
   const { url, server } = await preview(outDir);
@@ -154,6 +158,7 @@ export async function measureBrowser(options: { rounds: number; budgetS: number 
       flags: FLAGS,
       model: 'public/models/demo: the tiny preset, q4, random weights',
       note: `A round: drop COCO ${PHOTO} (640×480), YOLOX-nano proposes boxes (those above the app's default score are sent), ask "Describe region (brief)" about box 0 with a 16-token limit, then ask it again (the follow-up). WebGPU here is SwiftShader, a CPU emulation.`,
+      loadAverage: [loadStart, loadavg()[0]].map((x) => Math.round(x * 10) / 10),
       runs,
     };
   } finally {

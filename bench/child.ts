@@ -21,5 +21,7 @@ async function main(): Promise<void> {
 
 main().catch((e: Error) => {
   process.stderr.write(`bench child: ${e.stack ?? e.message}\n`);
+  // the parent reports the last stdout line of a failed child: make it the reason
+  process.stdout.write(`${e.message.split('\n')[0]}\n`);
   process.exit(1);
 });

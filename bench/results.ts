@@ -9,7 +9,7 @@ import type { DecodeFigure, DecoderShape, PrefillFigure } from './decoder-bench.
 import type { FormatTiming } from './matmul-formats.ts';
 import type { MachineInfo } from './machine.ts';
 import type { RuntimeSpec } from './runtime.ts';
-import { FOLLOW_UP, QUESTION, type AnswerRun } from './answer-bench.ts';
+import { FOLLOW_UP, QUESTION, type AnswerFailure, type AnswerRun } from './answer-bench.ts';
 import type { BrowserRun } from './browser-bench.ts';
 import type { KvContextRun } from './kv-context.ts';
 import type { VisionFigure } from './vision-bench.ts';
@@ -43,7 +43,7 @@ export interface VisionRecord {
   loadAverage?: Record<string, number[]>;
 }
 
-export type AnswerRecord = AnswerRun | { preset: string; dtype: string; answered: false; error: string };
+export type AnswerRecord = AnswerRun | AnswerFailure;
 
 export interface Results {
   machine?: MachineInfo;
@@ -179,7 +179,9 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
     L.push(`| ${a.preset} ${a.dtype} (${a.backend}) | ${a.photo}, ${a.boxes} boxes | ${(a.loadMs / 1000).toFixed(1)} s | ${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | **${ms(x.firstTtftMs)}** | ${ms(x.followUpPrefillMs)} | **${ms(x.followUpTtftMs)}** | ${a.followUpVsFirst} | ${ms(x.decodeTokPerS)} | ${gb(a.peakWasmBytes)} | ${a.loadAverage?.join(' → ') ?? '–'} |`);
   }
   L.push('');
-  for (const a of Object.values(answers)) if (!('summary' in a)) L.push(`- ${a.preset} ${a.dtype}: ${a.error}`);
+  for (const a of Object.values(answers))
+    if (!('summary' in a))
+      L.push(`- ${a.preset} ${a.dtype} did not answer: ${a.error.split('\n')[0]}${a.loadMs === undefined ? '' : ` — after loading in ${(a.loadMs / 1000).toFixed(1)} s (wasm heap ${gb(a.heapAfterLoad)} after load, its load warm-up included) and ${((a.failedAfterMs ?? 0) / 1000).toFixed(1)} s into the first question`}; peak wasm heap ${gb(a.peakWasmBytes)}, peak RSS ${gb(a.peakRssBytes)}${a.loadAverage ? `, load average ${a.loadAverage.join(' → ')}` : ''}.`);
   L.push('');
 }
 
@@ -189,8 +191,25 @@ function renderVision(L: string[], vision: NonNullable<Results['vision']>): void
   L.push('| model | runtime | graph | input | ms | runs | session load |', '|---|---|---|---|---|---|---|');
   for (const v of Object.values(vision)) {
     for (const f of v.figures)
-      L.push(`| ${v.preset} ${v.dtype} | ${v.runtime} | ${f.graph} | ${f.input} | ${fmt(f.ms)}${f.feedsMs ? ` + ${f.feedsMs.median}` : ''} | ${f.ms.runs} | ${v.loadMs[f.graph] !== undefined ? `${(v.loadMs[f.graph] / 1000).toFixed(1)} s` : '–'} |`);
-    for (const e of v.errors) L.push(`| ${v.preset} ${v.dtype} | ${v.runtime} | – | – | not measured: ${e.replace(/\|/g, '/').replace(/\n/g, ' ')} | – | – |`);
+      L.push(`| ${v.preset} ${v.dtype} | ${v.runtime} | ${f.graph} | ${f.input} | ${fmt(f.ms)}${f.feedsMs ? ` + ${f.feedsMs.median}` : ''} | ${f.ms.runs}${f.warmedUp === false ? ', no warm-up' : ''} | ${v.loadMs[f.graph] !== undefined ? `${(v.loadMs[f.graph] / 1000).toFixed(1)} s` : '–'} |`);
+    for (const e of v.errors) L.push(`| ${v.preset} ${v.dtype} | ${v.runtime} | – | – | not measured: ${e.replace(/\S*\/onnxruntime\/core\//g, 'onnxruntime/core/').replace(/\|/g, '/').replace(/\n/g, ' ')} | – | – |`);
+  }
+  L.push('');
+  for (const v of Object.values(vision)) {
+    const regions = v.figures.filter((f) => f.graph === 'region_encoder').sort((a, b) => parseInt(a.input) - parseInt(b.input));
+    if (regions.length < 2) continue;
+    const [few, many] = [regions[0], regions[regions.length - 1]];
+    L.push(`- ${v.preset} ${v.dtype} ${v.runtime}: the region encoder at ${few.input} already takes ${Math.round((100 * few.ms.median) / many.ms.median)} % of its time at ${many.input} (medians; ${Math.round((100 * few.ms.min) / many.ms.min)} % by the fastest runs). Its box-independent part, the SimpleFP pyramid over the ViT map (3×3 convs at 4× the patch grid), dominates; the engine re-runs it whenever the box set changes, so computing it once per image (a graph split) would leave a new box set only the pooling and the projector.`);
+  }
+  for (const preset of new Set(Object.values(vision).map((v) => v.preset))) {
+    const [q4, fp32] = ['q4', 'fp32'].map((d) => Object.values(vision).find((v) => v.preset === preset && v.dtype === d && v.runtime.startsWith('wasm')));
+    if (!q4 || !fp32) continue;
+    const pairs = q4.figures.flatMap((f) => {
+      const g = fp32.figures.find((x) => x.graph === f.graph && x.input === f.input);
+      return g ? [`${f.graph} ${f.input.split(' (')[0]} ${round(f.ms.median / g.ms.median)}`] : [];
+    });
+    const why = ' At these token counts the Linears are matrix–matrix products: MatMulNBits\' per-call dequantization (see the profile above) is paid once per run and amortized over the rows, so q4 costs about what fp32 does — on wasm it saves download and memory, not time.';
+    if (pairs.length) L.push(`- ${preset}, q4 ÷ fp32 time on wasm (medians): ${pairs.join('; ')}.${preset === 'full' ? why : ''}`);
   }
   const loads = Object.values(vision).flatMap((v) => Object.entries(v.loadAverage ?? {}).map(([part, [a, b]]) => `${v.preset} ${v.dtype} ${part}: ${a} → ${b}`));
   L.push('', `Machine load (1-minute load average on these 2 cores, at the start → end of each part): ${loads.length ? loads.join('; ') : 'not recorded'}.`, '');
@@ -202,19 +221,21 @@ function renderKvContext(L: string[], kv: NonNullable<Results['kv_context']>): v
     `ORT-web ${kv.version} wasm ×${kv.threads}: a ${kv.layers}-layer decoder with VLM-FO1-3B's layer dims (hidden 2048, 16/2 heads × 128, MLP 11008), fp32 weights, vocabulary ${kv.vocab}; ${kv.rounds} interleaved rounds after one warm-up; 1-minute load average ${kv.loadAverage?.join(' → ') ?? 'not recorded'} on 2 cores. "engine": the engine's wasm KV path (past fed in, presents copied out and fed back); "no-copy-out": the same step fetching only the logits; "no-past": context 0, the weights alone.`, '',
     `| variant | ${contexts.map((c) => `@${c}`).join(' | ')} |`, `|---|${contexts.map(() => '---|').join('')}`);
   for (const v of ['engine', 'no-copy-out', 'no-past'] as const) L.push(`| ${v} | ${contexts.map((c) => ms(kv.msPerStep[c]?.[v])).join(' | ')} |`);
-  L.push('');
+  const kvCost = contexts.map((c) => `@${c} ${round(kv.msPerStep[c].engine.median - kv.msPerStep[c]['no-past'].median)} ms`);
+  const spread = contexts.map((c) => kv.msPerStep[c]['no-past'].median);
+  L.push('', `The context's own cost (engine − no-past, medians, ${kv.layers} layers): ${kvCost.join(', ')}. The no-past step does not depend on the context, yet its median moved between ${Math.min(...spread)} and ${Math.max(...spread)} ms across the three contexts on this shared machine: differences smaller than that are noise, and so is the ratio in the goals table to about that extent.`, '');
 }
 
 function renderBrowser(L: string[], b: BrowserRun): void {
-  L.push('## Browser (figure 8): the app in Chromium on the tiny preset', '', `${b.chromium}, flags \`${b.flags.join(' ')}\`; the production build served by \`vite preview\`; the app's worker, demo model (${b.model}). ${b.note}`, '');
-  L.push('| backend | adapter | model load (click → ready) | first: vision | regions | prefill | TTFT | follow-up TTFT | decode tok/s | rounds |', '|---|---|---|---|---|---|---|---|---|---|');
+  L.push('## Browser (figure 8): the app in Chromium on the tiny preset', '', `${b.chromium}, flags \`${b.flags.join(' ')}\`; the production build served by \`vite preview\`; the app's worker, demo model (${b.model}). ${b.note}${b.loadAverage ? ` 1-minute load average ${b.loadAverage.join(' → ')} on 2 cores.` : ''}`, '');
+  L.push('| backend | adapter (decoder session) | model load (click → ready) | boxes | first: vision | regions | prefill | TTFT | follow-up TTFT | decode tok/s | rounds |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of b.runs) {
     if (r.error) {
-      L.push(`| ${r.backend} | ${r.adapter ?? '–'} | ${r.loadMs ? `${(r.loadMs / 1000).toFixed(1)} s` : '–'} | failed: ${r.error.replace(/\|/g, '/').replace(/\n/g, ' ')} | | | | | | |`);
+      L.push(`| ${r.backend} | ${r.adapter ?? '–'} | ${r.loadMs ? `${(r.loadMs / 1000).toFixed(1)} s` : '–'} | – | failed: ${r.error.replace(/\|/g, '/').replace(/\n/g, ' ')} | | | | | | |`);
       continue;
     }
     const x = r.summary!;
-    L.push(`| ${r.backend} | ${r.adapter ?? '–'} | ${(r.loadMs! / 1000).toFixed(1)} s | ${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | ${ms(x.firstTtftMs)} | ${ms(x.followUpTtftMs)} | ${ms(x.decodeTokPerS)} | ${r.rounds} |`);
+    L.push(`| ${r.backend} | ${r.adapter ?? '–'} | ${(r.loadMs! / 1000).toFixed(1)} s | ${r.boxes ?? '–'} | ${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | ${ms(x.firstTtftMs)} | ${ms(x.followUpTtftMs)} | ${ms(x.decodeTokPerS)} | ${r.rounds} |`);
   }
   L.push('');
 }

@@ -2,7 +2,8 @@
 //   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
 //               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--only wasm|native]
 //   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
-//               [--semantic 448,896] [--boxes 1,20,100] [--budget 120] [--part-timeout 900]
+//               [--semantic 448,896] [--boxes 1,20,100] [--budget 120] [--part-timeout 900] [--vision-no-warmup]
+//               [--no-davit] (with --boxes '': --no-davit --boxes '' --semantic 896 times only the ViT at 896)
 //   answer:     [--presets tiny] (add full to try the full model) [--answer-dtypes q4] [--rounds 5] [--max-tokens 8]
 //               [--part-timeout 900]
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { DecoderShape } from './decoder-bench.ts';
 import { machineInfo, streamingReadBandwidth } from './machine.ts';
-import type { AnswerArgs, AnswerRun } from './answer-bench.ts';
+import type { AnswerArgs } from './answer-bench.ts';
 import { measureBrowser } from './browser-bench.ts';
 import type { KvContextArgs } from './kv-context.ts';
 import { decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
@@ -42,10 +43,11 @@ function child<T>(task: string, spec: RuntimeSpec, args: unknown, timeoutS?: num
   const label = `${task} ${spec.runtime}:${spec.threads}`;
   process.stderr.write(`▶ ${label} ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
   return new Promise((resolve, reject) => {
-    const p = spawn(TSX, [CHILD, task, `${spec.runtime}:${spec.threads}`, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // its own process group: tsx runs the task in a grandchild, which a timeout must stop too
+    const p = spawn(TSX, [CHILD, task, `${spec.runtime}:${spec.threads}`, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     let out = '';
     let timedOut = false;
-    const timer = timeoutS ? setTimeout(() => ((timedOut = true), p.kill('SIGKILL')), timeoutS * 1000) : undefined;
+    const timer = timeoutS ? setTimeout(() => ((timedOut = true), process.kill(-p.pid!, 'SIGKILL')), timeoutS * 1000) : undefined;
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', reject);
     p.on('close', (code, signal) => {
@@ -73,6 +75,9 @@ interface VisionOptions {
   boxCounts: number[];
   runs: number;
   budgetS: number;
+  warmup: boolean;
+  /** Time DaViT (and the region encoder, if box counts are given) on the photo. */
+  davit: boolean;
   timeoutS: number;
 }
 
@@ -86,11 +91,11 @@ async function visionFigures(results: Results, spec: RuntimeSpec, preset: Preset
   const folder = preset === 'full' && dtype !== 'q4' ? q4Folder : await presetModel(preset, dtype);
   // the full fp32 folder would be ~17 GB: its three image graphs are emitted alone
   const graphDir = preset === 'full' && dtype !== 'q4' ? await fullVisionOnly(dtype) : undefined;
-  const base = { folder, graphDir, dtype, photo: PHOTO, runs: o.runs, budgetS: o.budgetS };
+  const base = { folder, graphDir, dtype, photo: PHOTO, runs: o.runs, budgetS: o.budgetS, warmup: o.warmup };
   const parts: Omit<VisionArgs, keyof typeof base>[] =
     preset === 'full'
-      ? [{ davit: true, boxCounts: o.boxCounts, semanticSizes: [] }, ...o.semanticSizes.map((s) => ({ davit: false, boxCounts: [], semanticSizes: [s] }))]
-      : [{ davit: true, boxCounts: o.boxCounts, semanticSizes: o.semanticSizes }];
+      ? [...(o.davit ? [{ davit: true, boxCounts: o.boxCounts, semanticSizes: [] }] : []), ...o.semanticSizes.map((s) => ({ davit: false, boxCounts: [], semanticSizes: [s] }))]
+      : [{ davit: o.davit, boxCounts: o.boxCounts, semanticSizes: o.semanticSizes }];
   const key = `${preset} ${dtype} ${spec.runtime}:${spec.threads}`;
   for (const part of parts) {
     const rec: VisionRecord = results.vision?.[key] ?? { preset, dtype, runtime: `${spec.runtime}:${spec.threads}`, version: '', loadMs: {}, figures: [], errors: [] };
@@ -135,6 +140,8 @@ async function main(): Promise<void> {
       boxes: { type: 'string', default: '1,20,100' },
       budget: { type: 'string', default: '120' },
       'part-timeout': { type: 'string', default: '900' },
+      'vision-no-warmup': { type: 'boolean', default: false },
+      'no-davit': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '5' },
       'answer-dtypes': { type: 'string', default: 'q4' },
       'kv-layers': { type: 'string', default: '2' },
@@ -204,6 +211,8 @@ async function main(): Promise<void> {
             boxCounts: ints(values.boxes),
             runs: Number(values['vision-runs']),
             budgetS: Number(values.budget),
+            warmup: !values['vision-no-warmup'],
+            davit: !values['no-davit'],
             timeoutS: partTimeout,
           });
   }
@@ -223,7 +232,7 @@ async function main(): Promise<void> {
       };
       let rec: AnswerRecord;
       try {
-        rec = await child<AnswerRun>('answer', { runtime: 'wasm', threads }, args, partTimeout);
+        rec = await child<AnswerRecord>('answer', { runtime: 'wasm', threads }, args, partTimeout);
       } catch (e) {
         rec = { preset, dtype, answered: false, error: (e as Error).message };
       }
@@ -231,7 +240,7 @@ async function main(): Promise<void> {
       if (preset === 'full' && dtype === 'q4')
         results.full_q4_wasm = 'summary' in rec
           ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on ORT-web wasm ×${threads}: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up.` }
-          : { answered: false, peak_wasm_bytes: results.full_q4_wasm?.peak_wasm_bytes ?? null, note: `The engine did not answer on wasm: ${rec.error}. The peak is still the decoder session alone (\`npm run bench -- decoder\`).` };
+          : { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, ORT-web wasm ×${threads}) did not answer: ${rec.error.split('\n')[0]}${rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`}. The peak is the engine's wasm heap (the wasm32 maximum is 4.29 GB).` };
       await writeResults(results);
     }
   }

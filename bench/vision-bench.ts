@@ -33,6 +33,8 @@ export interface VisionArgs {
   photo: { width: number; height: number };
   boxCounts: number[];
   runs: number;
+  /** One unrecorded run before the first size of each session (default true; off where one run costs minutes). */
+  warmup?: boolean;
   /** Stop repeating a figure once its measured runs have taken this long (at least one run is kept). */
   budgetS: number;
 }
@@ -42,6 +44,8 @@ export interface VisionFigure {
   /** e.g. "448×448 (grid 32×32, 1024 patches)", "640×480", "20 boxes". */
   input: string;
   ms: Summary;
+  /** Whether an unrecorded warm-up run came first on this session. */
+  warmedUp: boolean;
   /** Region encoder: the JS RoIAlign-weight and box-embedding feeds for K boxes. */
   feedsMs?: Summary;
 }
@@ -112,8 +116,9 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
     const layout = vitLayout(vision, g, g);
     const feeds: Record<string, RtTensor> = { pixel_values: rt.tensor('float32', randomF32(g * g * patchDim, size), [g * g, patchDim]) };
     for (const [name, t] of Object.entries(layout.feeds)) feeds[name] = rt.tensor(t.dtype, t.data, t.dims);
-    const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, i === 0);
-    out.push({ graph: 'vision_semantic', input: `${size}×${size} (grid ${g}×${g}, ${g * g} patches)`, ms });
+    const warm = args.warmup !== false && i === 0;
+    const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, warm);
+    out.push({ graph: 'vision_semantic', input: `${size}×${size} (grid ${g}×${g}, ${g * g} patches)`, ms, warmedUp: warm || i > 0 });
     log(`vision_semantic ${size}²: ${ms.median} ms (${ms.runs} runs)`);
   }
   return out;
@@ -127,9 +132,9 @@ async function timePerception(rt: Runtime, session: RtSession, manifest: ModelMa
   const ms = await timeBudgeted(async () => {
     const out = await session.run(feeds);
     stages = [0, 1, 2, 3].map((l) => out[`stage${l}`]);
-  }, args.davit ? args.runs : 1, args.budgetS * 1000, args.davit);
+  }, args.davit ? args.runs : 1, args.budgetS * 1000, args.davit && args.warmup !== false);
   log(`vision_perception ${w}×${h}: ${ms.median} ms (${ms.runs} runs)`);
-  const figure: VisionFigure = { graph: 'vision_perception', input: `${w}×${h} (aux mode "${manifest.image.perception.aspectMode}" for a ${args.photo.width}×${args.photo.height} photo)`, ms };
+  const figure: VisionFigure = { graph: 'vision_perception', input: `${w}×${h} (aux mode "${manifest.image.perception.aspectMode}" for a ${args.photo.width}×${args.photo.height} photo)`, ms, warmedUp: args.warmup !== false };
   return { figure, stages, davit: { width: w, height: h } };
 }
 
@@ -151,8 +156,9 @@ async function timeRegions(rt: Runtime, session: RtSession, manifest: ModelManif
     };
     const feedsMs = await timeBudgeted(async () => feedsFor(), args.runs, args.budgetS * 1000, true);
     const feeds = feedsFor();
-    const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, i === 0);
-    out.push({ graph: 'region_encoder', input: `${K} box${K === 1 ? '' : 'es'}`, ms, feedsMs });
+    const warm = args.warmup !== false && i === 0;
+    const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, warm);
+    out.push({ graph: 'region_encoder', input: `${K} box${K === 1 ? '' : 'es'}`, ms, feedsMs, warmedUp: warm || i > 0 });
     log(`region_encoder K=${K}: ${ms.median} ms run + ${feedsMs.median} ms feeds (${ms.runs} runs)`);
   }
   return out;
