@@ -10,8 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../protocol/errors.ts';
 import type { AskOptions, ImageInput, PixelBox } from '../protocol/messages.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
-import type { Fo1Engine } from './engine.ts';
+import { Fo1Engine as Engine } from './engine.ts';
+import { NodeFolder } from './load/node-folder.ts';
 import { createNodeEngine, folderSource, imageInputFromFile } from './node.ts';
+import { lostDeviceOrt } from './testing/lost-device-ort.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
 interface CocoImage {
@@ -21,7 +23,7 @@ interface CocoImage {
 
 const never = new AbortController().signal;
 
-async function loadedEngine(dir: string, seed = 0): Promise<Fo1Engine> {
+async function loadedEngine(dir: string, seed = 0): Promise<Engine> {
   const engine = createNodeEngine({ dtype: 'fp32', seed, warmup: false });
   await engine.load({ source: folderSource(dir) }, () => {}, never);
   return engine;
@@ -41,7 +43,7 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
   let model: string;
   let image: ImageInput;
   let boxes: PixelBox[];
-  let engine: Fo1Engine;
+  let engine: Engine;
   const ask = (over: Partial<AskOptions> = {}): AskOptions => ({
     imageId: 'coco',
     image,
@@ -186,6 +188,46 @@ describe.skipIf(!hasShared)('loading a broken model folder', () => {
       expect(answer.text.length).toBeGreaterThan(0);
     } finally {
       await engine.dispose();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!hasShared)('the WebGPU device lost mid-answer', () => {
+  let model: string;
+  let image: ImageInput;
+  const boxes: PixelBox[] = [{ x1: 10, y1: 12, x2: 150, y2: 120 }, { x1: 60, y1: 40, x2: 190, y2: 140 }];
+  const ask = (over: Partial<AskOptions> = {}): AskOptions => ({ imageId: 'flat', image, boxes, regions: [0, 1], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 10 }, ...over });
+
+  beforeAll(async () => {
+    model = (await tinyModel()).dir;
+    const side = { width: 200, height: 160 };
+    image = { kind: 'rgba', ...side, data: Uint8ClampedArray.from({ length: side.width * side.height * 4 }, (_, i) => (i * 37) % 251) };
+  }, 120_000);
+
+  it('falls back to wasm, answers the interrupted question as wasm would, and the follow-up works', async () => {
+    // The device goes when embed_tokens (on "WebGPU") starts its 4th run: after the prompt, mid-generation.
+    const fake = lostDeviceOrt({ input: 'input_ids', run: 4 });
+    const engine = new Engine({ ort: fake.ort, openFolder: () => new NodeFolder(model), dtype: 'fp32', warmup: false });
+    const wasm = await loadedEngine(model);
+    try {
+      const ready = await engine.load({ source: folderSource(model), backend: 'webgpu' }, () => {}, never);
+      expect(ready.sessions.find((s) => s.session === 'embed_tokens')?.backend).toBe('webgpu');
+      let piecesBeforeLoss = 0;
+      const answer = await engine.ask(ask(), () => (fake.lost ? 0 : piecesBeforeLoss++), never);
+      expect(fake.lost).toBe(true);
+      expect(piecesBeforeLoss, 'the device was lost after tokens had streamed').toBeGreaterThan(0);
+      expect(answer.backend).toBe('wasm');
+      expect(answer.backendFallback).toMatch(/WebGPU device lost.*continuing on wasm/);
+      expect(answer.text).toBe((await wasm.ask(ask(), () => {}, never)).text);
+
+      const followUp = ask({ image: undefined, task: { preset: 'detect', label: 'person' } });
+      const next = await engine.ask(followUp, () => {}, never);
+      expect(next.backend).toBe('wasm');
+      expect(next.backendFallback).toBeUndefined();
+      expect(next.text).toBe((await wasm.ask(followUp, () => {}, never)).text);
+      expect(fake.gpuRuns.get('input_ids')).toBe(4); // nothing ran on the lost device after the fallback
+    } finally {
+      await Promise.all([engine.dispose(), wasm.dispose()]);
     }
   }, 120_000);
 });

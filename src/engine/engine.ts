@@ -28,7 +28,7 @@ import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
-import { chooseBackend, createSession, type Ort } from './session.ts';
+import { chooseBackend, createSession, errorText, type BackendChoice, type Ort } from './session.ts';
 import { promptTask } from './task.ts';
 
 /** A detector's manifest and ONNX bytes (src/engine/proposals). */
@@ -59,11 +59,15 @@ export interface Fo1EngineOptions {
 
 interface Loaded {
   modelId: string;
+  /** Where the model was read from: a fallback to wasm reads its graphs again (cached) rather than keeping them. */
+  folder: ModelFolder;
   model: Fo1Model;
   tokenizer: Fo1Tokenizer;
   stopIds: Set<number>;
   proposer: YoloxProposer<InstanceType<Ort['Tensor']>> | null;
   sessions: Ready['sessions'];
+  /** Set (why) once the WebGPU device these sessions run on is lost. */
+  deviceLost: string | null;
 }
 
 /** One image as the encoders see it: everything but the boxes. */
@@ -99,15 +103,29 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       await this.dispose();
       const folder = await this.openFolder(options.source);
-      const backend = await chooseBackend(options.backend);
-      const files = await loadModelFiles(folder, this.options.dtype, onProgress, signal, backend);
-      const tokenizer = Fo1Tokenizer.fromJson(files.tokenizerJson, files.tokenizerConfig);
-      const choice = { ...backend, reason: `${backend.reason}; ${files.dtypeReason}` };
-      const model = await Fo1Model.create(this.options.ort, files.manifest, files.graphs, choice, onProgress);
-      const { tokens } = files.manifest;
-      const stopIds = new Set([...tokens.eos, ...(tokens.imEnd === null ? [] : [tokens.imEnd])]);
-      const sessions = [...model.backends];
-      let proposer: Loaded['proposer'] = null;
+      const built = await this.build(folder, await chooseBackend(options.backend), onProgress, signal);
+      const modelId = options.source.kind === 'url' ? options.source.url : options.source.kind === 'cached' ? options.source.modelId : `${built.model.manifest.source} (${folder.description})`;
+      this.loaded = { ...built, modelId };
+      this.watchDevice(this.loaded);
+      if (this.options.warmup ?? true) {
+        onProgress({ stage: 'warmup' });
+        await this.warmup(signal);
+      }
+      return { modelId, sessions: built.sessions };
+    });
+  }
+
+  /** Reads the folder's graphs for `backend` and creates every session (model and detector) on it. */
+  private async build(folder: ModelFolder, backend: BackendChoice, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Omit<Loaded, 'modelId'>> {
+    const files = await loadModelFiles(folder, this.options.dtype, onProgress, signal, backend);
+    const tokenizer = Fo1Tokenizer.fromJson(files.tokenizerJson, files.tokenizerConfig);
+    const choice = { ...backend, reason: `${backend.reason}; ${files.dtypeReason}` };
+    const model = await Fo1Model.create(this.options.ort, files.manifest, files.graphs, choice, onProgress);
+    const { tokens } = files.manifest;
+    const stopIds = new Set([...tokens.eos, ...(tokens.imEnd === null ? [] : [tokens.imEnd])]);
+    const sessions = [...model.backends];
+    let proposer: Loaded['proposer'] = null;
+    try {
       const detector = await (this.options.detector ?? readFolderDetector)(folder, signal);
       if (detector) {
         const created = await createSession(this.options.ort, { name: 'detector', bytes: { graph: detector.onnx, externalData: [] }, choice });
@@ -115,14 +133,25 @@ export class Fo1Engine implements Engine {
         const ort = this.options.ort;
         proposer = new YoloxProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
       }
-      const modelId = options.source.kind === 'url' ? options.source.url : options.source.kind === 'cached' ? options.source.modelId : `${files.manifest.source} (${folder.description})`;
-      this.loaded = { modelId, model, tokenizer, stopIds, proposer, sessions };
-      if (this.options.warmup ?? true) {
-        onProgress({ stage: 'warmup' });
-        await this.warmup(signal);
-      }
-      return { modelId, sessions };
-    });
+    } catch (e) {
+      await model.release();
+      throw e;
+    }
+    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null };
+  }
+
+  /**
+   * Notes when the GPUDevice ORT runs the WebGPU sessions on is lost (driver reset, another tab's crash,
+   * `device.destroy()`): every later run there fails, so the next ask moves to wasm (fallBackToWasm).
+   */
+  private watchDevice(loaded: Loaded): void {
+    if (!loaded.sessions.some((s) => s.backend === 'webgpu')) return;
+    Promise.resolve(this.options.ort.env.webgpu.device)
+      .then((device) => device?.lost)
+      .then((info) => {
+        if (info) loaded.deviceLost = `WebGPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+      })
+      .catch(() => {}); // no device to watch: nothing can be lost
   }
 
   async propose(options: ProposeOptions, signal: AbortSignal): Promise<ScoredBox[]> {
@@ -135,60 +164,96 @@ export class Fo1Engine implements Engine {
     });
   }
 
+  /**
+   * Answers on the loaded sessions; when the WebGPU device is lost before or during the answer, rebuilds
+   * every session on wasm and answers again from the start there (the image's features and KV caches
+   * lived on the lost device), saying so in `backendFallback`. Tokens already streamed are not retracted:
+   * the page starts the answer afresh on the fallback (the reason tells it why).
+   */
   async ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
-      const t0 = now();
-      const image = this.imageFor(options.imageId, options.image);
-      const boxes = options.boxes;
-      validateBoxes(boxes, image.original);
-      const task = promptTask(options.task, options.regions);
-      const { model, tokenizer } = loaded;
-      const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
-      const t1 = now();
-      const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
-      const t2 = now();
-      const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
-      const t3 = now();
-      abortIfNeeded(signal);
-      const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
-      const pre = await conv.prefill(seq);
-      const t4 = now();
-      let tFirst = 0;
-      const stream = new TextStream((ids) => tokenizer.decode(ids));
-      const step = async (token: number, cache: Parameters<typeof model.decode>[2]) => model.decode(await model.embedText([token]), Int32Array.from({ length: 3 }, () => cache.length + pre.ropeDelta), cache);
-      const generated = await generate(
-        pre.first,
-        pre.prefix,
-        { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
-        step,
-        (id) => {
-          if (tFirst === 0) tFirst = now();
-          const piece = stream.push(id);
-          if (piece) onToken(piece);
-        },
-        signal,
-      );
-      const tEnd = now();
-      const text = stream.text.trim();
-      const parsed = parseAnswer(text, boxes);
-      const decodeSteps = generated.ids.length - 1;
-      return {
-        text,
-        regions: groupRegions(parsed.regions),
-        droppedIndices: parsed.dropped,
-        ...(parsed.count === null ? {} : { count: parsed.count }),
-        timings: {
-          preprocessMs: t1 - t0,
-          visionMs: t2 - t1,
-          regionsMs: t3 - t2,
-          prefillMs: t4 - t3,
-          ttftMs: (tFirst || tEnd) - t0,
-          decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
-        },
-        backend: model.decoderBackend,
-      };
+      if (loaded.deviceLost) return this.askAfterFallback(loaded, loaded.deviceLost, options, onToken, signal);
+      try {
+        return await this.answer(loaded, options, onToken, signal);
+      } catch (e) {
+        const lost = loaded.deviceLost ?? deviceLostText(e);
+        if (lost === null || signal.aborted) throw e;
+        return this.askAfterFallback(loaded, lost, options, onToken, signal);
+      }
     });
+  }
+
+  private async askAfterFallback(loaded: Loaded, lost: string, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+    const reason = `${lost}; continuing on wasm`;
+    await this.fallBackToWasm(loaded, reason, signal);
+    return { ...(await this.answer(this.requireLoaded(), options, onToken, signal)), backendFallback: reason };
+  }
+
+  /** Replaces the loaded sessions by wasm ones; the image is kept, its GPU-resident features are not. */
+  private async fallBackToWasm(lost: Loaded, reason: string, signal: AbortSignal): Promise<void> {
+    this.loaded = null;
+    if (this.image) {
+      this.image.conversation?.conv.dispose();
+      this.image.conversation = null;
+      this.image.features = null;
+    }
+    await lost.model.release().catch(() => {}); // sessions on a lost device may refuse to release
+    const built = await this.build(lost.folder, { backend: 'wasm', reason }, () => {}, signal);
+    this.loaded = { ...built, modelId: lost.modelId };
+  }
+
+  private async answer(loaded: Loaded, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+    const t0 = now();
+    const image = this.imageFor(options.imageId, options.image);
+    const boxes = options.boxes;
+    validateBoxes(boxes, image.original);
+    const task = promptTask(options.task, options.regions);
+    const { model, tokenizer } = loaded;
+    const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
+    const t1 = now();
+    const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
+    const t2 = now();
+    const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
+    const t3 = now();
+    abortIfNeeded(signal);
+    const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
+    const pre = await conv.prefill(seq);
+    const t4 = now();
+    let tFirst = 0;
+    const stream = new TextStream((ids) => tokenizer.decode(ids));
+    const step = async (token: number, cache: Parameters<typeof model.decode>[2]) => model.decode(await model.embedText([token]), Int32Array.from({ length: 3 }, () => cache.length + pre.ropeDelta), cache);
+    const generated = await generate(
+      pre.first,
+      pre.prefix,
+      { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+      step,
+      (id) => {
+        if (tFirst === 0) tFirst = now();
+        const piece = stream.push(id);
+        if (piece) onToken(piece);
+      },
+      signal,
+    );
+    const tEnd = now();
+    const text = stream.text.trim();
+    const parsed = parseAnswer(text, boxes);
+    const decodeSteps = generated.ids.length - 1;
+    return {
+      text,
+      regions: groupRegions(parsed.regions),
+      droppedIndices: parsed.dropped,
+      ...(parsed.count === null ? {} : { count: parsed.count }),
+      timings: {
+        preprocessMs: t1 - t0,
+        visionMs: t2 - t1,
+        regionsMs: t3 - t2,
+        prefillMs: t4 - t3,
+        ttftMs: (tFirst || tEnd) - t0,
+        decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
+      },
+      backend: model.decoderBackend,
+    };
   }
 
   async dispose(): Promise<void> {
@@ -275,6 +340,12 @@ export class Fo1Engine implements Engine {
     );
     this.forgetImage();
   }
+}
+
+/** The reason when `e` says the WebGPU device is gone (ORT/Dawn: "Device is lost", "device lost", "GPUDevice was destroyed"); else null. */
+function deviceLostText(e: unknown): string | null {
+  const text = errorText(e);
+  return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

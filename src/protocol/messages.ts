@@ -108,6 +108,8 @@ export interface Answer {
   count?: number;
   timings: AnswerTimings;
   backend: Backend;
+  /** Set on the answer during which the WebGPU device was found lost: why. It, and every later answer, ran on wasm. */
+  backendFallback?: string;
 }
 
 export type LoadProgress =

@@ -82,6 +82,11 @@ function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
       </p>
       {turn.status === 'stopped' && <p className="turn-note">Stopped.</p>}
       {turn.status === 'failed' && <p className="turn-note turn-failed">Failed: {turn.error}</p>}
+      {turn.answer?.backendFallback && (
+        <p className="turn-note" role="status" data-testid="backend-fallback" title={turn.answer.backendFallback}>
+          WebGPU was lost; continuing on WASM.
+        </p>
+      )}
       {turn.answer?.count !== undefined && <p className="turn-note">Count: <strong>{turn.answer.count}</strong></p>}
       {turn.answer && turn.answer.droppedIndices.length > 0 && (
         <p className="turn-note">The answer cited region{turn.answer.droppedIndices.length > 1 ? 's' : ''} {turn.answer.droppedIndices.join(', ')}, which {turn.answer.droppedIndices.length > 1 ? 'do' : 'does'} not exist.</p>
