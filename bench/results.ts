@@ -134,6 +134,7 @@ function renderMarkdown(r: Results): string {
       `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | true, ≤ 4 GB |`, '');
     if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
   }
+  if (r.convert) renderConvert(L, r.convert as ConvertRun);
   if (r.formats) renderFindings(L, r.formats);
   if (r.answers) renderAnswers(L, r.answers);
   if (r.vision) renderVision(L, r.vision);
@@ -143,6 +144,28 @@ function renderMarkdown(r: Results): string {
   if (r.decoder_q8) renderDecoder(L, r, r.decoder_q8 as NonNullable<Results['decoder']>);
   if (r.formats) renderFormats(L, r.formats);
   return L.join('\n') + '\n';
+}
+
+/** bench/convert.ts's record: the full preset converted to q4. */
+interface ConvertRun {
+  wallSeconds: number;
+  readMBps: number;
+  peakRssBytes: number;
+  q4FolderBytes: number;
+  blockSize: number;
+  files: Record<string, number>;
+  goals: { wallSeconds: number; peakRssBytes: number; q4FolderBytes: number };
+  loadAverage?: number[];
+  note?: string;
+}
+
+function renderConvert(L: string[], c: ConvertRun): void {
+  L.push(`## Conversion (\`npm run bench:convert\`): full preset → q4, block ${c.blockSize}`, '', '| figure | value | goal |', '|---|---|---|',
+    `| wall time | ${c.wallSeconds} s (${c.readMBps} MB/s read) | ≤ ${c.goals.wallSeconds} s |`,
+    `| peak RSS | ${gb(c.peakRssBytes)} | ≤ ${gb(c.goals.peakRssBytes)} |`,
+    `| q4 folder | ${gb(c.q4FolderBytes)} | ≤ ${gb(c.goals.q4FolderBytes)} |`, '',
+    '| file | bytes |', '|---|---|', ...Object.entries(c.files).map(([f, b]) => `| ${f} | ${b.toLocaleString('en')} |`), '');
+  if (c.note) L.push(c.note + (c.loadAverage ? ` (1-minute load average ${c.loadAverage.join(' → ')}).` : ''), '');
 }
 
 function fmtBw(s: Summary): string {
