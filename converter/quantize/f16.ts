@@ -3,7 +3,7 @@
 // The graphs read them through a Cast to float32 that onnxruntime constant-folds when the session is built,
 // so the download halves and the runtime still computes in float32.
 
-import type { WeightSource } from '../read/checkpoint.ts';
+import { mapWeights, type WeightSource } from '../read/weights.ts';
 
 /** Largest finite binary16 value. */
 export const F16_MAX = 65504;
@@ -82,14 +82,5 @@ export function isF16Kernel(name: string, shape: readonly number[], data: ArrayL
  * patch kernel is not a conv in the graphs but an int4 Linear.)
  */
 export function f16KernelsRounded(w: WeightSource): WeightSource {
-  return {
-    has: (name) => w.has(name),
-    shape: (name) => w.shape(name),
-    names: () => w.names(),
-    async get(name, expectedShape) {
-      const t = await w.get(name, expectedShape);
-      if (!isF16Kernel(name, t.shape, t.data)) return t;
-      return { data: Float32Array.from(t.data, roundF16), shape: t.shape };
-    },
-  };
+  return mapWeights(w, (name, t) => (isF16Kernel(name, t.shape, t.data) ? { data: Float32Array.from(t.data, roundF16), shape: t.shape } : t));
 }

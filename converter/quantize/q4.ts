@@ -5,7 +5,7 @@
 //   zero_points uint8 (N · ceil(k_blocks/2)) — packed 4-bit, low nibble first
 // and dequantized value = (q − zp) · scale. K is zero-padded up to a whole number of blocks.
 
-import type { WeightSource } from '../read/checkpoint.ts';
+import { mapWeights, type WeightSource } from '../read/weights.ts';
 import { ceilF16, F16_MAX } from './f16.ts';
 
 export interface Q4Weight {
@@ -79,15 +79,9 @@ export function dequantizeQ4(q: Q4Weight): Float32Array {
  * error from the quantization error.
  */
 export function q4RoundTripped(w: WeightSource, blockSize: number, minQuantK: number): WeightSource {
-  return {
-    has: (name) => w.has(name),
-    shape: (name) => w.shape(name),
-    names: () => w.names(),
-    async get(name, expectedShape) {
-      const t = await w.get(name, expectedShape);
-      if (t.shape.length !== 2 || !name.endsWith('.weight') || t.shape[1] < minQuantK) return t;
-      const [N, K] = t.shape;
-      return { data: dequantizeQ4(quantizeQ4(t.data, N, K, blockSize)), shape: t.shape };
-    },
-  };
+  return mapWeights(w, (name, t) => {
+    if (t.shape.length !== 2 || !name.endsWith('.weight') || t.shape[1] < minQuantK) return t;
+    const [N, K] = t.shape;
+    return { data: dequantizeQ4(quantizeQ4(t.data, N, K, blockSize)), shape: t.shape };
+  });
 }

@@ -7,15 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { tensor, type Tensor } from '../../reference/tensor.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
+import type { WeightSource } from './weights.ts';
 
-/** Read access to named weights; shapes are known without reading data. */
-export interface WeightSource {
-  has(name: string): boolean;
-  shape(name: string): readonly number[] | undefined;
-  /** The tensor as float32, or an error naming the tensor (and expected shape, when given). */
-  get(name: string, expectedShape?: readonly number[]): Promise<Tensor>;
-  names(): string[];
-}
+export type { WeightSource } from './weights.ts';
 
 export class Checkpoint implements WeightSource {
   private constructor(
