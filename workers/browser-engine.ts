@@ -9,13 +9,12 @@ import { bitmapToRgb } from '../src/engine/image/decode-browser.ts';
 import type { Engine } from '../src/protocol/engine.ts';
 import type { Answer, AskOptions, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
 import { probeBackends } from './backend-probe.ts';
-import { readFolderDetector } from './folder-detector.ts';
 import { openModelCache, StoreWatch } from './model-cache.ts';
 import { ort } from './ort.ts';
 
 export class BrowserEngine implements Engine {
   private readonly storeWatch = new StoreWatch();
-  private readonly engine = new Fo1Engine({ ort, cache: async () => this.storeWatch.wrap(await openModelCache()), bitmapToRgb, detector: readFolderDetector });
+  private readonly engine = new Fo1Engine({ ort, cache: async () => this.storeWatch.wrap(await openModelCache()), bitmapToRgb });
 
   probe(): Promise<ProbeReport> {
     return probeBackends();
