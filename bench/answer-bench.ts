@@ -29,6 +29,30 @@ export const FOLLOW_UP = 'What colour is it?';
 /** The COCO photo the answer figures use: 640×480 with 22 ground-truth boxes. */
 const COCO_PHOTO = '000000520707.jpg';
 
+export interface RoundsSummary {
+  firstTtftMs: Summary;
+  followUpTtftMs: Summary;
+  visionMs: Summary;
+  regionsMs: Summary;
+  firstPrefillMs: Summary;
+  followUpPrefillMs: Summary;
+  decodeTokPerS: Summary;
+}
+
+/** Median/min/max of each timing over question + follow-up rounds (the engine's and the browser's alike). */
+export function summarizeRounds(rounds: readonly AnswerRound[]): RoundsSummary {
+  const s = (f: (r: AnswerRound) => number) => summarize(rounds.map(f));
+  return {
+    firstTtftMs: s((r) => r.first.ttftMs),
+    followUpTtftMs: s((r) => r.followUp.ttftMs),
+    visionMs: s((r) => r.first.visionMs),
+    regionsMs: s((r) => r.first.regionsMs),
+    firstPrefillMs: s((r) => r.first.prefillMs),
+    followUpPrefillMs: s((r) => r.followUp.prefillMs),
+    decodeTokPerS: s((r) => r.first.decodeTokPerS),
+  };
+}
+
 export interface AnswerRound {
   first: AnswerTimings;
   followUp: AnswerTimings;
@@ -45,7 +69,7 @@ export interface AnswerRun {
   backend: string;
   rounds: AnswerRound[];
   /** Medians (min–max) over the rounds. */
-  summary: { firstTtftMs: Summary; followUpTtftMs: Summary; visionMs: Summary; regionsMs: Summary; firstPrefillMs: Summary; followUpPrefillMs: Summary; decodeTokPerS: Summary };
+  summary: RoundsSummary;
   /** Median follow-up TTFT ÷ median first TTFT (goal ≤ 0.1). */
   followUpVsFirst: number;
   firstAnswer: string;
@@ -122,16 +146,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       firstAnswer = first.text;
       backend = first.backend;
     }
-    const s = (f: (r: AnswerRound) => number) => summarize(rounds.map(f));
-    const summary = {
-      firstTtftMs: s((r) => r.first.ttftMs),
-      followUpTtftMs: s((r) => r.followUp.ttftMs),
-      visionMs: s((r) => r.first.visionMs),
-      regionsMs: s((r) => r.first.regionsMs),
-      firstPrefillMs: s((r) => r.first.prefillMs),
-      followUpPrefillMs: s((r) => r.followUp.prefillMs),
-      decodeTokPerS: s((r) => r.first.decodeTokPerS),
-    };
+    const summary = summarizeRounds(rounds);
     return {
       preset,
       dtype: args.dtype,

@@ -12,11 +12,10 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
 import type { ResultsJson } from '../src/app/export/results.ts';
-import type { AnswerTimings } from '../src/protocol/messages.ts';
 import { hasShared, repoRoot, sharedAsset } from '../src/testing/shared.ts';
 import { AppPage } from '../e2e/pages/AppPage.ts';
+import { summarizeRounds, type AnswerRound, type RoundsSummary } from './answer-bench.ts';
 import { CACHE } from './models.ts';
-import { summarize, type Summary } from './stats.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FLAGS = ['--enable-unsafe-webgpu'];
@@ -29,8 +28,8 @@ export interface BrowserBackendRun {
   loadMs?: number;
   boxes?: number;
   rounds?: number;
-  turns?: { first: AnswerTimings; followUp: AnswerTimings }[];
-  summary?: { firstTtftMs: Summary; followUpTtftMs: Summary; visionMs: Summary; regionsMs: Summary; firstPrefillMs: Summary; decodeTokPerS: Summary };
+  turns?: AnswerRound[];
+  summary?: RoundsSummary;
   error?: string;
 }
 
@@ -122,17 +121,9 @@ async function measureBackend(browser: Browser, baseURL: string, backend: 'wasm'
       turns.push({ first, followUp });
       log(`${backend} round ${turns.length}: first ttft ${Math.round(first.ttftMs)} ms, follow-up ttft ${Math.round(followUp.ttftMs)} ms`);
     }
-    const s = (f: (t: (typeof turns)[number]) => number) => summarize(turns.map(f));
     out.rounds = turns.length;
     out.turns = turns;
-    out.summary = {
-      firstTtftMs: s((t) => t.first.ttftMs),
-      followUpTtftMs: s((t) => t.followUp.ttftMs),
-      visionMs: s((t) => t.first.visionMs),
-      regionsMs: s((t) => t.first.regionsMs),
-      firstPrefillMs: s((t) => t.first.prefillMs),
-      decodeTokPerS: s((t) => t.first.decodeTokPerS),
-    };
+    out.summary = summarizeRounds(turns);
   } catch (e) {
     out.error = (e as Error).message.split('\n')[0];
     log(`${backend}: ${out.error}`);
