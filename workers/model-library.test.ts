@@ -9,24 +9,8 @@ import { loadModelFiles } from '../src/engine/load/load-model.ts';
 import { UrlFolder } from '../src/engine/load/url-folder.ts';
 import { tinyModel } from '../src/engine/testing/tiny-model.ts';
 import { manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
-import { CacheModelLibrary, storedFrom, type CacheStore } from './model-library.ts';
-
-class MemoryCache implements CacheStore {
-  readonly entries = new Map<string, Uint8Array>();
-  async keys() {
-    return [...this.entries.keys()].map((url) => ({ url }));
-  }
-  async match(key: string) {
-    const v = this.entries.get(key);
-    return v ? new Response(v as Uint8Array<ArrayBuffer>) : undefined;
-  }
-  async put(key: string, r: Response) {
-    this.entries.set(key, new Uint8Array(await r.arrayBuffer()));
-  }
-  async delete(key: string) {
-    return this.entries.delete(key);
-  }
-}
+import { CacheModelLibrary, storedFrom } from './model-library.ts';
+import { MemoryCache } from '../src/testing/memory-cache.ts';
 
 /** Serves the model folder under /m/, an HTML page for anything under /spa/ (as an SPA fallback does), and 404 elsewhere. */
 function serve(dir: string): Promise<Server> {

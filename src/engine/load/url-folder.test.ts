@@ -12,21 +12,8 @@ import { hasShared, NO_SHARED } from '../../testing/shared.ts';
 import { tinyModel } from '../testing/tiny-model.ts';
 import { LoadError } from './folder.ts';
 import { loadModelFiles } from './load-model.ts';
-import { UrlFolder, type CacheLike } from './url-folder.ts';
-
-class MemoryCache implements CacheLike {
-  readonly entries = new Map<string, Uint8Array>();
-  async match(key: string) {
-    const v = this.entries.get(key);
-    return v ? new Response(v as Uint8Array<ArrayBuffer>) : undefined;
-  }
-  async put(key: string, r: Response) {
-    this.entries.set(key, new Uint8Array(await r.arrayBuffer()));
-  }
-  async delete(key: string) {
-    return this.entries.delete(key);
-  }
-}
+import { UrlFolder } from './url-folder.ts';
+import { MemoryCache } from '../../testing/memory-cache.ts';
 
 interface Hit {
   path: string;
