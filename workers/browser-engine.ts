@@ -7,7 +7,7 @@
 import { Fo1Engine } from '../src/engine/engine.ts';
 import { bitmapToRgb } from '../src/engine/image/decode-browser.ts';
 import type { Engine } from '../src/protocol/engine.ts';
-import type { Answer, AskOptions, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, LoadOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
 import { probeBackends } from './backend-probe.ts';
 import { openModelCache, StoreWatch } from './model-cache.ts';
 import { ort } from './ort.ts';
@@ -31,8 +31,8 @@ export class BrowserEngine implements Engine {
     return this.engine.propose(options, signal);
   }
 
-  ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
-    return this.engine.ask(options, onToken, signal);
+  ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer> {
+    return this.engine.ask(options, onToken, signal, onBackendChange);
   }
 
   dispose(): Promise<void> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineError } from '../protocol/errors.ts';
-import type { AskOptions, ImageInput, PixelBox } from '../protocol/messages.ts';
+import type { AskOptions, BackendChange, ImageInput, PixelBox } from '../protocol/messages.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
 import { Fo1Engine as Engine } from './engine.ts';
 import { NodeFolder } from './load/node-folder.ts';
@@ -213,17 +213,25 @@ describe.skipIf(!hasShared)('the WebGPU device lost mid-answer', () => {
       const ready = await engine.load({ source: folderSource(model), backend: 'webgpu' }, () => {}, never);
       expect(ready.sessions.find((s) => s.session === 'embed_tokens')?.backend).toBe('webgpu');
       let piecesBeforeLoss = 0;
-      const answer = await engine.ask(ask(), () => (fake.lost ? 0 : piecesBeforeLoss++), never);
+      const changes: BackendChange[] = [];
+      const answer = await engine.ask(ask(), () => (fake.lost ? 0 : piecesBeforeLoss++), never, (c) => changes.push(c));
       expect(fake.lost).toBe(true);
       expect(piecesBeforeLoss, 'the device was lost after tokens had streamed').toBeGreaterThan(0);
       expect(answer.backend).toBe('wasm');
       expect(answer.backendFallback).toMatch(/WebGPU device lost.*continuing on wasm/);
+      // The page hears of the move once, with the cause and every session now on wasm.
+      expect(changes).toHaveLength(1);
+      expect(changes[0].cause).toMatch(/^WebGPU device lost \(/);
+      expect(answer.backendFallback).toBe(`${changes[0].cause}; continuing on wasm`);
+      expect(changes[0].sessions.length).toBe(ready.sessions.length);
+      expect(changes[0].sessions.every((s) => s.backend === 'wasm')).toBe(true);
       expect(answer.text).toBe((await wasm.ask(ask(), () => {}, never)).text);
 
       const followUp = ask({ image: undefined, task: { preset: 'detect', label: 'person' } });
-      const next = await engine.ask(followUp, () => {}, never);
+      const next = await engine.ask(followUp, () => {}, never, (c) => changes.push(c));
       expect(next.backend).toBe('wasm');
       expect(next.backendFallback).toBeUndefined();
+      expect(changes, 'no second move for the follow-up').toHaveLength(1);
       expect(next.text).toBe((await wasm.ask(followUp, () => {}, never)).text);
       expect(fake.gpuRuns.get('input_ids')).toBe(4); // nothing ran on the lost device after the fallback
     } finally {

@@ -7,7 +7,7 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { generate } from './decode/generate.ts';
 import { TextStream } from './decode/text-stream.ts';
@@ -168,26 +168,29 @@ export class Fo1Engine implements Engine {
    * Answers on the loaded sessions; when the WebGPU device is lost before or during the answer, rebuilds
    * every session on wasm and answers again from the start there (the image's features and KV caches
    * lived on the lost device), saying so in `backendFallback`. Tokens already streamed are not retracted:
-   * the page starts the answer afresh on the fallback (the reason tells it why).
+   * the page starts the answer afresh on the fallback (`onBackendChange` tells it when and why).
    */
-  async ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+  async ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer> {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
-      if (loaded.deviceLost) return this.askAfterFallback(loaded, loaded.deviceLost, options, onToken, signal);
+      const fallBack = (lost: string) => this.askAfterFallback(loaded, lost, options, onToken, signal, onBackendChange);
+      if (loaded.deviceLost) return fallBack(loaded.deviceLost);
       try {
         return await this.answer(loaded, options, onToken, signal);
       } catch (e) {
         const lost = loaded.deviceLost ?? deviceLostText(e);
         if (lost === null || signal.aborted) throw e;
-        return this.askAfterFallback(loaded, lost, options, onToken, signal);
+        return fallBack(lost);
       }
     });
   }
 
-  private async askAfterFallback(loaded: Loaded, lost: string, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
+  private async askAfterFallback(loaded: Loaded, lost: string, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer> {
     const reason = `${lost}; continuing on wasm`;
     await this.fallBackToWasm(loaded, reason, signal);
-    return { ...(await this.answer(this.requireLoaded(), options, onToken, signal)), backendFallback: reason };
+    const wasm = this.requireLoaded();
+    onBackendChange?.({ cause: lost, sessions: wasm.sessions });
+    return { ...(await this.answer(wasm, options, onToken, signal)), backendFallback: reason };
   }
 
   /** Replaces the loaded sessions by wasm ones; the image is kept, its GPU-resident features are not. */

@@ -5,7 +5,7 @@ import { EngineClient } from './client.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import type { Answer, AskOptions, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
 
 /** Streams the words of `options.task` text one token at a time, checking its signal between tokens. */
 class EchoEngine implements Engine {
@@ -21,14 +21,16 @@ class EchoEngine implements Engine {
   async propose(): Promise<never> {
     throw new EngineError('not-available', 'no detector');
   }
-  async ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal): Promise<Answer> {
+  /** The word "LOSE" in the text plays a WebGPU device lost there: the engine reports its move to wasm and goes on. */
+  async ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal, onBackendChange?: (c: BackendChange) => void): Promise<Answer> {
     if (options.task.preset !== 'free') throw new EngineError('bad-input', 'only free text');
     const words = options.task.text.split(' ');
     for (const w of words) {
       // One "decode step": yield so a cancel can arrive, then stop within the step as the engine must.
       await new Promise((r) => setTimeout(r, 1));
       signal.throwIfAborted();
-      onToken(`${w} `);
+      if (w === 'LOSE') onBackendChange?.({ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] });
+      else onToken(`${w} `);
     }
     return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm' };
   }
@@ -76,6 +78,16 @@ describe('EngineClient over a MessageChannel', () => {
     expect(tokens.join('')).toBe('a cat on a mat ');
     expect(a.regions).toEqual([{ label: 'it', indices: [0] }]);
     expect(a.timings.ttftMs).toBe(5);
+  });
+
+  it('delivers a backend change in order with the tokens, without ending the answer', async () => {
+    const client = connect();
+    const heard: string[] = [];
+    const changes: BackendChange[] = [];
+    const a = await client.ask(ask('on gpu LOSE on wasm'), (t) => heard.push(t), undefined, (c) => (changes.push(c), heard.push('|')));
+    expect(heard.join('')).toBe('on gpu |on wasm ');
+    expect(changes).toEqual([{ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] }]);
+    expect(a.text).toBe('on gpu LOSE on wasm');
   });
 
   it('reports load progress then the sessions it got', async () => {

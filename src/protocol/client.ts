@@ -5,7 +5,7 @@
 
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import { unreachable, type Answer, type AskOptions, type CachedModel, type LoadOptions, type ModelInfo, type ModelSource, type LoadProgress, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
+import { unreachable, type Answer, type AskOptions, type BackendChange, type CachedModel, type LoadOptions, type ModelInfo, type ModelSource, type LoadProgress, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
 
 /** What the client needs of a Worker or a MessagePort. */
 export interface Port {
@@ -47,9 +47,10 @@ export class EngineClient implements Engine, ModelLibrary {
     return this.request({ kind: 'propose', options }, signal, (e) => (e.kind === 'proposals' ? { value: e.boxes } : undefined));
   }
 
-  ask(options: AskOptions, onToken: (text: string) => void, signal?: AbortSignal): Promise<Answer> {
+  ask(options: AskOptions, onToken: (text: string) => void, signal?: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer> {
     return this.request({ kind: 'ask', options }, signal, (e) => {
       if (e.kind === 'token') onToken(e.text);
+      if (e.kind === 'backendChanged') onBackendChange?.(e.change);
       return e.kind === 'answer' ? { value: e.answer } : undefined;
     });
   }
@@ -131,7 +132,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export function isTerminal(e: WorkerEvent): boolean {
   switch (e.kind) {
     case 'probed': case 'ready': case 'proposals': case 'answer': case 'disposed': case 'inspected': case 'cachedModels': case 'deletedCached': case 'error': return true;
-    case 'progress': case 'token': return false;
+    case 'progress': case 'token': case 'backendChanged': return false;
     default: return unreachable(e);
   }
 }

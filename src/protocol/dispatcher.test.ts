@@ -3,7 +3,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { Engine } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { isTerminal } from './client.ts';
-import type { Answer, AskOptions, ProbeReport, Request, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, ProbeReport, Request, WorkerEvent } from './messages.ts';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
@@ -25,7 +25,7 @@ const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 't
  */
 class ScriptedEngine implements Engine {
   readonly calls: string[] = [];
-  readonly turns: { options: AskOptions; signal: AbortSignal; onToken: (t: string) => void; done: ReturnType<typeof deferred<Answer>> }[] = [];
+  readonly turns: { options: AskOptions; signal: AbortSignal; onToken: (t: string) => void; onBackendChange?: (c: BackendChange) => void; done: ReturnType<typeof deferred<Answer>> }[] = [];
   ignoreAbort = false;
 
   async probe(): Promise<ProbeReport> {
@@ -40,11 +40,11 @@ class ScriptedEngine implements Engine {
     this.calls.push('propose');
     throw new TypeError('synchronous bug in propose'); // thrown before any promise exists
   }
-  ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal): Promise<Answer> {
+  ask(options: AskOptions, onToken: (t: string) => void, signal: AbortSignal, onBackendChange?: (c: BackendChange) => void): Promise<Answer> {
     this.calls.push(`ask:${options.imageId}`);
     const done = deferred<Answer>();
     if (!this.ignoreAbort) signal.addEventListener('abort', () => done.reject(signal.reason));
-    this.turns.push({ options, signal, onToken, done });
+    this.turns.push({ options, signal, onToken, onBackendChange, done });
     return done.promise;
   }
   async dispose(): Promise<void> {
@@ -104,6 +104,25 @@ describe('Dispatcher', () => {
       { kind: 'error', id: 'a', error: { name: 'EngineError', code: 'cancelled', message: 'request a was cancelled' } },
       expect.objectContaining({ kind: 'answer', id: 'b' }),
     ]);
+  });
+
+  it('posts a backend change of the running ask as a non-terminal event, and drops one after its cancel', async () => {
+    const { engine, d, events } = setup();
+    const change: BackendChange = { cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'lost; continuing on wasm' }] };
+    d.receive(askRequest('a'));
+    d.receive(askRequest('b'));
+    await tick();
+    engine.turns[0].onToken('x');
+    engine.turns[0].onBackendChange?.(change);
+    engine.turns[0].onToken('y');
+    engine.turns[0].done.resolve(answer('y'));
+    await tick();
+    d.receive({ kind: 'cancel', id: 'c1', target: 'b' });
+    engine.turns[1].onBackendChange?.(change);
+    await d.idle();
+    expect(events.map((e) => `${e.kind}:${e.id}`)).toEqual(['token:a', 'backendChanged:a', 'token:a', 'answer:a', 'error:b']);
+    expect(events[1]).toEqual({ kind: 'backendChanged', id: 'a', change });
+    expect(isTerminal(events[1])).toBe(false);
   });
 
   it('reports a cancel even when the engine finishes anyway', async () => {

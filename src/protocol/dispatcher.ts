@@ -102,7 +102,12 @@ export class Dispatcher {
         return;
       }
       case 'ask': {
-        const answer = await this.engine.ask(r.options, (text) => this.emitLive(signal, { kind: 'token', id, text }), signal);
+        const answer = await this.engine.ask(
+          r.options,
+          (text) => this.emitLive(signal, { kind: 'token', id, text }),
+          signal,
+          (change) => this.emitLive(signal, { kind: 'backendChanged', id, change }),
+        );
         this.finish(signal, { kind: 'answer', id, answer });
         return;
       }

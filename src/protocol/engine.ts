@@ -2,15 +2,18 @@
 // The real engine (src/engine/) and test doubles implement it; so does `EngineClient` over postMessage,
 // which is why the app and the Node CLI can hold "an Engine" without caring where it runs.
 
-import type { Answer, AskOptions, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
 
 export interface Engine {
   /** Which backends can create and run an ONNX session here. */
   probe(signal: AbortSignal): Promise<ProbeReport>;
   load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready>;
   propose(options: ProposeOptions, signal: AbortSignal): Promise<ScoredBox[]>;
-  /** Streams text pieces through `onToken` as they are decoded, then resolves with the parsed answer. */
-  ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer>;
+  /**
+   * Streams text pieces through `onToken` as they are decoded, then resolves with the parsed answer.
+   * `onBackendChange` hears when the model had to move backend mid-answer (the pieces before it are void).
+   */
+  ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer>;
   /** Releases every session; a later `load` starts afresh. */
   dispose(): Promise<void>;
 }

@@ -79,6 +79,17 @@ export interface SessionBackend {
   reason: string;
 }
 
+/**
+ * The loaded model moved to another backend while answering (the WebGPU device was lost): the page's
+ * badge and status follow it, and the answer being streamed restarts there.
+ */
+export interface BackendChange {
+  /** Why the old backend was left, in words, e.g. "WebGPU device lost (destroyed: …)". */
+  cause: string;
+  /** Every session of the model as it runs now. */
+  sessions: SessionBackend[];
+}
+
 export interface ScoredBox {
   box: PixelBox;
   score: number;
@@ -204,6 +215,8 @@ export type WorkerEvent =
   | { kind: 'ready'; id: string; ready: Ready }
   | { kind: 'proposals'; id: string; boxes: ScoredBox[] }
   | { kind: 'token'; id: string; text: string }
+  /** During an ask: the model now runs elsewhere; the tokens streamed so far are void, the answer starts over. */
+  | { kind: 'backendChanged'; id: string; change: BackendChange }
   | { kind: 'answer'; id: string; answer: Answer }
   | { kind: 'disposed'; id: string }
   | { kind: 'inspected'; id: string; info: ModelInfo }
