@@ -1,10 +1,11 @@
 // Issue 4 "Bad input": the WebGPU device lost mid-answer. The demo model runs on WebGPU (SwiftShader here);
 // once the answer has streamed a token, the test destroys the GPUDevice onnxruntime runs on, from inside the
 // engine's worker. The engine must move to WASM, finish the question there, say so, and keep answering.
-// No hook in the app: the test patches GPUDevice.prototype in the worker (Playwright's worker.evaluate), so
+// The worker reports the move (a backendChanged event), so the model badge and the status panel then say
+// WASM and why. No hook in the app: the test patches GPUDevice.prototype in the worker (Playwright's worker.evaluate), so
 // the device is captured — and destroyed — on its next command encoder, i.e. during the next graph run.
 import sharp from 'sharp';
-import { cocoPhoto, expect, requireShared, test } from './fixtures.ts';
+import { cocoPhoto, expect, requireShared, snapshot, test } from './fixtures.ts';
 
 test('WebGPU device lost mid-answer: the answer finishes on WASM with a notice, and the next question works', async ({ app, page }) => {
   requireShared();
@@ -43,8 +44,21 @@ test('WebGPU device lost mid-answer: the answer finishes on WASM with a notice, 
   await expect(turn.getByTestId('timings')).toContainText('WASM');
   await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
 
+  // The worker told the page: the badge, the backend summary and the status panel say WASM, and why.
+  await expect(app.modelBadge).toHaveText('Demo model · WASM');
+  await expect(app.modelBadge).toHaveAttribute('title', /^WebGPU device lost \(.+\) — continued on WASM$/);
+  await expect(app.modelBadge).toHaveAccessibleName(/^Model: Demo model · WASM — WebGPU device lost/);
+  await expect(app.statusSummary).toContainText('WebGPU lost');
+  await app.openStatus();
+  await expect(app.status.getByTestId('status-fallback')).toHaveText(/^WebGPU device lost \(.+\) — continued on WASM\.$/);
+  await expect(app.status.getByTestId('sessions').locator('li[data-backend="webgpu"]')).toHaveCount(0);
+  await snapshot(page, 'device-lost-status');
+  await app.statusSummary.click(); // close the panel: it overlaps the question box
+  await expect(app.status).not.toHaveAttribute('open', '');
+
   const next = await app.ask(16);
   await expect(next.getByTestId('answer-text')).not.toBeEmpty();
   await expect(next.getByTestId('timings')).toContainText('WASM');
   await expect(next.getByTestId('backend-fallback')).toHaveCount(0);
+  await expect(app.modelBadge).toHaveText('Demo model · WASM');
 });

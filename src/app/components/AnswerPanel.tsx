@@ -5,12 +5,11 @@
 import { useEffect, useRef } from 'react';
 import type { AnswerTimings, Backend } from '../../protocol/messages.ts';
 import { copyAnswer, exportJson, exportPng } from '../export/actions.ts';
+import { BACKEND_NAMES } from '../model/backend.ts';
 import { citationsOf, labelColor, latestAnswered, regionColor } from '../overlay/items.ts';
 import type { Turn } from '../store/askSlice.ts';
 import { selectAsking, selectHovered, selectTurns } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
-
-const BACKEND_NAMES: Record<Backend, string> = { webgpu: 'WebGPU', wasm: 'WASM' };
 
 function Timings({ t, backend }: { t: AnswerTimings; backend: Backend }) {
   const ms = (v: number) => `${v.toFixed(0)} ms`;

@@ -80,6 +80,10 @@ export async function askQuestion(): Promise<void> {
       { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: s.maxNewTokens } },
       (token) => appStore.getState().appendToken(turnId, token),
       controller.signal,
+      (change) => {
+        appStore.getState().applyBackendChange(change);
+        appStore.getState().restartAnswer(turnId);
+      },
     );
     appStore.getState().finishTurn(turnId, { answer });
   } catch (e) {

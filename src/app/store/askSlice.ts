@@ -42,6 +42,8 @@ export interface AskSlice {
   setMaxNewTokens(n: number): void;
   startTurn(turn: NewTurn, controller: AbortController): string;
   appendToken(turnId: string, text: string): void;
+  /** The engine starts the answer over (it moved backend mid-answer): the text streamed so far is void. */
+  restartAnswer(turnId: string): void;
   finishTurn(turnId: string, result: { answer: Answer } | { status: 'stopped' } | { status: 'failed'; error: string }): void;
 }
 
@@ -66,6 +68,7 @@ export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) =>
       return id;
     },
     appendToken: (id, text) => update(id, (t) => ({ ...t, text: t.text + text })),
+    restartAnswer: (id) => update(id, (t) => ({ ...t, text: '' })),
     finishTurn: (id, result) => {
       set({ asking: null });
       if ('answer' in result) update(id, (t) => ({ ...t, status: 'done', answer: result.answer, text: result.answer.text }));

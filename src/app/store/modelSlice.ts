@@ -2,7 +2,7 @@
 // time, so the screen can never show a progress bar and a "ready" badge together.
 
 import type { StateCreator } from 'zustand';
-import type { Backend, CachedModel, LoadProgress, ModelInfo, ModelSource, Ready } from '../../protocol/messages.ts';
+import type { Backend, BackendChange, CachedModel, LoadProgress, ModelInfo, ModelSource, Ready } from '../../protocol/messages.ts';
 import { applyProgress, startDownload, type DownloadState } from '../model/download-progress.ts';
 import type { AppState } from './store.ts';
 
@@ -25,7 +25,8 @@ export type ModelPhase =
   | { kind: 'inspecting'; choice: SourceChoice }
   | { kind: 'confirm'; choice: SourceChoice; info: ModelInfo; room: StorageRoom | null }
   | { kind: 'loading'; choice: SourceChoice; info: ModelInfo | null; download: DownloadState; stage: LoadProgress['stage']; detail: string }
-  | { kind: 'ready'; choice: SourceChoice; ready: Ready };
+  /** `fallback`: why the model left WebGPU mid-session ("WebGPU device lost (…)"); `ready.sessions` then say where it runs now. */
+  | { kind: 'ready'; choice: SourceChoice; ready: Ready; fallback?: string };
 
 export type BackendPreference = 'auto' | Backend;
 
@@ -40,6 +41,8 @@ export interface ModelSlice {
   setModelPhase(model: ModelPhase): void;
   startLoading(choice: SourceChoice, info: ModelInfo | null, now: number): void;
   applyLoadProgress(p: LoadProgress, now: number): void;
+  /** The loaded model moved backend while answering: its sessions now, and why. */
+  applyBackendChange(change: BackendChange): void;
   setModelScreenOpen(open: boolean): void;
   setCached(cached: CachedModel[]): void;
   setDemoInfo(info: ModelInfo | null): void;
@@ -62,6 +65,11 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
       case 'compile': set({ model: { ...m, stage: 'compile', detail: p.session } }); return;
       case 'warmup': set({ model: { ...m, stage: 'warmup', detail: '' } }); return;
     }
+  },
+  applyBackendChange: (change) => {
+    const m = get().model;
+    if (m.kind !== 'ready') return; // a change for a model already replaced
+    set({ model: { ...m, ready: { ...m.ready, sessions: change.sessions }, fallback: change.cause } });
   },
   setModelScreenOpen: (modelScreenOpen) => set({ modelScreenOpen }),
   setCached: (cached) => set({ cached }),

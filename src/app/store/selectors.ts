@@ -1,8 +1,9 @@
 // Named, module-level selectors (xyflow style): components subscribe to exactly what they draw.
 // Selectors that build arrays or objects are used with `useShallow`.
 
-import type { PixelBox } from '../../protocol/messages.ts';
+import type { Backend, PixelBox } from '../../protocol/messages.ts';
 import { presetById, whyNotAskable, type Preset } from '../ask/presets.ts';
+import { decoderSession, fallbackNote } from '../model/backend.ts';
 import type { OverlayInput } from '../overlay/items.ts';
 import type { AppState } from './store.ts';
 
@@ -25,6 +26,16 @@ export const selectPreset = (s: AppState): Preset => presetById(s.presetId);
 
 export const selectWhyNotAskable = (s: AppState): string | null =>
   whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null, s.model.kind === 'ready');
+
+/** The backend the loaded model's decoder runs on; null until a model is ready. */
+export const selectModelBackend = (s: AppState): Backend | null =>
+  s.model.kind === 'ready' ? decoderSession(s.model.ready.sessions)?.backend ?? null : null;
+
+/** Why the loaded model left WebGPU mid-session and where it went, in words; null when it never moved. */
+export const selectFallbackNote = (s: AppState): string | null => {
+  const now = selectModelBackend(s);
+  return s.model.kind === 'ready' && s.model.fallback && now ? fallbackNote(s.model.fallback, now) : null;
+};
 
 export const selectTurns = (s: AppState) => s.turns;
 export const selectModel = (s: AppState) => s.model;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectSelectedIndices } from './selectors.ts';
+import { selectFallbackNote, selectModelBackend, selectSelectedIndices } from './selectors.ts';
 import { createAppStore } from './store.ts';
 
 const box = (x: number) => ({ x1: x, y1: 0, x2: x + 10, y2: 10 });
@@ -42,5 +42,39 @@ describe('app store: boxes and selection', () => {
     s().updateBox(0, box(5));
     expect(s().boxes[0].box).toEqual(box(5));
     expect(selectSelectedIndices(s())).toEqual([1]);
+  });
+});
+
+describe('app store: the model moving from WebGPU to WASM mid-answer', () => {
+  const gpu = [{ session: 'embed_tokens', backend: 'webgpu' as const, reason: 'WebGPU adapter: SwiftShader' }, { session: 'decoder_q4', backend: 'webgpu' as const, reason: 'WebGPU adapter: SwiftShader' }];
+  const change = { cause: 'WebGPU device lost (destroyed: Device was destroyed.)', sessions: gpu.map((x) => ({ ...x, backend: 'wasm' as const, reason: 'WebGPU device lost (destroyed); continuing on wasm' })) };
+  const demo = { source: { kind: 'url' as const, url: '/models/demo/' }, label: 'Demo model', demo: true };
+
+  it('takes the sessions the engine reports, and says why the model now runs on WASM', () => {
+    const s = createAppStore().getState;
+    s().setModelPhase({ kind: 'ready', choice: demo, ready: { modelId: '/models/demo/', sessions: gpu } });
+    expect(selectModelBackend(s())).toBe('webgpu');
+    expect(selectFallbackNote(s())).toBeNull();
+    s().applyBackendChange(change);
+    expect(selectModelBackend(s())).toBe('wasm');
+    expect(selectFallbackNote(s())).toBe('WebGPU device lost (destroyed: Device was destroyed.) — continued on WASM');
+    const model = s().model;
+    expect(model.kind === 'ready' && model.ready.sessions).toEqual(change.sessions);
+  });
+
+  it('ignores a change that arrives when no model is ready (it belonged to one already replaced)', () => {
+    const s = createAppStore().getState;
+    s().applyBackendChange(change);
+    expect(s().model).toEqual({ kind: 'choosing' });
+    expect(selectFallbackNote(s())).toBeNull();
+  });
+
+  it('voids the text streamed before the move, and keeps what streams after it', () => {
+    const s = createAppStore().getState;
+    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
+    s().appendToken(id, 'a red ');
+    s().restartAnswer(id);
+    s().appendToken(id, 'a blue car');
+    expect(s().turns[0]).toMatchObject({ text: 'a blue car', status: 'streaming' });
   });
 });
