@@ -1,5 +1,5 @@
 // Checkpoint folder → model folder (issue 2 §3): reads config.json + safetensors + tokenizer files, emits the
-// five ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
+// six ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
 // A weight two graphs of a dtype store alike (the tied q4 embedding table) is written once and listed among
 // the external data of both.
 // Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
@@ -7,8 +7,9 @@
 //
 //   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4,_fp16,_q4f16}.onnx(+_data)
 //               readTokenizer                  ├─ emitVisionPerception ─► onnx/vision_perception…
-//               preprocessor_config.json       ├─ emitRegionEncoder    ─► onnx/region_encoder…
-//               generation_config.json         ├─ emitEmbedTokens      ─► onnx/embed_tokens…
+//               preprocessor_config.json       ├─ emitRegionPyramid    ─► onnx/region_pyramid…  (SimpleFP, once per image)
+//               generation_config.json         ├─ emitRegionEncoder    ─► onnx/region_encoder…  (per box set)
+//                                              ├─ emitEmbedTokens      ─► onnx/embed_tokens…
 //                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
 //                                              └─ tokenizer.json, tokenizer_config.json, model.json
 
@@ -20,6 +21,7 @@ import type { ValueInfo } from './onnx/proto.ts';
 import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens, isKvName } from './emit/decoder.ts';
 import type { EmitContext, WeightFormat } from './emit/linear.ts';
 import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
+import { emitRegionPyramid, REGION_PYRAMID_IO } from './emit/region-pyramid.ts';
 import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
 import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
@@ -79,6 +81,7 @@ interface ComponentSpec {
 const EMITTERS: Record<ComponentName, ComponentSpec> = {
   vision_semantic: { io: () => VISION_SEMANTIC_IO, emit: (g, ctx, c) => emitVisionSemantic(g, ctx, { vision: c.vision, projectorType: c.region.projectorType }) },
   vision_perception: { io: () => VISION_PERCEPTION_IO, emit: (g, ctx, c) => emitVisionPerception(g, ctx, c.davit) },
+  region_pyramid: { io: () => REGION_PYRAMID_IO, emit: (g, ctx, c) => emitRegionPyramid(g, ctx, c.region) },
   region_encoder: { io: () => REGION_ENCODER_IO, emit: (g, ctx, c) => emitRegionEncoder(g, ctx, { region: c.region, davit: c.davit }) },
   embed_tokens: { io: (c) => embedTokensIO(c.text), emit: (g, ctx, c) => emitEmbedTokens(g, ctx, c.text) },
   decoder_model_merged: { io: (c) => decoderIO(c.text), emit: (g, ctx, c) => emitDecoder(g, ctx, c.text) },

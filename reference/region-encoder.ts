@@ -3,6 +3,8 @@
 // extract_vt_region_feature, gen_sineembed_for_position) and multimodal_projector/builder.py
 // (build_vision_projector_aux), spec §2.2–2.4. Written like the PyTorch, including the 4-level
 // upsample-then-concat aux map the browser graph never builds: this is the oracle, not the fast path.
+// Split as the browser graphs are: simpleFpn (region_pyramid, once per image) then regionsOnPyramid
+// (region_encoder, per box set); regionEncoder is the two in a row, HFREModule.__call__ as written.
 
 import type { WeightSource } from '../converter/read/checkpoint.ts';
 import { PREFIX, type RegionConfig } from '../converter/read/config.ts';
@@ -22,14 +24,25 @@ export interface RegionEncoderInputs {
   vtBoxes: Tensor;
 }
 
-export interface RegionEncoderOutputs {
-  simpleFpn: Tensor[];
+/** What the box-dependent step reads: the image's SimpleFP levels instead of the ViT map. */
+export interface RegionStepInputs extends Omit<RegionEncoderInputs, 'vtMap'> {
+  /** SimpleFP levels of the ViT map (simple-fpn.ts): strides 3.5, 7, 14, 28. */
+  pyramid: readonly Tensor[];
+  /** The ViT patch grid [gh, gw]: the Qwen-resized image is gh·14 × gw·14 pixels. */
+  vtGrid: readonly [number, number];
+}
+
+export interface RegionStepOutputs {
   /** cat(aux, vt) pooled features, after the optional region LayerNorms: (K, D). */
   featuresNoPos: Tensor;
   /** + the box sine embedding: (K, D). */
   features: Tensor;
   /** mm_projector_aux output, one LLM embedding per box: (K, hidden). */
   embeds: Tensor;
+}
+
+export interface RegionEncoderOutputs extends RegionStepOutputs {
+  simpleFpn: Tensor[];
 }
 
 /** SimpleFP level strides in ViT-input pixels (hard-coded in extract_vt_region_feature). */
@@ -86,18 +99,25 @@ async function regionNorm(w: WeightSource, name: string, x: Tensor, eps: number)
 
 /** HFREModule.__call__ (hybrid, concat, bbox_based) then mm_projector_aux; `patchSize` = the ViT's 14. */
 export async function regionEncoder(w: WeightSource, cfg: RegionConfig, patchSize: number, x: RegionEncoderInputs): Promise<RegionEncoderOutputs> {
+  const pyramid = await simpleFpn(w, x.vtMap, cfg.simpleFpnLayerNormEps);
+  const [, , gh, gw] = x.vtMap.shape;
+  const step = await regionsOnPyramid(w, cfg, patchSize, { pyramid, vtGrid: [gh, gw], davitStages: x.davitStages, auxBoxes: x.auxBoxes, vtBoxes: x.vtBoxes });
+  return { simpleFpn: pyramid, ...step };
+}
+
+/** The box-dependent rest of HFREModule.__call__ on precomputed SimpleFP levels, then mm_projector_aux. */
+export async function regionsOnPyramid(w: WeightSource, cfg: RegionConfig, patchSize: number, x: RegionStepInputs): Promise<RegionStepOutputs> {
   let aux = auxRegionFeatures(x.davitStages, x.auxBoxes, cfg); // (K, ΣC_l)
-  const levels = await simpleFpn(w, x.vtMap, cfg.simpleFpnLayerNormEps);
-  let vt = vtRegionFeatures(levels, x.vtBoxes, cfg); // (K, 4·out)
+  let vt = vtRegionFeatures(x.pyramid, x.vtBoxes, cfg); // (K, 4·out)
   if (cfg.applyRegionLayerNorm) {
     aux = await regionNorm(w, 'aux_region_norm', aux, cfg.regionLayerNormEps);
     vt = await regionNorm(w, 'vt_region_norm', vt, cfg.regionLayerNormEps);
   }
   const featuresNoPos = concat([aux, vt], 1); // (K, D): aux first
-  const [, , gh, gw] = x.vtMap.shape;
+  const [gh, gw] = x.vtGrid;
   // The embedding normalises vt boxes by max level size / vision_tower_spatial_scale = grid · 14.
   const features = cfg.applyPositionEmbedding
     ? add(featuresNoPos, boxSineEmbedding(x.vtBoxes, gw * patchSize, gh * patchSize, cfg.regionHiddenSize))
     : featuresNoPos;
-  return { simpleFpn: levels, featuresNoPos, features, embeds: await projectorAux(w, cfg, features) };
+  return { featuresNoPos, features, embeds: await projectorAux(w, cfg, features) };
 }

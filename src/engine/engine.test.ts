@@ -3,7 +3,7 @@
 // weights produce gibberish, so these tests check structure, determinism, equality of paths (follow-up
 // vs fresh, after a cancel vs fresh) and typed errors — never words.
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -178,11 +178,22 @@ describe.skipIf(!hasShared)('loading a broken model folder', () => {
       expect(err.code).toBe('load-failed');
       expect(err.message).toMatch(/onnx\/vision_perception\.onnx_data: sha256/);
 
+      // A folder from before the region_pyramid graph (model.json version 1): fails on its model.json alone.
+      const outdated = join(broken, 'outdated');
+      const v1 = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8'));
+      v1.version = 1;
+      delete v1.components.region_pyramid;
+      await mkdir(outdated);
+      await writeFile(join(outdated, 'model.json'), JSON.stringify(v1));
+      err = await engineError(engine.load({ source: folderSource(outdated) }, () => {}, never));
+      expect(err.code).toBe('load-failed');
+      expect(err.message).toMatch(/converted by an older converter \(it has no region_pyramid graph\): re-convert it/);
+
       const noModel = await engineError(engine.ask({ imageId: 'x', boxes: [], regions: [], task: { preset: 'detect-all' }, generation: { maxNewTokens: 1 } }, () => {}, never));
       expect(noModel.code).toBe('no-model');
 
       const ready = await engine.load({ source: folderSource(model) }, () => {}, never);
-      expect(ready.sessions.map((s) => s.session)).toEqual(['vision_semantic', 'vision_perception', 'region_encoder', 'embed_tokens', 'decoder_model_merged']);
+      expect(ready.sessions.map((s) => s.session)).toEqual(['vision_semantic', 'vision_perception', 'region_pyramid', 'region_encoder', 'embed_tokens', 'decoder_model_merged']);
       const data8 = new Uint8ClampedArray(64 * 48 * 4).fill(200);
       const answer = await engine.ask({ imageId: 'flat', image: { kind: 'rgba', width: 64, height: 48, data: data8 }, boxes: [{ x1: 4, y1: 4, x2: 40, y2: 30 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 3 } }, () => {}, never);
       expect(answer.text.length).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 // The engine's model over float16 graphs (Node, wasm): a q4f16 folder's decoder declares a float16 KV cache, the
 // model feeds and keeps it as float16, and decoding token by token through that cache gives the logits of one
 // run over the whole sequence. (The q4f16 numerics against q4 are converter/emit/decoder.test.ts's.)
+// And on fp32 graphs: region_pyramid runs once per image, every later box set reusing its levels.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../../converter/convert.ts';
 import { relErr } from '../testing/close.ts';
 import { ort } from '../testing/ort.ts';
+import * as realOrt from 'onnxruntime-web';
 import { hasShared, NO_SHARED } from '../testing/shared.ts';
 import type { KvCache } from './decode/kv-cache.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { Fo1Model } from './model.ts';
+import { prepareImage } from './preprocess/prepare.ts';
+import type { Ort, OrtSession } from './session.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
 const never = new AbortController().signal;
@@ -74,5 +78,59 @@ describe.skipIf(!hasShared)(`Fo1Model on q4f16 graphs (tiny model) ${hasShared ?
       expect(relErr(logits[s], once.logits), `step ${s}`).toBeLessThanOrEqual(1e-2);
       expect(argmax(once.logits)).toBe(argmax(logits[s]));
     }
+  });
+});
+
+/** `ort` whose sessions count their runs, keyed by the session's input names (region_pyramid's: "vt_map"). */
+function countingOrt(): { ort: Ort; runs: Map<string, number> } {
+  const runs = new Map<string, number>();
+  const InferenceSession = {
+    async create(bytes: Uint8Array, options: realOrt.InferenceSession.SessionOptions) {
+      const session = await ort.InferenceSession.create(bytes, options);
+      const key = session.inputNames.join(',');
+      const run = ((...args: Parameters<OrtSession['run']>) => {
+        runs.set(key, (runs.get(key) ?? 0) + 1);
+        return session.run(...args);
+      }) as OrtSession['run'];
+      return Object.assign(Object.create(session) as OrtSession, { run });
+    },
+  };
+  return { ort: { ...ort, InferenceSession } as unknown as Ort, runs };
+}
+
+describe.skipIf(!hasShared)(`Fo1Model region encoding (tiny model, fp32) ${hasShared ? '' : NO_SHARED}`, () => {
+  let model: Fo1Model;
+  let counting: ReturnType<typeof countingOrt>;
+
+  beforeAll(async () => {
+    const files = await loadModelFiles(new NodeFolder((await tinyModel()).dir), 'fp32', () => {}, never);
+    counting = countingOrt();
+    model = await Fo1Model.create(counting.ort, files.manifest, files.graphs, { backend: 'wasm', reason: 'test' }, () => {});
+  }, 120_000);
+
+  afterAll(async () => { await model?.release(); });
+
+  it('runs region_pyramid once per image: a new box set reuses its levels and gets what fresh features give', async () => {
+    // A 200×150 gradient photo; two different box sets on it.
+    const data = Uint8Array.from({ length: 200 * 150 * 3 }, (_, i) => (i * 7) % 251);
+    const photo = { width: 200, height: 150, data };
+    const options = { auxAspectRatio: model.manifest.config.region.auxAspectMode };
+    const first = prepareImage(photo, [{ x1: 10, y1: 10, x2: 120, y2: 90 }], options);
+    const second = prepareImage(photo, [{ x1: 50, y1: 20, x2: 190, y2: 140 }, { x1: 0, y1: 0, x2: 60, y2: 60 }], options);
+    const pyramidRuns = () => counting.runs.get('vt_map') ?? 0;
+
+    const features = await model.encodeImage(first);
+    expect(features.pyramid, 'no pyramid before any boxes are asked about').toBeNull();
+    await model.encodeRegions(features, first.boxes);
+    expect(pyramidRuns()).toBe(1);
+    const [gh, gw] = features.grid;
+    expect(features.pyramid!.map((p) => p.dims.slice(2))).toEqual([[4 * gh, 4 * gw], [2 * gh, 2 * gw], [gh, gw], [gh >> 1, gw >> 1]]);
+    const reused = await model.encodeRegions(features, second.boxes);
+    expect(pyramidRuns(), 'the second box set ran no pyramid').toBe(1);
+
+    const fresh = await model.encodeRegions(await model.encodeImage(second), second.boxes);
+    expect(pyramidRuns()).toBe(2);
+    expect(reused.length).toBe(2 * model.manifest.config.text.hiddenSize);
+    expect(Array.from(reused)).toEqual(Array.from(fresh));
   });
 });

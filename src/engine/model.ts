@@ -1,6 +1,7 @@
-// The five graphs of a model folder as one object, each forward pass of spec §8 step 5 as one method:
+// The six graphs of a model folder as one object, each forward pass of spec §8 step 5 as one method:
 //   encodeImage   vision_semantic (Qwen ViT + merger + mm_projector) and vision_perception (DaViT)
-//   encodeRegions region_encoder (HFRE + mm_projector_aux), fed the RoIAlign-mean weights of the boxes
+//   encodeRegions region_pyramid (HFRE's SimpleFP; once per image, kept in ImageFeatures) then
+//                 region_encoder (HFRE pooling + mm_projector_aux), fed the RoIAlign-mean weights of the boxes
 //   embedText     embed_tokens
 //   decode        decoder_model_merged: inputs_embeds + M-RoPE position ids + KV cache → last logits
 // Sessions are created here (one per graph, backend per session.ts); nothing here knows about prompts.
@@ -12,6 +13,7 @@ import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
 import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
+import { PYRAMID_LEVELS, pyramidLevelName } from '../../converter/emit/region-pyramid.ts';
 import { FreshKvStore, KvCache, type KvStore } from './decode/kv-cache.ts';
 import { GpuKvStore } from './decode/gpu-kv-store.ts';
 import { checkAttention, type AttentionCheck, type AttentionGeometry } from './decode/attention-check.ts';
@@ -30,6 +32,12 @@ export interface ImageFeatures {
   davitStages: OrtTensor[];
   /** The ViT patch grid [gh, gw]. */
   grid: [number, number];
+  /**
+   * region_pyramid's SimpleFP levels of vtMap (1, out, h_l, w_l), l = 0..3: box-independent, so the first
+   * encodeRegions on these features computes them and every later box set reuses them; null until then
+   * (a question without boxes never needs them).
+   */
+  pyramid: OrtTensor[] | null;
 }
 
 export class Fo1Model {
@@ -109,18 +117,27 @@ export class Fo1Model {
       vtMap: semantic.vt_map,
       davitStages: [0, 1, 2, 3].map((l) => perception[`stage${l}`]),
       grid: [gh, gw],
+      pyramid: null,
     };
   }
 
-  /** (K, hidden) one LLM embedding per box, in box order; K ≥ 1. */
+  /** (K, hidden) one LLM embedding per box, in box order; K ≥ 1. Runs region_pyramid the first time for these features. */
   async encodeRegions(features: ImageFeatures, boxes: BoxFrames): Promise<Float32Array> {
     const { region, vision } = this.manifest.config;
+    const pyramid = features.pyramid ?? (features.pyramid = await this.regionPyramid(features.vtMap));
     const geo = { auxLevels: features.davitStages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: features.grid, patchSize: vision.patchSize };
-    const feeds: Record<string, OrtTensor> = { vt_map: features.vtMap };
+    const feeds: Record<string, OrtTensor> = {};
+    pyramid.forEach((p, l) => (feeds[pyramidLevelName(l)] = p));
     features.davitStages.forEach((s, l) => (feeds[`davit_stage${l}`] = s));
     for (const [name, t] of Object.entries(regionEncoderFeeds(boxes.aux, boxes.vt, geo, region))) feeds[name] = this.f32(t.data, t.dims);
     const out = await runSession('region_encoder', this.sessions.region_encoder, feeds);
     return (await out.region_embeds.getData()) as Float32Array;
+  }
+
+  /** region_pyramid: the four SimpleFP levels of the ViT map (1, Cv, gh, gw). */
+  private async regionPyramid(vtMap: OrtTensor): Promise<OrtTensor[]> {
+    const out = await runSession('region_pyramid', this.sessions.region_pyramid, { vt_map: vtMap });
+    return Array.from({ length: PYRAMID_LEVELS }, (_, l) => out[pyramidLevelName(l)]);
   }
 
   /** (S, hidden) token embeddings; `ids` must hold real token ids only. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COMPONENTS, ManifestError, MANIFEST_FORMAT, MANIFEST_VERSION, manifestFiles, onnxPath, validateManifest } from './manifest.ts';
+import { COMPONENTS, ManifestError, OutdatedManifestError, MANIFEST_FORMAT, MANIFEST_VERSION, manifestFiles, onnxPath, validateManifest } from './manifest.ts';
 
 const file = (path: string) => ({ path, bytes: 10, sha256: 'a'.repeat(64) });
 
@@ -31,7 +31,8 @@ describe('validateManifest', () => {
   });
 
   it.each([
-    ['a newer version', (m: any) => (m.version = 2), /version 2 is not supported/],
+    ['a newer version', (m: any) => (m.version = MANIFEST_VERSION + 1), new RegExp(`version ${MANIFEST_VERSION + 1} is not supported`)],
+    ['a folder from before region_pyramid', (m: any) => ((m.version = 1), delete m.components.region_pyramid), /version 1: this model folder was converted by an older converter \(it has no region_pyramid graph\): re-convert it/],
     ['an unknown dtype', (m: any) => (m.dtypes = ['int3']), /unknown dtype "int3"/],
     ['a missing component', (m: any) => delete m.components.region_encoder, /components\.region_encoder must be an object/],
     ['a dtype without its graph', (m: any) => delete m.components.embed_tokens.variants.q4, /components\.embed_tokens\.variants\.q4 must be an object/],
@@ -45,6 +46,12 @@ describe('validateManifest', () => {
     edit(m);
     expect(() => validateManifest(m)).toThrow(ManifestError);
     expect(() => validateManifest(m)).toThrow(message);
+  });
+
+  it('calls a folder from an older converter outdated, not malformed', () => {
+    const m = sample();
+    m.version = 1;
+    expect(() => validateManifest(m)).toThrow(OutdatedManifestError);
   });
 });
 

@@ -8,9 +8,10 @@ import type { Fo1Config } from '../../converter/read/config.ts';
 import type { ValueInfo } from '../../converter/onnx/proto.ts';
 
 export const MANIFEST_FORMAT = 'fo1-web-model';
-export const MANIFEST_VERSION = 1;
+/** 2: SimpleFP split out of region_encoder into region_pyramid (run once per image); region_encoder takes its levels. */
+export const MANIFEST_VERSION = 2;
 
-export const COMPONENTS = ['vision_semantic', 'vision_perception', 'region_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
+export const COMPONENTS = ['vision_semantic', 'vision_perception', 'region_pyramid', 'region_encoder', 'embed_tokens', 'decoder_model_merged'] as const;
 export type ComponentName = (typeof COMPONENTS)[number];
 
 /**
@@ -107,6 +108,11 @@ export class ManifestError extends Error {
   override name = 'ManifestError';
 }
 
+/** A real fo1-web model folder, but from an older converter: its graphs do not fit this app. */
+export class OutdatedManifestError extends ManifestError {
+  override name = 'OutdatedManifestError';
+}
+
 type Json = Record<string, unknown>;
 
 function obj(v: unknown, at: string): Json {
@@ -160,11 +166,21 @@ function sameAsBefore(seen: Map<string, { f: Json; at: string }>, f: Json, at: s
   else if (first.f.bytes !== f.bytes || first.f.sha256 !== f.sha256) throw new ManifestError(`model.json: ${at} lists ${f.path} with other bytes or sha256 than ${first.at}`);
 }
 
+/** An older folder lacks graphs this app runs (version 1: no region_pyramid), a newer one may change them. */
+function checkVersion(v: unknown): void {
+  if (v === MANIFEST_VERSION) return;
+  if (typeof v === 'number' && Number.isInteger(v) && v < MANIFEST_VERSION) {
+    const missing = v < 2 ? ' (it has no region_pyramid graph)' : '';
+    throw new OutdatedManifestError(`model.json: version ${v}: this model folder was converted by an older converter${missing}: re-convert it (this app reads version ${MANIFEST_VERSION})`);
+  }
+  throw new ManifestError(`model.json: version ${JSON.stringify(v)} is not supported (this app reads version ${MANIFEST_VERSION}; re-convert the model)`);
+}
+
 /** Checks the structure the runtime relies on; the content of `config` is the converter's parsed record. */
 export function validateManifest(json: unknown): ModelManifest {
   const m = obj(json, 'top level');
   if (m.format !== MANIFEST_FORMAT) throw new ManifestError(`model.json: format is ${JSON.stringify(m.format)}, expected "${MANIFEST_FORMAT}"`);
-  if (m.version !== MANIFEST_VERSION) throw new ManifestError(`model.json: version ${JSON.stringify(m.version)} is not supported (this app reads version ${MANIFEST_VERSION}; re-convert the model)`);
+  checkVersion(m.version);
   str(m.source, 'source');
   const dtypes = arr(m.dtypes, 'dtypes');
   if (dtypes.length === 0) throw new ManifestError('model.json: dtypes is empty');

@@ -2,7 +2,7 @@
 // graphs with their external-data chunks and the tokenizer files — each checked against model.json's byte
 // count and sha256 (verify.ts). Progress is reported per file. A cached copy that fails its check is
 // evicted and fetched once more before the load gives up, so a corrupt cache heals itself.
-import { COMPONENTS, isFloat16Dtype, ManifestError, validateManifest, type ComponentName, type FileEntry, type ModelDtype, type ModelManifest } from '../../model-folder/manifest.ts';
+import { COMPONENTS, isFloat16Dtype, ManifestError, OutdatedManifestError, validateManifest, type ComponentName, type FileEntry, type ModelDtype, type ModelManifest } from '../../model-folder/manifest.ts';
 import type { LoadProgress } from '../../protocol/messages.ts';
 import type { BackendChoice, GraphBytes } from '../session.ts';
 import { LoadError, throwIfAborted, type ModelFolder } from './folder.ts';
@@ -71,6 +71,7 @@ export function parseManifestText(text: string, where: string): ModelManifest {
   try {
     return validateManifest(json);
   } catch (e) {
+    if (e instanceof OutdatedManifestError) throw new LoadError(`${where}: ${e.message}`);
     if (e instanceof ManifestError) throw new LoadError(`${where}: not a fo1-web model folder — ${e.message}`);
     throw e;
   }

@@ -1,6 +1,7 @@
 // The region_encoder graph's box-dependent inputs (converter/emit/region-encoder.ts REGION_ENCODER_IO):
 // per-level RoIAlign-mean weights for the aux (DaViT) and vt (SimpleFP) branches, and the box sine
-// embedding. The feature maps themselves (vt_map, davit_stage0..3) come from the vision graphs.
+// embedding. The feature maps themselves come from the per-image graphs: fpn_level0..3 from region_pyramid
+// (SimpleFP, run once per image), davit_stage0..3 from vision_perception.
 
 import type { RegionConfig } from '../../../converter/read/config.ts';
 import { auxWeightsName, vtWeightsName } from '../../../converter/emit/region-encoder.ts';
