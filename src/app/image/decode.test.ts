@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hasShared, NO_SHARED, sharedAsset } from '../../testing/shared.ts';
-import { sniffImageFormat } from './decode.ts';
+import { decodeImageFile, ImageDecodeError, MAX_PIXELS, sniffImageFormat } from './decode.ts';
+import { pngHeaderOnly } from './testing/png-header.ts';
 
 const bytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -23,5 +24,37 @@ describe('sniffImageFormat', () => {
       expect(jpgs.length).toBeGreaterThan(0);
       for (const f of jpgs) expect(sniffImageFormat(new Uint8Array(readFileSync(`${dir}/${f}`)).subarray(0, 16)), f).toBe('jpeg');
     });
+  });
+});
+
+describe('decodeImageFile refuses by the header, before the browser decodes', () => {
+  // A decoder that must not be reached: if it is, the test sees its call (and a 'corrupt' error).
+  const decoder = vi.fn(async () => {
+    throw new Error('createImageBitmap was called');
+  });
+  beforeEach(() => {
+    decoder.mockClear();
+    vi.stubGlobal('createImageBitmap', decoder);
+  });
+  afterEach(() => vi.unstubAllGlobals());
+  const file = (bytes: Uint8Array, name: string) => new File([new Uint8Array(bytes)], name, { type: 'image/png' });
+
+  it('a 30000×30000 PNG is too large, naming its size and the limit', async () => {
+    const err = await decodeImageFile(file(pngHeaderOnly(30000, 30000), 'huge.png')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageDecodeError);
+    expect(err).toMatchObject({ code: 'too-large', message: `“huge.png” cannot be used: the image is 30000×30000 pixels (900.0 MP); the limit is ${(MAX_PIXELS / 1e6).toFixed(1)} MP.` });
+    expect(decoder).not.toHaveBeenCalled();
+  });
+
+  it('applies the engine’s other size rules too: a 1-px side, an extreme aspect ratio', async () => {
+    await expect(decodeImageFile(file(pngHeaderOnly(1, 500), 'line.png'))).rejects.toMatchObject({ code: 'too-small', message: expect.stringContaining('1×500 pixels') });
+    await expect(decodeImageFile(file(pngHeaderOnly(9000, 30), 'strip.png'))).rejects.toMatchObject({ code: 'unsupported', message: expect.stringContaining('aspect ratio') });
+    expect(decoder).not.toHaveBeenCalled();
+  });
+
+  it('a header of an acceptable size goes on to the decoder', async () => {
+    const err = await decodeImageFile(file(pngHeaderOnly(640, 480), 'ok.png')).catch((e: unknown) => e);
+    expect(decoder).toHaveBeenCalledOnce();
+    expect(err).toMatchObject({ code: 'corrupt' }); // no pixel data behind the header
   });
 });

@@ -1,11 +1,15 @@
 // Turning a user's file into pixels, in one place so the engine's decoder can take over later. The file's
-// first bytes decide what it is (a renamed .txt is not trusted because of its name), the browser decodes
-// with createImageBitmap (EXIF orientation honoured), and every failure is an ImageDecodeError whose
-// message names the file and what was wrong.
+// first bytes decide what it is (a renamed .txt is not trusted because of its name), its header's pixel
+// size is checked with the engine's rules before anything is decoded (a 30000×30000 PNG must not make the
+// browser allocate 3.6 GB first), the browser decodes with createImageBitmap (EXIF orientation honoured),
+// and every failure is an ImageDecodeError whose message names the file and what was wrong.
+
+import { readBlobHeader } from '../../engine/image/image-header.ts';
+import { checkImageSize, ImageError } from '../../engine/image/rgb-image.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic';
 
-export type DecodeErrorCode = 'not-an-image' | 'unsupported' | 'corrupt' | 'too-large' | 'empty';
+export type DecodeErrorCode = 'not-an-image' | 'unsupported' | 'corrupt' | 'too-large' | 'too-small' | 'empty';
 
 export class ImageDecodeError extends Error {
   override readonly name = 'ImageDecodeError';
@@ -14,7 +18,10 @@ export class ImageDecodeError extends Error {
   }
 }
 
-/** Above this many pixels the image is refused: the RGBA bitmap alone would take 4 × this many bytes. */
+/**
+ * Above this many pixels the image is refused: the page's RGBA bitmap alone takes 4 × this many bytes, and
+ * the engine's RGB copy 3 × more. Stricter than the engine's own MAX_IMAGE_PIXELS, so it never refuses what the page took.
+ */
 export const MAX_PIXELS = 64_000_000;
 
 const ascii = (bytes: Uint8Array, from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
@@ -47,6 +54,8 @@ export async function decodeImageFile(file: File): Promise<DecodedImage> {
   const format = sniffImageFormat(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
   if (!format) throw new ImageDecodeError('not-an-image', `“${name}” is not an image${file.type ? ` (it is ${file.type})` : ''}. Use a JPEG, PNG, WebP, GIF, BMP or AVIF photo.`);
   if (format === 'heic') throw new ImageDecodeError('unsupported', `“${name}” is a HEIC photo, which this browser cannot decode. Export it as JPEG first.`);
+  const header = await readBlobHeader(file);
+  if (header) checkSize(name, header.width, header.height); // AVIF, or a JPEG frame header past 64 KiB: checked after decoding
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
@@ -54,9 +63,22 @@ export async function decodeImageFile(file: File): Promise<DecodedImage> {
     throw new ImageDecodeError('corrupt', `“${name}” looks like a ${format.toUpperCase()} but could not be decoded: the file is probably truncated or corrupt.`);
   }
   const { width, height } = bitmap;
-  if (width * height > MAX_PIXELS) {
+  try {
+    checkSize(name, width, height);
+  } catch (e) {
     bitmap.close();
-    throw new ImageDecodeError('too-large', `“${name}” is ${width}×${height} pixels; images up to ${MAX_PIXELS / 1e6} megapixels are supported.`);
+    throw e;
   }
   return { bitmap, width, height, format };
+}
+
+/** The engine's size rules (rgb-image.ts checkImageSize) under the page's pixel limit, as an ImageDecodeError naming the file. */
+function checkSize(name: string, width: number, height: number): void {
+  try {
+    checkImageSize(width, height, MAX_PIXELS);
+  } catch (e) {
+    if (!(e instanceof ImageError)) throw e;
+    const code = e.code === 'too-large' || e.code === 'too-small' ? e.code : 'unsupported';
+    throw new ImageDecodeError(code, `“${name}” cannot be used: ${e.message}.`);
+  }
 }

@@ -2,15 +2,14 @@
 // createImageBitmap applies EXIF orientation ('from-image') and, with colorSpaceConversion 'none',
 // leaves pixel values as stored, as PIL does. One difference remains: a 2-D canvas keeps premultiplied
 // alpha, so fully transparent pixels read back as black where PIL keeps their stored RGB.
-import { readImageHeader } from './image-header.ts';
+import { readBlobHeader } from './image-header.ts';
 import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbaToRgb, type DecodeOptions, type RgbImage } from './rgb-image.ts';
 
 /** Decodes an image file to 8-bit RGB; throws ImageError. */
 export async function decodeImageBlob(blob: Blob, options: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
   if (blob.size === 0) throw new ImageError('not-an-image', 'the file is empty');
-  // 64 KiB covers the JPEG segments (EXIF, ICC) that may precede the frame header.
-  const header = readImageHeader(new Uint8Array(await blob.slice(0, 65536).arrayBuffer()));
+  const header = await readBlobHeader(blob);
   if (header) checkImageSize(header.width, header.height, maxPixels);
 
   let bitmap: ImageBitmap;

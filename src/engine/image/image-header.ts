@@ -10,6 +10,14 @@ export interface ImageHeader {
   height: number;
 }
 
+/** How much of a file readBlobHeader reads: enough for the JPEG segments (EXIF, ICC) that may precede the frame header. */
+export const HEADER_BYTES = 65536;
+
+/** readImageHeader on the first HEADER_BYTES of a file (browser or Node Blob): reads those bytes, decodes nothing. */
+export async function readBlobHeader(blob: Blob): Promise<ImageHeader | null> {
+  return readImageHeader(new Uint8Array(await blob.slice(0, HEADER_BYTES).arrayBuffer()));
+}
+
 /** The format and stored size (before EXIF rotation), or null when the bytes are not one of HeaderFormat or end too early. */
 export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
