@@ -53,7 +53,7 @@ export async function runDecoder(d: DecoderSession, embeds: Float32Array, positi
 }
 
 /** Columns [from, to) of (3, S) position ids, as (3, to − from). */
-function positionColumns(positions: Int32Array, S: number, from: number, to: number): Int32Array {
+export function positionColumns(positions: Int32Array, S: number, from: number, to: number): Int32Array {
   if (from === 0 && to === S) return positions;
   const n = to - from;
   const out = new Int32Array(3 * n);

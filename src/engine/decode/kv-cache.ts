@@ -6,6 +6,8 @@
 //     pre-allocated present fetch, so GQA sees past == present and writes only the new rows, in place; the
 //     attention mask has the valid length (GQA's seqlens_k / total_sequence_length come from it). Capacity
 //     grows geometrically, never per token, and nothing is copied to the CPU.
+//   Int4KvStore (int4/int4-decoder.ts, the engine's own wasm kernels): per layer (kvh, capacity, hd) float32
+//     arrays in the kernels' memory, written in place like the GPU store; no ORT tensors at all.
 //   FreshKvStore (wasm, and what transformers.js does everywhere): each run returns new present tensors of
 //     length past + S. ORT-web's wasm backend copies every CPU feed into its heap and never writes
 //     pre-allocated CPU fetches back, so past and present can never share memory there (bench/kv-context.ts
@@ -31,6 +33,14 @@ export interface KvRun {
   feeds: Record<string, OrtTensor>;
   /** Pre-allocated present.* outputs (share-buffer mode), or null: ORT allocates them. */
   fetches: Record<string, OrtTensor> | null;
+  /** Where a store outside ORT keeps the cache (int4/int4-decoder.ts); absent for ORT-fed stores. */
+  memory?: KvMemory;
+}
+
+/** Per layer, the byte offsets of the key and value arrays (kvh, capacity, hd) in the kernels' memory. */
+export interface KvMemory {
+  capacity: number;
+  layers: { key: number; value: number }[];
 }
 
 export interface KvStore {

@@ -1,6 +1,6 @@
 // The tiny random-weight model the engine tests run: a `tiny` fixture checkpoint written by the converter's
 // fixture generator and converted by the converter itself (fp32 graphs), in the OS temp folder. The folder
-// name carries a hash of the converter's sources, so every test file (vitest runs them in separate workers)
+// name carries a hash of the converter's sources (and the dtypes when not fp32 alone), so every test file (vitest runs them in separate workers)
 // reuses one conversion until the converter changes; both writers build beside the target and rename.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../../../converter/convert.ts';
 import { writeFixture } from '../../../converter/fixture/fixture.ts';
+import type { ModelDtype } from '../../model-folder/manifest.ts';
 import { repoRoot } from '../../testing/shared.ts';
 
 /** Fixture seed: the weights (and so every answer) are a function of it. */
@@ -34,8 +35,9 @@ export interface TinyModel {
   checkpoint: string;
 }
 
-export async function tinyModel(): Promise<TinyModel> {
-  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash()}`);
+/** The tiny model converted to `dtypes` (fp32 graphs unless asked; each dtype set has its own folder). */
+export async function tinyModel(dtypes: ModelDtype[] = ['fp32']): Promise<TinyModel> {
+  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash()}${dtypes.join('-') === 'fp32' ? '' : `-${dtypes.join('-')}`}`);
   const checkpoint = join(root, 'checkpoint');
   const dir = join(root, 'model');
   if (!existsSync(join(checkpoint, 'config.json'))) {
@@ -45,7 +47,7 @@ export async function tinyModel(): Promise<TinyModel> {
   }
   if (!existsSync(join(dir, 'model.json'))) {
     // Another test worker may finish the same conversion first; its result is identical.
-    await convert({ checkpoint, out: dir, dtypes: ['fp32'] }).catch((e: unknown) => {
+    await convert({ checkpoint, out: dir, dtypes }).catch((e: unknown) => {
       if (!existsSync(join(dir, 'model.json'))) throw e;
     });
   }

@@ -1,0 +1,117 @@
+// The int4 decoder against onnxruntime running the same decoder_model_merged_q4.onnx (the engine's own ORT
+// path, decoder-run.ts), on the tiny model: prefill, KV-cached steps, chunking and cache reuse.
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { ort } from '../../../testing/ort.ts';
+import { relErr } from '../../../testing/close.ts';
+import { loadModelFiles, type ModelFiles } from '../../load/load-model.ts';
+import { NodeFolder } from '../../load/node-folder.ts';
+import { tinyModel } from '../../testing/tiny-model.ts';
+import { positionColumns as cols, runDecoder, type DecoderSession } from '../decoder-run.ts';
+import { FreshKvStore, KvCache } from '../kv-cache.ts';
+import { Int4Decoder } from './int4-decoder.ts';
+
+let files: ModelFiles;
+let onnx: DecoderSession;
+let decoder: Int4Decoder;
+
+beforeAll(async () => {
+  const { dir } = await tinyModel(['q4']);
+  files = await loadModelFiles(new NodeFolder(dir), 'q4', () => {}, new AbortController().signal);
+  const g = files.graphs.decoder_model_merged;
+  const session = await ort.InferenceSession.create(g.graph, { executionProviders: ['wasm'], externalData: g.externalData });
+  onnx = { ort, session, hiddenSize: files.manifest.config.text.hiddenSize, maxRun: Infinity };
+  decoder = await Int4Decoder.load(files.manifest.config.text, g, { threads: 2, kvCapacity: 64, maxRun: 8 });
+}, 120_000);
+
+afterAll(async () => {
+  decoder?.release();
+  await onnx?.session.release();
+});
+
+/** Deterministic pseudo-random embeddings (S, H) and text-style M-RoPE ids from `start` (3, S). */
+function inputs(S: number, start: number, seed: number): { embeds: Float32Array; positions: Int32Array } {
+  const H = files.manifest.config.text.hiddenSize;
+  let x = seed;
+  const embeds = Float32Array.from({ length: S * H }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2);
+  const positions = new Int32Array(3 * S);
+  // Image-like ids in the first half (t fixed, h/w varying) so every M-RoPE section is exercised.
+  for (let s = 0; s < S; s++) {
+    const p = start + s;
+    positions[s] = p;
+    positions[S + s] = s < S / 2 ? start + (s % 3) : p;
+    positions[2 * S + s] = s < S / 2 ? start + Math.floor(s / 3) : p;
+  }
+  return { embeds, positions };
+}
+
+function ortCache(): KvCache {
+  const t = files.manifest.config.text;
+  return KvCache.empty(FreshKvStore.empty(t.numLayers, () => new ort.Tensor('float32', new Float32Array(0), [1, t.numKvHeads, 0, t.headDim])));
+}
+
+// Activations are rounded to int8 per block of 32 here (as MatMulNBits' accuracy_level 4 does on native
+// CPUs), while ORT's wasm MatMulNBits multiplies float32 activations: about 2⁻⁸ relative per product, so the
+// logits agree to a few parts in a thousand of their range.
+const INT8_ACTIVATIONS_TOL = 2e-2;
+
+describe('Int4Decoder', () => {
+  it('matches onnxruntime on a prefill and on KV-cached steps after it', async () => {
+    const first = inputs(13, 0, 1);
+    const ref = await runDecoder(onnx, first.embeds, first.positions, ortCache());
+    const ours = await decoder.decode(first.embeds, first.positions, decoder.emptyCache());
+    expect(ours.logits.length).toBe(files.manifest.config.text.vocabSize);
+    expect(relErr(ours.logits, ref.logits)).toBeLessThan(INT8_ACTIVATIONS_TOL);
+    let refCache = ref.cache, ourCache = ours.cache;
+    for (let step = 0; step < 3; step++) {
+      const next = inputs(1, 13 + step, 10 + step);
+      const r = await runDecoder(onnx, next.embeds, next.positions, refCache);
+      const o = await decoder.decode(next.embeds, next.positions, ourCache);
+      expect(o.cache.length).toBe(14 + step);
+      expect(relErr(o.logits, r.logits)).toBeLessThan(INT8_ACTIVATIONS_TOL);
+      refCache.dispose();
+      refCache = r.cache;
+      ourCache = o.cache;
+    }
+    refCache.dispose();
+    ourCache.dispose();
+  });
+
+  it('gives the same logits whether a long input runs in chunks or position by position', async () => {
+    const { embeds, positions } = inputs(20, 0, 2); // 3 chunks of maxRun = 8
+    const whole = await decoder.decode(embeds, positions, decoder.emptyCache());
+    let cache = decoder.emptyCache();
+    let last = new Float32Array(0);
+    const H = files.manifest.config.text.hiddenSize;
+    for (let s = 0; s < 20; s++) {
+      const col = Int32Array.of(positions[s], positions[20 + s], positions[40 + s]);
+      const r = await decoder.decode(embeds.subarray(s * H, (s + 1) * H), col, cache);
+      cache = r.cache;
+      last = r.logits;
+    }
+    expect(relErr(last, whole.logits)).toBeLessThan(1e-5);
+    whole.cache.dispose();
+    cache.dispose();
+  });
+
+  it('reuses a prefix: a follow-up from a shorter view overwrites the tail and makes the longer view stale', async () => {
+    const { embeds, positions } = inputs(10, 0, 3);
+    const H = files.manifest.config.text.hiddenSize;
+    const prefix = await decoder.decode(embeds.subarray(0, 6 * H), cols(positions, 10, 0, 6), decoder.emptyCache());
+    const answer = await decoder.decode(embeds.subarray(6 * H), cols(positions, 10, 6, 10), prefix.cache);
+    const other = inputs(4, 6, 4);
+    const followUp = await decoder.decode(other.embeds, other.positions, prefix.cache);
+    const fresh = await decoder.decode(embeds.subarray(0, 6 * H), cols(positions, 10, 0, 6), decoder.emptyCache());
+    const expected = await decoder.decode(other.embeds, other.positions, fresh.cache);
+    expect(relErr(followUp.logits, expected.logits)).toBeLessThan(1e-6);
+    expect(() => answer.cache.prepare(1)).toThrow(/overwritten/);
+    for (const c of [prefix.cache, answer.cache, followUp.cache, fresh.cache, expected.cache]) c.dispose();
+  });
+
+  it('refuses a cache from elsewhere, too many positions and malformed inputs, naming the problem', async () => {
+    const one = inputs(1, 0, 5);
+    await expect(decoder.decode(one.embeds, one.positions, ortCache())).rejects.toThrow(/not made by the int4 decoder/);
+    const long = inputs(65, 0, 6);
+    await expect(decoder.decode(long.embeds, long.positions, decoder.emptyCache())).rejects.toThrow(/exceed the int4 decoder's KV capacity of 64/);
+    await expect(decoder.decode(one.embeds.subarray(1), one.positions, decoder.emptyCache())).rejects.toThrow(/embedding values/);
+  });
+});

@@ -1,0 +1,175 @@
+// AssemblyScript: the wasm SIMD kernels of the int4 decoder (int4-decoder.ts). `npm run kernels` compiles this
+// file to kernels.wasm.ts; a test checks that the two agree. Why our own kernels: onnxruntime-web's wasm build has
+// no int4 MatMul kernel — its MatMulNBits dequantizes the whole weight to float32 on every call (bench/RESULTS.md),
+// which makes a 3B decoder take tens of seconds per token. Here int4 weights are multiplied in place.
+//
+// Memory is one shared linear memory owned by the host (kernels.ts); every argument is a byte offset into it.
+// Kernels that split work across threads take (thread, threads) last and do their own share.
+//
+// Weight layout: com.microsoft MatMulNBits' (converter/quantize/q4.ts), block 32 along K:
+//   B  u8 (N, kb, 16)  two 4-bit codes a byte, low nibble first: byte j holds codes 2j and 2j+1
+//   S  f32 (N, kb)     block scales (the file's float16, widened at load)
+//   Z  u8 (N, kb)      block zero points (the file's packed nibbles, unpacked at load)
+// and w = (code − zp) · scale. Activations are quantized per block of 32 to int8 (as MatMulNBits'
+// accuracy_level 4 does on native CPUs): x ≈ xs · xq, so a block's contribution is
+//   scale · xs · (Σ code·xq − zp · Σ xq)
+// with the integer sums exact. Codes are 0..15 and |xq| ≤ 127, so i16 lanes and i32x4.dot_i16x8_s never overflow.
+
+/** Codes of one activation block, laid out for blockDot: the 16 even elements, then the 16 odd ones, as i16. */
+const XQ_BLOCK_BYTES: usize = 64;
+
+/**
+ * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32) i16 in blockDot's
+ * order, scales xsc (M, kb) f32 and code sums xsum (M, kb) i32.
+ */
+export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: usize, xsum: usize): void {
+  for (let m = 0; m < M; m++) {
+    const row = x + <usize>m * <usize>K * 4;
+    for (let b = 0; b < kb; b++) {
+      const k0 = b * 32;
+      const n = min(32, K - k0);
+      let amax: f32 = 0;
+      for (let i = 0; i < n; i++) amax = max(amax, abs(load<f32>(row + <usize>(k0 + i) * 4)));
+      const inv: f32 = amax > 0 ? 127 / amax : 0;
+      const o = <usize>(m * kb + b);
+      const codes = xq + o * XQ_BLOCK_BYTES;
+      let sum: i32 = 0;
+      for (let i = 0; i < 32; i++) {
+        const v: i32 = i < n ? <i32>nearest<f32>(load<f32>(row + <usize>(k0 + i) * 4) * inv) : 0;
+        store<i16>(codes + <usize>(((i & 1) << 4) + (i >> 1)) * 2, <i16>v);
+        sum += v;
+      }
+      store<f32>(xsc + o * 4, amax / 127);
+      store<i32>(xsum + o * 4, sum);
+    }
+  }
+}
+
+/** Σ code·xq over one block, as 4 partial i32 sums: `packed` the block's 16 bytes, `codes` its activation block. */
+@inline function blockDot(packed: v128, codes: usize): v128 {
+  const lo = v128.and(packed, i8x16.splat(0x0f)); // even elements 0, 2, …, 30
+  const hi = i8x16.shr_u(packed, 4); // odd elements 1, 3, …, 31
+  let acc = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load(codes));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load(codes, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load(codes, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), v128.load(codes, 48)));
+}
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+/**
+ * y (M, N) f32 = x · Wᵀ for the quantized rows of x (quantizeRows) and an int4 weight W (N, K = kb·32).
+ * Threads split the output features N. Tokens are taken in tiles whose codes fit in L2, so each weight row is
+ * read once per tile (once in all at M = 1, the decode step).
+ */
+export function gemmQ4(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, thread: i32, threads: i32): void {
+  const n0 = <i32>((<i64>N * thread) / threads), n1 = <i32>((<i64>N * (thread + 1)) / threads);
+  const tile = max<i32>(1, (256 * 1024) / (kb * <i32>XQ_BLOCK_BYTES));
+  for (let m0 = 0; m0 < M; m0 += tile) {
+    const m1 = min(M, m0 + tile);
+    for (let n = n0; n < n1; n++) {
+      const rowB = B + <usize>n * <usize>kb * 16, rowS = S + <usize>n * <usize>kb * 4, rowZ = Z + <usize>n * <usize>kb;
+      for (let m = m0; m < m1; m++) {
+        const xo = <usize>m * <usize>kb;
+        let acc = f32x4.splat(0);
+        let zeroTerm: f32 = 0;
+        for (let b = 0; b < kb; b++) {
+          const o = xo + <usize>b;
+          const f = load<f32>(rowS + (<usize>b << 2)) * load<f32>(xsc + (o << 2));
+          const dot = blockDot(v128.load(rowB + (<usize>b << 4)), xq + o * XQ_BLOCK_BYTES);
+          acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(dot), f32x4.splat(f)));
+          zeroTerm += f * <f32>(<i32>load<u8>(rowZ + <usize>b) * load<i32>(xsum + (o << 2)));
+        }
+        store<f32>(y + (<usize>m * <usize>N + <usize>n) * 4, hsum(acc) - zeroTerm);
+      }
+    }
+  }
+}
+
+/** e^x on 4 lanes for x ≤ 0 (softmax after the max is subtracted): 2^n · p(r), |rel. error| < 2e-7. */
+@inline function exp4(x: v128): v128 {
+  x = f32x4.max(x, f32x4.splat(-87.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  for (let i = 0; i < n; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+  return hsum(acc);
+}
+
+/**
+ * Causal grouped-query attention of S new tokens at positions P … P+S−1 (their keys and values already in the
+ * cache): q (S, nh, hd) rotated queries; kc, vc (kvh, cap, hd) one layer's cache; out (S, nh, hd). Query head h
+ * reads kv head h / (nh / kvh). softmax(q·kᵀ / √hd) · v over keys 0 … P+s. hd must be a multiple of 4.
+ * scratch: threads × cap f32 of scores. Threads split the (token, head) pairs.
+ */
+export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P: i32, nh: i32, kvh: i32, hd: i32, cap: i32, scratch: usize, thread: i32, threads: i32): void {
+  const group = nh / kvh;
+  const scale: f32 = 1 / Mathf.sqrt(<f32>hd);
+  const scores = scratch + <usize>thread * <usize>cap * 4;
+  const pairs = S * nh;
+  const j0 = <i32>((<i64>pairs * thread) / threads), j1 = <i32>((<i64>pairs * (thread + 1)) / threads);
+  const rowBytes = <usize>hd * 4;
+  for (let j = j0; j < j1; j++) {
+    const s = j / nh, h = j % nh;
+    const T = P + s + 1;
+    const qRow = q + <usize>j * rowBytes;
+    const keys = kc + <usize>(h / group) * <usize>cap * rowBytes;
+    const values = vc + <usize>(h / group) * <usize>cap * rowBytes;
+    let top: f32 = -Infinity;
+    for (let t = 0; t < T; t++) {
+      const v = dot(qRow, keys + <usize>t * rowBytes, hd) * scale;
+      store<f32>(scores + (<usize>t << 2), v);
+      top = max(top, v);
+    }
+    let sum: f32 = 0;
+    let t = 0;
+    for (; t + 4 <= T; t += 4) {
+      const e = exp4(f32x4.sub(v128.load(scores + (<usize>t << 2)), f32x4.splat(top)));
+      v128.store(scores + (<usize>t << 2), e);
+      sum += hsum(e);
+    }
+    for (; t < T; t++) {
+      const e = Mathf.exp(load<f32>(scores + (<usize>t << 2)) - top);
+      store<f32>(scores + (<usize>t << 2), e);
+      sum += e;
+    }
+    const outRow = out + <usize>j * rowBytes;
+    memory.fill(outRow, 0, rowBytes);
+    for (t = 0; t < T; t++) {
+      const p = f32x4.splat(load<f32>(scores + (<usize>t << 2)) / sum);
+      const vRow = values + <usize>t * rowBytes;
+      for (let i = 0; i < hd; i += 4) {
+        const o = outRow + (<usize>i << 2);
+        v128.store(o, f32x4.add(v128.load(o), f32x4.mul(p, v128.load(vRow + (<usize>i << 2)))));
+      }
+    }
+  }
+}
+
+/** gate (M, I) ← silu(gate) · up, silu(g) = g / (1 + e^−g); the element count a multiple of 4. */
+export function siluMul(gate: usize, up: usize, count: i32): void {
+  const one = f32x4.splat(1);
+  for (let i = 0; i < count; i += 4) {
+    const o = <usize>i << 2;
+    const g = v128.load(gate + o);
+    // e^−|g| stays in exp4's domain; for g < 0, 1/(1 + e^−g) = e^g / (1 + e^g).
+    const e = exp4(f32x4.neg(f32x4.abs(g)));
+    const sig = v128.bitselect(f32x4.div(one, f32x4.add(one, e)), f32x4.div(e, f32x4.add(one, e)), f32x4.ge(g, f32x4.splat(0)));
+    v128.store(gate + o, f32x4.mul(f32x4.mul(g, sig), v128.load(up + o)));
+  }
+}

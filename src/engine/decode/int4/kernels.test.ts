@@ -1,0 +1,93 @@
+// Each kernel against a plain-JS statement of what it computes, on both one and several threads; and the
+// committed wasm against a fresh compile of kernels.as.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { causalGqa } from '../../../../reference/decoder.ts';
+import { permute, tensor } from '../../../../reference/tensor.ts';
+import { dequantizeQ4, quantizeQ4 } from '../../../../converter/quantize/q4.ts';
+import { relErr } from '../../../testing/close.ts';
+import { compileKernels, kernelsModuleText } from './build-kernels.ts';
+import { Kernels } from './kernels.ts';
+import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
+
+let seed = 7;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+const randoms = (n: number) => Float32Array.from({ length: n }, rand);
+
+const pools: Kernels[] = [];
+beforeAll(async () => {
+  pools.push(await Kernels.create(1), await Kernels.create(3));
+});
+afterAll(() => pools.forEach((k) => k.close()));
+
+/** x rounded as quantizeRows rounds it: per block of 32, to int8 steps of max|x|/127. */
+function int8Rounded(x: Float32Array, K: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let r = 0; r < x.length / K; r++)
+    for (let k0 = 0; k0 < K; k0 += 32) {
+      const block = x.subarray(r * K + k0, r * K + Math.min(K, k0 + 32));
+      const amax = block.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const inv = amax > 0 ? Math.fround(127 / amax) : 0;
+      block.forEach((v, i) => (out[r * K + k0 + i] = Math.round(Math.fround(v * inv)) * Math.fround(amax / 127)));
+    }
+  return out;
+}
+
+describe('int4 kernels', () => {
+  it('kernels.wasm.ts is the compile of kernels.as.ts (run `npm run kernels` after editing it)', async () => {
+    const wasm = await compileKernels();
+    expect(kernelsModuleText(wasm)).toContain(KERNELS_WASM_BASE64);
+    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(wasm))).toBe(true);
+  }, 60_000);
+
+  it.each([1, 3])('gemmQ4 on %i thread(s) is x·Wᵀ for the int4 W and the int8-rounded x, K not a whole number of blocks', (threads) => {
+    const k = pools[threads === 1 ? 0 : 1];
+    const M = 5, N = 37, K = 80; // kb = 3, the last block half padding
+    const q = quantizeQ4(randoms(N * K), N, K, 32);
+    const kb = q.kBlocks;
+    const B = k.alloc(q.packed.length), S = k.alloc(N * kb * 4), Z = k.alloc(N * kb);
+    k.u8(B, q.packed.length).set(q.packed);
+    k.f32(S, N * kb).set(q.scales);
+    const zp = k.u8(Z, N * kb);
+    for (let n = 0; n < N; n++) for (let b = 0; b < kb; b++) zp[n * kb + b] = (q.zeroPoints[n * Math.ceil(kb / 2) + (b >> 1)] >> (4 * (b & 1))) & 15;
+    const x = randoms(M * K);
+    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * 64), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), Y = k.alloc(M * N * 4);
+    k.f32(X, M * K).set(x);
+    k.exports.quantizeRows(X, M, K, kb, XQ, XS, XSUM);
+    k.parallel('gemmQ4', [B, S, Z, N, kb, XQ, XS, XSUM, M, Y]);
+    const W = dequantizeQ4(q); // (N, K)
+    const xr = int8Rounded(x, K);
+    const expected = new Float32Array(M * N);
+    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) for (let i = 0; i < K; i++) expected[m * N + n] += xr[m * K + i] * W[n * K + i];
+    expect(relErr(k.f32(Y, M * N), expected)).toBeLessThan(1e-5);
+  });
+
+  it.each([1, 3])('attention on %i thread(s) is causal GQA over the cache (reference causalGqa)', (threads) => {
+    const k = pools[threads === 1 ? 0 : 1];
+    const nh = 4, kvh = 2, hd = 8, P = 5, S = 3, T = P + S, cap = 12;
+    const q = randoms(S * nh * hd), keys = randoms(kvh * T * hd), values = randoms(kvh * T * hd);
+    const Q = k.alloc(q.length * 4), KC = k.alloc(kvh * cap * hd * 4), VC = k.alloc(kvh * cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * cap * 4);
+    k.f32(Q, q.length).set(q);
+    for (let g = 0; g < kvh; g++) {
+      k.f32(KC + g * cap * hd * 4, T * hd).set(keys.subarray(g * T * hd, (g + 1) * T * hd));
+      k.f32(VC + g * cap * hd * 4, T * hd).set(values.subarray(g * T * hd, (g + 1) * T * hd));
+    }
+    k.parallel('attention', [Q, KC, VC, O, S, P, nh, kvh, hd, cap, SC]);
+    const ref = causalGqa(permute(tensor(q, [S, nh, hd]), [1, 0, 2]), tensor(keys, [kvh, T, hd]), tensor(values, [kvh, T, hd])); // (nh, S, hd)
+    expect(relErr(k.f32(O, q.length), permute(ref, [1, 0, 2]).data)).toBeLessThan(1e-5);
+  });
+
+  it('siluMul is silu(gate)·up, for large positive and negative gates too', () => {
+    const k = pools[0];
+    const n = 64;
+    const gate = Float32Array.from(randoms(n), (v, i) => v * (i % 8 === 0 ? 60 : 6)), up = randoms(n);
+    const G = k.alloc(n * 4), U = k.alloc(n * 4);
+    k.f32(G, n).set(gate);
+    k.f32(U, n).set(up);
+    k.exports.siluMul(G, U, n);
+    expect(relErr(k.f32(G, n), Float32Array.from(gate, (g, i) => (g / (1 + Math.exp(-g))) * up[i]))).toBeLessThan(1e-6);
+  });
+
+  it('refuses a thread count that is not a positive integer', async () => {
+    await expect(Kernels.create(0)).rejects.toThrow(/positive integer/);
+  });
+});

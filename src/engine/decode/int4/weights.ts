@@ -1,0 +1,78 @@
+// decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
+// checkpoint names) into the kernels' memory in the layout kernels.as.ts multiplies: int4 codes as stored,
+// block scales widened float16 → float32, zero points unpacked to a byte each.
+import { f16Value } from '../../../../converter/quantize/f16.ts';
+import { ONNX_DTYPE, type Initializer } from '../../load/onnx-initializers.ts';
+import type { Kernels } from './kernels.ts';
+
+/** The one block size the kernels implement (16 code bytes a block). */
+export const KERNEL_BLOCK = 32;
+
+/** An int4 Linear in kernel memory: y (M, N) = x (M, K) · Wᵀ + bias. Pointers are byte offsets. */
+export interface Q4Linear {
+  name: string;
+  N: number;
+  K: number;
+  kb: number;
+  B: number;
+  S: number;
+  Z: number;
+  /** (N) f32, or 0 for none. */
+  bias: number;
+}
+
+export class DecoderWeights {
+  constructor(
+    private readonly k: Kernels,
+    private readonly inits: Map<string, Initializer>,
+    private readonly graph: string,
+  ) {}
+
+  private get(name: string, dataType: number, elements: number): Initializer {
+    const t = this.inits.get(name);
+    if (!t) throw new Error(`${this.graph}: no initializer ${name}`);
+    const size = t.dataType === ONNX_DTYPE.float16 ? 2 : t.dataType === ONNX_DTYPE.float32 ? 4 : 1;
+    if (t.dataType !== dataType || t.bytes.length !== elements * size) throw new Error(`${this.graph}: ${name} is type ${t.dataType} with ${t.bytes.length} bytes, expected type ${dataType} with ${elements} elements`);
+    return t;
+  }
+
+  /** A float32 vector (a norm weight, a bias) as a JS array. */
+  vector(name: string, length: number): Float32Array {
+    const t = this.get(name, ONNX_DTYPE.float32, length);
+    return new Float32Array(t.bytes.slice().buffer);
+  }
+
+  /**
+   * Checkpoint Linear `prefix` (N, K) in the int4 block-32 format. Throws when the graph stores it otherwise
+   * (float32 for small K, another block size): the caller then keeps onnxruntime's decoder.
+   */
+  linear(prefix: string, N: number, K: number, opts: { bias: boolean }): Q4Linear {
+    const kb = Math.ceil(K / KERNEL_BLOCK);
+    const codesName = `${prefix}.weight_Q4G${KERNEL_BLOCK}`;
+    if (!this.inits.has(codesName)) throw new Error(`${this.graph}: ${prefix} is not an int4 block-${KERNEL_BLOCK} weight (no ${codesName})`);
+    const codes = this.get(codesName, ONNX_DTYPE.uint8, N * kb * (KERNEL_BLOCK / 2));
+    const scales16 = this.get(`${prefix}.weight_scale`, ONNX_DTYPE.float16, N * kb);
+    const zpPacked = this.get(`${prefix}.weight_zp`, ONNX_DTYPE.uint8, N * Math.ceil(kb / 2));
+    const k = this.k;
+    const B = k.alloc(codes.bytes.length);
+    k.u8(B, codes.bytes.length).set(codes.bytes);
+    const S = k.alloc(N * kb * 4);
+    const scales = k.f32(S, N * kb);
+    const half = new Uint16Array(scales16.bytes.slice().buffer);
+    for (let i = 0; i < half.length; i++) scales[i] = f16Value(half[i]);
+    const Z = k.alloc(N * kb);
+    const zp = k.u8(Z, N * kb);
+    const zc = Math.ceil(kb / 2);
+    for (let n = 0; n < N; n++)
+      for (let b = 0; b < kb; b++) {
+        const byte = zpPacked.bytes[n * zc + (b >> 1)];
+        zp[n * kb + b] = b & 1 ? byte >> 4 : byte & 15;
+      }
+    let bias = 0;
+    if (opts.bias) {
+      bias = k.alloc(N * 4);
+      k.f32(bias, N).set(this.vector(`${prefix}.bias`, N));
+    }
+    return { name: prefix, N, K, kb, B, S, Z, bias };
+  }
+}

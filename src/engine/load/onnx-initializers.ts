@@ -1,0 +1,107 @@
+// A graph's initializers read straight from its .onnx bytes and external-data chunks: name, element type,
+// dims and bytes (views, never copies). Only what the engine's own kernels need to take weights from the
+// same files onnxruntime runs (decode/int4/weights.ts); everything else in the model proto is skipped.
+//
+// Protobuf fields read (onnx.proto3): ModelProto.graph = 7; GraphProto.initializer = 5; TensorProto dims = 1,
+// data_type = 2, name = 8, raw_data = 9, external_data = 13 (StringStringEntryProto key = 1, value = 2:
+// location / offset / length), data_location = 14.
+import type { GraphBytes } from '../session.ts';
+
+/** onnx TensorProto.DataType values the engine reads. */
+export const ONNX_DTYPE = { float32: 1, uint8: 2, int8: 3, float16: 10 } as const;
+
+export interface Initializer {
+  name: string;
+  dataType: number;
+  dims: number[];
+  bytes: Uint8Array;
+}
+
+/** Every initializer of the graph, by name. Throws naming the tensor whose data cannot be found. */
+export function readInitializers(graph: GraphBytes, graphName: string): Map<string, Initializer> {
+  const out = new Map<string, Initializer>();
+  const model = new Reader(graph.graph);
+  for (const [field, graphMsg] of model.messages()) {
+    if (field !== 7) continue;
+    for (const [f, tensor] of graphMsg.messages()) if (f === 5) {
+      const init = readTensor(tensor, graph, graphName);
+      out.set(init.name, init);
+    }
+  }
+  return out;
+}
+
+function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initializer {
+  let name = '', dataType = 0, raw: Uint8Array | null = null;
+  const dims: number[] = [];
+  const external: Record<string, string> = {};
+  for (const field of r.fields()) {
+    if (field.no === 1) {
+      if (field.bytes) for (const v of new Reader(field.bytes).packedVarints()) dims.push(v);
+      else dims.push(field.value);
+    } else if (field.no === 2) dataType = field.value;
+    else if (field.no === 8) name = new TextDecoder().decode(field.bytes!);
+    else if (field.no === 9) raw = field.bytes!;
+    else if (field.no === 13) {
+      const e: string[] = ['', ''];
+      for (const [f, v] of new Reader(field.bytes!).messages()) e[f - 1] = new TextDecoder().decode(v.buf);
+      external[e[0]] = e[1];
+    }
+  }
+  if (!raw && external.location !== undefined) {
+    const chunk = graph.externalData.find((c) => c.path === external.location);
+    if (!chunk) throw new Error(`${graphName}: initializer ${name} is in ${external.location}, which was not given`);
+    const offset = Number(external.offset ?? 0), length = Number(external.length ?? chunk.data.length - offset);
+    if (offset + length > chunk.data.length) throw new Error(`${graphName}: initializer ${name} runs past the end of ${external.location}`);
+    raw = chunk.data.subarray(offset, offset + length);
+  }
+  if (!raw) throw new Error(`${graphName}: initializer ${name} has no raw or external data`);
+  return { name, dataType, dims, bytes: raw };
+}
+
+interface Field {
+  no: number;
+  value: number;
+  bytes: Uint8Array | null;
+}
+
+/** Minimal protobuf wire reader over a byte view. */
+class Reader {
+  private pos = 0;
+  constructor(readonly buf: Uint8Array) {}
+
+  private varint(): number {
+    let result = 0, scale = 1;
+    for (;;) {
+      const b = this.buf[this.pos++];
+      if (b === undefined) throw new Error('onnx: truncated protobuf');
+      result += (b & 0x7f) * scale;
+      if (b < 0x80) return result;
+      scale *= 128;
+    }
+  }
+
+  *fields(): Generator<Field> {
+    while (this.pos < this.buf.length) {
+      const key = this.varint();
+      const no = Math.floor(key / 8), wire = key & 7;
+      if (wire === 0) yield { no, value: this.varint(), bytes: null };
+      else if (wire === 2) {
+        const len = this.varint();
+        const bytes = this.buf.subarray(this.pos, this.pos + len);
+        this.pos += len;
+        yield { no, value: 0, bytes };
+      } else if (wire === 1) this.pos += 8;
+      else if (wire === 5) this.pos += 4;
+      else throw new Error(`onnx: unsupported protobuf wire type ${wire}`);
+    }
+  }
+
+  *messages(): Generator<[number, Reader]> {
+    for (const f of this.fields()) if (f.bytes) yield [f.no, new Reader(f.bytes)];
+  }
+
+  *packedVarints(): Generator<number> {
+    while (this.pos < this.buf.length) yield this.varint();
+  }
+}
