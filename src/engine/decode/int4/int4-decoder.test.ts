@@ -80,7 +80,7 @@ describe('Int4Decoder', () => {
     const { embeds, positions } = inputs(20, 0, 2); // 3 chunks of maxRun = 8
     const whole = await decoder.decode(embeds, positions, decoder.emptyCache());
     let cache = decoder.emptyCache();
-    let last = new Float32Array(0);
+    let last: Float32Array = new Float32Array(0);
     const H = files.manifest.config.text.hiddenSize;
     for (let s = 0; s < 20; s++) {
       const col = Int32Array.of(positions[s], positions[20 + s], positions[40 + s]);
