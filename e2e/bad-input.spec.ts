@@ -1,7 +1,13 @@
 // Bad input shows a specific message and the app keeps working afterwards.
+import { pngHeaderOnly } from '../src/app/image/testing/png-header.ts';
 import { cocoPhoto, expect, requireShared, snapshot, test } from './fixtures.ts';
 
-test('a non-image file and a corrupt JPEG are refused with specific messages; a photo still opens', async ({ app, page }) => {
+// The header's size check refuses it before createImageBitmap: a decoder would instead fail on the missing
+// pixel data ("could not be decoded"), so this exact message shows the browser never tried.
+const HUGE = { name: 'huge.png', mimeType: 'image/png', buffer: pngHeaderOnly(30000, 30000) };
+const HUGE_MESSAGE = '“huge.png” cannot be used: the image is 30000×30000 pixels (900.0 MP); the limit is 64.0 MP.';
+
+test('a non-image file, a corrupt JPEG and a huge image are refused with specific messages; a photo still opens', async ({ app, page }) => {
   requireShared();
   await test.step('a text file is not an image', async () => {
     await app.dropFile({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some notes, not pixels') });
@@ -15,12 +21,27 @@ test('a non-image file and a corrupt JPEG are refused with specific messages; a 
     await expect(app.error).toContainText('“broken.jpg” looks like a JPEG but could not be decoded');
   });
 
+  await test.step('a 30000×30000 image is refused from its header, naming its size and the limit', async () => {
+    await app.dropFile(HUGE);
+    await expect(app.error).toContainText(HUGE_MESSAGE);
+    await snapshot(page, 'error-huge-image');
+  });
+
   await test.step('the next real photo opens and clears the error', async () => {
     const photo = cocoPhoto(2);
     await app.dropFile(photo);
     await expect(app.image(new RegExp(photo.name))).toBeVisible();
     await expect(app.error).toHaveCount(0);
     await app.drawBox([0.2, 0.2], [0.6, 0.6]);
+  });
+
+  await test.step('a huge image pasted over the photo is refused, and the photo and its box stay usable', async () => {
+    const photo = cocoPhoto(2);
+    await app.pasteFile(HUGE);
+    await expect(app.error).toContainText(HUGE_MESSAGE);
+    await expect(app.image(new RegExp(photo.name))).toBeVisible();
+    await expect(app.boxes()).toHaveCount(1);
+    await app.drawBox([0.65, 0.65], [0.9, 0.9]);
   });
 });
 
