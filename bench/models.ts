@@ -2,7 +2,7 @@
 // random checkpoints (`full`: VLM-FO1-3B's real shapes, bf16; `tiny`: every structural feature at toy size)
 // and their conversions to model folders.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { convert, dtypeBuild } from '../converter/convert.ts';
 import { emitDecoder } from '../converter/emit/decoder.ts';
 import type { EmitContext, WeightFormat } from '../converter/emit/linear.ts';
 import { emitRegionEncoder } from '../converter/emit/region-encoder.ts';
+import { emitRegionPyramid } from '../converter/emit/region-pyramid.ts';
 import { emitVisionPerception } from '../converter/emit/vision-perception.ts';
 import { emitVisionSemantic } from '../converter/emit/vision-semantic.ts';
 import { writeFixture } from '../converter/fixture/fixture.ts';
@@ -19,7 +20,7 @@ import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { parseFo1Config } from '../converter/read/config.ts';
 import { ExternalDataStore } from '../converter/write/external-data.ts';
 import { nodeFiles } from '../converter/write/file-sink.ts';
-import { onnxPath, type ModelDtype } from '../src/model-folder/manifest.ts';
+import { MANIFEST_VERSION, onnxPath, type ModelDtype } from '../src/model-folder/manifest.ts';
 
 export const CACHE = process.env.FO1_BENCH_CACHE ?? join(homedir(), '.cache', 'fo1-web');
 
@@ -37,10 +38,16 @@ export async function presetCheckpoint(preset: PresetName, seed = 0): Promise<st
 
 export const fullCheckpoint = (seed = 0) => presetCheckpoint('full', seed);
 
-/** The model folder of a preset's fixture in `dtype`, converted once; returns its root. */
+/** Whether a cached folder's model.json is this converter's format (an older one lacks graphs, e.g. region_pyramid). */
+function currentFolder(out: string): boolean {
+  const manifest = join(out, 'model.json');
+  return existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version === MANIFEST_VERSION;
+}
+
+/** The model folder of a preset's fixture in `dtype`, converted once per model.json version; returns its root. */
 export async function presetModel(preset: PresetName, dtype: ModelDtype, seed = 0): Promise<string> {
   const out = join(CACHE, `bench-${preset}-seed${seed}-${dtype}`);
-  if (!existsSync(join(out, 'model.json'))) {
+  if (!currentFolder(out)) {
     const checkpoint = await presetCheckpoint(preset, seed);
     log(`converting ${checkpoint} → ${out} (${dtype}; once${preset === 'full' ? '; several minutes' : ''})…`);
     const t = performance.now();
@@ -57,16 +64,16 @@ export function decoderGraph(folder: string, dtype: ModelDtype): string {
 }
 
 /** The image-side graphs of the fo1 model: what figure 4 times. */
-export const VISION_GRAPHS = ['vision_semantic', 'vision_perception', 'region_encoder'] as const;
+export const VISION_GRAPHS = ['vision_semantic', 'vision_perception', 'region_pyramid', 'region_encoder'] as const;
 
 /**
- * The full fixture's three image-side graphs alone in `format` (fp32: the full fp32 folder would be ~17 GB,
+ * The full fixture's image-side graphs alone in `format` (fp32: the full fp32 folder would be ~17 GB,
  * and figure 4 needs only these), emitted as the converter emits them, in `<dir>/onnx/` under the model
  * folder's file names; returns the dir (the config comes from the q4 folder's model.json).
  */
 export async function fullVisionOnly(format: ModelDtype, seed = 0): Promise<string> {
   const dir = join(CACHE, `bench-vision-seed${seed}-${format}`);
-  if (!existsSync(join(dir, 'onnx', onnxPath('region_encoder', format).split('/').pop()!))) {
+  if (!existsSync(join(dir, 'onnx', onnxPath('region_pyramid', format).split('/').pop()!))) {
     const checkpoint = await fullCheckpoint(seed);
     log(`emitting the ${format} vision graphs of ${checkpoint} → ${dir} (once; minutes)…`);
     const tmp = `${dir}.partial-${process.pid}`;
@@ -78,6 +85,7 @@ export async function fullVisionOnly(format: ModelDtype, seed = 0): Promise<stri
       const emitters = {
         vision_semantic: (g: Graph, ctx: EmitContext) => emitVisionSemantic(g, ctx, { vision: cfg.vision, projectorType: cfg.region.projectorType }),
         vision_perception: (g: Graph, ctx: EmitContext) => emitVisionPerception(g, ctx, cfg.davit),
+        region_pyramid: (g: Graph, ctx: EmitContext) => emitRegionPyramid(g, ctx, cfg.region),
         region_encoder: (g: Graph, ctx: EmitContext) => emitRegionEncoder(g, ctx, { region: cfg.region, davit: cfg.davit }),
       };
       for (const name of VISION_GRAPHS) {

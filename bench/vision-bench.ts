@@ -2,7 +2,9 @@
 // so a full model's graphs never share a heap), fed exactly what the engine feeds them (src/engine/model.ts):
 //   vision_semantic    Qwen2.5-VL ViT + merger at S×S pixels (grid S/14 × S/14), layout feeds from vit-layout.ts
 //   vision_perception  DaViT at the input the folder's aux mode gives a W×H photo (preprocess/davit-input.ts)
-//   region_encoder     HFRE + projector for K boxes on that photo's feature maps (regions/region-feeds.ts)
+//   region_pyramid     HFRE's SimpleFP over that photo's ViT map: box-independent, run once per image
+//   region_encoder     the box-dependent step for K boxes (pooling + box embedding + projector) on that
+//                      photo's DaViT maps and pyramid levels (regions/region-feeds.ts): what a new box set costs
 // Pixel values are random (speed does not depend on them). Times are the ORT run alone; the JS feed
 // preparation (window layout, RoIAlign weights) is timed separately for the region encoder, where it grows
 // with K. Each session gets one warm-up run at the first size it is timed at.
@@ -15,6 +17,7 @@ import { boxFrames, type Box } from '../src/engine/preprocess/boxes.ts';
 import { davitSize } from '../src/engine/preprocess/davit-input.ts';
 import { smartResize } from '../src/engine/preprocess/smart-resize.ts';
 import { regionEncoderFeeds } from '../src/engine/regions/region-feeds.ts';
+import { pyramidLevelName, REGION_PYRAMID_IO } from '../converter/emit/region-pyramid.ts';
 import { decoderFiles } from './decoder-bench.ts';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -40,8 +43,8 @@ export interface VisionArgs {
 }
 
 export interface VisionFigure {
-  graph: 'vision_semantic' | 'vision_perception' | 'region_encoder';
-  /** e.g. "448×448 (grid 32×32, 1024 patches)", "640×480", "20 boxes". */
+  graph: 'vision_semantic' | 'vision_perception' | 'region_pyramid' | 'region_encoder';
+  /** e.g. "448×448 (grid 32×32, 1024 patches)", "640×480", "grid 34×46 (640×480 photo)", "20 boxes". */
   input: string;
   ms: Summary;
   /** Whether an unrecorded warm-up run came first on this session. */
@@ -138,19 +141,40 @@ async function timePerception(rt: Runtime, session: RtSession, manifest: ModelMa
   return { figure, stages, davit: { width: w, height: h } };
 }
 
-async function timeRegions(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs, stages: RtTensor[], davit: { width: number; height: number }): Promise<VisionFigure[]> {
-  const { vision, region } = manifest.config;
+/** The ViT patch grid of the photo as the engine resizes it (preprocess/smart-resize.ts). */
+function photoGrid(manifest: ModelManifest, args: VisionArgs): { grid: [number, number]; resized: { width: number; height: number } } {
   const sem = manifest.image.semantic;
   const [vh, vw] = smartResize(args.photo.height, args.photo.width, sem.patchSize * sem.mergeSize, sem.minPixels, sem.maxPixels);
-  const grid: [number, number] = [vh / sem.patchSize, vw / sem.patchSize];
-  const vtMap = rt.tensor('float32', randomF32(vision.hiddenSize * grid[0] * grid[1], 7), [1, vision.hiddenSize, grid[0], grid[1]]);
-  const geo = { auxLevels: stages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: grid, patchSize: vision.patchSize };
+  return { grid: [vh / sem.patchSize, vw / sem.patchSize], resized: { width: vw, height: vh } };
+}
+
+/** region_pyramid on a random ViT map of the photo's grid; returns its levels for the region figures. */
+async function timePyramid(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs): Promise<{ figure: VisionFigure; levels: RtTensor[] }> {
+  const { grid } = photoGrid(manifest, args);
+  const C = manifest.config.vision.hiddenSize;
+  const feeds = { vt_map: rt.tensor('float32', randomF32(C * grid[0] * grid[1], 7), [1, C, grid[0], grid[1]]) };
+  let levels: RtTensor[] = [];
+  const warm = args.warmup !== false;
+  const ms = await timeBudgeted(async () => {
+    const out = await session.run(feeds);
+    levels = REGION_PYRAMID_IO.outputs.map((o) => out[o.name]);
+  }, args.runs, args.budgetS * 1000, warm);
+  log(`region_pyramid grid ${grid[0]}×${grid[1]}: ${ms.median} ms (${ms.runs} runs)`);
+  return { figure: { graph: 'region_pyramid', input: `grid ${grid[0]}×${grid[1]} (${args.photo.width}×${args.photo.height} photo)`, ms, warmedUp: warm }, levels };
+}
+
+/** region_encoder for each box count on the photo's DaViT maps and pyramid levels. */
+async function timeRegions(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs, maps: { stages: RtTensor[]; levels: RtTensor[] }, davit: { width: number; height: number }): Promise<VisionFigure[]> {
+  const { vision, region } = manifest.config;
+  const { grid, resized } = photoGrid(manifest, args);
+  const geo = { auxLevels: maps.stages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: grid, patchSize: vision.patchSize };
   const out: VisionFigure[] = [];
   for (const [i, K] of args.boxCounts.entries()) {
-    const frames = boxFrames(spreadBoxes(K, args.photo.width, args.photo.height), args.photo, args.photo, davit, { width: vw, height: vh });
+    const frames = boxFrames(spreadBoxes(K, args.photo.width, args.photo.height), args.photo, args.photo, davit, resized);
     const feedsFor = () => {
-      const feeds: Record<string, RtTensor> = { vt_map: vtMap };
-      stages.forEach((s, l) => (feeds[`davit_stage${l}`] = s));
+      const feeds: Record<string, RtTensor> = {};
+      maps.levels.forEach((t, l) => (feeds[pyramidLevelName(l)] = t));
+      maps.stages.forEach((s, l) => (feeds[`davit_stage${l}`] = s));
       for (const [name, t] of Object.entries(regionEncoderFeeds(frames.aux, frames.vt, geo, region))) feeds[name] = rt.tensor('float32', t.data, t.dims);
       return feeds;
     };
@@ -168,7 +192,7 @@ export async function measureVision(rt: Runtime, args: VisionArgs): Promise<Visi
   const manifest = JSON.parse(await readFile(join(args.folder, 'model.json'), 'utf8')) as ModelManifest;
   const loadMs: Record<string, number> = {};
   const figures: VisionFigure[] = [];
-  // One session alive at a time. DaViT before the region encoder: its stage maps are the encoder's inputs.
+  // One session alive at a time. DaViT and the pyramid before the region encoder: their maps are its inputs.
   if (args.boxCounts.length || args.davit) {
     const perception = await openGraph(rt, args, 'vision_perception');
     loadMs.vision_perception = perception.loadMs;
@@ -176,9 +200,14 @@ export async function measureVision(rt: Runtime, args: VisionArgs): Promise<Visi
     await perception.session.release();
     if (args.davit) figures.push(p.figure);
     if (args.boxCounts.length) {
+      const pyramid = await openGraph(rt, args, 'region_pyramid');
+      loadMs.region_pyramid = pyramid.loadMs;
+      const py = await timePyramid(rt, pyramid.session, manifest, args);
+      await pyramid.session.release();
+      figures.push(py.figure);
       const regions = await openGraph(rt, args, 'region_encoder');
       loadMs.region_encoder = regions.loadMs;
-      figures.push(...(await timeRegions(rt, regions.session, manifest, args, p.stages, p.davit)));
+      figures.push(...(await timeRegions(rt, regions.session, manifest, args, { stages: p.stages, levels: py.levels }, p.davit)));
       await regions.session.release();
     }
   }
