@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeFigure } from './decoder-bench.ts';
-import { deriveRatios, kvBytes, type DecoderRun, type Results } from './results.ts';
+import { deriveRatios, kvBytes, peerGoalRecord, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
 
 const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
 const run = (runtime: 'wasm' | 'native', tps: Record<number, number>): DecoderRun => ({
@@ -19,9 +19,30 @@ describe('deriveRatios', () => {
     expect(deriveRatios(r)).toMatchObject({ wasm_vs_native_decode: 0.25, decode_4096_vs_512: 0.75, native_decode_4096_vs_512: 0.6 });
   });
 
-  it('leaves a ratio null when a side was not measured, and keeps a transformers.js ratio written before', () => {
-    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) }, ratios: { vs_transformersjs_decode_2048: 1.7 } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: 1.7, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
+  it('leaves a ratio null when a side was not measured', () => {
+    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) } };
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
+  });
+});
+
+describe('deriveRatios (transformers.js peer, figure 2)', () => {
+  const side = (tps: number, runtime: string): PeerSideRun => ({
+    side: 'engine', runtime, version: 'x', context: 2048, newTokens: 16, loadMs: 1, prefillMs: s(1), decodeTokensPerSecond: s(tps), decoderRunMs: s(1), ids: [1],
+  });
+  const rec = (preset: string, runtime: string, engine: number | null, peer: number, context = 2048): PeerRecord => ({
+    preset, dtype: 'q4', runtime, context, newTokens: 16, errors: [],
+    transformersjs: side(peer, runtime),
+    ...(engine === null ? {} : { engine: side(engine, runtime) }),
+  });
+
+  it('divides the engine by transformers.js on the full model at 2048, both on native when measured there', () => {
+    const peer = { a: rec('tiny', 'native:2', 30, 10), b: rec('full', 'wasm:2', 1, 4), c: rec('full', 'native:2', 9, 6), d: rec('full', 'native:2', 50, 5, 512) };
+    expect(peerGoalRecord(peer)).toBe(peer.c);
+    expect(deriveRatios({ peer }).vs_transformersjs_decode_2048).toBe(1.5);
+  });
+
+  it('is null without a full-model pair measured on one runtime', () => {
+    expect(deriveRatios({ peer: { a: rec('full', 'native:2', null, 6), b: rec('tiny', 'wasm:2', 3, 2) } }).vs_transformersjs_decode_2048).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser] [--threads 2]
+// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer] [--threads 2]
 //   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
 //               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--only wasm|native]
 //   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
@@ -8,6 +8,8 @@
 //               [--part-timeout 900]
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
+//   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
+//               [--peer-rounds 3] [--part-timeout 900] (figure 2: transformers.js vs the engine, same files/runtime)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -16,7 +18,9 @@
 // and bench/RESULTS.md is rewritten from it.
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { DecoderShape } from './decoder-bench.ts';
@@ -24,11 +28,12 @@ import { machineInfo, streamingReadBandwidth } from './machine.ts';
 import type { AnswerArgs } from './answer-bench.ts';
 import { measureBrowser } from './browser-bench.ts';
 import type { KvContextArgs } from './kv-context.ts';
-import { decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
-import { readResults, writeResults, type AnswerRecord, type Results, type VisionRecord } from './results.ts';
+import { CACHE, decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
+import { readResults, writeResults, type AnswerRecord, type PeerRecord, type PeerSideRun, type Results, type VisionRecord } from './results.ts';
 import type { VisionArgs, VisionRun } from './vision-bench.ts';
 import type { WeightFormat } from '../converter/emit/linear.ts';
-import type { RuntimeSpec } from './runtime.ts';
+import type { RuntimeName, RuntimeSpec } from './runtime.ts';
+import type { PeerArgs, PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
 import { PRESETS, type PresetName } from '../converter/fixture/presets.ts';
 
@@ -118,6 +123,60 @@ async function visionFigures(results: Results, spec: RuntimeSpec, preset: Preset
   }
 }
 
+interface PeerOptions {
+  presets: PresetName[];
+  runtimes: RuntimeName[];
+  threads: number;
+  context: number;
+  newTokens: number;
+  rounds: number;
+  timeoutS: number;
+}
+
+/**
+ * Why figure 2 skips the full model on wasm: measured elsewhere in this file, the full q4 decoder alone decodes
+ * at ~0.02 tokens/s at 2048 on ORT-web wasm and the engine's full model hits the 4 GB heap; and transformers.js
+ * in Node can hand ORT-web external data only through session_options.externalData, which it gives to every
+ * session, so each session would hold every data file (2 × 2.2 GB of buffers) besides the heap.
+ */
+const FULL_WASM_SKIP = 'full q4 on ORT-web wasm: a 2048-token prefill plus 16 tokens would take tens of minutes per side (the full q4 decoder decodes at ~0.02 tokens/s on wasm: MatMulNBits dequantizes each weight per call) and the engine\'s full model already fails at the 4 GB wasm heap; transformers.js would also hand every session every external-data file (its only way to give ORT-web external data in Node), ~4.4 GB of buffers besides the heap, over this bench\'s 8 GB RSS limit.';
+
+/**
+ * The cached q4 folder of a preset, as the decoder bench converted it. Not (re)converted here: presetModel
+ * reconverts a folder of an older model.json version, which for `full` costs minutes and GBs; figure 2 only
+ * needs embed_tokens and the decoder, which every version has.
+ */
+function cachedQ4Folder(preset: PresetName): string {
+  const dir = join(CACHE, `bench-${preset}-seed0-q4`);
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`${dir}: no converted ${preset} q4 folder; run \`npm run bench -- decoder\` (full) or \`-- answer\` (tiny) once first`);
+  return dir;
+}
+
+/** Figure 2 per preset and runtime: transformers.js, then the engine, each in its own child, merged by key. */
+async function peerFigures(results: Results, o: PeerOptions): Promise<void> {
+  for (const preset of o.presets)
+    for (const runtime of o.runtimes) {
+      const spec: RuntimeSpec = { runtime, threads: o.threads };
+      const rec: PeerRecord = { preset, dtype: 'q4', runtime: `${runtime}:${o.threads}`, context: o.context, newTokens: o.newTokens, errors: [] };
+      const key = `${preset} q4 ${rec.runtime} @${o.context}`;
+      if (preset === 'full' && runtime === 'wasm') rec.errors.push(FULL_WASM_SKIP);
+      else {
+        const args: PeerArgs = { folder: cachedQ4Folder(preset), dtype: 'q4', context: o.context, newTokens: o.newTokens, rounds: o.rounds, warmupRounds: 1 };
+        const sides: [PeerSide, 'transformersjs' | 'engine', string][] = [['transformers.js', 'transformersjs', 'peer-transformersjs'], ['engine', 'engine', 'peer-engine']];
+        for (const [side, field, task] of sides) {
+          try {
+            rec[field] = await child<PeerSideRun>(task, spec, args, o.timeoutS);
+          } catch (e) {
+            rec.errors.push(`${side}: ${(e as Error).message}`);
+          }
+        }
+      }
+      // only this key is written: a stale copy of another writer's section must not overwrite theirs
+      results.peer = { ...(await readResults()).peer, [key]: rec };
+      await writeResults({ peer: results.peer });
+    }
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -148,10 +207,15 @@ async function main(): Promise<void> {
       'kv-rounds': { type: 'string', default: '12' },
       'browser-rounds': { type: 'string', default: '3' },
       'browser-budget': { type: 'string', default: '90' },
+      'peer-presets': { type: 'string', default: 'tiny,full' },
+      'peer-runtimes': { type: 'string', default: 'native,wasm' },
+      'peer-context': { type: 'string', default: '2048' },
+      'peer-tokens': { type: 'string', default: '16' },
+      'peer-rounds': { type: 'string', default: '3' },
     },
   });
   const what = positionals[0] ?? 'all';
-  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser'];
+  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser', 'peer'];
   if (!known.includes(what)) throw new Error(`npm run bench -- ${what}: expected one of ${known.join(', ')}`);
   const threads = Number(values.threads);
   const dtype = values.dtype as WeightFormat;
@@ -249,6 +313,16 @@ async function main(): Promise<void> {
     results.kv_context = await child('kv-context', { runtime: 'wasm', threads }, args, partTimeout);
     await writeResults(results);
   }
+  if (what === 'all' || what === 'peer')
+    await peerFigures(results, {
+      presets: values['peer-presets'].split(',') as PresetName[],
+      runtimes: values['peer-runtimes'].split(',') as RuntimeName[],
+      threads,
+      context: Number(values['peer-context']),
+      newTokens: Number(values['peer-tokens']),
+      rounds: Number(values['peer-rounds']),
+      timeoutS: partTimeout,
+    });
   if (what === 'all' || what === 'browser') {
     process.stderr.write(`▶ browser ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
     results.browser = await measureBrowser({ rounds: Number(values['browser-rounds']), budgetS: Number(values['browser-budget']) });

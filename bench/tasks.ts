@@ -5,6 +5,7 @@ import { measureAnswer, type AnswerArgs } from './answer-bench.ts';
 import { measureKvContext, type KvContextArgs } from './kv-context.ts';
 import { profileFormats } from './matmul-formats.ts';
 import { measureVision, type VisionArgs } from './vision-bench.ts';
+import { measureEngine, measurePeer, type PeerArgs } from './transformersjs.ts';
 import type { Runtime } from './runtime.ts';
 
 const log = (m: string) => process.stderr.write(`  ${m}\n`);
@@ -40,6 +41,12 @@ export const TASKS = {
 
   /** Figure 5: first and follow-up answers through the engine (bench/answer-bench.ts). */
   answer: (rt: Runtime, args: AnswerArgs & { preset: string }) => measureAnswer(rt, args, args.preset),
+
+  /** Figure 2: transformers.js' own Qwen2.5-VL generation on our files (bench/transformersjs.ts). */
+  'peer-transformersjs': (rt: Runtime, args: PeerArgs) => measurePeer(rt, args, log),
+
+  /** Figure 2's comparison: the engine's decode path on the same files and runtime. */
+  'peer-engine': (rt: Runtime, args: PeerArgs) => measureEngine(rt, args, log),
 
   /** Decode step vs context on a few-layer decoder with 3B layer dims (bench/kv-context.ts); wasm only. */
   async 'kv-context'(rt: Runtime, args: KvContextArgs) {

@@ -1,0 +1,388 @@
+// Figure 2 (issue 5): the peer. @huggingface/transformers' own Qwen2.5-VL generation — its model class, its
+// embed → decoder loop, its DynamicCache, its greedy sampler — drives OUR converted embed_tokens and
+// decoder_model_merged files, and the engine's decode path (src/engine/decode: runDecoder + generate) drives
+// the same files on the same ONNX Runtime, so the two differ only in the code around the sessions.
+//
+// A round: one text-only prompt of exactly `context` token ids (prefill), then exactly `newTokens` greedy
+// tokens (transformers.js: min_new_tokens = max_new_tokens; the engine: no stop ids). Each token is
+// timestamped as it is handed out (transformers.js: its streamer; the engine: generate's onToken), so
+//   decode tokens/s = (newTokens − 1) / (time of the last token − time of the first),
+// the first token's time from the call is the prefill (time to first token).
+//
+// transformers.js reads a Hugging Face folder, not our model.json: transformersJsFolder writes config.json /
+// generation_config.json from model.json and links the tokenizer and graph files into a cache folder (links,
+// never copies). Qwen2_5_VLForCausalLM is the class transformers.js provides for a Qwen2.5-VL folder whose
+// config names Qwen2_5_VLForConditionalGeneration: the same class code (Qwen2VLForConditionalGeneration's
+// prepare_inputs_for_generation, image_text_to_text_forward, generate) with only embed_tokens and
+// decoder_model_merged loaded — our folder has no Qwen vision_encoder graph, and a text-only prompt never
+// runs one.
+
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { generate } from '../src/engine/decode/generate.ts';
+import { runDecoder, type DecoderSession } from '../src/engine/decode/decoder-run.ts';
+import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
+import type { Ort, OrtSession } from '../src/engine/session.ts';
+import { CACHE } from './models.ts';
+import type { RtSession, Runtime } from './runtime.ts';
+import { mapSummary, summarize, type Summary } from './stats.ts';
+
+export interface PeerArgs {
+  /** Our model folder (model.json + onnx/). */
+  folder: string;
+  dtype: 'q4';
+  /** Prompt length in tokens. */
+  context: number;
+  /** Tokens generated per round (≥ 2: decode speed needs two timestamps). */
+  newTokens: number;
+  rounds: number;
+  warmupRounds: number;
+}
+
+export type PeerSide = 'transformers.js' | 'engine';
+
+export interface PeerRun {
+  side: PeerSide;
+  /** Which ONNX Runtime ran the sessions, with its execution provider and thread count. */
+  runtime: string;
+  version: string;
+  context: number;
+  newTokens: number;
+  loadMs: number;
+  /** Time to first token: embedding + prefill of `context` tokens + the first pick. */
+  prefillMs: Summary;
+  decodeTokensPerSecond: Summary;
+  /** Of each decode step, the time inside the decoder session's run (the rest is the loop's own work). */
+  decoderRunMs: Summary;
+  /** The greedy tokens of the first measured round (both sides should agree on the first one at least). */
+  ids: number[];
+  /** transformers.js only: the decoder inputs it fed on its first decode step, and their position ids. */
+  decodeStepFeeds?: string[];
+  decodeStepPositionIds?: number[];
+}
+
+/** What one round hands back: ms from the call to each token. */
+type Round = { tokenMs: number[]; ids: number[] };
+
+type RunFn = (feeds: Record<string, { dims: readonly number[]; data: unknown }>, ...rest: never[]) => Promise<unknown>;
+
+/**
+ * Wraps a decoder session's run to time its single-token (decode) runs and to keep the first one's feeds;
+ * `steps` collects ms per run until cleared.
+ */
+function instrument(session: { run: RunFn }): { steps: number[]; firstStep?: Record<string, { dims: readonly number[]; data: unknown }> } {
+  const probe: ReturnType<typeof instrument> = { steps: [] };
+  const run = session.run.bind(session);
+  session.run = async (feeds, ...rest) => {
+    if (feeds.inputs_embeds?.dims[1] !== 1) return run(feeds, ...rest);
+    probe.firstStep ??= feeds;
+    const t = performance.now();
+    const out = await run(feeds, ...rest);
+    probe.steps.push(performance.now() - t);
+    return out;
+  };
+  return probe;
+}
+
+/** A prompt of `n` ordinary (non-special) token ids, the same on both sides; weights are random, so only the length matters. */
+export function promptIds(n: number): number[] {
+  let s = 12345;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return 200 + (s % 100_000);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Our folder, as much of it as this bench reads (model.json is validated by the engine; the cached bench
+// folders may predate the current manifest version, so only these fields are read, and checked).
+
+interface FolderFile {
+  path: string;
+}
+
+interface TextConfig {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  mropeSection: number[];
+  tieWordEmbeddings: boolean;
+}
+
+interface OurFolder {
+  text: TextConfig;
+  spatialMergeSize: number;
+  /** config.ids: the checkpoint's special ids. */
+  ids: { imageToken: number; videoToken: number; visionStart: number; visionEnd: number; eos: number; bos: number };
+  /** Every stop id (tokens.eos). */
+  eos: number[];
+  /** Per graph: its .onnx and every external-data file it reads (folder-relative). */
+  graphs: Record<'embed_tokens' | 'decoder_model_merged', { graph: FolderFile; externalData: FolderFile[] }>;
+  tokenizerFiles: string[];
+}
+
+async function readOurFolder(folder: string, dtype: string): Promise<OurFolder> {
+  const file = join(folder, 'model.json');
+  const m = JSON.parse(await readFile(file, 'utf8'));
+  const variant = (name: 'embed_tokens' | 'decoder_model_merged') => {
+    const v = m.components?.[name]?.variants?.[dtype];
+    if (!v?.graph?.path) throw new Error(`${file}: no ${dtype} variant of ${name}`);
+    return { graph: v.graph as FolderFile, externalData: (v.externalData ?? []) as FolderFile[] };
+  };
+  const text = m.config?.text as TextConfig | undefined;
+  if (!text?.numLayers || !text.headDim) throw new Error(`${file}: config.text is missing numLayers/headDim`);
+  return {
+    text,
+    spatialMergeSize: m.config.vision?.spatialMergeSize ?? 2,
+    ids: m.config.ids,
+    eos: m.tokens?.eos ?? [m.config.ids.eos],
+    graphs: { embed_tokens: variant('embed_tokens'), decoder_model_merged: variant('decoder_model_merged') },
+    tokenizerFiles: (m.tokenizer?.files ?? []).map((f: FolderFile) => f.path),
+  };
+}
+
+/**
+ * The Hugging Face layout transformers.js loads (config.json with model_type qwen2_5_vl, generation_config.json,
+ * tokenizer files, onnx/<graph>_<dtype>.onnx + data), as symlinks into `folder` plus two written JSON files,
+ * in the bench cache. Native ORT resolves external data beside the .onnx path it is given, so every data file
+ * a graph reads (the decoder's tied lm_head reads embed_tokens' data file) is linked into the same onnx/.
+ */
+export async function transformersJsFolder(folder: string, dtype: string): Promise<string> {
+  const ours = await readOurFolder(folder, dtype);
+  const out = join(CACHE, `transformersjs-${basename(folder)}`);
+  await mkdir(join(out, 'onnx'), { recursive: true });
+  const files = new Set([...ours.tokenizerFiles, ...Object.values(ours.graphs).flatMap((g) => [g.graph.path, ...g.externalData.map((f) => f.path)])]);
+  for (const f of files) if (!existsSync(join(out, f))) await symlink(join(folder, f), join(out, f));
+  const t = ours.text;
+  const ids = ours.ids;
+  const config = {
+    architectures: ['Qwen2_5_VLForConditionalGeneration'],
+    model_type: 'qwen2_5_vl',
+    bos_token_id: ids.bos,
+    eos_token_id: ids.eos,
+    image_token_id: ids.imageToken,
+    video_token_id: ids.videoToken,
+    vision_start_token_id: ids.visionStart,
+    vision_end_token_id: ids.visionEnd,
+    tie_word_embeddings: t.tieWordEmbeddings,
+    text_config: {
+      model_type: 'qwen2_5_vl_text',
+      hidden_size: t.hiddenSize,
+      intermediate_size: t.intermediateSize,
+      num_hidden_layers: t.numLayers,
+      num_attention_heads: t.numHeads,
+      num_key_value_heads: t.numKvHeads,
+      head_dim: t.headDim,
+      vocab_size: t.vocabSize,
+      rms_norm_eps: t.rmsNormEps,
+      rope_theta: t.ropeTheta,
+      rope_scaling: { type: 'mrope', mrope_section: t.mropeSection },
+      tie_word_embeddings: t.tieWordEmbeddings,
+    },
+    vision_config: { spatial_merge_size: ours.spatialMergeSize },
+  };
+  await writeFile(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  await writeFile(join(out, 'generation_config.json'), JSON.stringify({ bos_token_id: ids.bos, eos_token_id: ours.eos, do_sample: false }, null, 2) + '\n');
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Rounds and their figures, shared by both sides.
+
+async function timeRounds(round: () => Promise<Round>, args: PeerArgs, probe: { steps: number[] }, log: (m: string) => void): Promise<Round[]> {
+  for (let i = 0; i < args.warmupRounds; i++) await round();
+  probe.steps.length = 0;
+  const rounds: Round[] = [];
+  for (let i = 0; i < args.rounds; i++) {
+    const r = await round();
+    if (r.tokenMs.length !== args.newTokens) throw new Error(`round ${i + 1}: ${r.tokenMs.length} tokens came back, expected exactly ${args.newTokens}`);
+    const last = r.tokenMs.length - 1;
+    log(`round ${i + 1}: first token ${r.tokenMs[0].toFixed(0)} ms, then ${((last * 1000) / (r.tokenMs[last] - r.tokenMs[0])).toFixed(2)} tokens/s`);
+    rounds.push(r);
+  }
+  return rounds;
+}
+
+function figures(rounds: Round[], probe: { steps: number[] }): Pick<PeerRun, 'prefillMs' | 'decodeTokensPerSecond' | 'decoderRunMs' | 'ids'> {
+  const decodeMs = summarize(rounds.map((r) => r.tokenMs[r.tokenMs.length - 1] - r.tokenMs[0]));
+  const steps = rounds[0].tokenMs.length - 1;
+  return {
+    prefillMs: summarize(rounds.map((r) => r.tokenMs[0])),
+    decodeTokensPerSecond: mapSummary(decodeMs, (ms) => (steps * 1000) / ms),
+    decoderRunMs: summarize(probe.steps),
+    ids: rounds[0].ids,
+  };
+}
+
+function checkArgs(args: PeerArgs): void {
+  if (!(Number.isInteger(args.context) && args.context >= 1)) throw new Error(`context must be a positive integer (got ${args.context})`);
+  if (!(Number.isInteger(args.newTokens) && args.newTokens >= 2)) throw new Error(`newTokens must be an integer ≥ 2 (got ${args.newTokens})`);
+  if (!(Number.isInteger(args.rounds) && args.rounds >= 1)) throw new Error(`rounds must be a positive integer (got ${args.rounds})`);
+}
+
+function runtimeName(rt: Runtime): string {
+  return rt.spec.runtime === 'wasm' ? `ORT-web ${rt.version} wasm ×${rt.spec.threads}` : `ORT-node ${rt.version} native CPU ×${rt.spec.threads}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The peer: transformers.js generate.
+
+/** The part of a transformers.js model this bench touches. */
+interface TjsModel {
+  sessions: Record<string, { run: RunFn }>;
+  generate(options: Record<string, unknown>): Promise<unknown>;
+  dispose(): Promise<unknown>;
+}
+
+/**
+ * transformers.js in Node picks onnxruntime-node. It takes another ONNX Runtime only from
+ * globalThis[Symbol.for('onnxruntime')], read once when its module is evaluated (backends/onnx.js) — and this
+ * process already loaded it (the engine's tokenizer imports it) — so for onnxruntime-web a second instance
+ * of its Node build is evaluated after setting the symbol (a distinct module URL is a distinct instance).
+ * That instance points ORT-web's wasmPaths at a CDN, which this offline machine cannot reach: the local
+ * default is restored.
+ */
+async function importTransformers(rt: Runtime): Promise<typeof import('@huggingface/transformers')> {
+  if (rt.spec.runtime !== 'wasm') return withLocalFiles(await import('@huggingface/transformers'));
+  const ortWeb = await import('onnxruntime-web');
+  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ortWeb;
+  const build = new URL('../node_modules/@huggingface/transformers/dist/transformers.node.mjs?ort=web', import.meta.url).href;
+  const tjs = (await import(build)) as typeof import('@huggingface/transformers');
+  ortWeb.env.wasm.wasmPaths = undefined;
+  return withLocalFiles(tjs);
+}
+
+function withLocalFiles(tjs: typeof import('@huggingface/transformers')) {
+  tjs.env.allowRemoteModels = false;
+  tjs.env.useFSCache = false;
+  return tjs;
+}
+
+export async function measurePeer(rt: Runtime, args: PeerArgs, log: (m: string) => void): Promise<PeerRun> {
+  checkArgs(args);
+  const tjs = await importTransformers(rt);
+  const dir = await transformersJsFolder(args.folder, args.dtype);
+  const ours = await readOurFolder(args.folder, args.dtype);
+  const wasm = rt.spec.runtime === 'wasm';
+  // Native: transformers.js passes the .onnx path and ORT-node finds the data files beside it. wasm: ORT-web
+  // reads nothing from disk, so every data file goes in as session_options.externalData, which transformers.js
+  // loads (relative to the folder) and hands to each session; a session ignores files its graph does not name.
+  const dataFiles = [...new Set(Object.values(ours.graphs).flatMap((g) => g.externalData.map((f) => f.path)))];
+  const session_options = wasm
+    ? { executionProviders: ['wasm'], graphOptimizationLevel: 'all', externalData: dataFiles.map((f) => ({ path: basename(f), data: f })) }
+    : { intraOpNumThreads: rt.spec.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  const t0 = performance.now();
+  const model = (await tjs.Qwen2_5_VLForCausalLM.from_pretrained(dir, {
+    dtype: args.dtype,
+    // 'auto' with the providers given: under an injected ORT, transformers.js knows no device names
+    device: wasm ? 'auto' : 'cpu',
+    session_options,
+  } as never)) as unknown as TjsModel;
+  const loadMs = performance.now() - t0;
+  log(`transformers.js ${tjs.env.version}: loaded in ${loadMs.toFixed(0)} ms on ${runtimeName(rt)}`);
+
+  // Times the decoder's decode runs, and keeps what the generation loop feeds it (checked against our I/O).
+  const probe = instrument(model.sessions.decoder_model_merged);
+
+  const prompt = BigInt64Array.from(promptIds(args.context), BigInt);
+  const round = async (): Promise<Round> => {
+    const tokenMs: number[] = [];
+    const ids: number[] = [];
+    let start = 0;
+    let promptSeen = false;
+    // generate() puts the prompt first, then each new token as it is picked.
+    const streamer = {
+      put(value: bigint[][]) {
+        if (!promptSeen) return void (promptSeen = true);
+        tokenMs.push(performance.now() - start);
+        ids.push(Number(value[0][0]));
+      },
+      end() {},
+    };
+    start = performance.now();
+    await model.generate({
+      input_ids: new tjs.Tensor('int64', prompt, [1, args.context]),
+      attention_mask: new tjs.Tensor('int64', new BigInt64Array(args.context).fill(1n), [1, args.context]),
+      max_new_tokens: args.newTokens,
+      min_new_tokens: args.newTokens,
+      do_sample: false,
+      streamer,
+    });
+    return { tokenMs, ids };
+  };
+  const rounds = await timeRounds(round, args, probe, log);
+  await model.dispose();
+  const first = probe.firstStep;
+  return {
+    side: 'transformers.js',
+    runtime: runtimeName(rt),
+    version: rt.version,
+    context: args.context,
+    newTokens: args.newTokens,
+    loadMs: Math.round(loadMs),
+    ...figures(rounds, probe),
+    decodeStepFeeds: first && Object.keys(first).filter((k) => !k.startsWith('past_key_values.')),
+    decodeStepPositionIds: first && Array.from(first.position_ids.data as BigInt64Array, Number),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Ours: the engine's decode path (src/engine/model.ts embedText/decode, engine.ts's generation step) on the
+// same two graphs. Fo1Model itself builds its sessions with ORT-web's providers and needs all graphs, so its
+// two one-line passes are restated here over the runtime's sessions.
+
+export async function measureEngine(rt: Runtime, args: PeerArgs, log: (m: string) => void): Promise<PeerRun> {
+  checkArgs(args);
+  const ours = await readOurFolder(args.folder, args.dtype);
+  // onnxruntime-node's Tensor/InferenceSession have onnxruntime-web's API, which is all runDecoder uses.
+  const ort = (rt.spec.runtime === 'wasm' ? await import('onnxruntime-web') : await import('onnxruntime-node')) as unknown as Ort;
+  const open = (name: keyof OurFolder['graphs']) => {
+    const g = ours.graphs[name];
+    return rt.load(join(args.folder, g.graph.path), g.externalData.map((f) => join(args.folder, f.path)));
+  };
+  const t0 = performance.now();
+  const embed: RtSession = await open('embed_tokens');
+  const decoderSession = await open('decoder_model_merged');
+  const loadMs = performance.now() - t0;
+  log(`engine decode path: loaded in ${loadMs.toFixed(0)} ms on ${runtimeName(rt)}`);
+  const { hiddenSize, numLayers, numKvHeads, headDim } = ours.text;
+  const probe = instrument(decoderSession as unknown as { run: RunFn });
+  const decoder: DecoderSession = { ort, session: decoderSession as unknown as OrtSession, hiddenSize, maxRun: Infinity };
+  const embedText = async (ids: number[]) => {
+    const out = await embed.run({ input_ids: rt.tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
+    return out.inputs_embeds.data as Float32Array;
+  };
+  const emptyCache = () => KvCache.empty(FreshKvStore.empty(numLayers, () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim])));
+  const prompt = promptIds(args.context);
+  // Text only: M-RoPE ids are the plain positions on all three axes (rope delta 0).
+  const positions = Int32Array.from({ length: 3 * args.context }, (_, i) => i % args.context);
+
+  const round = async (): Promise<Round> => {
+    const tokenMs: number[] = [];
+    const ids: number[] = [];
+    const start = performance.now();
+    const first = await runDecoder(decoder, await embedText(prompt), positions, emptyCache());
+    await generate(
+      first,
+      null,
+      { maxNewTokens: args.newTokens, stopIds: new Set(), seed: 0 },
+      async (token, cache) => runDecoder(decoder, await embedText([token]), Int32Array.of(cache.length, cache.length, cache.length), cache),
+      (id) => {
+        tokenMs.push(performance.now() - start);
+        ids.push(id);
+      },
+      new AbortController().signal,
+    );
+    return { tokenMs, ids };
+  };
+  const rounds = await timeRounds(round, args, probe, log);
+  await Promise.all([embed.release(), decoderSession.release()]);
+  return { side: 'engine', runtime: runtimeName(rt), version: rt.version, context: args.context, newTokens: args.newTokens, loadMs: Math.round(loadMs), ...figures(rounds, probe) };
+}
