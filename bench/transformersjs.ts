@@ -38,6 +38,8 @@ export interface PeerArgs {
   newTokens: number;
   rounds: number;
   warmupRounds: number;
+  /** Where transformers.js' layout of `folder` goes (default: the bench cache). */
+  layoutDir?: string;
 }
 
 export type PeerSide = 'transformers.js' | 'engine';
@@ -154,9 +156,8 @@ async function readOurFolder(folder: string, dtype: string): Promise<OurFolder> 
  * in the bench cache. Native ORT resolves external data beside the .onnx path it is given, so every data file
  * a graph reads (the decoder's tied lm_head reads embed_tokens' data file) is linked into the same onnx/.
  */
-export async function transformersJsFolder(folder: string, dtype: string): Promise<string> {
+export async function transformersJsFolder(folder: string, dtype: string, out = join(CACHE, `transformersjs-${basename(folder)}`)): Promise<string> {
   const ours = await readOurFolder(folder, dtype);
-  const out = join(CACHE, `transformersjs-${basename(folder)}`);
   await mkdir(join(out, 'onnx'), { recursive: true });
   const files = new Set([...ours.tokenizerFiles, ...Object.values(ours.graphs).flatMap((g) => [g.graph.path, ...g.externalData.map((f) => f.path)])]);
   for (const f of files) if (!existsSync(join(out, f))) await symlink(join(folder, f), join(out, f));
@@ -268,7 +269,7 @@ function withLocalFiles(tjs: typeof import('@huggingface/transformers')) {
 export async function measurePeer(rt: Runtime, args: PeerArgs, log: (m: string) => void): Promise<PeerRun> {
   checkArgs(args);
   const tjs = await importTransformers(rt);
-  const dir = await transformersJsFolder(args.folder, args.dtype);
+  const dir = await transformersJsFolder(args.folder, args.dtype, args.layoutDir);
   const ours = await readOurFolder(args.folder, args.dtype);
   const wasm = rt.spec.runtime === 'wasm';
   // Native: transformers.js passes the .onnx path and ORT-node finds the data files beside it. wasm: ORT-web

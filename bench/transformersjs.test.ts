@@ -1,0 +1,62 @@
+import { mkdtemp, readFile, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convert } from '../converter/convert.ts';
+import { writeFixture } from '../converter/fixture/fixture.ts';
+import { openRuntime, type Runtime } from './runtime.ts';
+import { measureEngine, measurePeer, promptIds, transformersJsFolder, type PeerArgs } from './transformersjs.ts';
+
+let root: string;
+let folder: string;
+let rt: Runtime;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fo1-peer-'));
+  const ckpt = join(root, 'ckpt');
+  await writeFixture({ preset: 'tiny', out: ckpt, seed: 1 });
+  folder = join(root, 'model');
+  await convert({ checkpoint: ckpt, out: folder, dtypes: ['q4'] });
+  rt = await openRuntime({ runtime: 'native', threads: 1 });
+}, 120_000);
+
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('transformersJsFolder', () => {
+  it('writes a qwen2_5_vl config from model.json and links (never copies) every graph and data file the two graphs read', async () => {
+    const out = await transformersJsFolder(folder, 'q4', join(root, 'hf'));
+    const config = JSON.parse(await readFile(join(out, 'config.json'), 'utf8'));
+    const manifest = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
+    expect(config.model_type).toBe('qwen2_5_vl');
+    expect(config.text_config).toMatchObject({ num_hidden_layers: manifest.config.text.numLayers, num_key_value_heads: manifest.config.text.numKvHeads, head_dim: manifest.config.text.headDim });
+    for (const name of ['embed_tokens', 'decoder_model_merged']) {
+      const v = manifest.components[name].variants.q4;
+      for (const f of [v.graph, ...v.externalData]) expect(await readlink(join(out, f.path))).toBe(join(folder, f.path));
+    }
+  });
+});
+
+describe('one round on each side, same files, same runtime', () => {
+  const args = (): PeerArgs => ({ folder, dtype: 'q4', context: 24, newTokens: 3, rounds: 1, warmupRounds: 0, layoutDir: join(root, 'hf') });
+
+  it('transformers.js and the engine pick the same first token from the same prompt, each giving exactly the tokens asked for', async () => {
+    const log = () => {};
+    const peer = await measurePeer(rt, args(), log);
+    const ours = await measureEngine(rt, args(), log);
+    expect(peer.ids).toHaveLength(3);
+    expect(ours.ids).toHaveLength(3);
+    expect(peer.ids[0]).toBe(ours.ids[0]);
+    expect(peer.decodeTokensPerSecond.median).toBeGreaterThan(0);
+    // transformers.js feeds our decoder exactly its declared inputs (converter/emit/decoder.ts decoderIO)
+    expect(peer.decodeStepFeeds?.sort()).toEqual(['attention_mask', 'inputs_embeds', 'num_logits_to_keep', 'position_ids']);
+    expect(new Set(peer.decodeStepPositionIds).size).toBe(1);
+  }, 60_000);
+});
+
+describe('promptIds', () => {
+  it('gives exactly n ordinary ids, the same on every call', () => {
+    expect(promptIds(2048)).toHaveLength(2048);
+    expect(promptIds(16)).toEqual(promptIds(16));
+    expect(Math.min(...promptIds(2048))).toBeGreaterThanOrEqual(200);
+  });
+});
