@@ -28,6 +28,7 @@ describe('deriveRatios', () => {
 describe('deriveRatios (transformers.js peer, figure 2)', () => {
   const side = (tps: number, runtime: string): PeerSideRun => ({
     side: 'engine', runtime, version: 'x', context: 2048, newTokens: 16, loadMs: 1, prefillMs: s(1), decodeTokensPerSecond: s(tps), decoderRunMs: s(1), ids: [1],
+    samples: { prefillMs: [1], decodeTokensPerSecond: [tps], decoderRunMs: [1] },
   });
   const rec = (preset: string, runtime: string, engine: number | null, peer: number, context = 2048): PeerRecord => ({
     preset, dtype: 'q4', runtime, context, newTokens: 16, errors: [],

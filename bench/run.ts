@@ -9,7 +9,8 @@
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
 //   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
-//               [--peer-rounds 3] [--part-timeout 900] (figure 2: transformers.js vs the engine, same files/runtime)
+//               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
+//               the same files and runtime; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -33,7 +34,7 @@ import { readResults, writeResults, type AnswerRecord, type PeerRecord, type Pee
 import type { VisionArgs, VisionRun } from './vision-bench.ts';
 import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeName, RuntimeSpec } from './runtime.ts';
-import type { PeerArgs, PeerSide } from './transformersjs.ts';
+import { mergePeerRuns, type PeerArgs, type PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
 import { PRESETS, type PresetName } from '../converter/fixture/presets.ts';
 
@@ -130,6 +131,8 @@ interface PeerOptions {
   context: number;
   newTokens: number;
   rounds: number;
+  /** Children per side, alternating sides in ABBA order so a drifting machine load hits both alike. */
+  repeats: number;
   timeoutS: number;
 }
 
@@ -152,7 +155,14 @@ function cachedQ4Folder(preset: PresetName): string {
   return dir;
 }
 
-/** Figure 2 per preset and runtime: transformers.js, then the engine, each in its own child, merged by key. */
+/** One side's children as one record: samples pooled (mergePeerRuns), every child's load average, the peaks. */
+function mergeSide(runs: PeerSideRun[]): PeerSideRun | undefined {
+  if (runs.length === 0) return undefined;
+  const peak = (k: 'peakRssBytes' | 'peakWasmBytes') => Math.max(...runs.map((r) => r[k] ?? 0)) || undefined;
+  return { ...mergePeerRuns(runs), loadAverage: runs.flatMap((r) => r.loadAverage ?? []), peakRssBytes: peak('peakRssBytes'), peakWasmBytes: peak('peakWasmBytes') };
+}
+
+/** Figure 2 per preset and runtime: each side in its own children (ABBA), merged by key. */
 async function peerFigures(results: Results, o: PeerOptions): Promise<void> {
   for (const preset of o.presets)
     for (const runtime of o.runtimes) {
@@ -163,13 +173,17 @@ async function peerFigures(results: Results, o: PeerOptions): Promise<void> {
       else {
         const args: PeerArgs = { folder: cachedQ4Folder(preset), dtype: 'q4', context: o.context, newTokens: o.newTokens, rounds: o.rounds, warmupRounds: 1 };
         const sides: [PeerSide, 'transformersjs' | 'engine', string][] = [['transformers.js', 'transformersjs', 'peer-transformersjs'], ['engine', 'engine', 'peer-engine']];
-        for (const [side, field, task] of sides) {
-          try {
-            rec[field] = await child<PeerSideRun>(task, spec, args, o.timeoutS);
-          } catch (e) {
-            rec.errors.push(`${side}: ${(e as Error).message}`);
+        const runs: Record<'transformersjs' | 'engine', PeerSideRun[]> = { transformersjs: [], engine: [] };
+        for (let rep = 0; rep < o.repeats; rep++)
+          for (const [side, field, task] of rep % 2 ? [...sides].reverse() : sides) {
+            try {
+              runs[field].push(await child<PeerSideRun>(task, spec, args, o.timeoutS));
+            } catch (e) {
+              rec.errors.push(`${side}: ${(e as Error).message}`);
+            }
           }
-        }
+        rec.transformersjs = mergeSide(runs.transformersjs);
+        rec.engine = mergeSide(runs.engine);
       }
       // only this key is written: a stale copy of another writer's section must not overwrite theirs
       results.peer = { ...(await readResults()).peer, [key]: rec };
@@ -211,7 +225,8 @@ async function main(): Promise<void> {
       'peer-runtimes': { type: 'string', default: 'native,wasm' },
       'peer-context': { type: 'string', default: '2048' },
       'peer-tokens': { type: 'string', default: '16' },
-      'peer-rounds': { type: 'string', default: '3' },
+      'peer-rounds': { type: 'string', default: '2' },
+      'peer-repeats': { type: 'string', default: '2' },
     },
   });
   const what = positionals[0] ?? 'all';
@@ -321,6 +336,7 @@ async function main(): Promise<void> {
       context: Number(values['peer-context']),
       newTokens: Number(values['peer-tokens']),
       rounds: Number(values['peer-rounds']),
+      repeats: Number(values['peer-repeats']),
       timeoutS: partTimeout,
     });
   if (what === 'all' || what === 'browser') {

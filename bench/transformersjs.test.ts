@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../converter/fixture/fixture.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { measureEngine, measurePeer, promptIds, transformersJsFolder, type PeerArgs } from './transformersjs.ts';
+import { measureEngine, measurePeer, mergePeerRuns, promptIds, transformersJsFolder, type PeerArgs, type PeerRun } from './transformersjs.ts';
 
 let root: string;
 let folder: string;
@@ -58,5 +58,19 @@ describe('promptIds', () => {
     expect(promptIds(2048)).toHaveLength(2048);
     expect(promptIds(16)).toEqual(promptIds(16));
     expect(Math.min(...promptIds(2048))).toBeGreaterThanOrEqual(200);
+  });
+});
+
+describe('mergePeerRuns', () => {
+  it('pools the samples of several runs of a side and summarizes them again, keeping the first run\'s identity', () => {
+    const run = (tps: number[], ids: number[]): PeerRun => ({
+      side: 'engine', runtime: 'r', version: 'v', context: 8, newTokens: 2, loadMs: 1, ids,
+      prefillMs: { median: 0, min: 0, max: 0, runs: 0 }, decodeTokensPerSecond: { median: 0, min: 0, max: 0, runs: 0 }, decoderRunMs: { median: 0, min: 0, max: 0, runs: 0 },
+      samples: { prefillMs: tps.map((x) => 10 * x), decodeTokensPerSecond: tps, decoderRunMs: tps },
+    });
+    const merged = mergePeerRuns([run([1, 5], [7, 8]), run([3], [9, 9])]);
+    expect(merged.decodeTokensPerSecond).toEqual({ median: 3, min: 1, max: 5, runs: 3 });
+    expect(merged.prefillMs.median).toBe(30);
+    expect(merged.ids).toEqual([7, 8]);
   });
 });

@@ -26,7 +26,7 @@ import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
 import type { Ort, OrtSession } from '../src/engine/session.ts';
 import { CACHE } from './models.ts';
 import type { RtSession, Runtime } from './runtime.ts';
-import { mapSummary, summarize, type Summary } from './stats.ts';
+import { summarize, type Summary } from './stats.ts';
 
 export interface PeerArgs {
   /** Our model folder (model.json + onnx/). */
@@ -57,11 +57,19 @@ export interface PeerRun {
   decodeTokensPerSecond: Summary;
   /** Of each decode step, the time inside the decoder session's run (the rest is the loop's own work). */
   decoderRunMs: Summary;
+  /** The samples behind the three summaries: per round (prefill, decode), per decode step (decoder run). */
+  samples: PeerSamples;
   /** The greedy tokens of the first measured round (both sides should agree on the first one at least). */
   ids: number[];
   /** transformers.js only: the decoder inputs it fed on its first decode step, and their position ids. */
   decodeStepFeeds?: string[];
   decodeStepPositionIds?: number[];
+}
+
+export interface PeerSamples {
+  prefillMs: number[];
+  decodeTokensPerSecond: number[];
+  decoderRunMs: number[];
 }
 
 /** What one round hands back: ms from the call to each token. */
@@ -211,15 +219,32 @@ async function timeRounds(round: () => Promise<Round>, args: PeerArgs, probe: { 
   return rounds;
 }
 
-function figures(rounds: Round[], probe: { steps: number[] }): Pick<PeerRun, 'prefillMs' | 'decodeTokensPerSecond' | 'decoderRunMs' | 'ids'> {
-  const decodeMs = summarize(rounds.map((r) => r.tokenMs[r.tokenMs.length - 1] - r.tokenMs[0]));
+type Figures = Pick<PeerRun, 'prefillMs' | 'decodeTokensPerSecond' | 'decoderRunMs' | 'samples'>;
+
+function summaries(samples: PeerSamples): Figures {
+  return { prefillMs: summarize(samples.prefillMs), decodeTokensPerSecond: summarize(samples.decodeTokensPerSecond), decoderRunMs: summarize(samples.decoderRunMs), samples };
+}
+
+function figures(rounds: Round[], probe: { steps: number[] }): Figures & Pick<PeerRun, 'ids'> {
   const steps = rounds[0].tokenMs.length - 1;
   return {
-    prefillMs: summarize(rounds.map((r) => r.tokenMs[0])),
-    decodeTokensPerSecond: mapSummary(decodeMs, (ms) => (steps * 1000) / ms),
-    decoderRunMs: summarize(probe.steps),
+    ...summaries({
+      prefillMs: rounds.map((r) => r.tokenMs[0]),
+      decodeTokensPerSecond: rounds.map((r) => (steps * 1000) / (r.tokenMs[steps] - r.tokenMs[0])),
+      decoderRunMs: [...probe.steps],
+    }),
     ids: rounds[0].ids,
   };
+}
+
+/**
+ * Several runs of one side (separate processes, alternated with the other side's so both see the same drift
+ * of a shared machine's load) as one: their samples pooled and summarized again; load and ids from the first.
+ */
+export function mergePeerRuns<T extends PeerRun>(runs: readonly T[]): T {
+  if (runs.length === 0) throw new Error('mergePeerRuns: no runs');
+  const pooled = (k: keyof PeerSamples) => runs.flatMap((r) => r.samples[k]);
+  return { ...runs[0], ...summaries({ prefillMs: pooled('prefillMs'), decodeTokensPerSecond: pooled('decodeTokensPerSecond'), decoderRunMs: pooled('decoderRunMs') }) };
 }
 
 function checkArgs(args: PeerArgs): void {
