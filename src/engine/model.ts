@@ -5,8 +5,8 @@
 //   embedText     embed_tokens
 //   decode        decoder_model_merged: inputs_embeds + M-RoPE position ids + KV cache → last logits
 // Sessions are created here (one per graph, backend per session.ts); nothing here knows about prompts.
-// When the decoder runs on WebGPU, loading also checks long-run attention on that adapter
-// (decode/attention-check.ts) and limits how many positions one decoder run may hold if it must.
+// The decoder is created by decode/create-decoder.ts: onnxruntime's session (with its WebGPU attention
+// self-check, decode/ort-decoder.ts) or, on wasm, the engine's own int4 kernels.
 import { COMPONENTS, type ComponentName, type ModelManifest } from '../model-folder/manifest.ts';
 import type { LoadProgress, SessionBackend } from '../protocol/messages.ts';
 import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
@@ -14,13 +14,15 @@ import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
 import { PYRAMID_LEVELS, pyramidLevelName } from '../../converter/emit/region-pyramid.ts';
-import { FreshKvStore, KvCache, type KvStore } from './decode/kv-cache.ts';
-import { GpuKvStore } from './decode/gpu-kv-store.ts';
-import { checkAttention, type AttentionCheck, type AttentionGeometry } from './decode/attention-check.ts';
-import { runDecoder, type DecodeResult } from './decode/decoder-run.ts';
-import { createSession, errorText, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
+import type { KvCache } from './decode/kv-cache.ts';
+import { createDecoder } from './decode/create-decoder.ts';
+import type { DecodeResult, Decoder } from './decode/decoder-run.ts';
+import { createSession, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
 
 export type { DecodeResult } from './decode/decoder-run.ts';
+
+/** The graphs run as onnxruntime sessions here (the decoder is a Decoder). */
+type EncoderName = Exclude<ComponentName, 'decoder_model_merged'>;
 
 /** What the vision graphs produce for one image; reused by every question about it. */
 export interface ImageFeatures {
@@ -44,39 +46,31 @@ export class Fo1Model {
   private constructor(
     private readonly ort: Ort,
     readonly manifest: ModelManifest,
-    private readonly sessions: Record<ComponentName, OrtSession>,
+    private readonly sessions: Record<EncoderName, OrtSession>,
     readonly backends: SessionBackend[],
-    /** ORT's GPUDevice when the decoder runs on WebGPU: its KV cache lives there (decode/gpu-kv-store.ts). */
-    private readonly kvDevice: GPUDevice | null,
-    /** Most positions one decoder run may hold (Infinity: no limit); longer prefills run in chunks. */
-    readonly maxRun: number,
+    /** onnxruntime's decoder session, or the int4 kernels on wasm (decode/create-decoder.ts). */
+    private readonly decoder: Decoder,
   ) {}
 
   static async create(ort: Ort, manifest: ModelManifest, graphs: Record<ComponentName, GraphBytes>, choice: BackendChoice, onProgress: (p: LoadProgress) => void): Promise<Fo1Model> {
-    const sessions = {} as Record<ComponentName, OrtSession>;
+    const sessions = {} as Record<EncoderName, OrtSession>;
     const backends: SessionBackend[] = [];
-    const kvOutputs = KvCache.presentNames(manifest.config.text.numLayers);
     try {
       for (const name of COMPONENTS) {
+        if (name === 'decoder_model_merged') continue;
         onProgress({ stage: 'compile', session: name });
-        const created = await createSession(ort, { name, bytes: graphs[name], choice, gpuOutputs: name === 'decoder_model_merged' ? kvOutputs : [] });
+        const created = await createSession(ort, { name, bytes: graphs[name], choice });
         sessions[name] = created.session;
         backends.push(created.report);
       }
+      onProgress({ stage: 'compile', session: 'decoder_model_merged' });
+      const { decoder, report } = await createDecoder(ort, manifest.config.text, graphs.decoder_model_merged, choice, onProgress);
+      backends.splice(COMPONENTS.indexOf('decoder_model_merged'), 0, report);
+      return new Fo1Model(ort, manifest, sessions, backends, decoder);
     } catch (e) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw e;
     }
-    let maxRun = Infinity;
-    try {
-      maxRun = await guardAttention(ort, sessions, backends, graphs.decoder_model_merged, manifest.config.text, onProgress);
-    } catch (e) {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-      throw e;
-    }
-    const onGpu = backends.find((b) => b.session === 'decoder_model_merged')?.backend === 'webgpu';
-    // ORT-web sets env.webgpu.device when its first WebGPU session is created.
-    return new Fo1Model(ort, manifest, sessions, backends, onGpu ? await ort.env.webgpu.device : null, maxRun);
   }
 
   /** The backend the decoder runs on (what an answer reports). */
@@ -85,7 +79,7 @@ export class Fo1Model {
   }
 
   async release(): Promise<void> {
-    await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+    await Promise.all([...Object.values(this.sessions).map((s) => s.release()), this.decoder.release()]);
   }
 
   private f32(data: Float32Array, dims: readonly number[]): OrtTensor {
@@ -149,20 +143,7 @@ export class Fo1Model {
 
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache {
-    const t = this.manifest.config.text;
-    const type = this.kvType();
-    const store: KvStore = this.kvDevice
-      ? new GpuKvStore(this.ort, this.kvDevice, { layers: t.numLayers, kvHeads: t.numKvHeads, headDim: t.headDim }, undefined, type)
-      : FreshKvStore.empty(t.numLayers, () => new this.ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, t.numKvHeads, 0, t.headDim]));
-    return KvCache.empty(store);
-  }
-
-  /** The KV cache's element type as the decoder graph declares it: float16 in the fp16/q4f16 graphs. */
-  private kvType(): 'float32' | 'float16' {
-    const meta = this.sessions.decoder_model_merged.inputMetadata.find((m) => m.name === 'past_key_values.0.key');
-    const type = meta?.isTensor ? meta.type : undefined;
-    if (type !== 'float32' && type !== 'float16') throw new Error(`decoder_model_merged: past_key_values.0.key is ${type ?? 'missing'}, expected a float32 or float16 tensor`);
-    return type;
+    return this.decoder.emptyCache();
   }
 
   /**
@@ -171,40 +152,6 @@ export class Fo1Model {
    * `embeds` (S, hidden); `positions` (3, S) M-RoPE ids. Returns the last position's logits.
    */
   decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
-    const decoder = { ort: this.ort, session: this.sessions.decoder_model_merged, hiddenSize: this.manifest.config.text.hiddenSize, maxRun: this.maxRun };
-    return runDecoder(decoder, embeds, positions, cache);
+    return this.decoder.decode(embeds, positions, cache);
   }
-}
-
-/**
- * When the decoder runs on WebGPU, checks long-run attention there (decode/attention-check.ts) and returns
- * the longest decoder run to allow, recording the outcome in the decoder's backend reason. If no run length
- * is right on the adapter, the decoder session is rebuilt on wasm.
- */
-async function guardAttention(ort: Ort, sessions: Record<ComponentName, OrtSession>, backends: SessionBackend[], graph: GraphBytes, geom: AttentionGeometry, onProgress: (p: LoadProgress) => void): Promise<number> {
-  const name: ComponentName = 'decoder_model_merged';
-  const report = backends.find((b) => b.session === name)!;
-  if (report.backend !== 'webgpu') return Infinity;
-  onProgress({ stage: 'compile', session: 'attention self-check' });
-  let check: AttentionCheck;
-  try {
-    check = await checkAttention(ort, 'webgpu', geom);
-  } catch (e) {
-    // The check's own session failing is not a verdict on the decoder, which did build on WebGPU.
-    report.reason += `; attention self-check could not run (${errorText(e)})`;
-    return Infinity;
-  }
-  if (check.maxRun === Infinity) {
-    report.reason += '; long-run attention passed the self-check';
-    return Infinity;
-  }
-  if (check.maxRun !== null) {
-    report.reason += `; prefill chunked to ${check.maxRun} tokens: long-run attention failed the self-check (${check.failures})`;
-    return check.maxRun;
-  }
-  await sessions[name].release();
-  const created = await createSession(ort, { name, bytes: graph, choice: { backend: 'wasm', reason: `${report.reason}; attention failed the self-check at every run length (${check.failures}), so the decoder runs on wasm` } });
-  sessions[name] = created.session;
-  Object.assign(report, created.report);
-  return Infinity;
 }

@@ -16,6 +16,18 @@ export interface DecodeResult {
   cache: KvCache;
 }
 
+/**
+ * A decoder as the model runs it: onnxruntime's session (ort-decoder.ts) or, on wasm, the engine's own int4
+ * kernels (int4/int4-decoder.ts). `decode` runs S new positions after `cache` (which stays usable: the caller
+ * disposes it) — embeds (S, H), positions (3, S) M-RoPE ids — and returns the last position's logits.
+ */
+export interface Decoder {
+  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult>;
+  /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
+  emptyCache(): KvCache;
+  release(): Promise<void> | void;
+}
+
 /** The decoder session and what feeding it needs. */
 export interface DecoderSession {
   ort: Ort;

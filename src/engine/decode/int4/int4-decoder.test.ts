@@ -8,6 +8,8 @@ import { NodeFolder } from '../../load/node-folder.ts';
 import { tinyModel } from '../../testing/tiny-model.ts';
 import { positionColumns as cols, runDecoder, type DecoderSession } from '../decoder-run.ts';
 import { FreshKvStore, KvCache } from '../kv-cache.ts';
+import { createDecoder } from '../create-decoder.ts';
+import { OrtDecoder } from '../ort-decoder.ts';
 import { Int4Decoder } from './int4-decoder.ts';
 
 let files: ModelFiles;
@@ -113,5 +115,22 @@ describe('Int4Decoder', () => {
     const long = inputs(65, 0, 6);
     await expect(decoder.decode(long.embeds, long.positions, decoder.emptyCache())).rejects.toThrow(/exceed the int4 decoder's KV capacity of 64/);
     await expect(decoder.decode(one.embeds.subarray(1), one.positions, decoder.emptyCache())).rejects.toThrow(/embedding values/);
+  });
+});
+
+describe('createDecoder', () => {
+  it('runs a q4 graph on wasm on the int4 kernels, and keeps onnxruntime for graphs they cannot run, saying why', async () => {
+    const cfg = files.manifest.config.text;
+    const choice = { backend: 'wasm' as const, reason: 'forced to wasm by the caller' };
+    const int4 = await createDecoder(ort, cfg, files.graphs.decoder_model_merged, choice, () => {});
+    expect(int4.decoder).toBeInstanceOf(Int4Decoder);
+    expect(int4.report).toMatchObject({ session: 'decoder_model_merged', backend: 'wasm' });
+    expect(int4.report.reason).toMatch(/^forced to wasm by the caller; int4 kernels \(fo1-web's wasm SIMD/);
+    await int4.decoder.release();
+    const fp32 = await loadModelFiles(new NodeFolder((await tinyModel()).dir), 'fp32', () => {}, new AbortController().signal);
+    const onnxOnly = await createDecoder(ort, cfg, fp32.graphs.decoder_model_merged, choice, () => {});
+    expect(onnxOnly.decoder).toBeInstanceOf(OrtDecoder);
+    expect(onnxOnly.report.reason).toMatch(/onnxruntime's decoder: the int4 kernels cannot run this graph \(.*q_proj is not an int4 block-32 weight/);
+    await onnxOnly.decoder.release();
   });
 });

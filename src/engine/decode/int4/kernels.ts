@@ -148,9 +148,9 @@ async function startThread(init: ThreadInit): Promise<Thread> {
       w.onerror = (e) => reject(new Error(`int4 kernel thread failed to start: ${e.message}`));
     } else {
       const w = thread as unknown as import('node:worker_threads').Worker;
-      w.once('message', () => resolve());
+      // Unreferenced once running: a parked helper must not keep Node alive after the engine is done.
+      w.once('message', () => (w.unref(), resolve()));
       w.once('error', (e: Error) => reject(new Error(`int4 kernel thread failed to start: ${e.message}`)));
-      w.unref();
     }
     thread.postMessage(init);
   });

@@ -51,15 +51,19 @@ export class DecoderWeights {
     const codesName = `${prefix}.weight_Q4G${KERNEL_BLOCK}`;
     if (!this.inits.has(codesName)) throw new Error(`${this.graph}: ${prefix} is not an int4 block-${KERNEL_BLOCK} weight (no ${codesName})`);
     const codes = this.get(codesName, ONNX_DTYPE.uint8, N * kb * (KERNEL_BLOCK / 2));
-    const scales16 = this.get(`${prefix}.weight_scale`, ONNX_DTYPE.float16, N * kb);
+    const scaleName = `${prefix}.weight_scale`;
+    const wide = this.inits.get(scaleName)?.dataType === ONNX_DTYPE.float32; // folders from before float16 scales
     const zpPacked = this.get(`${prefix}.weight_zp`, ONNX_DTYPE.uint8, N * Math.ceil(kb / 2));
     const k = this.k;
     const B = k.alloc(codes.bytes.length);
     k.u8(B, codes.bytes.length).set(codes.bytes);
     const S = k.alloc(N * kb * 4);
     const scales = k.f32(S, N * kb);
-    const half = new Uint16Array(scales16.bytes.slice().buffer);
-    for (let i = 0; i < half.length; i++) scales[i] = f16Value(half[i]);
+    if (wide) scales.set(new Float32Array(this.get(scaleName, ONNX_DTYPE.float32, N * kb).bytes.slice().buffer));
+    else {
+      const half = new Uint16Array(this.get(scaleName, ONNX_DTYPE.float16, N * kb).bytes.slice().buffer);
+      for (let i = 0; i < half.length; i++) scales[i] = f16Value(half[i]);
+    }
     const Z = k.alloc(N * kb);
     const zp = k.u8(Z, N * kb);
     const zc = Math.ceil(kb / 2);
