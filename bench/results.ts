@@ -47,7 +47,12 @@ export interface VisionRecord {
 export type AnswerRecord = AnswerRun | AnswerFailure;
 
 /** One side of figure 2 as its child process returned it. */
-export type PeerSideRun = PeerRun & { loadAverage?: number[]; peakRssBytes?: number; peakWasmBytes?: number };
+export type PeerSideRun = PeerRun & {
+  /** A child's 1-minute load average at its start and end; merged: each child's pair, in run order. */
+  loadAverage?: number[] | number[][];
+  peakRssBytes?: number;
+  peakWasmBytes?: number;
+};
 
 /** Figure 2 on one model folder and runtime: transformers.js' generation and the engine's on the same files. */
 export interface PeerRecord {
@@ -281,6 +286,11 @@ function peerGoalLabel(p: PeerRecord | undefined): string {
   return p ? ` (${p.preset} ${p.dtype}, both on ${p.engine!.runtime}; figure 2)` : '';
 }
 
+function loadPairs(l: PeerSideRun['loadAverage']): string {
+  if (!l?.length) return '–';
+  return (typeof l[0] === 'number' ? [l as number[]] : (l as number[][])).map((p) => p.join(' → ')).join('; ');
+}
+
 function renderPeer(L: string[], peer: NonNullable<Results['peer']>): void {
   L.push('## transformers.js as the peer (figure 2), bench/transformersjs.ts', '',
     "@huggingface/transformers' own Qwen2.5-VL generation (Qwen2_5_VLForCausalLM over our embed_tokens + decoder_model_merged: its generate, DynamicCache, greedy sampler) and the engine's decode path (src/engine/decode runDecoder + generate) on the same files and the same ONNX Runtime. A round: a text-only prompt of exactly `context` tokens, then exactly `new tokens` greedy tokens (transformers.js: min_new_tokens = max_new_tokens); decode tokens/s = (new tokens − 1) ÷ (last token time − first token time), each token timestamped as it is handed out (its streamer / generate's onToken). Each side runs in separate processes, alternating with the other side's (ABBA), each process one warm-up round then its rounds; median (min–max) over all its measured rounds, so both sides see the same drift of this shared machine's load (the load averages are each process's start → end). \"decoder run\": the time inside the decoder session per decode step; the rest of a step is the loop's own work (embedding the token, feeds, KV bookkeeping, sampling).", '');
@@ -288,7 +298,7 @@ function renderPeer(L: string[], peer: NonNullable<Results['peer']>): void {
   for (const p of Object.values(peer)) {
     const r = ratio(p.engine?.decodeTokensPerSecond.median, p.transformersjs?.decodeTokensPerSecond.median);
     for (const [side, x] of [['transformers.js', p.transformersjs], ['engine', p.engine]] as const)
-      if (x) L.push(`| ${p.preset} ${p.dtype} | ${x.runtime} | ${side} | ${x.context} | ${x.newTokens} | ${(x.loadMs / 1000).toFixed(1)} s | ${fmt(x.prefillMs)} | **${fmt(x.decodeTokensPerSecond)}** | ${fmt(x.decoderRunMs)} | ${side === 'engine' ? (r ?? '–') : ''} | ${gb(x.peakRssBytes)} | ${x.loadAverage?.join(' → ') ?? '–'} |`);
+      if (x) L.push(`| ${p.preset} ${p.dtype} | ${x.runtime} | ${side} | ${x.context} | ${x.newTokens} | ${(x.loadMs / 1000).toFixed(1)} s | ${fmt(x.prefillMs)} | **${fmt(x.decodeTokensPerSecond)}** | ${fmt(x.decoderRunMs)} | ${side === 'engine' ? (r ?? '–') : ''} | ${gb(x.peakRssBytes)} | ${loadPairs(x.loadAverage)} |`);
   }
   L.push('');
   for (const [key, p] of Object.entries(peer)) {

@@ -159,7 +159,7 @@ function cachedQ4Folder(preset: PresetName): string {
 function mergeSide(runs: PeerSideRun[]): PeerSideRun | undefined {
   if (runs.length === 0) return undefined;
   const peak = (k: 'peakRssBytes' | 'peakWasmBytes') => Math.max(...runs.map((r) => r[k] ?? 0)) || undefined;
-  return { ...mergePeerRuns(runs), loadAverage: runs.flatMap((r) => r.loadAverage ?? []), peakRssBytes: peak('peakRssBytes'), peakWasmBytes: peak('peakWasmBytes') };
+  return { ...mergePeerRuns(runs), loadAverage: runs.map((r) => r.loadAverage as number[]), peakRssBytes: peak('peakRssBytes'), peakWasmBytes: peak('peakWasmBytes') };
 }
 
 /** Figure 2 per preset and runtime: each side in its own children (ABBA), merged by key. */
