@@ -9,6 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { mapSummary, summarize, timeRuns, type Summary } from './stats.ts';
+import type { KvCache } from '../src/engine/decode/kv-cache.ts';
 
 export interface DecoderShape {
   layers: number;
@@ -119,4 +120,58 @@ export async function measurePrefill(rt: Runtime, session: RtSession, shape: Dec
     log(`prefill ${tokens}: ${ms.median} ms`);
   }
   return out;
+}
+
+export interface Int4Args {
+  graph: string;
+  contexts: number[];
+  decodeRuns: number;
+  prefill: number[];
+  prefillRuns: number;
+}
+
+/**
+ * The engine's wasm decoder (src/engine/decode/int4: the int4 kernels) on the same q4 file, through the
+ * engine's Decoder interface. Decode at context C starts from a cache view C positions long whose memory
+ * holds zeros instead of a prefill's keys (speed does not depend on the values; a real C-token prefill
+ * would cost minutes), then single-token steps as the engine takes them.
+ */
+export async function measureInt4(threads: number, args: Int4Args, log: (m: string) => void) {
+  const { readFile } = await import('node:fs/promises');
+  const { externalDataLocations } = await import('../src/engine/load/onnx-initializers.ts');
+  const { Int4Decoder } = await import('../src/engine/decode/int4/int4-decoder.ts');
+  const graph = new Uint8Array(await readFile(args.graph));
+  const externalData = await Promise.all(externalDataLocations(graph).map(async (path) => ({ path, data: new Uint8Array(await readFile(join(dirname(args.graph), path))) })));
+  // model.json beside onnx/: the text config the kernels need (layer sizes, rope, norm epsilon).
+  const cfg = JSON.parse(await readFile(join(dirname(args.graph), '..', 'model.json'), 'utf8')).config.text;
+  const capacity = Math.max(...args.contexts, ...args.prefill) + args.decodeRuns + 2;
+  const t = performance.now();
+  const decoder = await Int4Decoder.load(cfg, { graph, externalData }, { threads, kvCapacity: capacity, maxRun: 64 });
+  const loadMs = performance.now() - t;
+  log(`int4 decoder loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
+  const H: number = cfg.hiddenSize;
+  const step = (cache: KvCache, P: number, S: number) => decoder.decode(randomF32(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
+  const decode: DecodeFigure[] = [];
+  for (const context of args.contexts) {
+    const empty = decoder.emptyCache();
+    empty.prepare(context);
+    let cache = empty.extendedBy({}, context);
+    const ms = await timeRuns(async () => {
+      const r = await step(cache, cache.length, 1);
+      cache = r.cache;
+    }, args.decodeRuns, 1);
+    cache.dispose();
+    const msPerToken = summarize(ms);
+    decode.push({ context, msPerToken, tokensPerSecond: mapSummary(msPerToken, (v) => 1000 / v) });
+    log(`int4 decode @${context}: ${msPerToken.median} ms/token`);
+  }
+  const prefill: PrefillFigure[] = [];
+  for (const tokens of args.prefill) {
+    const ms = summarize(await timeRuns(async () => (await step(decoder.emptyCache(), 0, tokens)).cache.dispose(), args.prefillRuns, 0));
+    prefill.push({ tokens, ms, tokensPerSecond: mapSummary(ms, (v) => (tokens * 1000) / v) });
+    log(`int4 prefill ${tokens}: ${ms.median} ms`);
+  }
+  const memoryBytes = decoder.memoryBytes;
+  decoder.release();
+  return { version: 'fo1-web int4 kernels', spec: { runtime: 'int4', threads }, loadMs: Math.round(loadMs), kernelMemoryBytes: memoryBytes, decode, prefill };
 }

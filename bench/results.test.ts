@@ -3,7 +3,7 @@ import type { DecodeFigure } from './decoder-bench.ts';
 import { deriveRatios, kvBytes, peerGoalRecord, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
 
 const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
-const run = (runtime: 'wasm' | 'native', tps: Record<number, number>): DecoderRun => ({
+const run = (runtime: 'wasm' | 'native' | 'int4', tps: Record<number, number>): DecoderRun => ({
   version: 'x',
   spec: { runtime, threads: 2 },
   fileBytes: 1,
@@ -14,14 +14,14 @@ const run = (runtime: 'wasm' | 'native', tps: Record<number, number>): DecoderRu
 });
 
 describe('deriveRatios', () => {
-  it('compares wasm with native at 2048 and wasm at 4096 with 512', () => {
-    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10, 2048: 8, 4096: 6 }), wasm: run('wasm', { 512: 4, 2048: 2, 4096: 3 }) } };
-    expect(deriveRatios(r)).toMatchObject({ wasm_vs_native_decode: 0.25, decode_4096_vs_512: 0.75, native_decode_4096_vs_512: 0.6 });
+  it('compares the engine\'s wasm decoder (int4 kernels) with native at 2048 and with itself at 4096 vs 512; ORT-web wasm alongside', () => {
+    const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10, 2048: 8, 4096: 6 }), int4: run('int4', { 512: 8, 2048: 6, 4096: 4 }), wasm: run('wasm', { 512: 4, 2048: 2, 4096: 3 }) } };
+    expect(deriveRatios(r)).toMatchObject({ wasm_vs_native_decode: 0.75, decode_4096_vs_512: 0.5, native_decode_4096_vs_512: 0.6, ortweb_wasm_vs_native_decode: 0.25, ortweb_decode_4096_vs_512: 0.75 });
   });
 
   it('leaves a ratio null when a side was not measured', () => {
     const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, vs_transformersjs_decode_2048: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
   });
 });
 

@@ -1,6 +1,6 @@
 // npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer] [--threads 2]
 //   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
-//               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--only wasm|native]
+//               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--int4-prefill 64,512] [--only native,int4,wasm]
 //   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
 //               [--semantic 448,896] [--boxes 1,20,100] [--budget 120] [--part-timeout 900] [--vision-no-warmup]
 //               [--no-davit] (with --boxes '': --no-davit --boxes '' --semantic 896 times only the ViT at 896)
@@ -203,6 +203,7 @@ async function main(): Promise<void> {
       'prefill-runs': { type: 'string', default: '2' },
       'wasm-prefill': { type: 'string', default: '512' },
       'wasm-prefill-runs': { type: 'string', default: '1' },
+      'int4-prefill': { type: 'string', default: '64,512' },
       'max-tokens': { type: 'string', default: '8' },
       only: { type: 'string' },
       presets: { type: 'string' },
@@ -252,16 +253,26 @@ async function main(): Promise<void> {
     const graph = dtype === 'q8' ? await fullDecoderOnly('q8') : decoderGraph(await fullModel(dtype as ModelDtype), dtype as ModelDtype);
     const base = { graph, shape: fullShape(), contexts: ints(values.contexts), decodeRuns: Number(values['decode-runs']), prefillRuns: Number(values['prefill-runs']) };
     const key = dtype === 'q4' ? 'decoder' : `decoder_${dtype}`;
-    // --only wasm|native re-measures one side and keeps the other's last record
+    // --only native,int4 (any of native, int4, wasm) re-measures those sides and keeps the others' last records
+    const sides = (values.only ?? 'native,int4,wasm').split(',');
     const previous = results[key] as Results['decoder'] | undefined;
     const rec: NonNullable<Results['decoder']> = { ...(values.only && previous?.graph === graph ? previous : {}), dtype, graph, shape: base.shape };
     results[key] = rec;
     // native first: it is fast, and a wasm failure (heap limit) must not lose it
-    if (values.only !== 'wasm') {
+    if (sides.includes('native')) {
       rec.native = await child('decoder', { runtime: 'native', threads }, { ...base, prefill: ints(values.prefill) });
       await writeResults(results);
     }
-    if (values.only !== 'native') {
+    if (sides.includes('int4') && dtype === 'q4') {
+      try {
+        delete rec.int4Error;
+        rec.int4 = await child('int4-decoder', { runtime: 'wasm', threads }, { graph, contexts: base.contexts, decodeRuns: base.decodeRuns, prefill: ints(values['int4-prefill']), prefillRuns: 1 });
+      } catch (e) {
+        rec.int4Error = (e as Error).message;
+      }
+      await writeResults(results);
+    }
+    if (sides.includes('wasm')) {
       try {
         delete rec.wasmError;
         rec.wasm = await child('decoder', { runtime: 'wasm', threads }, { ...base, prefill: ints(values['wasm-prefill']), prefillRuns: Number(values['wasm-prefill-runs']) });

@@ -1,6 +1,6 @@
 // The tasks a benchmark child process can run (bench/child.ts), each returning a JSON-serializable record.
 
-import { decoderFiles, loadDecoder, measureDecode, measurePrefill, type DecoderShape } from './decoder-bench.ts';
+import { decoderFiles, loadDecoder, measureDecode, measureInt4, measurePrefill, type DecoderShape, type Int4Args } from './decoder-bench.ts';
 import { measureAnswer, type AnswerArgs } from './answer-bench.ts';
 import { measureKvContext, type KvContextArgs } from './kv-context.ts';
 import { profileFormats } from './matmul-formats.ts';
@@ -35,6 +35,9 @@ export const TASKS = {
     await session.release();
     return { version: rt.version, spec: rt.spec, fileBytes: files.bytes, loadMs: Math.round(loadMs), heapAfterLoad, decode, prefill };
   },
+
+  /** The engine's wasm decoder, the int4 kernels, on the same file (its thread count from the runtime spec). */
+  'int4-decoder': (rt: Runtime, args: Int4Args) => measureInt4(rt.spec.threads, args, log),
 
   /** Figure 4: the image-side graphs of one folder (bench/vision-bench.ts). */
   vision: async (rt: Runtime, args: VisionArgs) => ({ version: rt.version, ...(await measureVision(rt, args)) }),

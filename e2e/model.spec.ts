@@ -48,6 +48,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await expect(sessions.first()).toBeVisible();
       for (const li of await sessions.all()) await expect(li).toHaveAttribute('data-backend', backend);
       await expect(page.getByTestId('sessions')).toContainText(`forced to ${backend}`);
+      // On wasm the q4 decoder runs on the engine's int4 kernels (threads need the page's cross-origin isolation).
+      if (backend === 'wasm') await expect(page.getByTestId('sessions')).toContainText('int4 kernels');
       await app.statusSummary.click();
     });
 

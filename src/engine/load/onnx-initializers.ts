@@ -31,6 +31,21 @@ export function readInitializers(graph: GraphBytes, graphName: string): Map<stri
   return out;
 }
 
+/** The external-data files the graph's initializers name (their `location`s), to read beside it. */
+export function externalDataLocations(graph: Uint8Array): string[] {
+  const found = new Set<string>();
+  for (const [field, graphMsg] of new Reader(graph).messages()) {
+    if (field !== 7) continue;
+    for (const [f, tensor] of graphMsg.messages()) if (f === 5)
+      for (const t of tensor.fields()) if (t.no === 13) {
+        const e: string[] = ['', ''];
+        for (const [no, v] of new Reader(t.bytes!).messages()) e[no - 1] = new TextDecoder().decode(v.buf);
+        if (e[0] === 'location') found.add(e[1]);
+      }
+  }
+  return [...found].sort();
+}
+
 function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initializer {
   let name = '', dataType = 0, raw: Uint8Array | null = null;
   const dims: number[] = [];
