@@ -61,7 +61,7 @@ interface Scratch {
   xq: number; // (R, kbMax, 32) i16 activation codes
   xsc: number; // (R, kbMax) f32
   xsum: number; // (R, kbMax) i32
-  scores: number; // (threads, capacity) f32 attention scores
+  scores: number; // (threads, group · capacity + group) f32: attention scores and softmax sums (kernels.as.ts)
   logits: number; // (V) f32
 }
 
@@ -112,7 +112,7 @@ export class Int4Decoder {
       const s: Scratch = {
         h: f32(R * H), x: f32(R * H), q: f32(R * nh * hd), k: f32(R * kvh * hd), v: f32(R * kvh * hd), att: f32(R * nh * hd), proj: f32(R * H),
         gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * 64), xsc: f32(R * kbMax), xsum: f32(R * kbMax),
-        scores: f32(k.threadCount * options.kvCapacity), logits: f32(V),
+        scores: f32(k.threadCount * ((nh / kvh) * options.kvCapacity + nh / kvh)), logits: f32(V),
       };
       return new Int4Decoder(k, cfg, layers, w.vector('model.norm.weight', H), lmHead, s, options);
     } catch (e) {

@@ -201,50 +201,62 @@ export function gemmQ4(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize,
  * Causal grouped-query attention of S new tokens at positions P … P+S−1 (their keys and values already in the
  * cache): q (S, nh, hd) rotated queries; kc, vc (kvh, cap, hd) one layer's cache; out (S, nh, hd). Query head h
  * reads kv head h / (nh / kvh). softmax(q·kᵀ / √hd) · v over keys 0 … P+s. hd must be a multiple of 4.
- * scratch: threads × cap f32 of scores. Threads split the (token, head) pairs.
+ * A work item is one token and one kv head with all the query heads that share it: each key and value row is
+ * read once for the whole group (from L1), not once per head. Threads split the items.
+ * scratch: threads × (group × cap + group) f32 — a thread's scores, then its heads' 1 / Σ e.
  */
 export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P: i32, nh: i32, kvh: i32, hd: i32, cap: i32, scratch: usize, thread: i32, threads: i32): void {
   const group = nh / kvh;
   const scale: f32 = 1 / Mathf.sqrt(<f32>hd);
-  const scores = scratch + <usize>thread * <usize>cap * 4;
-  const pairs = S * nh;
-  const j0 = <i32>((<i64>pairs * thread) / threads), j1 = <i32>((<i64>pairs * (thread + 1)) / threads);
+  const scores = scratch + <usize>thread * <usize>(group * cap + group) * 4;
+  const inverse = scores + <usize>group * <usize>cap * 4;
+  const items = S * kvh;
+  const j0 = <i32>((<i64>items * thread) / threads), j1 = <i32>((<i64>items * (thread + 1)) / threads);
   const rowBytes = <usize>hd * 4;
   for (let j = j0; j < j1; j++) {
-    const s = j / nh, h = j % nh;
+    const s = j / kvh, g = j % kvh;
     const T = P + s + 1;
-    const qRow = q + <usize>j * rowBytes;
-    const keys = kc + <usize>(h / group) * <usize>cap * rowBytes;
-    const values = vc + <usize>(h / group) * <usize>cap * rowBytes;
-    let top: f32 = -Infinity;
+    const heads = q + <usize>(s * nh + g * group) * rowBytes; // the group's query rows, consecutive
+    const keys = kc + <usize>g * <usize>cap * rowBytes;
+    const values = vc + <usize>g * <usize>cap * rowBytes;
     for (let t = 0; t < T; t++) {
-      const v = dot(qRow, keys + <usize>t * rowBytes, hd) * scale;
-      store<f32>(scores + (<usize>t << 2), v);
-      top = max(top, v);
+      const key = keys + <usize>t * rowBytes;
+      for (let h = 0; h < group; h++) store<f32>(scores + (<usize>(h * cap + t) << 2), dot(heads + <usize>h * rowBytes, key, hd) * scale);
     }
-    let sum: f32 = 0;
-    let t = 0;
-    for (; t + 4 <= T; t += 4) {
-      const e = exp4(f32x4.sub(v128.load(scores + (<usize>t << 2)), f32x4.splat(top)));
-      v128.store(scores + (<usize>t << 2), e);
-      sum += hsum(e);
-    }
-    for (; t < T; t++) {
-      const e = Mathf.exp(load<f32>(scores + (<usize>t << 2)) - top);
-      store<f32>(scores + (<usize>t << 2), e);
-      sum += e;
-    }
-    const outRow = out + <usize>j * rowBytes;
-    memory.fill(outRow, 0, rowBytes);
-    for (t = 0; t < T; t++) {
-      const p = f32x4.splat(load<f32>(scores + (<usize>t << 2)) / sum);
-      const vRow = values + <usize>t * rowBytes;
-      for (let i = 0; i < hd; i += 4) {
-        const o = outRow + (<usize>i << 2);
-        v128.store(o, f32x4.add(v128.load(o), f32x4.mul(p, v128.load(vRow + (<usize>i << 2)))));
+    for (let h = 0; h < group; h++) store<f32>(inverse + (<usize>h << 2), 1 / softmaxNumerators(scores + <usize>(h * cap) * 4, T));
+    const outRows = out + <usize>(s * nh + g * group) * rowBytes;
+    memory.fill(outRows, 0, <usize>group * rowBytes);
+    for (let t = 0; t < T; t++) {
+      const value = values + <usize>t * rowBytes;
+      for (let h = 0; h < group; h++) {
+        const p = f32x4.splat(load<f32>(scores + (<usize>(h * cap + t) << 2)) * load<f32>(inverse + (<usize>h << 2)));
+        const row = outRows + <usize>h * rowBytes;
+        for (let i = 0; i < hd; i += 4) {
+          const o = row + (<usize>i << 2);
+          v128.store(o, f32x4.add(v128.load(o), f32x4.mul(p, v128.load(value + (<usize>i << 2)))));
+        }
       }
     }
   }
+}
+
+/** scores[0 … T) ← e^(score − max) in place; returns their sum. */
+function softmaxNumerators(scores: usize, T: i32): f32 {
+  let top: f32 = -Infinity;
+  for (let t = 0; t < T; t++) top = max(top, load<f32>(scores + (<usize>t << 2)));
+  let sum: f32 = 0;
+  let t = 0;
+  for (; t + 4 <= T; t += 4) {
+    const e = exp4(f32x4.sub(v128.load(scores + (<usize>t << 2)), f32x4.splat(top)));
+    v128.store(scores + (<usize>t << 2), e);
+    sum += hsum(e);
+  }
+  for (; t < T; t++) {
+    const e = Mathf.exp(load<f32>(scores + (<usize>t << 2)) - top);
+    store<f32>(scores + (<usize>t << 2), e);
+    sum += e;
+  }
+  return sum;
 }
 
 /** gate (M, I) ← silu(gate) · up, silu(g) = g / (1 + e^−g); the element count a multiple of 4. */

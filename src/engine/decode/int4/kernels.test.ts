@@ -65,7 +65,7 @@ describe('int4 kernels', () => {
     const k = pools[threads === 1 ? 0 : 1];
     const nh = 4, kvh = 2, hd = 8, P = 5, S = 3, T = P + S, cap = 12;
     const q = randoms(S * nh * hd), keys = randoms(kvh * T * hd), values = randoms(kvh * T * hd);
-    const Q = k.alloc(q.length * 4), KC = k.alloc(kvh * cap * hd * 4), VC = k.alloc(kvh * cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * cap * 4);
+    const Q = k.alloc(q.length * 4), KC = k.alloc(kvh * cap * hd * 4), VC = k.alloc(kvh * cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * ((nh / kvh) * cap + nh / kvh) * 4);
     k.f32(Q, q.length).set(q);
     for (let g = 0; g < kvh; g++) {
       k.f32(KC + g * cap * hd * 4, T * hd).set(keys.subarray(g * T * hd, (g + 1) * T * hd));
