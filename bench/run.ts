@@ -329,8 +329,8 @@ async function main(): Promise<void> {
       results.answers = { ...results.answers, [`${preset} ${dtype} wasm:${threads}`]: rec };
       if (preset === 'full' && dtype === 'q4')
         results.full_q4_wasm = 'summary' in rec
-          ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on ORT-web wasm ×${threads}: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up.` }
-          : { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, ORT-web wasm ×${threads}) did not answer: ${rec.error.split('\n')[0]}${rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`}. The peak is the engine's wasm heap (the wasm32 maximum is 4.29 GB).` };
+          ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web, the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).` }
+          : { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, wasm ×${threads}: ORT-web for vision, int4 kernels for the decoder) did not answer: ${rec.error.split('\n')[0]}${rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`}. The peak is the larger of its wasm memories (the wasm32 maximum is 4.29 GB).` };
       await writeResults(results);
     }
   }
