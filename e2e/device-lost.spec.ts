@@ -52,6 +52,8 @@ test('WebGPU device lost mid-answer: the answer finishes on WASM with a notice, 
   await app.openStatus();
   await expect(app.status.getByTestId('status-fallback')).toHaveText(/^WebGPU device lost \(.+\) — continued on WASM\.$/);
   await expect(app.status.getByTestId('sessions').locator('li[data-backend="webgpu"]')).toHaveCount(0);
+  await expect(app.backend('webgpu')).toHaveAttribute('data-ok', 'false');
+  await expect(app.backend('webgpu')).toContainText('WebGPU worked, then its device was lost');
   await snapshot(page, 'device-lost-status');
   await app.statusSummary.click(); // close the panel: it overlaps the question box
   await expect(app.status).not.toHaveAttribute('open', '');

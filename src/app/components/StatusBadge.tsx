@@ -8,11 +8,13 @@ import { BACKEND_NAMES as NAMES } from '../model/backend.ts';
 import { selectFallbackNote, selectModel, selectModelBackend, selectProbe } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 
-function BackendRow({ p }: { p: BackendProbe }) {
+/** `lost`: the probe found it working, but its device has been lost since. */
+function BackendRow({ p, lost }: { p: BackendProbe; lost: boolean }) {
+  const ok = p.ok && !lost;
   return (
-    <li data-testid={`backend-${p.backend}`} data-ok={p.ok}>
-      <span className={p.ok ? 'dot dot-ok' : 'dot dot-off'} aria-hidden="true" />
-      <strong>{NAMES[p.backend]}</strong> {p.ok ? 'works' : 'unavailable'} — {p.detail}
+    <li data-testid={`backend-${p.backend}`} data-ok={ok}>
+      <span className={ok ? 'dot dot-ok' : 'dot dot-off'} aria-hidden="true" />
+      <strong>{NAMES[p.backend]}</strong> {ok ? 'works' : lost ? 'worked, then its device was lost' : 'unavailable'} — {p.detail}
       {p.output && <code className="probe-output">[{p.output.join(', ')}]</code>}
     </li>
   );
@@ -85,7 +87,7 @@ export function StatusBadge() {
       <div className="status-panel">
         {probe.kind === 'done' && (
           <>
-            <ul>{probe.report.backends.map((p) => <BackendRow key={p.backend} p={p} />)}</ul>
+            <ul>{probe.report.backends.map((p) => <BackendRow key={p.backend} p={p} lost={gpuLost && p.backend === 'webgpu'} />)}</ul>
             <p>{probe.report.crossOriginIsolated ? `Cross-origin isolated: WASM may use ${probe.report.wasmThreads} thread(s).` : 'Not cross-origin isolated: WASM runs single-threaded.'}</p>
           </>
         )}
