@@ -133,4 +133,17 @@ describe('createDecoder', () => {
     expect(onnxOnly.report.reason).toMatch(/onnxruntime's decoder: the int4 kernels cannot run this graph \(.*q_proj is not an int4 block-32 weight/);
     await onnxOnly.decoder.release();
   });
+
+  it('runs the kernels on the thread count the choice asks for, and refuses one that is not a whole number ≥ 1', async () => {
+    const cfg = files.manifest.config.text;
+    const choice = { backend: 'wasm' as const, reason: 'forced to wasm by the caller' };
+    const three = await createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, threads: 3 }, () => {});
+    expect(three.decoder).toBeInstanceOf(Int4Decoder);
+    expect(three.report.reason).toContain("int4 kernels (fo1-web's wasm SIMD, 3 threads)");
+    await three.decoder.release();
+    for (const threads of [0, 1.5, -2, NaN]) {
+      const refused = createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, threads }, () => {});
+      await expect(refused).rejects.toMatchObject({ code: 'bad-input', message: `wasmThreads must be a whole number of threads, at least 1 (got ${threads})` });
+    }
+  });
 });

@@ -23,7 +23,7 @@ import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
 import { positionColumns, type DecodeResult } from '../decoder-run.ts';
 import { KvCache, type KvMemory, type KvRun, type KvStore } from '../kv-cache.ts';
-import { Kernels } from './kernels.ts';
+import { GEMM_JOB_BYTES, Kernels } from './kernels.ts';
 import { DecoderWeights, type Q4Linear } from './weights.ts';
 
 export interface Int4DecoderOptions {
@@ -61,6 +61,7 @@ interface Scratch {
   xq: number; // (R, kbMax, 32) i16 activation codes
   xsc: number; // (R, kbMax) f32
   xsum: number; // (R, kbMax) i32
+  jobs: number; // up to 3 gemm jobs (kernels.ts GEMM_JOB_BYTES each)
   scores: number; // (threads, group · capacity + group) f32: attention scores and softmax sums (kernels.as.ts)
   logits: number; // (V) f32
 }
@@ -111,7 +112,7 @@ export class Int4Decoder {
       const f32 = (n: number) => k.alloc(n * 4);
       const s: Scratch = {
         h: f32(R * H), x: f32(R * H), q: f32(R * nh * hd), k: f32(R * kvh * hd), v: f32(R * kvh * hd), att: f32(R * nh * hd), proj: f32(R * H),
-        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * 64), xsc: f32(R * kbMax), xsum: f32(R * kbMax),
+        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * 64), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
         scores: f32(k.threadCount * ((nh / kvh) * options.kvCapacity + nh / kvh)), logits: f32(V),
       };
       return new Int4Decoder(k, cfg, layers, w.vector('model.norm.weight', H), lmHead, s, options);
@@ -182,20 +183,17 @@ export class Int4Decoder {
     const { cos, sin } = mropeCosSin(cfg, tensor(Float32Array.from(positions), [3, n]));
     this.layers.forEach((L, i) => {
       this.rmsNorm(s.h, L.inputNorm, s.x, n);
-      this.linear(s.x, n, L.q, s.q);
-      this.linear(s.x, n, L.k, s.k);
-      this.linear(s.x, n, L.v, s.v);
+      this.linear(s.x, n, [L.q, L.k, L.v], [s.q, s.k, s.v]);
       this.rope(s.q, n, nh, cos.data, sin.data);
       this.rope(s.k, n, kvh, cos.data, sin.data);
       this.store(kv.layers[i], kv.capacity, P, n);
       this.k.parallel('attention', [s.q, kv.layers[i].key, kv.layers[i].value, s.att, n, P, nh, kvh, hd, kv.capacity, s.scores]);
-      this.linear(s.att, n, L.o, s.proj);
+      this.linear(s.att, n, [L.o], [s.proj]);
       this.addInto(s.h, s.proj, n * H);
       this.rmsNorm(s.h, L.postNorm, s.x, n);
-      this.linear(s.x, n, L.gate, s.gate);
-      this.linear(s.x, n, L.up, s.up);
+      this.linear(s.x, n, [L.gate, L.up], [s.gate, s.up]);
       this.k.exports.siluMul(s.gate, s.up, n * I);
-      this.linear(s.gate, n, L.down, s.proj);
+      this.linear(s.gate, n, [L.down], [s.proj]);
       this.addInto(s.h, s.proj, n * H);
     });
   }
@@ -205,18 +203,24 @@ export class Int4Decoder {
     const { s } = this;
     const H = this.cfg.hiddenSize;
     this.rmsNorm(s.h + row * H * 4, this.finalNorm, s.x, 1);
-    this.linear(s.x, 1, this.lmHead, s.logits);
+    this.linear(s.x, 1, [this.lmHead], [s.logits]);
     return this.k.f32(s.logits, this.lmHead.N).slice();
   }
 
-  /** y (M, N) = x (M, K) · Wᵀ + b. */
-  private linear(x: number, M: number, L: Q4Linear, y: number): void {
+  /**
+   * y_i (M, N_i) = x (M, K) · W_iᵀ + b_i for Linears of the same input (q, k, v; gate, up): x is quantized once
+   * and the products run as one call across the threads.
+   */
+  private linear(x: number, M: number, Ls: Q4Linear[], ys: number[]): void {
     const { s, k } = this;
-    k.exports.quantizeRows(x, M, L.K, L.kb, s.xq, s.xsc, s.xsum);
-    k.parallel('gemmQ4', [L.B, L.S, L.Z, L.N, L.kb, s.xq, s.xsc, s.xsum, M, y]);
-    if (!L.bias) return;
-    const out = k.f32(y, M * L.N), b = k.f32(L.bias, L.N);
-    for (let m = 0; m < M; m++) for (let j = 0; j < L.N; j++) out[m * L.N + j] += b[j];
+    const { K, kb } = Ls[0];
+    k.exports.quantizeRows(x, M, K, kb, s.xq, s.xsc, s.xsum);
+    k.gemm(s.jobs, Ls.map((L, i) => ({ B: L.B, S: L.S, Z: L.Z, N: L.N, kb, xq: s.xq, xsc: s.xsc, xsum: s.xsum, M, y: ys[i] })));
+    Ls.forEach((L, i) => {
+      if (!L.bias) return;
+      const out = k.f32(ys[i], M * L.N), b = k.f32(L.bias, L.N);
+      for (let m = 0; m < M; m++) for (let j = 0; j < L.N; j++) out[m * L.N + j] += b[j];
+    });
   }
 
   /** y (n, H) = x / √(mean(x²) + ε) · w, row by row. */

@@ -149,12 +149,11 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
 }
 
 /**
- * y (M, N) f32 = x · Wᵀ for the quantized rows of x (quantizeRows) and an int4 weight W (N, K = kb·32).
- * Threads split the output features N. Tokens are taken in tiles whose codes fit in L2, so each weight row is
- * read once per tile (once in all at M = 1, the decode step), and in pairs that share each unpacked block.
+ * y (M, N) f32 = x · Wᵀ for the quantized rows of x (quantizeRows) and an int4 weight W (N, K = kb·32), output
+ * features [n0, n1) only. Tokens are taken in tiles whose codes fit in L2, so each weight row is read once per
+ * tile (once in all at M = 1, the decode step), and in pairs that share each unpacked block.
  */
-export function gemmQ4(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, thread: i32, threads: i32): void {
-  const n0 = <i32>((<i64>N * thread) / threads), n1 = <i32>((<i64>N * (thread + 1)) / threads);
+function gemmRows(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, n0: i32, n1: i32): void {
   const tile = max<i32>(2, (256 * 1024) / (kb * <i32>XQ_BLOCK_BYTES));
   for (let m0 = 0; m0 < M; m0 += tile) {
     const m1 = min(M, m0 + tile);
@@ -171,6 +170,28 @@ export function gemmQ4(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize,
         store<f32>(y + (<usize>m * <usize>N + <usize>n) * 4, rowDot(rowB, rowS, rowZ, kb, xq + o * XQ_BLOCK_BYTES, xsc + (o << 2), xsum + (o << 2)));
       }
     }
+  }
+}
+
+/** Bytes of one gemm job: i32 fields B, S, Z, N, kb, xq, xsc, xsum, M, y (gemmRows' arguments). */
+const JOB_BYTES: usize = 40;
+
+/**
+ * Several products in one call (q, k and v of one input; gate and up): `count` jobs at `jobs`. Threads split
+ * the jobs' output features taken end to end, so one wake-up of the helper threads serves them all.
+ */
+export function gemmQ4(jobs: usize, count: i32, thread: i32, threads: i32): void {
+  let total: i64 = 0;
+  for (let j = 0; j < count; j++) total += <i64>load<i32>(jobs + <usize>j * JOB_BYTES + 12);
+  const from = (total * thread) / threads, to = (total * (thread + 1)) / threads;
+  let start: i64 = 0;
+  for (let j = 0; j < count; j++) {
+    const job = jobs + <usize>j * JOB_BYTES;
+    const N = load<i32>(job, 12);
+    const n0 = <i32>(max<i64>(from, start) - start), n1 = <i32>(min<i64>(to, start + N) - start);
+    if (n0 < n1)
+      gemmRows(load<u32>(job), load<u32>(job, 4), load<u32>(job, 8), N, load<i32>(job, 16), load<u32>(job, 20), load<u32>(job, 24), load<u32>(job, 28), load<i32>(job, 32), load<u32>(job, 36), n0, n1);
+    start += N;
   }
 }
 

@@ -6,7 +6,7 @@ import { permute, tensor } from '../../../../reference/tensor.ts';
 import { dequantizeQ4, quantizeQ4 } from '../../../../converter/quantize/q4.ts';
 import { relErr } from '../../../testing/close.ts';
 import { compileKernels, kernelsModuleText } from './build-kernels.ts';
-import { Kernels } from './kernels.ts';
+import { GEMM_JOB_BYTES, Kernels } from './kernels.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 
 let seed = 7;
@@ -39,9 +39,8 @@ describe('int4 kernels', () => {
     expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(wasm))).toBe(true);
   }, 60_000);
 
-  it.each([1, 3])('gemmQ4 on %i thread(s) is x·Wᵀ for the int4 W and the int8-rounded x, K not a whole number of blocks', (threads) => {
-    const k = pools[threads === 1 ? 0 : 1];
-    const M = 5, N = 37, K = 200; // kb = 7: one group of four blocks, three single ones, the last mostly padding
+  /** A random int4 weight (N, K) in kernel memory, and what it stands for (N, K) float. */
+  function int4Weight(k: Kernels, N: number, K: number) {
     const q = quantizeQ4(randoms(N * K), N, K, 32);
     const kb = q.kBlocks;
     const B = k.alloc(q.packed.length), S = k.alloc(N * kb * 4), Z = k.alloc(N * kb);
@@ -49,16 +48,26 @@ describe('int4 kernels', () => {
     k.f32(S, N * kb).set(q.scales);
     const zp = k.u8(Z, N * kb);
     for (let n = 0; n < N; n++) for (let b = 0; b < kb; b++) zp[n * kb + b] = (q.zeroPoints[n * Math.ceil(kb / 2) + (b >> 1)] >> (4 * (b & 1))) & 15;
+    return { B, S, Z, N, kb, W: dequantizeQ4(q) };
+  }
+
+  it.each([1, 3])('gemmQ4 on %i thread(s) is x·Wᵀ for each int4 W of one call and the int8-rounded x, K not a whole number of blocks', (threads) => {
+    const k = pools[threads === 1 ? 0 : 1];
+    const M = 5, K = 200; // kb = 7: one group of four blocks, three single ones, the last mostly padding
+    const weights = [int4Weight(k, 37, K), int4Weight(k, 6, K)]; // the second smaller than the thread count's share
+    const kb = weights[0].kb;
     const x = randoms(M * K);
-    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * 64), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), Y = k.alloc(M * N * 4);
+    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * 64), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(2 * GEMM_JOB_BYTES);
+    const ys = weights.map((w) => k.alloc(M * w.N * 4));
     k.f32(X, M * K).set(x);
     k.exports.quantizeRows(X, M, K, kb, XQ, XS, XSUM);
-    k.parallel('gemmQ4', [B, S, Z, N, kb, XQ, XS, XSUM, M, Y]);
-    const W = dequantizeQ4(q); // (N, K)
+    k.gemm(JOBS, weights.map((w, i) => ({ ...w, xq: XQ, xsc: XS, xsum: XSUM, M, y: ys[i] })));
     const xr = int8Rounded(x, K);
-    const expected = new Float32Array(M * N);
-    for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) for (let i = 0; i < K; i++) expected[m * N + n] += xr[m * K + i] * W[n * K + i];
-    expect(relErr(k.f32(Y, M * N), expected)).toBeLessThan(1e-5);
+    weights.forEach(({ N, W }, i) => {
+      const expected = new Float32Array(M * N);
+      for (let m = 0; m < M; m++) for (let n = 0; n < N; n++) for (let j = 0; j < K; j++) expected[m * N + n] += xr[m * K + j] * W[n * K + j];
+      expect(relErr(k.f32(ys[i], M * N), expected)).toBeLessThan(1e-5);
+    });
   });
 
   it.each([1, 3])('attention on %i thread(s) is causal GQA over the cache (reference causalGqa)', (threads) => {

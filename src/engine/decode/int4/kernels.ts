@@ -8,10 +8,28 @@ import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 /** The kernels' exports; every pointer is a byte offset into the shared memory. */
 export interface KernelExports {
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
-  gemmQ4(B: number, S: number, Z: number, N: number, kb: number, xq: number, xsc: number, xsum: number, M: number, y: number, thread: number, threads: number): void;
+  /** `count` jobs of GEMM_JOB_FIELDS int32s each at `jobs` (writeGemmJobs). */
+  gemmQ4(jobs: number, count: number, thread: number, threads: number): void;
   attention(q: number, kc: number, vc: number, out: number, S: number, P: number, nh: number, kvh: number, hd: number, cap: number, scratch: number, thread: number, threads: number): void;
   siluMul(gate: number, up: number, count: number): void;
 }
+
+/** One int4 product for gemmQ4: y (M, N) = codes of x (M, kb·32) · Wᵀ, W's codes B, scales S, zero points Z. */
+export interface GemmJob {
+  B: number;
+  S: number;
+  Z: number;
+  N: number;
+  kb: number;
+  xq: number;
+  xsc: number;
+  xsum: number;
+  M: number;
+  y: number;
+}
+const GEMM_JOB_FIELDS = ['B', 'S', 'Z', 'N', 'kb', 'xq', 'xsc', 'xsum', 'M', 'y'] as const;
+/** Bytes gemmQ4 reads per job (kernels.as.ts JOB_BYTES). */
+export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 
 /** The kernels that split their work across threads (their last two arguments are thread, threads). */
 export type ParallelKernel = 'gemmQ4' | 'attention';
@@ -98,6 +116,13 @@ export class Kernels {
 
   u8(ptr: number, length: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, length);
+  }
+
+  /** Writes `jobs` at `at` (room for GEMM_JOB_BYTES each) and runs them as one gemmQ4 call across the threads. */
+  gemm(at: number, jobs: readonly GemmJob[]): void {
+    const fields = new Int32Array(this.memory.buffer, at, jobs.length * GEMM_JOB_FIELDS.length);
+    jobs.forEach((job, j) => GEMM_JOB_FIELDS.forEach((f, i) => (fields[j * GEMM_JOB_FIELDS.length + i] = job[f])));
+    this.parallel('gemmQ4', [at, jobs.length]);
   }
 
   /** Runs a parallel kernel: thread 0 (this one) and every helper each do their share; returns when all are done. */
