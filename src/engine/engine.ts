@@ -9,6 +9,7 @@ import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
 import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
+import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
 import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
@@ -68,6 +69,8 @@ interface Loaded {
   sessions: Ready['sessions'];
   /** Set (why) once the WebGPU device these sessions run on is lost. */
   deviceLost: string | null;
+  /** LoadOptions.wasmThreads, kept for a fallback to wasm. */
+  threads?: number;
 }
 
 /** One image as the encoders see it: everything but the boxes. */
@@ -101,9 +104,10 @@ export class Fo1Engine implements Engine {
 
   async load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
     return this.guard(async () => {
+      const threads = options.wasmThreads === undefined ? {} : { threads: checkWasmThreads(options.wasmThreads) };
       await this.dispose();
       const folder = await this.openFolder(options.source);
-      const built = await this.build(folder, await chooseBackend(options.backend), onProgress, signal);
+      const built = await this.build(folder, { ...(await chooseBackend(options.backend)), ...threads }, onProgress, signal);
       const modelId = options.source.kind === 'url' ? options.source.url : options.source.kind === 'cached' ? options.source.modelId : `${built.model.manifest.source} (${folder.description})`;
       this.loaded = { ...built, modelId };
       this.watchDevice(this.loaded);
@@ -137,7 +141,7 @@ export class Fo1Engine implements Engine {
       await model.release();
       throw e;
     }
-    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null };
+    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null, threads: backend.threads };
   }
 
   /**
@@ -202,7 +206,7 @@ export class Fo1Engine implements Engine {
       this.image.features = null;
     }
     await lost.model.release().catch(() => {}); // sessions on a lost device may refuse to release
-    const built = await this.build(lost.folder, { backend: 'wasm', reason }, () => {}, signal);
+    const built = await this.build(lost.folder, { backend: 'wasm', reason, threads: lost.threads }, () => {}, signal);
     this.loaded = { ...built, modelId: lost.modelId };
   }
 

@@ -27,6 +27,8 @@ export interface BackendChoice {
   reason: string;
   /** WebGPU with an adapter that has `shader-f16`: float16 graphs (q4f16) run natively (load-model.ts chooseDtype). */
   shaderF16?: boolean;
+  /** Threads for the wasm decoder's int4 kernels (LoadOptions.wasmThreads); absent: create-decoder.ts's default. */
+  threads?: number;
 }
 
 /** Which backend sessions should try first here. */

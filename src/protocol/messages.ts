@@ -172,6 +172,11 @@ export interface LoadOptions {
   source: ModelSource;
   /** Force every session onto this backend instead of choosing (tests, the status menu). */
   backend?: Backend;
+  /**
+   * Threads the wasm decoder's int4 kernels run on, a whole number ≥ 1 (tests, the app's `?threads=N`);
+   * default: onnxruntime's wasm thread count, else half the cores, at most 4 (create-decoder.ts).
+   */
+  wasmThreads?: number;
 }
 
 export interface ProposeOptions {

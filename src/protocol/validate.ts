@@ -69,7 +69,8 @@ export function requestIdOf(msg: unknown): string | null {
 function parseLoad(o: Obj): LoadOptions {
   const backend = o.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'wasm') throw bad('options.backend', `expected "webgpu" or "wasm", got ${JSON.stringify(backend)}`);
-  return { source: parseSource(obj(o.source, 'options.source'), 'options.source'), backend };
+  const wasmThreads = o.wasmThreads === undefined ? undefined : num(o.wasmThreads, 'options.wasmThreads');
+  return { source: parseSource(obj(o.source, 'options.source'), 'options.source'), backend, wasmThreads };
 }
 
 function parseSource(o: Obj, path: string): ModelSource {

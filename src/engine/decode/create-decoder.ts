@@ -3,6 +3,7 @@
 // MatMul kernel, so its session would dequantize every weight on every step (bench/RESULTS.md) — else
 // onnxruntime's session. On WebGPU: onnxruntime's session (ort-decoder.ts). The report says which and why.
 import type { TextConfig } from '../../../converter/read/config.ts';
+import { EngineError } from '../../protocol/errors.ts';
 import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
 import { errorText, type BackendChoice, type GraphBytes, type Ort } from '../session.ts';
 import type { Decoder } from './decoder-run.ts';
@@ -20,7 +21,7 @@ export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes
   if (choice.backend === 'wasm') {
     const available = kernelsAvailable();
     if (available.ok) {
-      const threads = kernelThreads(ort);
+      const threads = choice.threads === undefined ? kernelThreads(ort) : checkWasmThreads(choice.threads);
       try {
         const decoder = await Int4Decoder.load(cfg, graph, { threads, kvCapacity: INT4_KV_CAPACITY, maxRun: INT4_MAX_RUN });
         const reason = `${choice.reason}; int4 kernels (fo1-web's wasm SIMD, ${threads} thread${threads > 1 ? 's' : ''}): onnxruntime-web's wasm has no int4 MatMul`;
@@ -31,6 +32,12 @@ export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes
     } else why = `; onnxruntime's decoder: no int4 kernels here (${available.reason})`;
   }
   return OrtDecoder.create(ort, cfg, graph, { ...choice, reason: choice.reason + why }, onProgress);
+}
+
+/** A requested kernel thread count (LoadOptions.wasmThreads), refused unless it is a whole number ≥ 1. */
+export function checkWasmThreads(threads: number): number {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new EngineError('bad-input', `wasmThreads must be a whole number of threads, at least 1 (got ${threads})`);
+  return threads;
 }
 
 /** ORT's wasm thread count (0 means its default: half the cores, at most 4), so both run alike. */
