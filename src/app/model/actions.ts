@@ -61,7 +61,7 @@ export async function loadModel(choice: SourceChoice, info: ModelInfo | null): P
   if (choice.source.kind === 'url') void requestPersistence();
   const backend = s.backendPreference === 'auto' ? undefined : s.backendPreference;
   try {
-    const ready = await engine().load({ source: choice.source, backend }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
+    const ready = await engine().load({ source: choice.source, backend, wasmThreads: threadsParam() }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
     appStore.getState().setModelPhase({ kind: 'ready', choice, ready });
     appStore.getState().setModelScreenOpen(false);
     // Not an error for the question at hand, but the person expects a downloaded model to stay.
@@ -74,6 +74,12 @@ export async function loadModel(choice: SourceChoice, info: ModelInfo | null): P
     if (loadController === controller) loadController = null;
     void refreshCached();
   }
+}
+
+/** `?threads=N` in the page's address: the wasm decoder's thread count (an advanced/testing override; the engine judges N). */
+function threadsParam(): number | undefined {
+  const raw = new URLSearchParams(location.search).get('threads');
+  return raw === null ? undefined : Number(raw);
 }
 
 export function cancelLoading(): void {
