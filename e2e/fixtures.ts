@@ -2,8 +2,8 @@
 // that aborts any request leaving 127.0.0.1/localhost and fails the test if one was even attempted
 // (the app must never reach a CDN, font host or analytics).
 
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { test as base, expect } from '@playwright/test';
 import { hasShared, NO_SHARED, sharedAsset } from '../src/testing/shared.ts';
 import { AppPage, type FilePayload } from './pages/AppPage.ts';
@@ -77,4 +77,20 @@ export async function reportLongTasks(page: import('@playwright/test').Page, wha
   const report = `${what}: ${tasks.length} main-thread task(s) over 50 ms${tasks.length ? ` (longest ${Math.max(...tasks).toFixed(0)} ms, total ${tasks.reduce((a, b) => a + b, 0).toFixed(0)} ms)` : ''}`;
   test.info().annotations.push({ type: 'performance', description: report });
   console.log(`[perf] ${report}`);
+}
+
+/**
+ * Serves folder `dir` on disk at path `urlPath` ('/models/x/') of the test server, through the page's routes
+ * (the worker's fetches included), so a test model needs no copy under dist/; a file it lacks is a 404.
+ * Returns the folder's URL.
+ */
+export async function serveFolder(page: import('@playwright/test').Page, urlPath: string, dir: string): Promise<string> {
+  const root = new URL(urlPath, page.url());
+  await page.route(`${root.href}**`, (route) => {
+    const file = resolve(dir, decodeURIComponent(new URL(route.request().url()).pathname.slice(root.pathname.length)));
+    const inside = !relative(dir, file).startsWith('..');
+    if (!inside || !existsSync(file) || !statSync(file).isFile()) return route.fulfill({ status: 404, body: 'Not Found' });
+    return route.fulfill({ path: file });
+  });
+  return root.href;
 }
