@@ -58,5 +58,5 @@ test('the wasm decoder answers the same on 1, 2 and 3 kernel threads (?threads=N
 test('?threads=0 is refused with a message naming the value', async ({ app, page }) => {
   await page.goto('/?threads=0');
   await page.getByRole('button', { name: /^Try the demo model/ }).click();
-  await expect(app.error).toContainText('wasmThreads must be a whole number of threads, at least 1 (got 0)');
+  await expect(app.error).toContainText('wasmThreads must be a whole number of threads from 1 to 16 (got 0)');
 });

@@ -35,8 +35,11 @@ export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes
 }
 
 /** A requested kernel thread count (LoadOptions.wasmThreads), refused unless it is a whole number ≥ 1. */
+/** More helper threads than this only adds wake-up latency: decode streams memory that a few cores saturate. */
+export const MAX_WASM_THREADS = 16;
+
 export function checkWasmThreads(threads: number): number {
-  if (!(Number.isInteger(threads) && threads >= 1)) throw new EngineError('bad-input', `wasmThreads must be a whole number of threads, at least 1 (got ${threads})`);
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_WASM_THREADS)) throw new EngineError('bad-input', `wasmThreads must be a whole number of threads from 1 to ${MAX_WASM_THREADS} (got ${threads})`);
   return threads;
 }
 

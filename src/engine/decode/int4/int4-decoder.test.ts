@@ -141,9 +141,9 @@ describe('createDecoder', () => {
     expect(three.decoder).toBeInstanceOf(Int4Decoder);
     expect(three.report.reason).toContain("int4 kernels (fo1-web's wasm SIMD, 3 threads)");
     await three.decoder.release();
-    for (const threads of [0, 1.5, -2, NaN]) {
+    for (const threads of [0, 1.5, -2, NaN, 17]) {
       const refused = createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, threads }, () => {});
-      await expect(refused).rejects.toMatchObject({ code: 'bad-input', message: `wasmThreads must be a whole number of threads, at least 1 (got ${threads})` });
+      await expect(refused).rejects.toMatchObject({ code: 'bad-input', message: `wasmThreads must be a whole number of threads from 1 to 16 (got ${threads})` });
     }
   });
 });
