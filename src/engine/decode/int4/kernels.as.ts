@@ -247,7 +247,24 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
     for (let h = 0; h < group; h++) store<f32>(inverse + (<usize>h << 2), 1 / softmaxNumerators(scores + <usize>(h * cap) * 4, T));
     const outRows = out + <usize>(s * nh + g * group) * rowBytes;
     memory.fill(outRows, 0, <usize>group * rowBytes);
-    for (let t = 0; t < T; t++) {
+    // Four value rows per pass over the outputs: a quarter of the output loads and stores.
+    let t = 0;
+    for (; t + 4 <= T; t += 4) {
+      const v0 = values + <usize>t * rowBytes;
+      for (let h = 0; h < group; h++) {
+        const w = scores + (<usize>(h * cap + t) << 2), inv = load<f32>(inverse + (<usize>h << 2));
+        const p0 = f32x4.splat(load<f32>(w) * inv), p1 = f32x4.splat(load<f32>(w, 4) * inv), p2 = f32x4.splat(load<f32>(w, 8) * inv), p3 = f32x4.splat(load<f32>(w, 12) * inv);
+        const row = outRows + <usize>h * rowBytes;
+        for (let i = 0; i < hd; i += 4) {
+          const o = row + (<usize>i << 2), v = v0 + (<usize>i << 2);
+          let a = f32x4.add(v128.load(o), f32x4.mul(p0, v128.load(v)));
+          a = f32x4.add(a, f32x4.mul(p1, v128.load(v + rowBytes)));
+          a = f32x4.add(a, f32x4.mul(p2, v128.load(v + 2 * rowBytes)));
+          v128.store(o, f32x4.add(a, f32x4.mul(p3, v128.load(v + 3 * rowBytes))));
+        }
+      }
+    }
+    for (; t < T; t++) {
       const value = values + <usize>t * rowBytes;
       for (let h = 0; h < group; h++) {
         const p = f32x4.splat(load<f32>(scores + (<usize>(h * cap + t) << 2)) * load<f32>(inverse + (<usize>h << 2)));
