@@ -2,31 +2,16 @@
 // fixture generator and converted by the converter itself (fp32 graphs), in the OS temp folder. The folder
 // name carries a hash of the converter's sources (and the dtypes when not fp32 alone), so every test file (vitest runs them in separate workers)
 // reuses one conversion until the converter changes; both writers build beside the target and rename.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../../../converter/convert.ts';
 import { writeFixture } from '../../../converter/fixture/fixture.ts';
 import type { ModelDtype } from '../../model-folder/manifest.ts';
-import { repoRoot } from '../../testing/shared.ts';
+import { sourceHash } from '../../testing/source-hash.ts';
 
 /** Fixture seed: the weights (and so every answer) are a function of it. */
 export const TINY_SEED = 0;
-
-function sourceHash(): string {
-  const h = createHash('sha256');
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) h.update(p).update(readFileSync(p));
-    }
-  };
-  walk(join(repoRoot, 'converter'));
-  walk(join(repoRoot, 'src/model-folder'));
-  return h.digest('hex').slice(0, 16);
-}
 
 export interface TinyModel {
   /** The converted model folder (model.json + onnx/ + tokenizer). */
@@ -37,7 +22,7 @@ export interface TinyModel {
 
 /** The tiny model converted to `dtypes` (fp32 graphs unless asked; each dtype set has its own folder). */
 export async function tinyModel(dtypes: ModelDtype[] = ['fp32']): Promise<TinyModel> {
-  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash()}${dtypes.join('-') === 'fp32' ? '' : `-${dtypes.join('-')}`}`);
+  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash(['converter', 'src/model-folder'])}${dtypes.join('-') === 'fp32' ? '' : `-${dtypes.join('-')}`}`);
   const checkpoint = join(root, 'checkpoint');
   const dir = join(root, 'model');
   if (!existsSync(join(checkpoint, 'config.json'))) {
