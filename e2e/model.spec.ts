@@ -175,7 +175,8 @@ test('a bad model URL (HTML page, 404, wrong hash) gets a specific message and t
   await test.step('the app still loads the demo and opens photos', async () => {
     await page.getByRole('button', { name: 'Dismiss the error' }).click();
     await app.loadDemo();
-    await app.pickFile({ name: 'tiny.png', mimeType: 'image/png', buffer: Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64') });
+    // A small valid photo (each side ≥ 2 px: a 1-pixel image is itself refused at intake).
+    await app.pickFile({ name: 'small.png', mimeType: 'image/png', buffer: await sharp({ create: { width: 32, height: 24, channels: 3, background: '#789' } }).png().toBuffer() });
     await expect(app.frame).toBeVisible();
   });
 });
