@@ -66,6 +66,13 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
 }
 
+/** [Σa, Σb, Σc, Σd] of four f32x4 vectors (sums4 for floats). */
+@inline function fsums4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
+  return f32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
+}
+
 /** Four u8 zero points at p as f32 lanes. */
 @inline function zeroPoints4(p: usize): v128 {
   return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(p))));
@@ -240,7 +247,26 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
     const heads = q + <usize>(s * nh + g * group) * rowBytes; // the group's query rows, consecutive
     const keys = kc + <usize>g * <usize>cap * rowBytes;
     const values = vc + <usize>g * <usize>cap * rowBytes;
-    for (let t = 0; t < T; t++) {
+    // Scores four keys at a time: each query chunk is loaded once for the four, and the four dot products are
+    // summed across lanes together (f32 sums4) instead of one horizontal sum each.
+    let t = 0;
+    for (; t + 4 <= T; t += 4) {
+      const key = keys + <usize>t * rowBytes;
+      for (let h = 0; h < group; h++) {
+        const qRow = heads + <usize>h * rowBytes;
+        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+        for (let i = 0; i < hd; i += 4) {
+          const o = <usize>i << 2;
+          const qv = v128.load(qRow + o);
+          a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(key + o)));
+          a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(key + rowBytes + o)));
+          a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(key + 2 * rowBytes + o)));
+          a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(key + 3 * rowBytes + o)));
+        }
+        v128.store(scores + (<usize>(h * cap + t) << 2), f32x4.mul(fsums4(a0, a1, a2, a3), f32x4.splat(scale)));
+      }
+    }
+    for (; t < T; t++) {
       const key = keys + <usize>t * rowBytes;
       for (let h = 0; h < group; h++) store<f32>(scores + (<usize>(h * cap + t) << 2), dot(heads + <usize>h * rowBytes, key, hd) * scale);
     }
@@ -248,8 +274,7 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
     const outRows = out + <usize>(s * nh + g * group) * rowBytes;
     memory.fill(outRows, 0, <usize>group * rowBytes);
     // Four value rows per pass over the outputs: a quarter of the output loads and stores.
-    let t = 0;
-    for (; t + 4 <= T; t += 4) {
+    for (t = 0; t + 4 <= T; t += 4) {
       const v0 = values + <usize>t * rowBytes;
       for (let h = 0; h < group; h++) {
         const w = scores + (<usize>(h * cap + t) << 2), inv = load<f32>(inverse + (<usize>h << 2));
