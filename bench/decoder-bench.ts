@@ -158,6 +158,7 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
     let cache = empty.extendedBy({}, context);
     const ms = await timeRuns(async () => {
       const r = await step(cache, cache.length, 1);
+      cache.dispose(); // as the engine does: the store then goes back to the pool when the last view is disposed
       cache = r.cache;
     }, args.decodeRuns, 1);
     cache.dispose();
