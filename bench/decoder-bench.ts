@@ -5,11 +5,14 @@
 // real C-token prefill would cost minutes on wasm), then warm-up + `runs` single-token steps, each one longer.
 // Prefill of S tokens: one run from an empty cache with num_logits_to_keep = 1, as the engine's prefill.
 
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { mapSummary, summarize, timeRuns, type Summary } from './stats.ts';
 import type { KvCache } from '../src/engine/decode/kv-cache.ts';
+import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
+import { externalDataLocations } from '../src/engine/load/onnx-initializers.ts';
+import { parseManifestText } from '../src/engine/load/load-model.ts';
 
 export interface DecoderShape {
   layers: number;
@@ -137,19 +140,17 @@ export interface Int4Args {
  * would cost minutes), then single-token steps as the engine takes them.
  */
 export async function measureInt4(threads: number, args: Int4Args, log: (m: string) => void) {
-  const { readFile } = await import('node:fs/promises');
-  const { externalDataLocations } = await import('../src/engine/load/onnx-initializers.ts');
-  const { Int4Decoder } = await import('../src/engine/decode/int4/int4-decoder.ts');
   const graph = new Uint8Array(await readFile(args.graph));
   const externalData = await Promise.all(externalDataLocations(graph).map(async (path) => ({ path, data: new Uint8Array(await readFile(join(dirname(args.graph), path))) })));
   // model.json beside onnx/: the text config the kernels need (layer sizes, rope, norm epsilon).
-  const cfg = JSON.parse(await readFile(join(dirname(args.graph), '..', 'model.json'), 'utf8')).config.text;
+  const manifestPath = join(dirname(args.graph), '..', 'model.json');
+  const cfg = parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text;
   const capacity = Math.max(...args.contexts, ...args.prefill) + args.decodeRuns + 2;
   const t = performance.now();
   const decoder = await Int4Decoder.load(cfg, { graph, externalData }, { threads, kvCapacity: capacity, maxRun: 64 });
   const loadMs = performance.now() - t;
   log(`int4 decoder loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
-  const H: number = cfg.hiddenSize;
+  const H = cfg.hiddenSize;
   const step = (cache: KvCache, P: number, S: number) => decoder.decode(randomF32(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
   const decode: DecodeFigure[] = [];
   for (const context of args.contexts) {

@@ -20,13 +20,9 @@ export interface Initializer {
 /** Every initializer of the graph, by name. Throws naming the tensor whose data cannot be found. */
 export function readInitializers(graph: GraphBytes, graphName: string): Map<string, Initializer> {
   const out = new Map<string, Initializer>();
-  const model = new Reader(graph.graph);
-  for (const [field, graphMsg] of model.messages()) {
-    if (field !== 7) continue;
-    for (const [f, tensor] of graphMsg.messages()) if (f === 5) {
-      const init = readTensor(tensor, graph, graphName);
-      out.set(init.name, init);
-    }
+  for (const tensor of tensorMessages(graph.graph)) {
+    const init = readTensor(tensor, graph, graphName);
+    out.set(init.name, init);
   }
   return out;
 }
@@ -34,16 +30,27 @@ export function readInitializers(graph: GraphBytes, graphName: string): Map<stri
 /** The external-data files the graph's initializers name (their `location`s), to read beside it. */
 export function externalDataLocations(graph: Uint8Array): string[] {
   const found = new Set<string>();
-  for (const [field, graphMsg] of new Reader(graph).messages()) {
-    if (field !== 7) continue;
-    for (const [f, tensor] of graphMsg.messages()) if (f === 5)
-      for (const t of tensor.fields()) if (t.no === 13) {
-        const e: string[] = ['', ''];
-        for (const [no, v] of new Reader(t.bytes!).messages()) e[no - 1] = new TextDecoder().decode(v.buf);
-        if (e[0] === 'location') found.add(e[1]);
-      }
-  }
+  for (const tensor of tensorMessages(graph))
+    for (const field of tensor.fields()) if (field.no === 13) {
+      const [key, value] = stringEntry(field.bytes!);
+      if (key === 'location') found.add(value);
+    }
   return [...found].sort();
+}
+
+/** ModelProto.graph (7) → GraphProto.initializer (5): each initializer's TensorProto. */
+function* tensorMessages(model: Uint8Array): Generator<Reader> {
+  for (const [field, graphMsg] of new Reader(model).messages()) {
+    if (field !== 7) continue;
+    for (const [f, tensor] of graphMsg.messages()) if (f === 5) yield tensor;
+  }
+}
+
+/** A StringStringEntryProto (key = 1, value = 2) as [key, value]. */
+function stringEntry(bytes: Uint8Array): [string, string] {
+  const e: [string, string] = ['', ''];
+  for (const [f, v] of new Reader(bytes).messages()) e[f - 1] = new TextDecoder().decode(v.buf);
+  return e;
 }
 
 function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initializer {
@@ -58,9 +65,8 @@ function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initialize
     else if (field.no === 8) name = new TextDecoder().decode(field.bytes!);
     else if (field.no === 9) raw = field.bytes!;
     else if (field.no === 13) {
-      const e: string[] = ['', ''];
-      for (const [f, v] of new Reader(field.bytes!).messages()) e[f - 1] = new TextDecoder().decode(v.buf);
-      external[e[0]] = e[1];
+      const [key, value] = stringEntry(field.bytes!);
+      external[key] = value;
     }
   }
   if (!raw && external.location !== undefined) {

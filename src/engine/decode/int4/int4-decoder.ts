@@ -23,8 +23,8 @@ import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
 import { positionColumns, type DecodeResult } from '../decoder-run.ts';
 import { KvCache, type KvMemory, type KvRun, type KvStore } from '../kv-cache.ts';
-import { GEMM_JOB_BYTES, Kernels } from './kernels.ts';
-import { DecoderWeights, type Q4Linear } from './weights.ts';
+import { GEMM_JOB_BYTES, Kernels, XQ_BLOCK_BYTES } from './kernels.ts';
+import { DecoderWeights, KERNEL_BLOCK, type Q4Linear } from './weights.ts';
 
 export interface Int4DecoderOptions {
   /** Kernel threads, this one included. */
@@ -76,7 +76,7 @@ export class Int4Decoder {
     private readonly finalNorm: Float32Array,
     private readonly lmHead: Q4Linear,
     private readonly s: Scratch,
-    readonly options: Int4DecoderOptions,
+    private readonly options: Int4DecoderOptions,
   ) {}
 
   /**
@@ -106,13 +106,13 @@ export class Int4Decoder {
         });
       }
       // A tied lm_head reads embed_tokens' table (converter/emit/decoder.ts); an untied one has its own.
-      const lmHead = w.linear(inits.has(`lm_head.weight_Q4G32`) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
+      const lmHead = w.linear(inits.has(`lm_head.weight_Q4G${KERNEL_BLOCK}`) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
       const R = options.maxRun;
-      const kbMax = Math.ceil(Math.max(H, I, nh * hd) / 32);
+      const kbMax = Math.ceil(Math.max(H, I, nh * hd) / KERNEL_BLOCK);
       const f32 = (n: number) => k.alloc(n * 4);
       const s: Scratch = {
         h: f32(R * H), x: f32(R * H), q: f32(R * nh * hd), k: f32(R * kvh * hd), v: f32(R * kvh * hd), att: f32(R * nh * hd), proj: f32(R * H),
-        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * 64), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
+        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * XQ_BLOCK_BYTES), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
         scores: f32(k.threadCount * ((nh / kvh) * options.kvCapacity + nh / kvh)), logits: f32(V),
       };
       return new Int4Decoder(k, cfg, layers, w.vector('model.norm.weight', H), lmHead, s, options);
@@ -125,10 +125,6 @@ export class Int4Decoder {
   /** Bytes of kernel memory in use (weights, scratch and every KV cache allocated so far). */
   get memoryBytes(): number {
     return this.k.used;
-  }
-
-  get maxRun(): number {
-    return this.options.maxRun;
   }
 
   emptyCache(): KvCache {
@@ -161,10 +157,11 @@ export class Int4Decoder {
     const S = positions.length / 3;
     if (!Number.isInteger(S) || S < 1) throw new Error(`decode: ${positions.length} position ids is not 3 × a positive count`);
     if (embeds.length !== S * H) throw new Error(`decode: ${embeds.length} embedding values for ${S} positions (expected ${S} × ${H})`);
-    const run = cache.prepare(S);
-    const kv = run.memory;
+    // Checked before prepare(), which would mark longer views of the sequence stale for a run that never happens.
+    const capacity = this.options.kvCapacity;
+    if (cache.length + S > capacity) throw new RangeError(`decode: ${cache.length + S} positions exceed the int4 decoder's KV capacity of ${capacity}`);
+    const kv = cache.prepare(S).memory;
     if (!kv) throw new Error('int4 decoder: this KV cache was not made by the int4 decoder');
-    if (cache.length + S > kv.capacity) throw new RangeError(`decode: ${cache.length + S} positions exceed the int4 decoder's KV capacity of ${kv.capacity}`);
     const R = this.options.maxRun;
     for (let from = 0; from < S; from += R) {
       const to = Math.min(S, from + R);

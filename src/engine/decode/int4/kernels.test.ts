@@ -6,7 +6,7 @@ import { permute, tensor } from '../../../../reference/tensor.ts';
 import { dequantizeQ4, quantizeQ4 } from '../../../../converter/quantize/q4.ts';
 import { relErr } from '../../../testing/close.ts';
 import { compileKernels, kernelsModuleText } from './build-kernels.ts';
-import { GEMM_JOB_BYTES, Kernels } from './kernels.ts';
+import { GEMM_JOB_BYTES, Kernels, XQ_BLOCK_BYTES } from './kernels.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 
 let seed = 7;
@@ -57,7 +57,7 @@ describe('int4 kernels', () => {
     const weights = [int4Weight(k, 37, K), int4Weight(k, 6, K)]; // the second smaller than the thread count's share
     const kb = weights[0].kb;
     const x = randoms(M * K);
-    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * 64), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(2 * GEMM_JOB_BYTES);
+    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * XQ_BLOCK_BYTES), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(2 * GEMM_JOB_BYTES);
     const ys = weights.map((w) => k.alloc(M * w.N * 4));
     k.f32(X, M * K).set(x);
     k.exports.quantizeRows(X, M, K, kb, XQ, XS, XSUM);

@@ -28,6 +28,9 @@ export interface GemmJob {
   y: number;
 }
 const GEMM_JOB_FIELDS = ['B', 'S', 'Z', 'N', 'kb', 'xq', 'xsc', 'xsum', 'M', 'y'] as const;
+/** Bytes of one block's activation codes from quantizeRows (kernels.as.ts XQ_BLOCK_BYTES: 32 i16). */
+export const XQ_BLOCK_BYTES = 64;
+
 /** Bytes gemmQ4 reads per job (kernels.as.ts JOB_BYTES). */
 export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 
