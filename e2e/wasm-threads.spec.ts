@@ -59,4 +59,6 @@ test('?threads=0 is refused with a message naming the value', async ({ app, page
   await page.goto('/?threads=0');
   await page.getByRole('button', { name: /^Try the demo model/ }).click();
   await expect(app.error).toContainText('wasmThreads must be a whole number of threads from 1 to 16 (got 0)');
+  // The page is not stuck loading: the model screen can be used again.
+  await expect(page.getByRole('button', { name: /^Try the demo model/ })).toBeEnabled();
 });
