@@ -1,4 +1,4 @@
-// One benchmark task in a fresh process: `tsx bench/child.ts <task> <runtime[:threads]> '<json args>'`.
+// One benchmark task in a fresh process: `node <run.ts CHILD_NODE_FLAGS> bench/child.ts <task> <runtime[:threads]> '<json args>'`.
 // A process per runtime/thread count because ORT-web fixes its thread pool (and its wasm heap, whose peak we
 // report) per process. Prints progress on stderr and one JSON line, the result, on stdout.
 

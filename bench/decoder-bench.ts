@@ -11,6 +11,7 @@ import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { mapSummary, summarize, timeRuns, type Summary } from './stats.ts';
 import type { KvCache } from '../src/engine/decode/kv-cache.ts';
 import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
+import { KERNEL_ISA_LABEL, type KernelIsa } from '../src/engine/decode/int4/kernels.ts';
 import { externalDataLocations } from '../src/engine/load/onnx-initializers.ts';
 import { parseManifestText } from '../src/engine/load/load-model.ts';
 
@@ -131,6 +132,8 @@ export interface Int4Args {
   decodeRuns: number;
   prefill: number[];
   prefillRuns: number;
+  /** One build of the kernels; absent: the one the engine picks (relaxed SIMD where it works). */
+  isa?: KernelIsa;
 }
 
 /**
@@ -147,9 +150,9 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   const cfg = parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text;
   const capacity = Math.max(...args.contexts, ...args.prefill) + args.decodeRuns + 2;
   const t = performance.now();
-  const decoder = await Int4Decoder.load(cfg, { graph, externalData }, { threads, kvCapacity: capacity, maxRun: 64 });
+  const decoder = await Int4Decoder.load(cfg, { graph, externalData }, { threads, kvCapacity: capacity, maxRun: 64, isa: args.isa });
   const loadMs = performance.now() - t;
-  log(`int4 decoder loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
+  log(`int4 decoder (${decoder.isa}) loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
   const H = cfg.hiddenSize;
   const step = (cache: KvCache, P: number, S: number) => decoder.decode(randomF32(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
   const decode: DecodeFigure[] = [];
@@ -175,5 +178,5 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   }
   const memoryBytes = decoder.memoryBytes;
   decoder.release();
-  return { version: 'fo1-web int4 kernels', spec: { runtime: 'int4', threads }, loadMs: Math.round(loadMs), kernelMemoryBytes: memoryBytes, decode, prefill };
+  return { version: `fo1-web int4 kernels, ${KERNEL_ISA_LABEL[decoder.isa]}`, isa: decoder.isa, spec: { runtime: 'int4', threads }, loadMs: Math.round(loadMs), kernelMemoryBytes: memoryBytes, decode, prefill };
 }

@@ -18,6 +18,8 @@ import { fmt, round, type Summary } from './stats.ts';
 
 export interface DecoderRun {
   version: string;
+  /** int4 runs: which build of the kernels ran (src/engine/decode/int4/kernels.ts KernelIsa). */
+  isa?: string;
   /** runtime 'int4': the engine's own wasm kernels (src/engine/decode/int4), not an ORT session. */
   spec: { runtime: RuntimeSpec['runtime'] | 'int4'; threads: number };
   /** Bytes of the .onnx and its data (ORT runs); the int4 run reports its kernel memory instead. */
@@ -75,7 +77,8 @@ export interface Results {
   machine?: MachineInfo;
   bandwidth?: { streamingReadBytesPerSecond: Summary };
   formats?: Record<string, { version: string; timings: FormatTiming[]; peakWasmBytes?: number }>;
-  decoder?: { dtype: string; graph: string; shape?: DecoderShape; native?: DecoderRun; wasm?: DecoderRun; wasmError?: string; int4?: DecoderRun; int4Error?: string };
+  /** int4: the kernels' build the engine picks; int4Simd: the plain-SIMD build (browsers without relaxed SIMD). */
+  decoder?: { dtype: string; graph: string; shape?: DecoderShape; native?: DecoderRun; wasm?: DecoderRun; wasmError?: string; int4?: DecoderRun; int4Error?: string; int4Simd?: DecoderRun; int4SimdError?: string };
   vision?: Record<string, VisionRecord>;
   answers?: Record<string, AnswerRecord>;
   kv_context?: KvContextRun & { version: string; threads: number; peakWasmBytes?: number; peakRssBytes?: number; loadAverage?: number[] };
@@ -117,6 +120,7 @@ export function deriveRatios(r: Results): Record<string, number | null> {
     ortweb_wasm_vs_native_decode: ratio(at(d?.wasm, 2048), at(d?.native, 2048)),
     ortweb_decode_4096_vs_512: ratio(at(d?.wasm, 4096), at(d?.wasm, 512)),
     native_decode_4096_vs_512: ratio(at(d?.native, 4096), at(d?.native, 512)),
+    int4_simd_vs_native_decode: ratio(at(d?.int4Simd, 2048), at(d?.native, 2048)),
     vs_transformersjs_decode_2048: peerRatio(peerGoalRecord(r.peer)),
     decode_4096_vs_512_kv_context: kvContextRatio(r.kv_context),
     followup_ttft_vs_first_tiny: followUpRatio(r.answers, 'tiny'),
@@ -345,8 +349,8 @@ function renderBrowser(L: string[], b: BrowserRun): void {
 }
 
 function renderDecoder(L: string[], r: Results, d: NonNullable<Results['decoder']>): void {
-  const runs = [d.native, d.int4, d.wasm].filter((x): x is DecoderRun => !!x);
-  const names = { wasm: (x: DecoderRun) => `ORT-web ${x.version} wasm`, native: (x: DecoderRun) => `ORT-node ${x.version} native CPU`, int4: () => 'fo1-web int4 kernels, wasm' };
+  const runs = [d.native, d.int4, d.int4Simd, d.wasm].filter((x): x is DecoderRun => !!x);
+  const names = { wasm: (x: DecoderRun) => `ORT-web ${x.version} wasm`, native: (x: DecoderRun) => `ORT-node ${x.version} native CPU`, int4: (x: DecoderRun) => x.version.replace(/^fo1-web int4 kernels$/, 'fo1-web int4 kernels, wasm SIMD') };
   const label = (x: DecoderRun) => `${names[x.spec.runtime](x)} ×${x.spec.threads}`;
   const fileBytes = d.native?.fileBytes ?? d.wasm?.fileBytes;
   L.push(`## Decoder (${d.dtype}, full 3B shapes)`, '', `File: \`${d.graph}\` (${gb(fileBytes)} with external data). The int4 kernels (src/engine/decode/int4) are the engine's wasm decoder: the same file's int4 weights multiplied in place with int8 activations; ORT-web's wasm session is the baseline they replace.`, '');
@@ -355,6 +359,7 @@ function renderDecoder(L: string[], r: Results, d: NonNullable<Results['decoder'
     L.push(`| ${label(x)} | ${(x.loadMs / 1000).toFixed(1)} s | ${[512, 2048, 4096].map((c) => { const f = x.decode.find((q) => q.context === c); return f ? fmt(f.tokensPerSecond) : '–'; }).join(' | ')} | ${gb(x.kernelMemoryBytes ?? x.peakWasmBytes)} | ${gb(x.peakRssBytes)} |`);
   if (d.wasmError) L.push('', `wasm run failed: ${d.wasmError}`);
   if (d.int4Error) L.push('', `int4 run failed: ${d.int4Error}`);
+  if (d.int4SimdError) L.push('', `int4 plain-SIMD run failed: ${d.int4SimdError}`);
   L.push('', '| runtime | prefill tokens | ms | tokens/s |', '|---|---|---|---|');
   for (const x of runs) for (const p of x.prefill) L.push(`| ${label(x)} | ${p.tokens} | ${fmt(p.ms)} | ${fmt(p.tokensPerSecond)} |`);
   const bw = r.bandwidth?.streamingReadBytesPerSecond.median;

@@ -8,7 +8,7 @@ import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
 import { errorText, type BackendChoice, type GraphBytes, type Ort } from '../session.ts';
 import type { Decoder } from './decoder-run.ts';
 import { Int4Decoder } from './int4/int4-decoder.ts';
-import { kernelsAvailable } from './int4/kernels.ts';
+import { KERNEL_ISA_LABEL, kernelsAvailable } from './int4/kernels.ts';
 import { OrtDecoder } from './ort-decoder.ts';
 
 /** Positions one int4 KV cache holds: 8192 × 73.7 KB = 604 MB at 3B size, beside 1.9 GB of weights. */
@@ -24,7 +24,7 @@ export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes
       const threads = choice.threads === undefined ? kernelThreads(ort) : checkWasmThreads(choice.threads);
       try {
         const decoder = await Int4Decoder.load(cfg, graph, { threads, kvCapacity: INT4_KV_CAPACITY, maxRun: INT4_MAX_RUN });
-        const reason = `${choice.reason}; int4 kernels (fo1-web's wasm SIMD, ${threads} thread${threads > 1 ? 's' : ''}): onnxruntime-web's wasm has no int4 MatMul`;
+        const reason = `${choice.reason}; int4 kernels (fo1-web's ${KERNEL_ISA_LABEL[decoder.isa]}, ${threads} thread${threads > 1 ? 's' : ''}): onnxruntime-web's wasm has no int4 MatMul`;
         return { decoder, report: { session: 'decoder_model_merged', backend: 'wasm', reason } };
       } catch (e) {
         why = `; onnxruntime's decoder: the int4 kernels cannot run this graph (${errorText(e)})`;
@@ -34,10 +34,10 @@ export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes
   return OrtDecoder.create(ort, cfg, graph, { ...choice, reason: choice.reason + why }, onProgress);
 }
 
-/** A requested kernel thread count (LoadOptions.wasmThreads), refused unless it is a whole number ≥ 1. */
 /** More helper threads than this only adds wake-up latency: decode streams memory that a few cores saturate. */
 export const MAX_WASM_THREADS = 16;
 
+/** A requested kernel thread count (LoadOptions.wasmThreads), refused unless it is a whole number in range. */
 export function checkWasmThreads(threads: number): number {
   if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_WASM_THREADS)) throw new EngineError('bad-input', `wasmThreads must be a whole number of threads from 1 to ${MAX_WASM_THREADS} (got ${threads})`);
   return threads;

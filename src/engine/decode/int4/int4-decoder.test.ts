@@ -78,6 +78,23 @@ describe('Int4Decoder', () => {
     ourCache.dispose();
   });
 
+  it('gives the same logits on the plain-SIMD build as on the relaxed one (the integer sums are exact in both)', async () => {
+    expect(decoder.isa).toBe('relaxed-simd');
+    const g = files.graphs.decoder_model_merged;
+    const plain = await Int4Decoder.load(files.manifest.config.text, g, { threads: 1, kvCapacity: 64, maxRun: 8, isa: 'simd' });
+    try {
+      const { embeds, positions } = inputs(11, 0, 3);
+      const a = await decoder.decode(embeds, positions, decoder.emptyCache());
+      const b = await plain.decode(embeds, positions, plain.emptyCache());
+      expect(plain.isa).toBe('simd');
+      expect(relErr(b.logits, a.logits)).toBeLessThan(1e-6);
+      a.cache.dispose();
+      b.cache.dispose();
+    } finally {
+      plain.release();
+    }
+  });
+
   it('gives the same logits whether a long input runs in chunks or position by position', async () => {
     const { embeds, positions } = inputs(20, 0, 2); // 3 chunks of maxRun = 8
     const whole = await decoder.decode(embeds, positions, decoder.emptyCache());
@@ -125,7 +142,7 @@ describe('createDecoder', () => {
     const int4 = await createDecoder(ort, cfg, files.graphs.decoder_model_merged, choice, () => {});
     expect(int4.decoder).toBeInstanceOf(Int4Decoder);
     expect(int4.report).toMatchObject({ session: 'decoder_model_merged', backend: 'wasm' });
-    expect(int4.report.reason).toMatch(/^forced to wasm by the caller; int4 kernels \(fo1-web's wasm SIMD/);
+    expect(int4.report.reason).toMatch(/^forced to wasm by the caller; int4 kernels \(fo1-web's wasm relaxed SIMD/);
     await int4.decoder.release();
     const fp32 = await loadModelFiles(new NodeFolder((await tinyModel()).dir), 'fp32', () => {}, new AbortController().signal);
     const onnxOnly = await createDecoder(ort, cfg, fp32.graphs.decoder_model_merged, choice, () => {});
@@ -139,7 +156,7 @@ describe('createDecoder', () => {
     const choice = { backend: 'wasm' as const, reason: 'forced to wasm by the caller' };
     const three = await createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, threads: 3 }, () => {});
     expect(three.decoder).toBeInstanceOf(Int4Decoder);
-    expect(three.report.reason).toContain("int4 kernels (fo1-web's wasm SIMD, 3 threads)");
+    expect(three.report.reason).toContain("int4 kernels (fo1-web's wasm relaxed SIMD, 3 threads)");
     await three.decoder.release();
     for (const threads of [0, 1.5, -2, NaN, 17]) {
       const refused = createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, threads }, () => {});

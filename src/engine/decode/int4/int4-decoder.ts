@@ -23,7 +23,7 @@ import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
 import { positionColumns, type DecodeResult } from '../decoder-run.ts';
 import { KvCache, type KvMemory, type KvRun, type KvStore } from '../kv-cache.ts';
-import { GEMM_JOB_BYTES, Kernels, XQ_BLOCK_BYTES } from './kernels.ts';
+import { GEMM_JOB_BYTES, Kernels, type KernelIsa } from './kernels.ts';
 import { DecoderWeights, KERNEL_BLOCK, type Q4Linear } from './weights.ts';
 
 export interface Int4DecoderOptions {
@@ -33,6 +33,8 @@ export interface Int4DecoderOptions {
   kvCapacity: number;
   /** Positions one pass holds; longer inputs run in chunks. */
   maxRun: number;
+  /** One build of the kernels (the bench compares them); absent: the fastest that works here. */
+  isa?: KernelIsa;
 }
 
 interface Layer {
@@ -58,7 +60,7 @@ interface Scratch {
   proj: number; // (R, H) o_proj / down_proj output
   gate: number; // (R, I)
   up: number; // (R, I)
-  xq: number; // (R, kbMax, 32) i16 activation codes
+  xq: number; // (R, kbMax, 32) int8 activation codes, i16 or i8 (Kernels.xqBlockBytes)
   xsc: number; // (R, kbMax) f32
   xsum: number; // (R, kbMax) i32
   jobs: number; // up to 3 gemm jobs (kernels.ts GEMM_JOB_BYTES each)
@@ -86,7 +88,7 @@ export class Int4Decoder {
   static async load(cfg: TextConfig, graph: GraphBytes, options: Int4DecoderOptions): Promise<Int4Decoder> {
     const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: kvh, headDim: hd, vocabSize: V } = cfg;
     if (hd % 4 || I % 4) throw new Error(`int4 decoder: head size ${hd} and MLP size ${I} must be multiples of 4 (SIMD lanes)`);
-    const k = await Kernels.create(options.threads);
+    const k = await Kernels.create(options.threads, options.isa);
     try {
       const inits = readInitializers(graph, 'decoder_model_merged');
       const w = new DecoderWeights(k, inits, 'decoder_model_merged');
@@ -112,7 +114,7 @@ export class Int4Decoder {
       const f32 = (n: number) => k.alloc(n * 4);
       const s: Scratch = {
         h: f32(R * H), x: f32(R * H), q: f32(R * nh * hd), k: f32(R * kvh * hd), v: f32(R * kvh * hd), att: f32(R * nh * hd), proj: f32(R * H),
-        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * XQ_BLOCK_BYTES), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
+        gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * k.xqBlockBytes), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
         scores: f32(k.threadCount * ((nh / kvh) * options.kvCapacity + nh / kvh)), logits: f32(V),
       };
       return new Int4Decoder(k, cfg, layers, w.vector('model.norm.weight', H), lmHead, s, options);
@@ -120,6 +122,11 @@ export class Int4Decoder {
       k.close();
       throw e;
     }
+  }
+
+  /** Which build of the kernels runs. */
+  get isa(): KernelIsa {
+    return this.k.isa;
   }
 
   /** Bytes of kernel memory in use (weights, scratch and every KV cache allocated so far). */

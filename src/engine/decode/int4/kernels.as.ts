@@ -14,12 +14,25 @@
 // accuracy_level 4 does on native CPUs): x ≈ xs · xq, so a block's contribution is
 //   scale · xs · (Σ code·xq − zp · Σ xq)
 // with the integer sums exact. Codes are 0..15 and |xq| ≤ 127, so i16 lanes and i32x4.dot_i16x8_s never overflow.
+//
+// build-kernels.ts compiles this file twice: for plain wasm SIMD and for relaxed SIMD (ASC_FEATURE_RELAXED_SIMD).
+// Relaxed SIMD's i16x8.relaxed_dot_i8x16_i7x16_s multiplies int8 activations by the codes (0..15 fit its 7-bit
+// operand) and sums pairs in one instruction (x86 pmaddubsw, Arm sdot), where plain SIMD must first widen both
+// to i16: a block's dot is 2 dots instead of 4 extends and 4 dots. The second i16 add cannot overflow either:
+// 4 · 15 · 127 < 2^15. Its results are implementation-defined for operands outside those ranges, and one
+// engine has been seen to get its i32 "add" form wrong, so kernels.ts checks a known product before using it.
 
-/** Codes of one activation block, laid out for blockDot: the 16 even elements, then the 16 odd ones, as i16. */
-const XQ_BLOCK_BYTES: usize = 64;
+/** Codes of one activation block, laid out for blockDot: the 16 even elements, then the 16 odd ones. */
+const XQ_CODE_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 1 : 2; // i8 for the relaxed dot, else i16
+const XQ_BLOCK_BYTES: usize = 32 * XQ_CODE_BYTES;
+
+/** XQ_BLOCK_BYTES, for the host's allocations. */
+export function xqBlockBytes(): i32 {
+  return <i32>XQ_BLOCK_BYTES;
+}
 
 /**
- * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32) i16 in blockDot's
+ * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32) in blockDot's
  * order, scales xsc (M, kb) f32 and code sums xsum (M, kb) i32.
  */
 export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: usize, xsum: usize): void {
@@ -36,7 +49,9 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
       let sum: i32 = 0;
       for (let i = 0; i < 32; i++) {
         const v: i32 = i < n ? <i32>nearest<f32>(load<f32>(row + <usize>(k0 + i) * 4) * inv) : 0;
-        store<i16>(codes + <usize>(((i & 1) << 4) + (i >> 1)) * 2, <i16>v);
+        const at = codes + <usize>(((i & 1) << 4) + (i >> 1)) * XQ_CODE_BYTES;
+        if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, <i8>v);
+        else store<i16>(at, <i16>v);
         sum += v;
       }
       store<f32>(xsc + o * 4, amax / 127);
@@ -49,6 +64,8 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
 @inline function blockDot(packed: v128, codes: usize): v128 {
   const lo = v128.and(packed, i8x16.splat(0x0f)); // even elements 0, 2, …, 30
   const hi = i8x16.shr_u(packed, 4); // odd elements 1, 3, …, 31
+  if (ASC_FEATURE_RELAXED_SIMD)
+    return i32x4.extadd_pairwise_i16x8_s(i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(codes), lo), i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(codes, 16), hi)));
   let acc = i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load(codes));
   acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load(codes, 16)));
   acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load(codes, 32)));
@@ -123,7 +140,7 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
 
 /**
  * rowDot for two tokens (codes a, b; their scales and sums at the same block offsets): each weight block is
- * unpacked once for both, the prefill's saving (a decode step has one token).
+ * loaded (and on plain SIMD unpacked) once for both, the prefill's saving (a decode step has one token).
  */
 @inline function rowDot2(rowB: usize, rowS: usize, rowZ: usize, kb: i32, xqA: usize, xqB: usize, xscA: usize, xscB: usize, xsumA: usize, xsumB: usize, y: usize, yB: usize): void {
   const mask = i8x16.splat(0x0f);
@@ -134,9 +151,18 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
     let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     for (let j: usize = 0; j < 4; j++) {
       const packed = v128.load(rowB + ((ob + j) << 4));
-      const lo = v128.and(packed, mask), hi = i8x16.shr_u(packed, 4);
-      const w0 = i16x8.extend_low_i8x16_u(lo), w1 = i16x8.extend_high_i8x16_u(lo), w2 = i16x8.extend_low_i8x16_u(hi), w3 = i16x8.extend_high_i8x16_u(hi);
-      const da = unpackedDot(w0, w1, w2, w3, xqA + (ob + j) * XQ_BLOCK_BYTES), db = unpackedDot(w0, w1, w2, w3, xqB + (ob + j) * XQ_BLOCK_BYTES);
+      const codesA = xqA + (ob + j) * XQ_BLOCK_BYTES, codesB = xqB + (ob + j) * XQ_BLOCK_BYTES;
+      let da: v128, db: v128;
+      if (ASC_FEATURE_RELAXED_SIMD) {
+        // unpacking is two instructions here: not worth sharing
+        da = blockDot(packed, codesA);
+        db = blockDot(packed, codesB);
+      } else {
+        const lo = v128.and(packed, mask), hi = i8x16.shr_u(packed, 4);
+        const w0 = i16x8.extend_low_i8x16_u(lo), w1 = i16x8.extend_high_i8x16_u(lo), w2 = i16x8.extend_low_i8x16_u(hi), w3 = i16x8.extend_high_i8x16_u(hi);
+        da = unpackedDot(w0, w1, w2, w3, codesA);
+        db = unpackedDot(w0, w1, w2, w3, codesB);
+      }
       if (j == 0) { a0 = da; b0 = db; } else if (j == 1) { a1 = da; b1 = db; } else if (j == 2) { a2 = da; b2 = db; } else { a3 = da; b3 = db; }
     }
     accA = f32x4.add(accA, scaled4(sums4(a0, a1, a2, a3), rowS, rowZ, xscA, xsumA, ob));
@@ -219,9 +245,14 @@ export function gemmQ4(jobs: usize, count: i32, thread: i32, threads: i32): void
   return f32x4.mul(p, scale);
 }
 
+/** a·b + c on 4 lanes. (relaxed SIMD's fused madd was measured no faster in attention: its loads bound it.) */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 @inline function dot(a: usize, b: usize, n: i32): f32 {
   let acc = f32x4.splat(0);
-  for (let i = 0; i < n; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+  for (let i = 0; i < n; i += 4) acc = madd(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)), acc);
   return hsum(acc);
 }
 
@@ -258,10 +289,10 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
         for (let i = 0; i < hd; i += 4) {
           const o = <usize>i << 2;
           const qv = v128.load(qRow + o);
-          a0 = f32x4.add(a0, f32x4.mul(qv, v128.load(key + o)));
-          a1 = f32x4.add(a1, f32x4.mul(qv, v128.load(key + rowBytes + o)));
-          a2 = f32x4.add(a2, f32x4.mul(qv, v128.load(key + 2 * rowBytes + o)));
-          a3 = f32x4.add(a3, f32x4.mul(qv, v128.load(key + 3 * rowBytes + o)));
+          a0 = madd(qv, v128.load(key + o), a0);
+          a1 = madd(qv, v128.load(key + rowBytes + o), a1);
+          a2 = madd(qv, v128.load(key + 2 * rowBytes + o), a2);
+          a3 = madd(qv, v128.load(key + 3 * rowBytes + o), a3);
         }
         v128.store(scores + (<usize>(h * cap + t) << 2), f32x4.mul(fsums4(a0, a1, a2, a3), f32x4.splat(scale)));
       }
@@ -282,10 +313,10 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
         const row = outRows + <usize>h * rowBytes;
         for (let i = 0; i < hd; i += 4) {
           const o = row + (<usize>i << 2), v = v0 + (<usize>i << 2);
-          let a = f32x4.add(v128.load(o), f32x4.mul(p0, v128.load(v)));
-          a = f32x4.add(a, f32x4.mul(p1, v128.load(v + rowBytes)));
-          a = f32x4.add(a, f32x4.mul(p2, v128.load(v + 2 * rowBytes)));
-          v128.store(o, f32x4.add(a, f32x4.mul(p3, v128.load(v + 3 * rowBytes))));
+          let a = madd(p0, v128.load(v), v128.load(o));
+          a = madd(p1, v128.load(v + rowBytes), a);
+          a = madd(p2, v128.load(v + 2 * rowBytes), a);
+          v128.store(o, madd(p3, v128.load(v + 3 * rowBytes), a));
         }
       }
     }
@@ -296,7 +327,7 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
         const row = outRows + <usize>h * rowBytes;
         for (let i = 0; i < hd; i += 4) {
           const o = row + (<usize>i << 2);
-          v128.store(o, f32x4.add(v128.load(o), f32x4.mul(p, v128.load(value + (<usize>i << 2)))));
+          v128.store(o, madd(p, v128.load(value + (<usize>i << 2)), v128.load(o)));
         }
       }
     }

@@ -1,21 +1,26 @@
-// Each kernel against a plain-JS statement of what it computes, on both one and several threads; and the
-// committed wasm against a fresh compile of kernels.as.ts.
+// Each kernel against a plain-JS statement of what it computes, in both builds (plain and relaxed SIMD) on both
+// one and several threads; and the committed wasm against a fresh compile of kernels.as.ts. Node 20 has relaxed
+// SIMD behind a flag, which vitest.config.ts turns on so that Node runs the build Chrome runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { causalGqa } from '../../../../reference/decoder.ts';
 import { permute, tensor } from '../../../../reference/tensor.ts';
 import { dequantizeQ4, quantizeQ4 } from '../../../../converter/quantize/q4.ts';
 import { relErr } from '../../../testing/close.ts';
-import { compileKernels, kernelsModuleText } from './build-kernels.ts';
-import { GEMM_JOB_BYTES, Kernels, XQ_BLOCK_BYTES } from './kernels.ts';
+import { compileAllKernels, kernelsModuleText } from './build-kernels.ts';
+import { GEMM_JOB_BYTES, Kernels, type KernelIsa } from './kernels.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 
 let seed = 7;
 const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
 const randoms = (n: number) => Float32Array.from({ length: n }, rand);
 
-const pools: Kernels[] = [];
+const ISAS: KernelIsa[] = ['simd', 'relaxed-simd'];
+/** Each build on one thread and on three. */
+const POOLS = ISAS.flatMap((isa) => [1, 3].map((threads) => ({ isa, threads })));
+const pools = new Map<string, Kernels>();
+const pool = (isa: KernelIsa, threads: number) => pools.get(`${isa}×${threads}`)!;
 beforeAll(async () => {
-  pools.push(await Kernels.create(1), await Kernels.create(3));
+  for (const { isa, threads } of POOLS) pools.set(`${isa}×${threads}`, await Kernels.create(threads, isa));
 });
 afterAll(() => pools.forEach((k) => k.close()));
 
@@ -33,11 +38,18 @@ function int8Rounded(x: Float32Array, K: number): Float32Array {
 }
 
 describe('int4 kernels', () => {
-  it('kernels.wasm.ts is the compile of kernels.as.ts (run `npm run kernels` after editing it)', async () => {
-    const wasm = await compileKernels();
-    expect(kernelsModuleText(wasm)).toContain(KERNELS_WASM_BASE64);
-    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(Buffer.from(wasm))).toBe(true);
+  it('kernels.wasm.ts is the compile of kernels.as.ts for both builds (run `npm run kernels` after editing it)', async () => {
+    const wasm = await compileAllKernels();
+    for (const isa of ISAS) expect(Buffer.from(KERNELS_WASM_BASE64[isa], 'base64').equals(Buffer.from(wasm[isa])), isa).toBe(true);
+    expect(kernelsModuleText(wasm)).toContain(KERNELS_WASM_BASE64['relaxed-simd']);
   }, 60_000);
+
+  it('picks the relaxed-SIMD build where it works, and its activation codes are int8 (plain SIMD: i16)', async () => {
+    const k = await Kernels.create(1);
+    k.close();
+    expect(k.isa).toBe('relaxed-simd');
+    expect([pool('relaxed-simd', 1).xqBlockBytes, pool('simd', 1).xqBlockBytes]).toEqual([32, 64]);
+  });
 
   /** A random int4 weight (N, K) in kernel memory, and what it stands for (N, K) float. */
   function int4Weight(k: Kernels, N: number, K: number) {
@@ -51,13 +63,13 @@ describe('int4 kernels', () => {
     return { B, S, Z, N, kb, W: dequantizeQ4(q) };
   }
 
-  it.each([1, 3])('gemmQ4 on %i thread(s) is x·Wᵀ for each int4 W of one call and the int8-rounded x, K not a whole number of blocks', (threads) => {
-    const k = pools[threads === 1 ? 0 : 1];
+  it.each(POOLS)('gemmQ4 ($isa, $threads thread(s)) is x·Wᵀ for each int4 W of one call and the int8-rounded x, K not a whole number of blocks', ({ isa, threads }) => {
+    const k = pool(isa, threads);
     const M = 5, K = 200; // kb = 7: one group of four blocks, three single ones, the last mostly padding
     const weights = [int4Weight(k, 37, K), int4Weight(k, 6, K)]; // the second smaller than the thread count's share
     const kb = weights[0].kb;
     const x = randoms(M * K);
-    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * XQ_BLOCK_BYTES), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(2 * GEMM_JOB_BYTES);
+    const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * k.xqBlockBytes), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(2 * GEMM_JOB_BYTES);
     const ys = weights.map((w) => k.alloc(M * w.N * 4));
     k.f32(X, M * K).set(x);
     k.exports.quantizeRows(X, M, K, kb, XQ, XS, XSUM);
@@ -70,8 +82,8 @@ describe('int4 kernels', () => {
     });
   });
 
-  it.each([1, 3])('attention on %i thread(s) is causal GQA over the cache (reference causalGqa)', (threads) => {
-    const k = pools[threads === 1 ? 0 : 1];
+  it.each(POOLS)('attention ($isa, $threads thread(s)) is causal GQA over the cache (reference causalGqa)', ({ isa, threads }) => {
+    const k = pool(isa, threads);
     const nh = 4, kvh = 2, hd = 8, P = 5, S = 3, T = P + S, cap = 12;
     const q = randoms(S * nh * hd), keys = randoms(kvh * T * hd), values = randoms(kvh * T * hd);
     const Q = k.alloc(q.length * 4), KC = k.alloc(kvh * cap * hd * 4), VC = k.alloc(kvh * cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * ((nh / kvh) * cap + nh / kvh) * 4);
@@ -86,7 +98,7 @@ describe('int4 kernels', () => {
   });
 
   it('siluMul is silu(gate)·up, for large positive and negative gates too', () => {
-    const k = pools[0];
+    const k = pool('simd', 1);
     const n = 64;
     const gate = Float32Array.from(randoms(n), (v, i) => v * (i % 8 === 0 ? 60 : 6)), up = randoms(n);
     const G = k.alloc(n * 4), U = k.alloc(n * 4);

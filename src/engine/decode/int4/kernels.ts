@@ -7,6 +7,8 @@ import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 
 /** The kernels' exports; every pointer is a byte offset into the shared memory. */
 export interface KernelExports {
+  /** Bytes of one block's activation codes from quantizeRows (32 codes: i16 on plain SIMD, i8 on relaxed). */
+  xqBlockBytes(): number;
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
   /** `count` jobs of GEMM_JOB_FIELDS int32s each at `jobs` (writeGemmJobs). */
   gemmQ4(jobs: number, count: number, thread: number, threads: number): void;
@@ -28,9 +30,6 @@ export interface GemmJob {
   y: number;
 }
 const GEMM_JOB_FIELDS = ['B', 'S', 'Z', 'N', 'kb', 'xq', 'xsc', 'xsum', 'M', 'y'] as const;
-/** Bytes of one block's activation codes from quantizeRows (kernels.as.ts XQ_BLOCK_BYTES: 32 i16). */
-export const XQ_BLOCK_BYTES = 64;
-
 /** Bytes gemmQ4 reads per job (kernels.as.ts JOB_BYTES). */
 export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
 
@@ -45,19 +44,57 @@ const PAGE = 65536;
 /** The wasm32 limit: 65536 pages, 4 GiB. */
 const MAX_PAGES = 65536;
 
+/**
+ * The two builds of kernels.as.ts (build-kernels.ts): 'relaxed-simd' multiplies int8 by int4 codes in one
+ * instruction (Chrome 114+, Edge; Node 20 behind --experimental-wasm-relaxed-simd); 'simd' runs wherever wasm
+ * SIMD and threads do (Firefox, Safari).
+ */
+export type KernelIsa = 'relaxed-simd' | 'simd';
+
+/** How a KernelIsa reads in the backend reason. */
+export const KERNEL_ISA_LABEL: Record<KernelIsa, string> = { 'relaxed-simd': 'wasm relaxed SIMD', simd: 'wasm SIMD' };
+
 export function kernelsAvailable(): { ok: true } | { ok: false; reason: string } {
   if (typeof SharedArrayBuffer === 'undefined') return { ok: false, reason: 'SharedArrayBuffer is unavailable (the page is not cross-origin isolated)' };
-  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(wasmBytes())) return { ok: false, reason: 'this runtime lacks wasm SIMD or threads' };
+  if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(wasmBytes('simd'))) return { ok: false, reason: 'this runtime lacks wasm SIMD or threads' };
   return { ok: true };
 }
 
-let bytes: Uint8Array<ArrayBuffer> | null = null;
-function wasmBytes(): Uint8Array<ArrayBuffer> {
-  if (!bytes) {
-    const bin = atob(KERNELS_WASM_BASE64);
-    bytes = Uint8Array.from(bin, (c) => c.charCodeAt(0));
-  }
-  return bytes;
+const bytes = new Map<KernelIsa, Uint8Array<ArrayBuffer>>();
+function wasmBytes(isa: KernelIsa): Uint8Array<ArrayBuffer> {
+  let b = bytes.get(isa);
+  if (!b) bytes.set(isa, (b = Uint8Array.from(atob(KERNELS_WASM_BASE64[isa]), (c) => c.charCodeAt(0))));
+  return b;
+}
+
+function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { memory, abort: () => { throw new Error('int4 kernel abort'); } } };
+}
+
+/**
+ * The relaxed build, compiled, when this runtime both accepts it and multiplies as the kernels need; else why
+ * not. Relaxed SIMD's results are implementation-defined outside the operand ranges the kernels keep to, and
+ * one engine (V8 11.3, flagged) got the i32 form wrong, so a known product is checked exactly first: x an int8
+ * row with max |x| = 127 (so quantizeRows keeps it exactly), every code 0..15, scale 1, zero point 8.
+ */
+async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module } | { ok: false; reason: string }> {
+  if (!WebAssembly.validate(wasmBytes('relaxed-simd'))) return { ok: false, reason: 'this runtime lacks wasm relaxed SIMD' };
+  const module = await WebAssembly.compile(wasmBytes('relaxed-simd'));
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const k = (await WebAssembly.instantiate(module, imports(memory))).exports as unknown as KernelExports;
+  const at = { x: 0, B: 128, S: 144, Z: 148, xq: 160, xsc: 192, xsum: 196, jobs: 256, y: 320 };
+  const x = Float32Array.from({ length: 32 }, (_, i) => ((i * 37) % 255) - 127);
+  new Float32Array(memory.buffer, at.x, 32).set(x);
+  const codes = Array.from({ length: 32 }, (_, i) => (i * 7) % 16);
+  new Uint8Array(memory.buffer, at.B, 16).set(codes.filter((_, i) => i % 2 === 0).map((c, j) => c | (codes[2 * j + 1] << 4)));
+  new Float32Array(memory.buffer, at.S, 1)[0] = 1;
+  new Uint8Array(memory.buffer, at.Z, 1)[0] = 8;
+  new Int32Array(memory.buffer, at.jobs, GEMM_JOB_FIELDS.length).set([at.B, at.S, at.Z, 1, 1, at.xq, at.xsc, at.xsum, 1, at.y]);
+  k.quantizeRows(at.x, 1, 32, 1, at.xq, at.xsc, at.xsum);
+  k.gemmQ4(at.jobs, 1, 0, 1);
+  const expected = codes.reduce((sum, c, i) => sum + (c - 8) * x[i], 0);
+  const got = new Float32Array(memory.buffer, at.y, 1)[0];
+  return got === expected ? { ok: true, module } : { ok: false, reason: `this runtime's relaxed int8 dot is not the one the kernels need (a known product came out ${got}, not ${expected})` };
 }
 
 /** A helper thread as both runtimes expose it. */
@@ -71,25 +108,36 @@ export class Kernels {
   private readonly control: Int32Array;
 
   private constructor(
+    readonly isa: KernelIsa,
     readonly memory: WebAssembly.Memory,
     readonly exports: KernelExports,
     private readonly threads: Thread[],
     controlBuffer: SharedArrayBuffer,
   ) {
     this.control = new Int32Array(controlBuffer);
+    this.xqBlockBytes = exports.xqBlockBytes();
   }
 
-  /** The kernels on a fresh shared memory, with `threads` − 1 helper threads beside this one. */
-  static async create(threads: number): Promise<Kernels> {
+  /** Bytes of one block's activation codes (quantizeRows' output), which depend on the build. */
+  readonly xqBlockBytes: number;
+
+  /**
+   * The kernels on a fresh shared memory, with `threads` − 1 helper threads beside this one: the relaxed-SIMD
+   * build where it works, else plain SIMD; `isa` asks for one build and throws where it cannot run.
+   */
+  static async create(threads: number, isa?: KernelIsa): Promise<Kernels> {
     const available = kernelsAvailable();
     if (!available.ok) throw new Error(`int4 kernels: ${available.reason}`);
     if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`int4 kernels: thread count must be a positive integer (got ${threads})`);
-    const module = await WebAssembly.compile(wasmBytes());
+    const relaxed = isa === 'simd' ? null : await relaxedKernels();
+    if (isa === 'relaxed-simd' && relaxed && !relaxed.ok) throw new Error(`int4 kernels: ${relaxed.reason}`);
+    const chosen: KernelIsa = relaxed?.ok ? 'relaxed-simd' : 'simd';
+    const module = relaxed?.ok ? relaxed.module : await WebAssembly.compile(wasmBytes('simd'));
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
-    const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error('int4 kernel abort'); } } });
+    const instance = await WebAssembly.instantiate(module, imports(memory));
     const controlBuffer = new SharedArrayBuffer(CONTROL.size * 4);
     const helpers = await Promise.all(Array.from({ length: threads - 1 }, (_, i) => startThread({ module, memory, control: controlBuffer, thread: i + 1, ops: PARALLEL })));
-    return new Kernels(memory, instance.exports as unknown as KernelExports, helpers, controlBuffer);
+    return new Kernels(chosen, memory, instance.exports as unknown as KernelExports, helpers, controlBuffer);
   }
 
   get threadCount(): number {
