@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeFigure } from './decoder-bench.ts';
-import { deriveRatios, kvBytes, peerGoalRecord, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
+import { deriveRatios, kvBytes, peerGoal, peerGoalLabel, sameRuntimePair, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
 
 const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
 const run = (runtime: 'wasm' | 'native' | 'int4', tps: Record<number, number>): DecoderRun => ({
@@ -21,29 +21,55 @@ describe('deriveRatios', () => {
 
   it('leaves a ratio null when a side was not measured', () => {
     const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, vs_transformersjs_decode_2048_same_runtime: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
   });
 });
 
 describe('deriveRatios (transformers.js peer, figure 2)', () => {
-  const side = (tps: number, runtime: string): PeerSideRun => ({
-    side: 'engine', runtime, version: 'x', context: 2048, newTokens: 16, loadMs: 1, prefillMs: s(1), decodeTokensPerSecond: s(tps), decoderRunMs: s(1), ids: [1],
+  const INT4 = 'fo1-web int4 kernels, wasm relaxed SIMD';
+  const side = (tps: number, runtime: string, kind = 'onnxruntime session'): PeerSideRun => ({
+    side: 'engine', runtime, version: 'x', decoder: { kind, reason: 'r' }, context: 2048, newTokens: 16, loadMs: 1, prefillMs: s(1), decodeTokensPerSecond: s(tps), decoderRunMs: s(1), ids: [1],
     samples: { prefillMs: [1], decodeTokensPerSecond: [tps], decoderRunMs: [1] },
   });
-  const rec = (preset: string, runtime: string, engine: number | null, peer: number, context = 2048): PeerRecord => ({
+  const NATIVE = 'ORT-node 1.30.0 native CPU ×2';
+  const rec = (preset: string, runtime: string, engine: PeerSideRun | null, peer: number | null, context = 2048): PeerRecord => ({
     preset, dtype: 'q4', runtime, context, newTokens: 16, errors: [],
-    transformersjs: side(peer, runtime),
-    ...(engine === null ? {} : { engine: side(engine, runtime) }),
+    ...(peer === null ? {} : { transformersjs: side(peer, runtime.startsWith('native') ? NATIVE : 'ORT-web wasm ×2') }),
+    ...(engine === null ? {} : { engine }),
   });
 
-  it('divides the engine by transformers.js on the full model at 2048, both on native when measured there', () => {
-    const peer = { a: rec('tiny', 'native:2', 30, 10), b: rec('full', 'wasm:2', 1, 4), c: rec('full', 'native:2', 9, 6), d: rec('full', 'native:2', 50, 5, 512) };
-    expect(peerGoalRecord(peer)).toBe(peer.c);
-    expect(deriveRatios({ peer }).vs_transformersjs_decode_2048).toBe(1.5);
+  it('divides the engine on wasm (its int4 decoder) by transformers.js\' fastest full-model run at 2048, and keeps the native same-session ratio beside it', () => {
+    const peer = {
+      tiny: rec('tiny', 'wasm:2', side(90, 'wasm ×2', INT4), 10),
+      wasm: rec('full', 'wasm:2', side(6, 'wasm ×2', INT4), null),
+      native: rec('full', 'native:2', side(9, NATIVE), 7.5),
+      // faster, but at 512 context: not the goal's size
+      short: rec('full', 'native:2', side(50, NATIVE), 40, 512),
+    };
+    const goal = peerGoal(peer);
+    expect(goal).toMatchObject({ basis: 'product', engine: peer.wasm.engine, transformersjs: peer.native.transformersjs });
+    expect(sameRuntimePair(peer)).toMatchObject({ basis: 'same runtime', engine: peer.native.engine, transformersjs: peer.native.transformersjs });
+    expect(deriveRatios({ peer })).toMatchObject({ vs_transformersjs_decode_2048: 0.8, vs_transformersjs_decode_2048_same_runtime: 1.2 });
+    expect(peerGoalLabel(goal)).toBe(`ours ÷ transformers.js decode tok/s @2048, full q4: the engine on wasm ×2 (${INT4}, the product's wasm decoder) ÷ transformers.js' fastest full q4 run, on ${NATIVE}: a runtime browsers do not have, the peer's most favourable case (figure 2)`);
   });
 
-  it('is null without a full-model pair measured on one runtime', () => {
-    expect(deriveRatios({ peer: { a: rec('full', 'native:2', null, 6), b: rec('tiny', 'wasm:2', 3, 2) } }).vs_transformersjs_decode_2048).toBeNull();
+  it('takes transformers.js\' fastest run over every runtime it was measured on', () => {
+    const peer = { wasm: rec('full', 'wasm:2', side(6, 'wasm ×2', INT4), 12), native: rec('full', 'native:2', side(9, NATIVE), 7.5) };
+    expect(peerGoal(peer)?.transformersjs).toBe(peer.wasm.transformersjs);
+    expect(deriveRatios({ peer }).vs_transformersjs_decode_2048).toBe(0.5);
+  });
+
+  it('falls back to the same-runtime pair, native first, without the engine\'s full wasm figure', () => {
+    const peer = { a: rec('tiny', 'native:2', side(30, NATIVE), 10), b: rec('full', 'wasm:2', null, 4), c: rec('full', 'native:2', side(9, NATIVE), 6) };
+    expect(peerGoal(peer)).toMatchObject({ basis: 'same runtime', engine: peer.c.engine });
+    expect(deriveRatios({ peer })).toMatchObject({ vs_transformersjs_decode_2048: 1.5, vs_transformersjs_decode_2048_same_runtime: 1.5 });
+    expect(peerGoalLabel(peerGoal(peer))).toBe(`ours ÷ transformers.js decode tok/s @2048, full q4, both on ${NATIVE} (onnxruntime session on both sides; figure 2)`);
+  });
+
+  it('is null without a full-model engine figure and a transformers.js one at 2048', () => {
+    const r = deriveRatios({ peer: { a: rec('full', 'native:2', null, 6), b: rec('tiny', 'wasm:2', side(3, 'wasm ×2', INT4), 2) } });
+    expect(r.vs_transformersjs_decode_2048).toBeNull();
+    expect(r.vs_transformersjs_decode_2048_same_runtime).toBeNull();
   });
 });
 

@@ -59,11 +59,14 @@ export type PeerSideRun = PeerRun & {
   peakWasmBytes?: number;
 };
 
-/** Figure 2 on one model folder and runtime: transformers.js' generation and the engine's on the same files. */
+/**
+ * Figure 2 on one model folder and runtime: transformers.js' generation and the engine's on the same files (on
+ * wasm the engine's decoder is the product's, its int4 kernels; the full model there has the engine side only).
+ */
 export interface PeerRecord {
   preset: string;
   dtype: string;
-  /** `native:2`, `wasm:2`: both sides ran on this runtime and thread count. */
+  /** `native:2`, `wasm:2`: the sides ran on this runtime and thread count. */
   runtime: string;
   context: number;
   newTokens: number;
@@ -121,25 +124,53 @@ export function deriveRatios(r: Results): Record<string, number | null> {
     ortweb_decode_4096_vs_512: ratio(at(d?.wasm, 4096), at(d?.wasm, 512)),
     native_decode_4096_vs_512: ratio(at(d?.native, 4096), at(d?.native, 512)),
     int4_simd_vs_native_decode: ratio(at(d?.int4Simd, 2048), at(d?.native, 2048)),
-    vs_transformersjs_decode_2048: peerRatio(peerGoalRecord(r.peer)),
+    vs_transformersjs_decode_2048: peerRatio(peerGoal(r.peer)),
+    vs_transformersjs_decode_2048_same_runtime: peerRatio(sameRuntimePair(r.peer)),
     decode_4096_vs_512_kv_context: kvContextRatio(r.kv_context),
     followup_ttft_vs_first_tiny: followUpRatio(r.answers, 'tiny'),
     followup_ttft_vs_first_full: followUpRatio(r.answers, 'full'),
   };
 }
 
-/**
- * The record the goal "≥ 1.5 × transformers.js decode at 2048" is read from: the full model at 2048 context with
- * both sides measured on one runtime, native first (the only runtime the full model's 2048-token rounds fit).
- */
-export function peerGoalRecord(peer: Results['peer']): PeerRecord | undefined {
-  const full = Object.values(peer ?? {}).filter((p) => p.preset === 'full' && p.context === 2048 && p.engine && p.transformersjs);
-  return full.find((p) => p.runtime.startsWith('native')) ?? full[0];
+/** Two decode figures of figure 2 that a goal ratio divides (engine ÷ transformers.js), and how they were picked. */
+export interface PeerPair {
+  engine: PeerSideRun;
+  transformersjs: PeerSideRun;
+  /**
+   * 'product': the engine on wasm, its product runtime (the decoder createDecoder picks: the int4 kernels),
+   * against transformers.js' fastest measured run; 'same runtime': both sides on one runtime and session type.
+   */
+  basis: 'product' | 'same runtime';
 }
 
-/** Engine decode tokens/s ÷ transformers.js', medians, same files and runtime. */
-function peerRatio(p: PeerRecord | undefined): number | null {
-  return ratio(p?.engine?.decodeTokensPerSecond.median, p?.transformersjs?.decodeTokensPerSecond.median);
+/** Figure 2's full-model records at 2048 context, the size the goal is stated at. */
+function fullAt2048(peer: Results['peer']): PeerRecord[] {
+  return Object.values(peer ?? {}).filter((p) => p.preset === 'full' && p.context === 2048);
+}
+
+/**
+ * The goal "≥ 1.5 × the transformers.js peer's decode tokens/s at 2048": the engine's full-model decode on wasm
+ * ÷ transformers.js' best full-model decode on any runtime measured (native ORT-node in practice: a runtime
+ * browsers do not have, so the peer's most favourable case). Without the engine's wasm figure: the
+ * same-runtime pair.
+ */
+export function peerGoal(peer: Results['peer']): PeerPair | undefined {
+  const full = fullAt2048(peer);
+  const engine = full.find((p) => p.runtime.startsWith('wasm'))?.engine;
+  const fastest = full.flatMap((p) => p.transformersjs ?? []).sort((a, b) => b.decodeTokensPerSecond.median - a.decodeTokensPerSecond.median)[0];
+  return engine && fastest ? { engine, transformersjs: fastest, basis: 'product' } : sameRuntimePair(peer);
+}
+
+/** Both sides of one full-model record at 2048, native first (there the engine runs the same session type). */
+export function sameRuntimePair(peer: Results['peer']): PeerPair | undefined {
+  const both = fullAt2048(peer).filter((p) => p.engine && p.transformersjs);
+  const p = both.find((x) => x.runtime.startsWith('native')) ?? both[0];
+  return p && { engine: p.engine!, transformersjs: p.transformersjs!, basis: 'same runtime' };
+}
+
+/** Engine decode tokens/s ÷ transformers.js', medians. */
+function peerRatio(p: PeerPair | undefined): number | null {
+  return ratio(p?.engine.decodeTokensPerSecond.median, p?.transformersjs.decodeTokensPerSecond.median);
 }
 
 /** Decode tokens/s at 4096 ÷ at 512 of the engine's wasm KV path on the few-layer decoder (bench/kv-context.ts). */
@@ -178,7 +209,7 @@ function renderMarkdown(r: Results): string {
       `| wasm decode @4096 ÷ @512, engine KV path on a ${r.kv_context?.layers ?? '?'}-layer fp32 decoder with 3B layer dims (kv-context) | ${r.ratios.decode_4096_vs_512_kv_context ?? '–'} | ≥ 0.9 |`,
       `| follow-up ÷ first time to first token, tiny q4 on wasm (issue 3) | ${r.ratios.followup_ttft_vs_first_tiny ?? '–'} | ≤ 0.1 |`,
       `| follow-up ÷ first time to first token, full q4 on wasm | ${r.ratios.followup_ttft_vs_first_full ?? 'not measured'} | ≤ 0.1 |`,
-      `| ours ÷ transformers.js decode @2048${peerGoalLabel(peerGoalRecord(r.peer))} | ${r.ratios.vs_transformersjs_decode_2048 ?? 'not measured'} | ≥ 1.5 |`,
+      ...peerGoalRows(r),
       `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | true, ≤ 4 GB |`, '');
     if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
   }
@@ -292,8 +323,27 @@ function renderVision(L: string[], vision: NonNullable<Results['vision']>): void
   L.push('', `Machine load (1-minute load average on these 2 cores, at the start → end of each part): ${loads.length ? loads.join('; ') : 'not recorded'}.`, '');
 }
 
-function peerGoalLabel(p: PeerRecord | undefined): string {
-  return p ? ` (${p.preset} ${p.dtype}, both on ${p.engine!.runtime}; figure 2)` : '';
+/** The goal row, and beside a product-basis goal the same-runtime ratio (otherwise the goal row already is it). */
+function peerGoalRows(r: Results): string[] {
+  const goal = peerGoal(r.peer);
+  const rows = [`| ${peerGoalLabel(goal)} | ${r.ratios?.vs_transformersjs_decode_2048 ?? 'not measured'} | ≥ 1.5 |`];
+  if (goal?.basis === 'product') rows.push(`| ${peerGoalLabel(sameRuntimePair(r.peer))} | ${r.ratios?.vs_transformersjs_decode_2048_same_runtime ?? '–'} | (same-session view of the row above) |`);
+  return rows;
+}
+
+/** What a goal row divides by what (figure 2's runs). */
+export function peerGoalLabel(p: PeerPair | undefined): string {
+  const head = 'ours ÷ transformers.js decode tok/s @2048, full q4';
+  if (!p) return `${head} (figure 2)`;
+  const { engine: e, transformersjs: t } = p;
+  if (p.basis === 'same runtime') return `${head}, both on ${e.runtime} (${decoderKind(e)} on both sides; figure 2)`;
+  const favoured = t.runtime.startsWith('ORT-node') ? ': a runtime browsers do not have, the peer\'s most favourable case' : '';
+  return `${head}: the engine on ${e.runtime} (${decoderKind(e)}, the product's wasm decoder) ÷ transformers.js' fastest full q4 run, on ${t.runtime}${favoured} (figure 2)`;
+}
+
+/** Records written before PeerRun.decoder existed all ran the decoder as an onnxruntime session. */
+function decoderKind(x: PeerSideRun): string {
+  return x.decoder?.kind ?? 'onnxruntime session';
 }
 
 function loadPairs(l: PeerSideRun['loadAverage']): string {
@@ -303,16 +353,17 @@ function loadPairs(l: PeerSideRun['loadAverage']): string {
 
 function renderPeer(L: string[], peer: NonNullable<Results['peer']>): void {
   L.push('## transformers.js as the peer (figure 2), bench/transformersjs.ts', '',
-    "@huggingface/transformers' own Qwen2.5-VL generation (Qwen2_5_VLForCausalLM over our embed_tokens + decoder_model_merged: its generate, DynamicCache, greedy sampler) and the engine's decode path (src/engine/decode runDecoder + generate) on the same files and the same ONNX Runtime. A round: a text-only prompt of exactly `context` tokens, then exactly `new tokens` greedy tokens (transformers.js: min_new_tokens = max_new_tokens); decode tokens/s = (new tokens − 1) ÷ (last token time − first token time), each token timestamped as it is handed out (its streamer / generate's onToken). Each side runs in separate processes, alternating with the other side's (ABBA), each process one warm-up round then its rounds; median (min–max) over all its measured rounds, so both sides see the same drift of this shared machine's load (the load averages are each process's start → end). \"decoder run\": the time inside the decoder session per decode step; the rest of a step is the loop's own work (embedding the token, feeds, KV bookkeeping, sampling).", '');
-  L.push('| model | runtime | side | context | new tokens | load | prefill (time to first token), ms | **decode tok/s** | decoder run, ms/step | ours ÷ peer | peak RSS | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    "@huggingface/transformers' own Qwen2.5-VL generation (Qwen2_5_VLForCausalLM over our embed_tokens + decoder_model_merged: its generate, DynamicCache, greedy sampler) and the engine's decode path (src/engine/decode: its decoder + generate) on the same files. On wasm the engine's decoder is the product's (createDecoder: the int4 kernels for a q4 graph), not ORT-web's session; on native, which the product never runs, it is an ORT-node session like transformers.js' (same-session comparison); embed_tokens is an ONNX Runtime session on both sides. The full model on wasm has the engine side only (why: below). A round: a text-only prompt of exactly `context` tokens, then exactly `new tokens` greedy tokens (transformers.js: min_new_tokens = max_new_tokens); decode tokens/s = (new tokens − 1) ÷ (last token time − first token time), each token timestamped as it is handed out (its streamer / generate's onToken). Each side runs in separate processes, alternating with the other side's (ABBA), each process one warm-up round then its rounds; median (min–max) over all its measured rounds, so both sides see the same drift of this shared machine's load (the load averages are each process's start → end). \"decoder run\": the time inside the decoder per decode step (a session's run; the int4 kernels' Decoder.decode); the rest of a step is the loop's own work (embedding the token, feeds, KV bookkeeping, sampling).", '');
+  L.push('| model | runtime | side | decoder | context | new tokens | load | prefill (time to first token), ms | **decode tok/s** | decoder run, ms/step | ours ÷ peer | peak wasm memory | peak RSS | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of Object.values(peer)) {
     const r = ratio(p.engine?.decodeTokensPerSecond.median, p.transformersjs?.decodeTokensPerSecond.median);
     for (const [side, x] of [['transformers.js', p.transformersjs], ['engine', p.engine]] as const)
-      if (x) L.push(`| ${p.preset} ${p.dtype} | ${x.runtime} | ${side} | ${x.context} | ${x.newTokens} | ${(x.loadMs / 1000).toFixed(1)} s | ${fmt(x.prefillMs)} | **${fmt(x.decodeTokensPerSecond)}** | ${fmt(x.decoderRunMs)} | ${side === 'engine' ? (r ?? '–') : ''} | ${gb(x.peakRssBytes)} | ${loadPairs(x.loadAverage)} |`);
+      if (x) L.push(`| ${p.preset} ${p.dtype} | ${x.runtime} | ${side} | ${decoderKind(x)} | ${x.context} | ${x.newTokens} | ${(x.loadMs / 1000).toFixed(1)} s | ${fmt(x.prefillMs)} | **${fmt(x.decodeTokensPerSecond)}** | ${fmt(x.decoderRunMs)} | ${side === 'engine' ? (r ?? '–') : ''} | ${gb(x.peakWasmBytes)} | ${gb(x.peakRssBytes)} | ${loadPairs(x.loadAverage)} |`);
   }
   L.push('');
   for (const [key, p] of Object.entries(peer)) {
     for (const e of p.errors) L.push(`- ${key}: not measured: ${e.replace(/\n/g, ' ')}`);
+    if (p.engine?.decoder) L.push(`- ${key}: the engine's decoder: ${p.engine.decoder.reason}.`);
     const t = p.transformersjs;
     if (t?.decodeStepPositionIds) {
       const fed = t.decodeStepPositionIds[0];

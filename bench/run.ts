@@ -10,7 +10,8 @@
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
 //   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
 //               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
-//               the same files and runtime; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
+//               the same files and runtime — on wasm the engine's decoder is its int4 kernels; full on wasm: the
+//               engine alone; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -142,12 +143,12 @@ interface PeerOptions {
 }
 
 /**
- * Why figure 2 skips the full model on wasm: measured elsewhere in this file, the full q4 decoder alone decodes
- * at ~0.02 tokens/s at 2048 on ORT-web wasm and the engine's full model hits the 4 GB heap; and transformers.js
- * in Node can hand ORT-web external data only through session_options.externalData, which it gives to every
- * session, so each session would hold every data file (2 × 2.2 GB of buffers) besides the heap.
+ * Why figure 2 runs only the engine side of the full model on wasm. transformers.js runs the decoder as ORT-web's
+ * session, whose MatMulNBits dequantizes every weight on every call (the decoder section of RESULTS.md), and in
+ * Node it can hand ORT-web external data only through session_options.externalData, which it gives to every
+ * session. The engine's wasm decoder is its int4 kernels (~2.3 GB of kernel memory), which run it.
  */
-const FULL_WASM_SKIP = 'full q4 on ORT-web wasm: a 2048-token prefill plus 16 tokens would take tens of minutes per side (the full q4 decoder decodes at ~0.02 tokens/s on wasm: MatMulNBits dequantizes each weight per call) and the engine\'s full model already fails at the 4 GB wasm heap; transformers.js would also hand every session every external-data file (its only way to give ORT-web external data in Node), ~4.4 GB of buffers besides the heap, over this bench\'s 8 GB RSS limit.';
+const FULL_WASM_SKIP = 'full q4 on ORT-web wasm: transformers.js runs the decoder as ORT-web\'s wasm session, which decodes the full q4 decoder at ~0.02 tokens/s (MatMulNBits dequantizes each weight per call), so a 2048-token prefill plus 16 tokens would take tens of minutes per round; and transformers.js would hand every session every external-data file (its only way to give ORT-web external data in Node), ~4.4 GB of buffers besides the heap, over this bench\'s 8 GB RSS limit. The engine side runs: its wasm decoder is the int4 kernels.';
 
 /**
  * The cached q4 folder of a preset, as the decoder bench converted it. Not (re)converted here: presetModel
@@ -174,22 +175,22 @@ async function peerFigures(results: Results, o: PeerOptions): Promise<void> {
       const spec: RuntimeSpec = { runtime, threads: o.threads };
       const rec: PeerRecord = { preset, dtype: 'q4', runtime: `${runtime}:${o.threads}`, context: o.context, newTokens: o.newTokens, errors: [] };
       const key = `${preset} q4 ${rec.runtime} @${o.context}`;
-      if (preset === 'full' && runtime === 'wasm') rec.errors.push(FULL_WASM_SKIP);
-      else {
-        const args: PeerArgs = { folder: cachedQ4Folder(preset), dtype: 'q4', context: o.context, newTokens: o.newTokens, rounds: o.rounds, warmupRounds: 1 };
-        const sides: [PeerSide, 'transformersjs' | 'engine', string][] = [['transformers.js', 'transformersjs', 'peer-transformersjs'], ['engine', 'engine', 'peer-engine']];
-        const runs: Record<'transformersjs' | 'engine', PeerSideRun[]> = { transformersjs: [], engine: [] };
-        for (let rep = 0; rep < o.repeats; rep++)
-          for (const [side, field, task] of rep % 2 ? [...sides].reverse() : sides) {
-            try {
-              runs[field].push(await child<PeerSideRun>(task, spec, args, o.timeoutS));
-            } catch (e) {
-              rec.errors.push(`${side}: ${(e as Error).message}`);
-            }
+      const engineOnly = preset === 'full' && runtime === 'wasm';
+      if (engineOnly) rec.errors.push(`transformers.js: ${FULL_WASM_SKIP}`);
+      const args: PeerArgs = { folder: cachedQ4Folder(preset), dtype: 'q4', context: o.context, newTokens: o.newTokens, rounds: o.rounds, warmupRounds: 1 };
+      const both: [PeerSide, 'transformersjs' | 'engine', string][] = [['transformers.js', 'transformersjs', 'peer-transformersjs'], ['engine', 'engine', 'peer-engine']];
+      const sides = engineOnly ? both.filter(([side]) => side === 'engine') : both;
+      const runs: Record<'transformersjs' | 'engine', PeerSideRun[]> = { transformersjs: [], engine: [] };
+      for (let rep = 0; rep < o.repeats; rep++)
+        for (const [side, field, task] of rep % 2 ? [...sides].reverse() : sides) {
+          try {
+            runs[field].push(await child<PeerSideRun>(task, spec, args, o.timeoutS));
+          } catch (e) {
+            rec.errors.push(`${side}: ${(e as Error).message}`);
           }
-        rec.transformersjs = mergeSide(runs.transformersjs);
-        rec.engine = mergeSide(runs.engine);
-      }
+        }
+      rec.transformersjs = mergeSide(runs.transformersjs);
+      rec.engine = mergeSide(runs.engine);
       // only this key is written: a stale copy of another writer's section must not overwrite theirs
       results.peer = { ...(await readResults()).peer, [key]: rec };
       await writeResults({ peer: results.peer });

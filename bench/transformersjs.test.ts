@@ -50,6 +50,18 @@ describe('one round on each side, same files, same runtime', () => {
     // transformers.js feeds our decoder exactly its declared inputs (converter/emit/decoder.ts decoderIO)
     expect(peer.decodeStepFeeds?.sort()).toEqual(['attention_mask', 'inputs_embeds', 'num_logits_to_keep', 'position_ids']);
     expect(new Set(peer.decodeStepPositionIds).size).toBe(1);
+    expect(ours.decoder.kind).toBe('onnxruntime session');
+  }, 60_000);
+
+  it('on wasm the engine runs the product\'s decoder (createDecoder: the int4 kernels), timing each decode step', async () => {
+    const wasm = await openRuntime({ runtime: 'wasm', threads: 1 });
+    const ours = await measureEngine(wasm, args(), () => {});
+    expect(ours.decoder.kind).toMatch(/^fo1-web int4 kernels, wasm (relaxed )?SIMD$/);
+    expect(ours.decoder.reason).toMatch(/int4 kernels \(fo1-web's wasm (relaxed )?SIMD, 1 thread\)/);
+    expect(ours.ids).toHaveLength(3);
+    // one sample per decode step (newTokens − 1), none for the 24-position prefill
+    expect(ours.samples.decoderRunMs).toHaveLength(2);
+    expect(ours.decoderRunMs.min).toBeGreaterThan(0);
   }, 60_000);
 });
 
@@ -64,7 +76,7 @@ describe('promptIds', () => {
 describe('mergePeerRuns', () => {
   it('pools the samples of several runs of a side and summarizes them again, keeping the first run\'s identity', () => {
     const run = (tps: number[], ids: number[]): PeerRun => ({
-      side: 'engine', runtime: 'r', version: 'v', context: 8, newTokens: 2, loadMs: 1, ids,
+      side: 'engine', runtime: 'r', version: 'v', decoder: { kind: 'k', reason: 'r' }, context: 8, newTokens: 2, loadMs: 1, ids,
       prefillMs: { median: 0, min: 0, max: 0, runs: 0 }, decodeTokensPerSecond: { median: 0, min: 0, max: 0, runs: 0 }, decoderRunMs: { median: 0, min: 0, max: 0, runs: 0 },
       samples: { prefillMs: tps.map((x) => 10 * x), decodeTokensPerSecond: tps, decoderRunMs: tps },
     });

@@ -1,7 +1,9 @@
 // Figure 2 (issue 5): the peer. @huggingface/transformers' own Qwen2.5-VL generation — its model class, its
 // embed → decoder loop, its DynamicCache, its greedy sampler — drives OUR converted embed_tokens and
-// decoder_model_merged files, and the engine's decode path (src/engine/decode: runDecoder + generate) drives
-// the same files on the same ONNX Runtime, so the two differ only in the code around the sessions.
+// decoder_model_merged files; the engine's decode path (src/engine/decode: its decoder + generate) drives the
+// same files. On wasm the engine's decoder is the product's choice (createDecoder: the int4 kernels for a q4
+// graph), not ORT-web's session; on native (which the product never runs) it is an ORT-node session run by
+// runDecoder, so there the two sides differ only in the code around the same sessions.
 //
 // A round: one text-only prompt of exactly `context` token ids (prefill), then exactly `newTokens` greedy
 // tokens (transformers.js: min_new_tokens = max_new_tokens; the engine: no stop ids). Each token is
@@ -21,9 +23,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { generate } from '../src/engine/decode/generate.ts';
-import { runDecoder, type DecoderSession } from '../src/engine/decode/decoder-run.ts';
+import { createDecoder } from '../src/engine/decode/create-decoder.ts';
+import { runDecoder, type Decoder, type DecoderSession } from '../src/engine/decode/decoder-run.ts';
+import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
+import { KERNEL_ISA_LABEL } from '../src/engine/decode/int4/kernels.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
-import type { Ort, OrtSession } from '../src/engine/session.ts';
+import { parseManifestText } from '../src/engine/load/load-model.ts';
+import type { GraphBytes, Ort, OrtSession } from '../src/engine/session.ts';
 import { CACHE } from './models.ts';
 import type { RtSession, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -49,13 +55,18 @@ export interface PeerRun {
   /** Which ONNX Runtime ran the sessions, with its execution provider and thread count. */
   runtime: string;
   version: string;
+  /** What ran decoder_model_merged, and why. */
+  decoder: PeerDecoder;
   context: number;
   newTokens: number;
   loadMs: number;
   /** Time to first token: embedding + prefill of `context` tokens + the first pick. */
   prefillMs: Summary;
   decodeTokensPerSecond: Summary;
-  /** Of each decode step, the time inside the decoder session's run (the rest is the loop's own work). */
+  /**
+   * Of each decode step, the time inside the decoder: an ONNX Runtime session's run, or the engine's
+   * Decoder.decode where the decoder is not a session (the int4 kernels). The rest is the loop's own work.
+   */
   decoderRunMs: Summary;
   /** The samples behind the three summaries: per round (prefill, decode), per decode step (decoder run). */
   samples: PeerSamples;
@@ -64,6 +75,13 @@ export interface PeerRun {
   /** transformers.js only: the decoder inputs it fed on its first decode step, and their position ids. */
   decodeStepFeeds?: string[];
   decodeStepPositionIds?: number[];
+}
+
+export interface PeerDecoder {
+  /** `onnxruntime session`, or the int4 kernels' build (`fo1-web int4 kernels, wasm relaxed SIMD`). */
+  kind: string;
+  /** Why: on the engine's wasm side createDecoder's report (the product's own words for its choice). */
+  reason: string;
 }
 
 export interface PeerSamples {
@@ -77,11 +95,16 @@ type Round = { tokenMs: number[]; ids: number[] };
 
 type RunFn = (feeds: Record<string, { dims: readonly number[]; data: unknown }>, ...rest: never[]) => Promise<unknown>;
 
+/** ms per decode step, collected until cleared. */
+interface Probe {
+  steps: number[];
+}
+
 /**
  * Wraps a decoder session's run to time its single-token (decode) runs and to keep the first one's feeds;
  * `steps` collects ms per run until cleared.
  */
-function instrument(session: { run: RunFn }): { steps: number[]; firstStep?: Record<string, { dims: readonly number[]; data: unknown }> } {
+function instrument(session: { run: RunFn }): Probe & { firstStep?: Record<string, { dims: readonly number[]; data: unknown }> } {
   const probe: ReturnType<typeof instrument> = { steps: [] };
   const run = session.run.bind(session);
   session.run = async (feeds, ...rest) => {
@@ -89,6 +112,20 @@ function instrument(session: { run: RunFn }): { steps: number[]; firstStep?: Rec
     probe.firstStep ??= feeds;
     const t = performance.now();
     const out = await run(feeds, ...rest);
+    probe.steps.push(performance.now() - t);
+    return out;
+  };
+  return probe;
+}
+
+/** Wraps a Decoder's decode as instrument wraps a session's run: times its single-position (decode) calls. */
+function instrumentDecoder(decoder: Decoder): Probe {
+  const probe: Probe = { steps: [] };
+  const decode = decoder.decode.bind(decoder);
+  decoder.decode = async (embeds, positions, cache) => {
+    if (positions.length !== 3) return decode(embeds, positions, cache);
+    const t = performance.now();
+    const out = await decode(embeds, positions, cache);
     probe.steps.push(performance.now() - t);
     return out;
   };
@@ -205,7 +242,7 @@ export async function transformersJsFolder(folder: string, dtype: string, out = 
 // ---------------------------------------------------------------------------------------------------------
 // Rounds and their figures, shared by both sides.
 
-async function timeRounds(round: () => Promise<Round>, args: PeerArgs, probe: { steps: number[] }, log: (m: string) => void): Promise<Round[]> {
+async function timeRounds(round: () => Promise<Round>, args: PeerArgs, probe: Probe, log: (m: string) => void): Promise<Round[]> {
   for (let i = 0; i < args.warmupRounds; i++) await round();
   probe.steps.length = 0;
   const rounds: Round[] = [];
@@ -225,7 +262,7 @@ function summaries(samples: PeerSamples): Figures {
   return { prefillMs: summarize(samples.prefillMs), decodeTokensPerSecond: summarize(samples.decodeTokensPerSecond), decoderRunMs: summarize(samples.decoderRunMs), samples };
 }
 
-function figures(rounds: Round[], probe: { steps: number[] }): Figures & Pick<PeerRun, 'ids'> {
+function figures(rounds: Round[], probe: Probe): Figures & Pick<PeerRun, 'ids'> {
   const steps = rounds[0].tokenMs.length - 1;
   return {
     ...summaries({
@@ -252,6 +289,9 @@ function checkArgs(args: PeerArgs): void {
   if (!(Number.isInteger(args.newTokens) && args.newTokens >= 2)) throw new Error(`newTokens must be an integer ≥ 2 (got ${args.newTokens})`);
   if (!(Number.isInteger(args.rounds) && args.rounds >= 1)) throw new Error(`rounds must be a positive integer (got ${args.rounds})`);
 }
+
+/** PeerDecoder.kind of an ONNX Runtime session. */
+const SESSION = 'onnxruntime session';
 
 function runtimeName(rt: Runtime): string {
   return rt.spec.runtime === 'wasm' ? `ORT-web ${rt.version} wasm ×${rt.spec.threads}` : `ORT-node ${rt.version} native CPU ×${rt.spec.threads}`;
@@ -353,6 +393,7 @@ export async function measurePeer(rt: Runtime, args: PeerArgs, log: (m: string) 
     context: args.context,
     newTokens: args.newTokens,
     loadMs: Math.round(loadMs),
+    decoder: { kind: SESSION, reason: "transformers.js' own session of decoder_model_merged" },
     ...figures(rounds, probe),
     decodeStepFeeds: first && Object.keys(first).filter((k) => !k.startsWith('past_key_values.')),
     decodeStepPositionIds: first && Array.from(first.position_ids.data as BigInt64Array, Number),
@@ -361,31 +402,63 @@ export async function measurePeer(rt: Runtime, args: PeerArgs, log: (m: string) 
 
 // ---------------------------------------------------------------------------------------------------------
 // Ours: the engine's decode path (src/engine/model.ts embedText/decode, engine.ts's generation step) on the
-// same two graphs. Fo1Model itself builds its sessions with ORT-web's providers and needs all graphs, so its
-// two one-line passes are restated here over the runtime's sessions.
+// same two graphs. Fo1Model itself needs all six graphs, so its two one-line passes are restated here: the
+// embedding through the runtime's session, the decoder through a Decoder.
+
+/** The decoder of one engine run, with what times its decode steps. */
+interface EngineDecoder {
+  decoder: Decoder;
+  probe: Probe;
+  info: PeerDecoder;
+}
+
+/**
+ * wasm: the product's decoder, chosen and built by createDecoder exactly as Fo1Model does (the int4 kernels for
+ * a q4 graph where they run, else ORT-web's session), from the graph bytes model.json names, with the kernel
+ * threads of this runtime.
+ */
+async function productDecoder(ort: Ort, folder: string, graph: OurFolder['graphs']['decoder_model_merged'], threads: number): Promise<EngineDecoder> {
+  const manifestPath = join(folder, 'model.json');
+  const cfg = parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text;
+  // as load-model.ts hands them over: each chunk under the file name the .onnx records
+  const bytes: GraphBytes = {
+    graph: new Uint8Array(await readFile(join(folder, graph.graph.path))),
+    externalData: await Promise.all(graph.externalData.map(async (f) => ({ path: basename(f.path), data: new Uint8Array(await readFile(join(folder, f.path))) }))),
+  };
+  const { decoder, report } = await createDecoder(ort, cfg, bytes, { backend: 'wasm', reason: 'wasm, as the engine runs where there is no WebGPU', threads }, () => {});
+  const kind = decoder instanceof Int4Decoder ? `fo1-web int4 kernels, ${KERNEL_ISA_LABEL[decoder.isa]}` : SESSION;
+  return { decoder, probe: instrumentDecoder(decoder), info: { kind, reason: report.reason } };
+}
+
+/** native: an ORT-node session run by runDecoder, the same session type transformers.js runs (the product never runs native). */
+async function sessionDecoder(rt: Runtime, ort: Ort, folder: string, graph: OurFolder['graphs']['decoder_model_merged'], text: TextConfig): Promise<EngineDecoder> {
+  const session = await rt.load(join(folder, graph.graph.path), graph.externalData.map((f) => join(folder, f.path)));
+  const probe = instrument(session as unknown as { run: RunFn });
+  const d: DecoderSession = { ort, session: session as unknown as OrtSession, hiddenSize: text.hiddenSize, maxRun: Infinity };
+  const decoder: Decoder = {
+    decode: (embeds, positions, cache) => runDecoder(d, embeds, positions, cache),
+    emptyCache: () => KvCache.empty(FreshKvStore.empty(text.numLayers, () => new ort.Tensor('float32', new Float32Array(0), [1, text.numKvHeads, 0, text.headDim]))),
+    release: () => session.release(),
+  };
+  return { decoder, probe, info: { kind: SESSION, reason: `an ${runtimeName(rt)} session run by runDecoder, the session type transformers.js runs here (the product never runs native)` } };
+}
 
 export async function measureEngine(rt: Runtime, args: PeerArgs, log: (m: string) => void): Promise<PeerRun> {
   checkArgs(args);
   const ours = await readOurFolder(args.folder, args.dtype);
   // onnxruntime-node's Tensor/InferenceSession have onnxruntime-web's API, which is all runDecoder uses.
   const ort = (rt.spec.runtime === 'wasm' ? await import('onnxruntime-web') : await import('onnxruntime-node')) as unknown as Ort;
-  const open = (name: keyof OurFolder['graphs']) => {
-    const g = ours.graphs[name];
-    return rt.load(join(args.folder, g.graph.path), g.externalData.map((f) => join(args.folder, f.path)));
-  };
+  const e = ours.graphs.embed_tokens;
   const t0 = performance.now();
-  const embed: RtSession = await open('embed_tokens');
-  const decoderSession = await open('decoder_model_merged');
+  const embed: RtSession = await rt.load(join(args.folder, e.graph.path), e.externalData.map((f) => join(args.folder, f.path)));
+  const graph = ours.graphs.decoder_model_merged;
+  const { decoder, probe, info } = rt.spec.runtime === 'wasm' ? await productDecoder(ort, args.folder, graph, rt.spec.threads) : await sessionDecoder(rt, ort, args.folder, graph, ours.text);
   const loadMs = performance.now() - t0;
-  log(`engine decode path: loaded in ${loadMs.toFixed(0)} ms on ${runtimeName(rt)}`);
-  const { hiddenSize, numLayers, numKvHeads, headDim } = ours.text;
-  const probe = instrument(decoderSession as unknown as { run: RunFn });
-  const decoder: DecoderSession = { ort, session: decoderSession as unknown as OrtSession, hiddenSize, maxRun: Infinity };
+  log(`engine decode path: loaded in ${loadMs.toFixed(0)} ms on ${runtimeName(rt)}; decoder: ${info.kind} (${info.reason})`);
   const embedText = async (ids: number[]) => {
     const out = await embed.run({ input_ids: rt.tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]) });
     return out.inputs_embeds.data as Float32Array;
   };
-  const emptyCache = () => KvCache.empty(FreshKvStore.empty(numLayers, () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim])));
   const prompt = promptIds(args.context);
   // Text only: M-RoPE ids are the plain positions on all three axes (rope delta 0).
   const positions = Int32Array.from({ length: 3 * args.context }, (_, i) => i % args.context);
@@ -394,12 +467,12 @@ export async function measureEngine(rt: Runtime, args: PeerArgs, log: (m: string
     const tokenMs: number[] = [];
     const ids: number[] = [];
     const start = performance.now();
-    const first = await runDecoder(decoder, await embedText(prompt), positions, emptyCache());
+    const first = await decoder.decode(await embedText(prompt), positions, decoder.emptyCache());
     await generate(
       first,
       null,
       { maxNewTokens: args.newTokens, stopIds: new Set(), seed: 0 },
-      async (token, cache) => runDecoder(decoder, await embedText([token]), Int32Array.of(cache.length, cache.length, cache.length), cache),
+      async (token, cache) => decoder.decode(await embedText([token]), Int32Array.of(cache.length, cache.length, cache.length), cache),
       (id) => {
         tokenMs.push(performance.now() - start);
         ids.push(id);
@@ -409,6 +482,6 @@ export async function measureEngine(rt: Runtime, args: PeerArgs, log: (m: string
     return { tokenMs, ids };
   };
   const rounds = await timeRounds(round, args, probe, log);
-  await Promise.all([embed.release(), decoderSession.release()]);
-  return { side: 'engine', runtime: runtimeName(rt), version: rt.version, context: args.context, newTokens: args.newTokens, loadMs: Math.round(loadMs), ...figures(rounds, probe) };
+  await Promise.all([embed.release(), decoder.release()]);
+  return { side: 'engine', runtime: runtimeName(rt), version: rt.version, decoder: info, context: args.context, newTokens: args.newTokens, loadMs: Math.round(loadMs), ...figures(rounds, probe) };
 }
