@@ -4,6 +4,7 @@
 // Threads share the memory (a SharedArrayBuffer underneath), so the page must be cross-origin isolated (the
 // app's COOP/COEP headers); `available()` says whether this runtime can run the kernels at all.
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
+import { SpinWait } from './spin-wait.mjs';
 
 /** The kernels' exports; every pointer is a byte offset into the shared memory. */
 export interface KernelExports {
@@ -106,6 +107,7 @@ interface Thread {
 export class Kernels {
   private top = PAGE; // offset 0 stays unused: a null pointer is never valid
   private readonly control: Int32Array;
+  private readonly waiter = new SpinWait();
 
   private constructor(
     readonly isa: KernelIsa,
@@ -189,7 +191,7 @@ export class Kernels {
     Atomics.add(c, CONTROL.generation, 1);
     Atomics.notify(c, CONTROL.generation);
     (this.exports[name] as (...a: number[]) => void)(...args, 0, n);
-    for (let done = Atomics.load(c, CONTROL.done); done < n - 1; done = Atomics.load(c, CONTROL.done)) Atomics.wait(c, CONTROL.done, done);
+    this.waiter.until(c, CONTROL.done, (done) => done >= n - 1);
   }
 
   /** Stops the helper threads; the memory goes with the last reference to this object. */
