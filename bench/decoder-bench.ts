@@ -138,9 +138,10 @@ export interface Int4Args {
 
 /**
  * The engine's wasm decoder (src/engine/decode/int4: the int4 kernels) on the same q4 file, through the
- * engine's Decoder interface. Decode at context C starts from a cache view C positions long whose memory
- * holds zeros instead of a prefill's keys (speed does not depend on the values; a real C-token prefill
- * would cost minutes), then single-token steps as the engine takes them.
+ * engine's Decoder interface. Decode at context C starts from a cache view C positions long whose keys and
+ * values are written with random values, as DecoderDriver's cache is for ORT (a real C-token prefill would cost
+ * minutes; memory left unwritten would be read from the OS's zero page and make attention look nearly free),
+ * then single-token steps as the engine takes them.
  */
 export async function measureInt4(threads: number, args: Int4Args, log: (m: string) => void) {
   const graph = new Uint8Array(await readFile(args.graph));
@@ -158,7 +159,11 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   const decode: DecodeFigure[] = [];
   for (const context of args.contexts) {
     const empty = decoder.emptyCache();
-    empty.prepare(context);
+    const kv = empty.prepare(context).memory!;
+    const { numKvHeads: kvh, headDim: hd } = cfg;
+    const rows = randomF32(context * hd, context + 1); // one head's positions; the same block in every head and layer
+    for (let layer = 0; layer < cfg.numLayers; layer++)
+      for (const view of Object.values(decoder.kvLayer(kv, layer))) for (let g = 0; g < kvh; g++) view.set(rows, g * kv.capacity * hd);
     let cache = empty.extendedBy({}, context);
     const ms = await timeRuns(async () => {
       const r = await step(cache, cache.length, 1);

@@ -78,6 +78,19 @@ describe('Int4Decoder', () => {
     ourCache.dispose();
   });
 
+  it('kvLayer views the cache a run wrote: every layer\'s keys and values hold the run\'s positions', async () => {
+    const t = files.manifest.config.text;
+    const { embeds, positions } = inputs(5, 0, 4);
+    const r = await decoder.decode(embeds, positions, decoder.emptyCache());
+    const kv = r.cache.prepare(0).memory!;
+    for (let layer = 0; layer < t.numLayers; layer++)
+      for (const view of Object.values(decoder.kvLayer(kv, layer))) {
+        expect(view.length).toBe(t.numKvHeads * kv.capacity * t.headDim);
+        for (let g = 0; g < t.numKvHeads; g++) expect(view.subarray(g * kv.capacity * t.headDim, (g * kv.capacity + 5) * t.headDim).some((v) => v !== 0)).toBe(true);
+      }
+    r.cache.dispose();
+  });
+
   it('gives the same logits on the plain-SIMD build as on the relaxed one (the integer sums are exact in both)', async () => {
     expect(decoder.isa).toBe('relaxed-simd');
     const g = files.graphs.decoder_model_merged;

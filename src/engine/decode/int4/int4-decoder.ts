@@ -147,6 +147,17 @@ export class Int4Decoder {
     return { capacity: this.options.kvCapacity, layers: Array.from({ length: numLayers }, () => ({ key: this.k.alloc(bytes), value: this.k.alloc(bytes) })) };
   }
 
+  /**
+   * One layer of a cache's memory as float32 views, key and value each (kvh, capacity, hd): how the benchmark
+   * writes a synthetic cache of C positions without a C-token prefill (memory never written would be read as
+   * the OS's shared zero page, from cache, and make long contexts look free).
+   */
+  kvLayer(kv: KvMemory, layer: number): { key: Float32Array; value: Float32Array } {
+    const { numKvHeads, headDim } = this.cfg;
+    const n = numKvHeads * kv.capacity * headDim;
+    return { key: this.k.f32(kv.layers[layer].key, n), value: this.k.f32(kv.layers[layer].value, n) };
+  }
+
   giveBackKv(kv: KvMemory): void {
     this.free.push(kv);
   }
