@@ -110,7 +110,8 @@ export async function writeResults(mine: Results): Promise<void> {
 const at = (run: DecoderRun | undefined, context: number) => run?.decode.find((d) => d.context === context)?.tokensPerSecond.median;
 
 function ratio(a: number | undefined, b: number | undefined): number | null {
-  return a !== undefined && b !== undefined && b > 0 ? round(a / b) : null;
+  // 4 significant digits: a goal is checked against these (1.495 must not print as 1.5)
+  return a !== undefined && b !== undefined && b > 0 ? round(a / b, 4) : null;
 }
 
 /** The goal figures (issue 5). Decode comparisons at 2048 context, the size of a typical image prompt. */
