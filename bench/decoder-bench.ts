@@ -14,6 +14,8 @@ import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
 import { KERNEL_ISA_LABEL, type KernelIsa } from '../src/engine/decode/int4/kernels.ts';
 import { externalDataLocations } from '../src/engine/load/onnx-initializers.ts';
 import { parseManifestText } from '../src/engine/load/load-model.ts';
+import type { GraphBytes } from '../src/engine/session.ts';
+import type { TextConfig } from '../converter/read/config.ts';
 
 export interface DecoderShape {
   layers: number;
@@ -126,6 +128,22 @@ export async function measurePrefill(rt: Runtime, session: RtSession, shape: Dec
   return out;
 }
 
+/**
+ * A folder's decoder graph as the engine loads it: the .onnx with every external-data file it names (under the
+ * name it records, read beside it), and model.json's text config (the folder root is onnx/'s parent).
+ */
+export async function readDecoderGraph(graphPath: string): Promise<{ cfg: TextConfig; bytes: GraphBytes }> {
+  const graph = new Uint8Array(await readFile(graphPath));
+  const externalData = await Promise.all(externalDataLocations(graph).map(async (path) => ({ path, data: new Uint8Array(await readFile(join(dirname(graphPath), path))) })));
+  const manifestPath = join(dirname(graphPath), '..', 'model.json');
+  return { cfg: parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text, bytes: { graph, externalData } };
+}
+
+/** How the benchmark names the int4 kernels' runs. */
+export function int4KernelsName(isa: KernelIsa): string {
+  return `fo1-web int4 kernels, ${KERNEL_ISA_LABEL[isa]}`;
+}
+
 export interface Int4Args {
   graph: string;
   contexts: number[];
@@ -144,14 +162,10 @@ export interface Int4Args {
  * then single-token steps as the engine takes them.
  */
 export async function measureInt4(threads: number, args: Int4Args, log: (m: string) => void) {
-  const graph = new Uint8Array(await readFile(args.graph));
-  const externalData = await Promise.all(externalDataLocations(graph).map(async (path) => ({ path, data: new Uint8Array(await readFile(join(dirname(args.graph), path))) })));
-  // model.json beside onnx/: the text config the kernels need (layer sizes, rope, norm epsilon).
-  const manifestPath = join(dirname(args.graph), '..', 'model.json');
-  const cfg = parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text;
+  const { cfg, bytes } = await readDecoderGraph(args.graph);
   const capacity = Math.max(...args.contexts, ...args.prefill) + args.decodeRuns + 2;
   const t = performance.now();
-  const decoder = await Int4Decoder.load(cfg, { graph, externalData }, { threads, kvCapacity: capacity, maxRun: 64, isa: args.isa });
+  const decoder = await Int4Decoder.load(cfg, bytes, { threads, kvCapacity: capacity, maxRun: 64, isa: args.isa });
   const loadMs = performance.now() - t;
   log(`int4 decoder (${decoder.isa}) loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
   const H = cfg.hiddenSize;
@@ -183,5 +197,5 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   }
   const memoryBytes = decoder.memoryBytes;
   decoder.release();
-  return { version: `fo1-web int4 kernels, ${KERNEL_ISA_LABEL[decoder.isa]}`, isa: decoder.isa, spec: { runtime: 'int4', threads }, loadMs: Math.round(loadMs), kernelMemoryBytes: memoryBytes, decode, prefill };
+  return { version: int4KernelsName(decoder.isa), isa: decoder.isa, spec: { runtime: 'int4', threads }, loadMs: Math.round(loadMs), kernelMemoryBytes: memoryBytes, decode, prefill };
 }

@@ -271,14 +271,13 @@ async function main(): Promise<void> {
       rec.native = await child('decoder', { runtime: 'native', threads }, { ...base, prefill: ints(values.prefill) });
       await writeResults(results);
     }
-    for (const [side, isa] of [['int4', undefined], ['int4-simd', 'simd']] as const)
+    for (const [side, field, isa] of [['int4', 'int4', undefined], ['int4-simd', 'int4Simd', 'simd']] as const)
       if (sides.includes(side) && dtype === 'q4') {
-        const key = side === 'int4' ? 'int4' : 'int4Simd';
         try {
-          delete rec[`${key}Error`];
-          rec[key] = await child('int4-decoder', { runtime: 'wasm', threads }, { graph, contexts: base.contexts, decodeRuns: base.decodeRuns, prefill: ints(values['int4-prefill']), prefillRuns: 1, isa });
+          delete rec[`${field}Error`];
+          rec[field] = await child('int4-decoder', { runtime: 'wasm', threads }, { graph, contexts: base.contexts, decodeRuns: base.decodeRuns, prefill: ints(values['int4-prefill']), prefillRuns: 1, isa });
         } catch (e) {
-          rec[`${key}Error`] = (e as Error).message;
+          rec[`${field}Error`] = (e as Error).message;
         }
         await writeResults(results);
       }

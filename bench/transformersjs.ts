@@ -26,10 +26,9 @@ import { generate } from '../src/engine/decode/generate.ts';
 import { createDecoder } from '../src/engine/decode/create-decoder.ts';
 import { runDecoder, type Decoder, type DecoderSession } from '../src/engine/decode/decoder-run.ts';
 import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
-import { KERNEL_ISA_LABEL } from '../src/engine/decode/int4/kernels.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
-import { parseManifestText } from '../src/engine/load/load-model.ts';
-import type { GraphBytes, Ort, OrtSession } from '../src/engine/session.ts';
+import type { Ort, OrtSession } from '../src/engine/session.ts';
+import { int4KernelsName, readDecoderGraph } from './decoder-bench.ts';
 import { CACHE } from './models.ts';
 import type { RtSession, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -418,15 +417,9 @@ interface EngineDecoder {
  * threads of this runtime.
  */
 async function productDecoder(ort: Ort, folder: string, graph: OurFolder['graphs']['decoder_model_merged'], threads: number): Promise<EngineDecoder> {
-  const manifestPath = join(folder, 'model.json');
-  const cfg = parseManifestText(await readFile(manifestPath, 'utf8'), manifestPath).config.text;
-  // as load-model.ts hands them over: each chunk under the file name the .onnx records
-  const bytes: GraphBytes = {
-    graph: new Uint8Array(await readFile(join(folder, graph.graph.path))),
-    externalData: await Promise.all(graph.externalData.map(async (f) => ({ path: basename(f.path), data: new Uint8Array(await readFile(join(folder, f.path))) }))),
-  };
+  const { cfg, bytes } = await readDecoderGraph(join(folder, graph.graph.path));
   const { decoder, report } = await createDecoder(ort, cfg, bytes, { backend: 'wasm', reason: 'wasm, as the engine runs where there is no WebGPU', threads }, () => {});
-  const kind = decoder instanceof Int4Decoder ? `fo1-web int4 kernels, ${KERNEL_ISA_LABEL[decoder.isa]}` : SESSION;
+  const kind = decoder instanceof Int4Decoder ? int4KernelsName(decoder.isa) : SESSION;
   return { decoder, probe: instrumentDecoder(decoder), info: { kind, reason: report.reason } };
 }
 
