@@ -174,10 +174,8 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   for (const context of args.contexts) {
     const empty = decoder.emptyCache();
     const kv = empty.prepare(context).memory!;
-    const { numKvHeads: kvh, headDim: hd } = cfg;
-    const rows = randomF32(context * hd, context + 1); // one head's positions; the same block in every head and layer
-    for (let layer = 0; layer < cfg.numLayers; layer++)
-      for (const view of Object.values(decoder.kvLayer(kv, layer))) for (let g = 0; g < kvh; g++) view.set(rows, g * kv.capacity * hd);
+    const rows = randomF32(context * cfg.numKvHeads * cfg.headDim, context + 1); // (context, kvh, hd); the same rows in every layer
+    for (let layer = 0; layer < cfg.numLayers; layer++) decoder.writeKv(kv, layer, 0, rows, rows);
     let cache = empty.extendedBy({}, context);
     const ms = await timeRuns(async () => {
       const r = await step(cache, cache.length, 1);

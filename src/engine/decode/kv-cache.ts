@@ -37,7 +37,7 @@ export interface KvRun {
   memory?: KvMemory;
 }
 
-/** Per layer, the byte offsets of the key and value arrays (kvh, capacity, hd) in the kernels' memory. */
+/** Per layer, the byte offsets of the int8 key and value arrays in the kernels' memory (layout: int4/kernels.as.ts). */
 export interface KvMemory {
   capacity: number;
   layers: { key: number; value: number }[];

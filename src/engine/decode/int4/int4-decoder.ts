@@ -7,15 +7,17 @@
 //   for each layer:
 //     x = RMSNorm(h) · input_layernorm
 //     q, k, v = x·Wqᵀ + bq, x·Wkᵀ + bk, x·Wvᵀ + bv                      (S, nh·hd), (S, kvh·hd) ×2
-//     q, k = M-RoPE(q), M-RoPE(k);  cache[P … P+S) ← k, v
+//     q, k = M-RoPE(q), M-RoPE(k);  cache[P … P+S) ← k, v              rounded to int8 (kernels.as.ts)
 //     h += causal GQA(q, cache) · Woᵀ
 //     x = RMSNorm(h) · post_attention_layernorm
 //     h += (silu(x·Wgateᵀ) ⊙ x·Wupᵀ) · Wdownᵀ
 //   logits = (RMSNorm(h[S−1]) · norm) · Wlm_headᵀ                      (V) the last position only
 //
 // The int4 products run in the kernels, split across threads; norms, biases, rotary and residual adds are
-// O(S·H) and stay in JS over views of the kernels' memory. Inputs longer than `maxRun` positions run in
-// chunks (exact: attention is causal, decoder-run.ts explains), which bounds the scratch memory.
+// O(S·H) and stay in JS over views of the kernels' memory. Inputs longer than `maxRun` positions run in chunks
+// (exact: attention is causal, decoder-run.ts explains), which bounds the scratch memory. Where this rounds
+// what the graph keeps in float32: activations into the int4 products (int8, as MatMulNBits' accuracy_level 4
+// does on native CPUs) and the KV cache and attention's products (int8; kernels.as.ts says why and how).
 import type { TextConfig } from '../../../../converter/read/config.ts';
 import { mropeCosSin } from '../../../../reference/decoder.ts';
 import { tensor } from '../../../../reference/tensor.ts';
@@ -64,7 +66,7 @@ interface Scratch {
   xsc: number; // (R, kbMax) f32
   xsum: number; // (R, kbMax) i32
   jobs: number; // up to 3 gemm jobs (kernels.ts GEMM_JOB_BYTES each)
-  scores: number; // (threads, group · capacity + group) f32: attention scores and softmax sums (kernels.as.ts)
+  scores: number; // threads × attentionScratchBytes: attention scores, weights and query codes (kernels.as.ts)
   logits: number; // (V) f32
 }
 
@@ -87,7 +89,7 @@ export class Int4Decoder {
    */
   static async load(cfg: TextConfig, graph: GraphBytes, options: Int4DecoderOptions): Promise<Int4Decoder> {
     const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: kvh, headDim: hd, vocabSize: V } = cfg;
-    if (hd % 4 || I % 4) throw new Error(`int4 decoder: head size ${hd} and MLP size ${I} must be multiples of 4 (SIMD lanes)`);
+    if (hd % 16 || I % 4) throw new Error(`int4 decoder: head size ${hd} must be a multiple of 16 and MLP size ${I} of 4 (SIMD lanes)`);
     const k = await Kernels.create(options.threads, options.isa);
     try {
       const inits = readInitializers(graph, 'decoder_model_merged');
@@ -115,7 +117,7 @@ export class Int4Decoder {
       const s: Scratch = {
         h: f32(R * H), x: f32(R * H), q: f32(R * nh * hd), k: f32(R * kvh * hd), v: f32(R * kvh * hd), att: f32(R * nh * hd), proj: f32(R * H),
         gate: f32(R * I), up: f32(R * I), xq: k.alloc(R * kbMax * k.xqBlockBytes), xsc: f32(R * kbMax), xsum: f32(R * kbMax), jobs: k.alloc(3 * GEMM_JOB_BYTES),
-        scores: f32(k.threadCount * ((nh / kvh) * options.kvCapacity + nh / kvh)), logits: f32(V),
+        scores: k.alloc(k.threadCount * k.exports.attentionScratchBytes(hd, options.kvCapacity)), logits: f32(V),
       };
       return new Int4Decoder(k, cfg, layers, w.vector('model.norm.weight', H), lmHead, s, options);
     } catch (e) {
@@ -142,20 +144,29 @@ export class Int4Decoder {
   takeKv(): KvMemory {
     const reused = this.free.pop();
     if (reused) return reused;
-    const { numLayers, numKvHeads, headDim } = this.cfg;
-    const bytes = numKvHeads * this.options.kvCapacity * headDim * 4;
-    return { capacity: this.options.kvCapacity, layers: Array.from({ length: numLayers }, () => ({ key: this.k.alloc(bytes), value: this.k.alloc(bytes) })) };
+    const { numLayers, numKvHeads: kvh, headDim: hd } = this.cfg;
+    const cap = this.options.kvCapacity;
+    const keyBytes = this.k.exports.kvKeyBytes(kvh, hd, cap), valueBytes = this.k.exports.kvValueBytes(kvh, hd, cap);
+    return { capacity: cap, layers: Array.from({ length: numLayers }, () => ({ key: this.k.alloc(keyBytes), value: this.k.alloc(valueBytes) })) };
   }
 
   /**
-   * One layer of a cache's memory as float32 views, key and value each (kvh, capacity, hd): how the benchmark
-   * writes a synthetic cache of C positions without a C-token prefill (memory never written would be read as
-   * the OS's shared zero page, from cache, and make long contexts look free).
+   * Stores keys and values (n, kvh, hd) f32 at positions from … from+n−1 of one layer, as a run stores its own:
+   * how the benchmark writes a synthetic cache of C positions without a C-token prefill (memory never written
+   * would be read as the OS's shared zero page, from cache, and make long contexts look free).
    */
-  kvLayer(kv: KvMemory, layer: number): { key: Float32Array; value: Float32Array } {
-    const { numKvHeads, headDim } = this.cfg;
-    const n = numKvHeads * kv.capacity * headDim;
-    return { key: this.k.f32(kv.layers[layer].key, n), value: this.k.f32(kv.layers[layer].value, n) };
+  writeKv(kv: KvMemory, layer: number, from: number, keys: Float32Array, values: Float32Array): void {
+    const { numKvHeads: kvh, headDim: hd } = this.cfg;
+    const n = keys.length / (kvh * hd);
+    if (!Number.isInteger(n) || values.length !== keys.length || from < 0 || from + n > kv.capacity)
+      throw new RangeError(`writeKv: ${keys.length} keys and ${values.length} values at ${from} do not fit (n, ${kvh}, ${hd}) rows in capacity ${kv.capacity}`);
+    const R = this.options.maxRun, row = kvh * hd;
+    for (let t = 0; t < n; t += R) {
+      const m = Math.min(R, n - t);
+      this.k.f32(this.s.k, m * row).set(keys.subarray(t * row, (t + m) * row));
+      this.k.f32(this.s.v, m * row).set(values.subarray(t * row, (t + m) * row));
+      this.store(kv.layers[layer], kv.capacity, from + t, m);
+    }
   }
 
   giveBackKv(kv: KvMemory): void {
@@ -265,13 +276,10 @@ export class Int4Decoder {
       }
   }
 
-  /** cache[P … P+n) ← this chunk's k and v, (n, kvh, hd) → (kvh, capacity, hd). */
+  /** cache[P … P+n) ← this chunk's k and v (n, kvh, hd), rounded to the cache's int8 (kernels.as.ts). */
   private store(layer: { key: number; value: number }, capacity: number, P: number, n: number): void {
     const { numKvHeads: kvh, headDim: hd } = this.cfg;
-    for (const [src, dst] of [[this.s.k, layer.key], [this.s.v, layer.value]]) {
-      const from = this.k.f32(src, n * kvh * hd), to = this.k.f32(dst, kvh * capacity * hd);
-      for (let t = 0; t < n; t++) for (let g = 0; g < kvh; g++) to.set(from.subarray((t * kvh + g) * hd, (t * kvh + g + 1) * hd), (g * capacity + P + t) * hd);
-    }
+    this.k.exports.storeKv(this.s.k, this.s.v, n, P, kvh, hd, capacity, layer.key, layer.value);
   }
 
   private addInto(a: number, b: number, count: number): void {

@@ -31,6 +31,13 @@ export function xqBlockBytes(): i32 {
   return <i32>XQ_BLOCK_BYTES;
 }
 
+/** max |x_i| over n floats at x. */
+@inline function absMax(x: usize, n: i32): f32 {
+  let m: f32 = 0;
+  for (let i = 0; i < n; i++) m = max(m, abs(load<f32>(x + (<usize>i << 2))));
+  return m;
+}
+
 /**
  * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32) in blockDot's
  * order, scales xsc (M, kb) f32 and code sums xsum (M, kb) i32.
@@ -41,8 +48,7 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
     for (let b = 0; b < kb; b++) {
       const k0 = b * 32;
       const n = min(32, K - k0);
-      let amax: f32 = 0;
-      for (let i = 0; i < n; i++) amax = max(amax, abs(load<f32>(row + <usize>(k0 + i) * 4)));
+      const amax = absMax(row + <usize>k0 * 4, n);
       const inv: f32 = amax > 0 ? 127 / amax : 0;
       const o = <usize>(m * kb + b);
       const codes = xq + o * XQ_BLOCK_BYTES;
@@ -245,121 +251,279 @@ export function gemmQ4(jobs: usize, count: i32, thread: i32, threads: i32): void
   return f32x4.mul(p, scale);
 }
 
-/** a·b + c on 4 lanes. (relaxed SIMD's fused madd was measured no faster in attention: its loads bound it.) */
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  return f32x4.add(f32x4.mul(a, b), c);
+// ---- The KV cache, in int8 --------------------------------------------------------------------------------------
+// One layer's cache, per kv head g (kvh of them), for `cap` positions rounded up to whole quads of 4 (cap4):
+//   keys      u8  (cap4/4, hd/4, 4, 4)  a quad of positions: for every 4 dims, the 4 positions' 4 codes in turn
+//   key scale f32 (cap4/4, nkb, 4)      per position and block of keyBlock(hd) dims, a quad's 4 side by side
+// and, in a second allocation,
+//   values    i8  (cap4/2, hd, 2)       a pair of positions, dim by dim: v(d, t), v(d, t+1)
+//   val scale f32 (cap4)                per position
+// k ≈ ks · (code − 64) with codes 1 … 127, so keys fit relaxed SIMD's 7-bit operand; v ≈ vs · code, |code| ≤ 127.
+// Why these layouts: one 16-byte load of keys times a query's 4 codes (splat) sums, pairwise, to one score per
+// i32 lane — four positions' scores at once with no horizontal sums; one 16-byte load of values, widened to
+// i16, times a pair of weights (i32x4.dot_i16x8_s) gives each lane one dim's p_t·v_t + p_t+1·v_t+1.
+// Why int8 at all: attention at long contexts is bound by multiply-adds, which integer dot instructions do 2–4×
+// as many of per instruction as f32x4 does, and the cache shrinks 3.7× (at hd 128: 276 bytes per position and kv
+// head instead of 1024). Keys get a scale per block of 32 dims as llama.cpp's q8_0 cache does (a few large
+// channels then coarsen only their own block); values one per position, as KIVI found values want.
+
+/** Positions rounded up to a whole quad (the key layout's unit; a multiple of the values' pairs too). */
+@inline function cap4(cap: i32): i32 {
+  return (cap + 3) & ~3;
 }
 
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
-  for (let i = 0; i < n; i += 4) acc = madd(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)), acc);
-  return hsum(acc);
+/** Dims per key scale: 32, or the whole head where hd is no multiple of 32. */
+@inline function keyBlock(hd: i32): i32 {
+  return hd % 32 == 0 ? 32 : hd;
+}
+
+/** Zero point of the key codes: 1 … 127 stand for −63 … 63. */
+const KEY_ZERO: i32 = 64;
+
+/** Bytes of one layer's keys and their scales (the `kc` of storeKv and attention). */
+export function kvKeyBytes(kvh: i32, hd: i32, cap: i32): i32 {
+  return kvh * cap4(cap) * (hd + (hd / keyBlock(hd)) * 4);
+}
+
+/** Bytes of one layer's values and their scales (the `vc` of storeKv and attention). */
+export function kvValueBytes(kvh: i32, hd: i32, cap: i32): i32 {
+  return kvh * cap4(cap) * (hd + 4);
+}
+
+/** Positions P … P+n−1 of k and v (n, kvh, hd) f32 into one layer's cache kc, vc (the layout above). */
+export function storeKv(k: usize, v: usize, n: i32, P: i32, kvh: i32, hd: i32, cap: i32, kc: usize, vc: usize): void {
+  const C = cap4(cap), block = keyBlock(hd), nkb = hd / block;
+  const keyScales = kc + <usize>kvh * <usize>C * <usize>hd, valueScales = vc + <usize>kvh * <usize>C * <usize>hd;
+  for (let t = 0; t < n; t++) {
+    const p = P + t, lane = <usize>(p & 3);
+    for (let g = 0; g < kvh; g++) {
+      const row = <usize>((t * kvh + g) * hd) << 2;
+      const quad = <usize>(g * C + (p & ~3)) * <usize>hd; // (g * cap4/4 + p/4) quads of hd·4 bytes
+      const scales = keyScales + ((<usize>(g * (C >> 2) + (p >> 2)) * <usize>nkb) << 4);
+      for (let b = 0; b < nkb; b++) {
+        const x = k + row + (<usize>(b * block) << 2);
+        const amax = absMax(x, block);
+        const inv: f32 = amax > 0 ? <f32>(KEY_ZERO - 1) / amax : 0;
+        for (let i = 0; i < block; i++) {
+          const d = b * block + i;
+          store<u8>(kc + quad + (<usize>(d >> 2) << 4) + (lane << 2) + <usize>(d & 3), <u8>(<i32>nearest<f32>(load<f32>(x + (<usize>i << 2)) * inv) + KEY_ZERO));
+        }
+        store<f32>(scales + (<usize>b << 4) + (lane << 2), amax / <f32>(KEY_ZERO - 1));
+      }
+      const x = v + row;
+      const amax = absMax(x, hd);
+      const inv: f32 = amax > 0 ? 127 / amax : 0;
+      const pair = vc + <usize>(g * C + (p & ~1)) * <usize>hd + <usize>(p & 1);
+      for (let d = 0; d < hd; d++) store<i8>(pair + (<usize>d << 1), <i8>nearest<f32>(load<f32>(x + (<usize>d << 2)) * inv));
+      store<f32>(valueScales + (<usize>(g * C + p) << 2), amax / 127);
+    }
+  }
+}
+
+// ---- Attention ---------------------------------------------------------------------------------------------------
+
+/** Query heads per attention work item: a pair of one kv head's group (an odd group's last pair is one head). */
+const PAIR: i32 = 2;
+
+/** Value pairs summed in i32 between flushes to f32: 128 · 2 · 32767 · 127 < 2^31. */
+const FLUSH_PAIRS: i32 = 128;
+
+/**
+ * Bytes of one thread's attention scratch (`scratch` holds `threads` of them), for PAIR heads: scores f32 (cap4),
+ * weights i16 (cap4), query codes (hd, quantizeRows' code size), query scales f32 and code sums i32 (nkb), norm f32.
+ */
+export function attentionScratchBytes(hd: i32, cap: i32): i32 {
+  const C = cap4(cap), nkb = hd / keyBlock(hd);
+  return (PAIR * (C * 6 + hd * <i32>XQ_CODE_BYTES + nkb * 8 + 4) + 15) & ~15;
 }
 
 /**
- * Causal grouped-query attention of S new tokens at positions P … P+S−1 (their keys and values already in the
- * cache): q (S, nh, hd) rotated queries; kc, vc (kvh, cap, hd) one layer's cache; out (S, nh, hd). Query head h
- * reads kv head h / (nh / kvh). softmax(q·kᵀ / √hd) · v over keys 0 … P+s. hd must be a multiple of 4.
- * A work item is one token and one kv head with all the query heads that share it: each key and value row is
- * read once for the whole group (from L1), not once per head. Threads split the items.
- * scratch: threads × (group × cap + group) f32 — a thread's scores, then its heads' 1 / Σ e.
+ * Causal grouped-query attention of S new tokens at positions P … P+S−1 (their keys and values already stored by
+ * storeKv): q (S, nh, hd) rotated queries; kc, vc one layer's int8 cache; out (S, nh, hd). Query head h reads kv
+ * head h / (nh / kvh); softmax(q·kᵀ / √hd) · v over keys 0 … P+s. hd must be a multiple of 16.
+ * A work item is one token and a pair of query heads of one kv head; threads split the items. The arithmetic
+ * is integer: queries are rounded to int8 per key block, the softmax weights (times the value scales) to 15
+ * bits of their largest, so both products are exact integer dots and only the scales are float.
  */
 export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P: i32, nh: i32, kvh: i32, hd: i32, cap: i32, scratch: usize, thread: i32, threads: i32): void {
-  const group = nh / kvh;
-  const scale: f32 = 1 / Mathf.sqrt(<f32>hd);
-  const scores = scratch + <usize>thread * <usize>(group * cap + group) * 4;
-  const inverse = scores + <usize>group * <usize>cap * 4;
-  const items = S * kvh;
+  const group = nh / kvh, pairs = (group + PAIR - 1) / PAIR;
+  const C = cap4(cap), block = keyBlock(hd), nkb = hd / block;
+  const scores = scratch + <usize>thread * <usize>attentionScratchBytes(hd, cap);
+  const weights = scores + <usize>(PAIR * C * 4), codes = weights + <usize>(PAIR * C * 2);
+  const qScales = codes + <usize>PAIR * <usize>hd * XQ_CODE_BYTES, qSums = qScales + <usize>(PAIR * nkb * 4), norms = qSums + <usize>(PAIR * nkb * 4);
+  const rowBytes = <usize>hd << 2;
+  const items = S * kvh * pairs;
   const j0 = <i32>((<i64>items * thread) / threads), j1 = <i32>((<i64>items * (thread + 1)) / threads);
-  const rowBytes = <usize>hd * 4;
   for (let j = j0; j < j1; j++) {
-    const s = j / kvh, g = j % kvh;
-    const T = P + s + 1;
-    const heads = q + <usize>(s * nh + g * group) * rowBytes; // the group's query rows, consecutive
-    const keys = kc + <usize>g * <usize>cap * rowBytes;
-    const values = vc + <usize>g * <usize>cap * rowBytes;
-    // Scores four keys at a time: each query chunk is loaded once for the four, and the four dot products are
-    // summed across lanes together (f32 sums4) instead of one horizontal sum each.
-    let t = 0;
-    for (; t + 4 <= T; t += 4) {
-      const key = keys + <usize>t * rowBytes;
-      for (let h = 0; h < group; h++) {
-        const qRow = heads + <usize>h * rowBytes;
-        let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
-        for (let i = 0; i < hd; i += 4) {
-          const o = <usize>i << 2;
-          const qv = v128.load(qRow + o);
-          a0 = madd(qv, v128.load(key + o), a0);
-          a1 = madd(qv, v128.load(key + rowBytes + o), a1);
-          a2 = madd(qv, v128.load(key + 2 * rowBytes + o), a2);
-          a3 = madd(qv, v128.load(key + 3 * rowBytes + o), a3);
-        }
-        v128.store(scores + (<usize>(h * cap + t) << 2), f32x4.mul(fsums4(a0, a1, a2, a3), f32x4.splat(scale)));
-      }
+    const s = j / (kvh * pairs), g = (j / pairs) % kvh;
+    const first = g * group + (j % pairs) * PAIR, last = min(first + PAIR, (g + 1) * group) - 1;
+    const T = P + s + 1, T4 = (T + 3) & ~3;
+    const keys = kc + <usize>(g * C) * <usize>hd, keyScales = kc + <usize>kvh * <usize>C * <usize>hd + ((<usize>(g * (C >> 2)) * <usize>nkb) << 4);
+    const values = vc + <usize>(g * C) * <usize>hd, valueScales = vc + <usize>kvh * <usize>C * <usize>hd + (<usize>(g * C) << 2);
+    for (let i = 0; i < PAIR; i++) {
+      const h = min(first + i, last), o = <usize>i;
+      const qc = codes + o * <usize>hd * XQ_CODE_BYTES, qs = qScales + ((o * <usize>nkb) << 2), qsum = qSums + ((o * <usize>nkb) << 2);
+      quantizeQuery(q + <usize>(s * nh + h) * rowBytes, hd, block, 1 / Mathf.sqrt(<f32>hd), qc, qs, qsum);
+      keyScores(keys, keyScales, T4 >> 2, hd, block, qc, qs, qsum, scores + ((o * <usize>C) << 2));
+      store<f32>(norms + (o << 2), softmaxWeights(scores + ((o * <usize>C) << 2), valueScales, T, T4, weights + ((o * <usize>C) << 1)));
     }
-    for (; t < T; t++) {
-      const key = keys + <usize>t * rowBytes;
-      for (let h = 0; h < group; h++) store<f32>(scores + (<usize>(h * cap + t) << 2), dot(heads + <usize>h * rowBytes, key, hd) * scale);
+    const out0 = out + <usize>(s * nh + first) * rowBytes, out1 = out + <usize>(s * nh + last) * rowBytes;
+    weightedValues(values, T4 >> 1, hd, weights, weights + (<usize>C << 1), out0, out1, first == last);
+    scaleRow(out0, hd, load<f32>(norms));
+    if (first != last) scaleRow(out1, hd, load<f32>(norms, 4));
+  }
+}
+
+/** One query head (hd) → int8 codes per key block (quantizeRows' code size, in order), scales · `scale`, code sums. */
+function quantizeQuery(x: usize, hd: i32, block: i32, scale: f32, codes: usize, scales: usize, sums: usize): void {
+  for (let b = 0; b < hd / block; b++) {
+    const from = x + (<usize>(b * block) << 2);
+    const amax = absMax(from, block);
+    const inv: f32 = amax > 0 ? 127 / amax : 0;
+    let sum: i32 = 0;
+    for (let i = 0; i < block; i++) {
+      const c = <i32>nearest<f32>(load<f32>(from + (<usize>i << 2)) * inv);
+      const at = codes + <usize>(b * block + i) * XQ_CODE_BYTES;
+      if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, <i8>c);
+      else store<i16>(at, <i16>c);
+      sum += c;
     }
-    for (let h = 0; h < group; h++) store<f32>(inverse + (<usize>h << 2), 1 / softmaxNumerators(scores + <usize>(h * cap) * 4, T));
-    const outRows = out + <usize>(s * nh + g * group) * rowBytes;
-    memory.fill(outRows, 0, <usize>group * rowBytes);
-    // Four value rows per pass over the outputs: a quarter of the output loads and stores.
-    for (t = 0; t + 4 <= T; t += 4) {
-      const v0 = values + <usize>t * rowBytes;
-      for (let h = 0; h < group; h++) {
-        const w = scores + (<usize>(h * cap + t) << 2), inv = load<f32>(inverse + (<usize>h << 2));
-        const p0 = f32x4.splat(load<f32>(w) * inv), p1 = f32x4.splat(load<f32>(w, 4) * inv), p2 = f32x4.splat(load<f32>(w, 8) * inv), p3 = f32x4.splat(load<f32>(w, 12) * inv);
-        const row = outRows + <usize>h * rowBytes;
-        for (let i = 0; i < hd; i += 4) {
-          const o = row + (<usize>i << 2), v = v0 + (<usize>i << 2);
-          let a = madd(p0, v128.load(v), v128.load(o));
-          a = madd(p1, v128.load(v + rowBytes), a);
-          a = madd(p2, v128.load(v + 2 * rowBytes), a);
-          v128.store(o, madd(p3, v128.load(v + 3 * rowBytes), a));
-        }
-      }
+    store<f32>(scales + (<usize>b << 2), (amax / 127) * scale);
+    store<i32>(sums + (<usize>b << 2), sum);
+  }
+}
+
+/**
+ * Σ code_q · code_k over `n` dims of one quad of keys (`keys` its first 4 dims): the four positions' integer
+ * dots as one i32x4. Relaxed SIMD multiplies i8 by the 7-bit key codes and sums pairs in one instruction; plain
+ * SIMD widens the keys to i16, and its pair sums land two lanes per position, folded at the end.
+ */
+@inline function keyDots4(keys: usize, codes: usize, n: i32): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    let acc = i32x4.splat(0);
+    for (let i = 0; i < n; i += 4) acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(codes + <usize>i), v128.load(keys + (<usize>i << 2)))));
+    return acc;
+  }
+  let lo = i32x4.splat(0), hi = lo;
+  for (let i = 0; i < n; i += 4) {
+    const k = v128.load(keys + (<usize>i << 2)), qq = v128.load64_splat(codes + (<usize>i << 1));
+    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(k), qq)); // positions 0, 0, 1, 1
+    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(k), qq)); // positions 2, 2, 3, 3
+  }
+  return i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+}
+
+/** scores[0 … 4·quads) = q·k / √hd for one query head (quantizeQuery's codes, scales, sums) and the quads of keys. */
+function keyScores(keys: usize, keyScales: usize, quads: i32, hd: i32, block: i32, codes: usize, qs: usize, qsum: usize, scores: usize): void {
+  const nkb = hd / block;
+  for (let c = 0; c < quads; c++) {
+    const quad = keys + <usize>c * (<usize>hd << 2), ks = keyScales + ((<usize>c * <usize>nkb) << 4);
+    let acc = f32x4.splat(0);
+    for (let b = 0; b < nkb; b++) {
+      // Σ q·(code − 64) = Σ q·code − 64·Σ q
+      const dots = i32x4.sub(keyDots4(quad + (<usize>(b * block) << 2), codes + <usize>(b * block) * XQ_CODE_BYTES, block), i32x4.splat(KEY_ZERO * load<i32>(qsum + (<usize>b << 2))));
+      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(dots), f32x4.mul(v128.load(ks + (<usize>b << 4)), f32x4.splat(load<f32>(qs + (<usize>b << 2))))));
     }
-    for (; t < T; t++) {
-      const value = values + <usize>t * rowBytes;
-      for (let h = 0; h < group; h++) {
-        const p = f32x4.splat(load<f32>(scores + (<usize>(h * cap + t) << 2)) * load<f32>(inverse + (<usize>h << 2)));
-        const row = outRows + <usize>h * rowBytes;
-        for (let i = 0; i < hd; i += 4) {
-          const o = row + (<usize>i << 2);
-          v128.store(o, madd(p, v128.load(value + (<usize>i << 2)), v128.load(o)));
-        }
-      }
-    }
+    v128.store(scores + (<usize>c << 4), acc);
   }
 }
 
 /**
  * Scores this far below the top get weight 0 instead of e^(score − top) < 4·10⁻¹⁸: in float32 they cannot move
- * a sum that holds the top's 1, and their products with values would be subnormal floats, which x86 computes
- * slowly (measured: a peaked softmax made a 3B decode step @2048 take 104 ms instead of 88).
+ * a sum that holds the top's 1 (and the padding past T, set to −∞, lands here too).
  */
 const NEGLIGIBLE_SCORE: f32 = -40;
 
-/** scores[0 … T) ← e^(score − max) in place (0 below NEGLIGIBLE_SCORE); returns their sum. */
-function softmaxNumerators(scores: usize, T: i32): f32 {
-  let top: f32 = -Infinity;
-  for (let t = 0; t < T; t++) top = max(top, load<f32>(scores + (<usize>t << 2)));
-  let sum: f32 = 0;
-  let t = 0;
-  for (; t + 4 <= T; t += 4) {
-    const d = f32x4.sub(v128.load(scores + (<usize>t << 2)), f32x4.splat(top));
-    const e = v128.and(exp4(d), f32x4.gt(d, f32x4.splat(NEGLIGIBLE_SCORE)));
-    v128.store(scores + (<usize>t << 2), e);
-    sum += hsum(e);
+/**
+ * e^d on 4 lanes for −40 < d ≤ 0, to 3·10⁻⁶ relative: 2^n · 2^f with 2^f a degree-4 fit on |f| ≤ ½ (least squares
+ * on relative error), n added straight into the exponent bits. exp4's 2·10⁻⁷ would be wasted here — the weights
+ * are rounded to 15 bits next — and this is half its work, in the one loop of attention that runs per position
+ * and head in float. Lanes outside (−40, 0] come out as garbage: the caller masks them.
+ */
+@inline function weightExp4(d: v128): v128 {
+  const y = f32x4.mul(d, f32x4.splat(1.44269504));
+  const n = f32x4.nearest(y);
+  const f = f32x4.sub(y, n);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(0.009560510516166687), f), f32x4.splat(0.05591703951358795));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.24024981260299683));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.6931219696998596));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.9999991655349731));
+  return i32x4.add(p, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
+}
+
+/**
+ * The softmax of scores[0 … T) as integer weights for weightedValues: w_t = e^(s_t − top) · vs_t in steps of
+ * 1/32767 of the largest (so the values' scales ride along), 0 for t in [T, T4). Returns what turns Σ w·code
+ * back into Σ softmax·v: largest / 32767 / Σ e.
+ */
+function softmaxWeights(scores: usize, valueScales: usize, T: i32, T4: i32, weights: usize): f32 {
+  for (let t = T; t < T4; t++) store<f32>(scores + (<usize>t << 2), -Infinity);
+  let top = f32x4.splat(-Infinity);
+  for (let t = 0; t < T4; t += 4) top = f32x4.max(top, v128.load(scores + (<usize>t << 2)));
+  const m = f32x4.splat(max(max(f32x4.extract_lane(top, 0), f32x4.extract_lane(top, 1)), max(f32x4.extract_lane(top, 2), f32x4.extract_lane(top, 3))));
+  let sum = f32x4.splat(0), largest = sum;
+  for (let t = 0; t < T4; t += 4) {
+    const at = scores + (<usize>t << 2);
+    const d = f32x4.sub(v128.load(at), m);
+    const keep = f32x4.gt(d, f32x4.splat(NEGLIGIBLE_SCORE));
+    const e = v128.and(weightExp4(d), keep);
+    sum = f32x4.add(sum, e);
+    const w = v128.and(f32x4.mul(e, v128.load(valueScales + (<usize>t << 2))), keep);
+    largest = f32x4.max(largest, w);
+    v128.store(at, w);
   }
-  for (; t < T; t++) {
-    const d = load<f32>(scores + (<usize>t << 2)) - top;
-    const e: f32 = d > NEGLIGIBLE_SCORE ? Mathf.exp(d) : 0;
-    store<f32>(scores + (<usize>t << 2), e);
-    sum += e;
+  const top1 = max(max(f32x4.extract_lane(largest, 0), f32x4.extract_lane(largest, 1)), max(f32x4.extract_lane(largest, 2), f32x4.extract_lane(largest, 3)));
+  const step = f32x4.splat(top1 > 0 ? 32767 / top1 : 0);
+  for (let t = 0; t < T4; t += 4) {
+    const w = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(scores + (<usize>t << 2)), step)));
+    store<i64>(weights + (<usize>t << 1), i64x2.extract_lane(i16x8.narrow_i32x4_s(w, w), 0));
   }
-  return sum;
+  return top1 / 32767 / hsum(sum);
+}
+
+/**
+ * out0, out1 (hd) ← Σ_t w_t · code_t over `pairs` pairs of positions, for two heads' weights (w0, w1; i16 each)
+ * at once, 16 dims at a time: each value load serves both heads. `same`: one head, out1 is out0.
+ */
+function weightedValues(values: usize, pairs: i32, hd: i32, w0: usize, w1: usize, out0: usize, out1: usize, same: bool): void {
+  memory.fill(out0, 0, <usize>hd << 2);
+  if (!same) memory.fill(out1, 0, <usize>hd << 2);
+  const pairBytes = <usize>hd << 1;
+  for (let d = 0; d < hd; d += 16) {
+    for (let c0 = 0; c0 < pairs; c0 += FLUSH_PAIRS) {
+      const c1 = min(pairs, c0 + FLUSH_PAIRS);
+      let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+      for (let c = c0; c < c1; c++) {
+        const at = values + <usize>c * pairBytes + (<usize>d << 1);
+        const lo = v128.load(at), hi = v128.load(at, 16);
+        const v0 = i16x8.extend_low_i8x16_s(lo), v1 = i16x8.extend_high_i8x16_s(lo), v2 = i16x8.extend_low_i8x16_s(hi), v3 = i16x8.extend_high_i8x16_s(hi);
+        const p = v128.load32_splat(w0 + (<usize>c << 2)), r = v128.load32_splat(w1 + (<usize>c << 2));
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v0, p));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v1, p));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v2, p));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v3, p));
+        b0 = i32x4.add(b0, i32x4.dot_i16x8_s(v0, r));
+        b1 = i32x4.add(b1, i32x4.dot_i16x8_s(v1, r));
+        b2 = i32x4.add(b2, i32x4.dot_i16x8_s(v2, r));
+        b3 = i32x4.add(b3, i32x4.dot_i16x8_s(v3, r));
+      }
+      addInt4x4(out0 + (<usize>d << 2), a0, a1, a2, a3);
+      if (!same) addInt4x4(out1 + (<usize>d << 2), b0, b1, b2, b3);
+    }
+  }
+}
+
+/** y[0 … 16) += four i32x4 as floats. */
+@inline function addInt4x4(y: usize, a: v128, b: v128, c: v128, d: v128): void {
+  v128.store(y, f32x4.add(v128.load(y), f32x4.convert_i32x4_s(a)));
+  v128.store(y, f32x4.add(v128.load(y, 16), f32x4.convert_i32x4_s(b)), 16);
+  v128.store(y, f32x4.add(v128.load(y, 32), f32x4.convert_i32x4_s(c)), 32);
+  v128.store(y, f32x4.add(v128.load(y, 48), f32x4.convert_i32x4_s(d)), 48);
+}
+
+@inline function scaleRow(y: usize, n: i32, f: f32): void {
+  const s = f32x4.splat(f);
+  for (let i = 0; i < n; i += 4) v128.store(y + (<usize>i << 2), f32x4.mul(v128.load(y + (<usize>i << 2)), s));
 }
 
 /** gate (M, I) ← silu(gate) · up, silu(g) = g / (1 + e^−g); the element count a multiple of 4. */

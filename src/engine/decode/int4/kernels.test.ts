@@ -82,34 +82,71 @@ describe('int4 kernels', () => {
     });
   });
 
-  it.each(POOLS)('attention ($isa, $threads thread(s)) is causal GQA over the cache (reference causalGqa)', ({ isa, threads }) => {
-    const k = pool(isa, threads);
-    const nh = 4, kvh = 2, hd = 8, P = 5, S = 3, T = P + S, cap = 12;
-    const q = randoms(S * nh * hd), keys = randoms(kvh * T * hd), values = randoms(kvh * T * hd);
-    const Q = k.alloc(q.length * 4), KC = k.alloc(kvh * cap * hd * 4), VC = k.alloc(kvh * cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * ((nh / kvh) * cap + nh / kvh) * 4);
-    k.f32(Q, q.length).set(q);
-    for (let g = 0; g < kvh; g++) {
-      k.f32(KC + g * cap * hd * 4, T * hd).set(keys.subarray(g * T * hd, (g + 1) * T * hd));
-      k.f32(VC + g * cap * hd * 4, T * hd).set(values.subarray(g * T * hd, (g + 1) * T * hd));
+  /** keys and values (kvh, T, hd) rounded as storeKv rounds them: keys to 7 bits per block of 32 dims (or per head), values to 8 bits per position. */
+  function int8Kv(keys: Float32Array, values: Float32Array, hd: number) {
+    const round = (x: Float32Array, block: number, levels: number) =>
+      Float32Array.from(x, (_, i) => {
+        const from = i - (i % block), amax = x.subarray(from, from + block).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        return amax > 0 ? Math.round(Math.fround(x[i] * Math.fround(levels / amax))) * Math.fround(amax / levels) : 0;
+      });
+    return { keys: round(keys, hd % 32 ? hd : 32, 63), values: round(values, hd, 127) };
+  }
+
+  /** Stores keys and values (kvh, T, hd) with storeKv, in chunks of `chunk` positions, and runs attention for the last S. */
+  function runAttention(k: Kernels, threads: number, d: { nh: number; kvh: number; hd: number; S: number; T: number; cap: number; chunk: number }, q: Float32Array, keys: Float32Array, values: Float32Array) {
+    const { nh, kvh, hd, S, T, cap } = d;
+    const KC = k.alloc(k.exports.kvKeyBytes(kvh, hd, cap)), VC = k.alloc(k.exports.kvValueBytes(kvh, hd, cap));
+    const Q = k.alloc(q.length * 4), O = k.alloc(q.length * 4), SC = k.alloc(threads * k.exports.attentionScratchBytes(hd, cap));
+    const rowsK = k.alloc(d.chunk * kvh * hd * 4), rowsV = k.alloc(d.chunk * kvh * hd * 4);
+    for (let p = 0; p < T; p += d.chunk) {
+      const n = Math.min(d.chunk, T - p);
+      // (kvh, T, hd) → the (n, kvh, hd) rows a run stores
+      for (let t = 0; t < n; t++)
+        for (let g = 0; g < kvh; g++) {
+          k.f32(rowsK + (t * kvh + g) * hd * 4, hd).set(keys.subarray((g * T + p + t) * hd, (g * T + p + t + 1) * hd));
+          k.f32(rowsV + (t * kvh + g) * hd * 4, hd).set(values.subarray((g * T + p + t) * hd, (g * T + p + t + 1) * hd));
+        }
+      k.exports.storeKv(rowsK, rowsV, n, p, kvh, hd, cap, KC, VC);
     }
-    k.parallel('attention', [Q, KC, VC, O, S, P, nh, kvh, hd, cap, SC]);
-    const ref = causalGqa(permute(tensor(q, [S, nh, hd]), [1, 0, 2]), tensor(keys, [kvh, T, hd]), tensor(values, [kvh, T, hd])); // (nh, S, hd)
-    expect(relErr(k.f32(O, q.length), permute(ref, [1, 0, 2]).data)).toBeLessThan(1e-5);
+    k.f32(Q, q.length).set(q);
+    k.parallel('attention', [Q, KC, VC, O, S, T - S, nh, kvh, hd, cap, SC]);
+    return k.f32(O, q.length).slice();
+  }
+
+  const gqa = (q: Float32Array, keys: Float32Array, values: Float32Array, d: { nh: number; kvh: number; hd: number; S: number; T: number }) =>
+    permute(causalGqa(permute(tensor(q, [d.S, d.nh, d.hd]), [1, 0, 2]), tensor(keys, [d.kvh, d.T, d.hd]), tensor(values, [d.kvh, d.T, d.hd])), [1, 0, 2]).data;
+
+  // Three query heads per kv head (a pair and a lone head), capacity and T no multiple of 4, positions stored
+  // in chunks that straddle quads; hd 16 (one key block per head) and 64 (blocks of 32).
+  it.each(POOLS.flatMap((p) => [16, 64].map((hd) => ({ ...p, hd }))))('attention ($isa, $threads thread(s), hd $hd) over the int8 cache is causal GQA (reference causalGqa) on the cache\'s rounded keys and values', ({ isa, threads, hd }) => {
+    const k = pool(isa, threads);
+    const d = { nh: 6, kvh: 2, hd, S: 3, T: 11, cap: 13, chunk: 3 };
+    const q = randoms(d.S * d.nh * hd), keys = randoms(d.kvh * d.T * hd), values = randoms(d.kvh * d.T * hd);
+    const got = runAttention(k, threads, d, q, keys, values);
+    const rounded = int8Kv(keys, values, hd);
+    // What is left once the cache's rounding is taken out: queries in int8, weights in 15 bits.
+    expect(relErr(got, gqa(q, rounded.keys, rounded.values, d))).toBeLessThan(3e-3);
+    // And all of it, against float32 attention: well inside the 2⁻⁸ of the bfloat16 the model was trained in.
+    expect(relErr(got, gqa(q, keys, values, d))).toBeLessThan(1e-2);
   });
 
   it.each(ISAS)('attention (%s) on a peaked softmax (scores 0 … −2000 below the top) is still causal GQA: the negligible weights it drops change nothing', (isa) => {
     const k = pool(isa, 1);
-    const nh = 2, kvh = 1, hd = 8, P = 40, S = 1, T = P + S, cap = 48;
-    const q = randoms(nh * hd).map((v) => v * 30), keys = randoms(T * hd).map((v) => v * 30), values = randoms(T * hd);
-    const Q = k.alloc(q.length * 4), KC = k.alloc(cap * hd * 4), VC = k.alloc(cap * hd * 4), O = k.alloc(q.length * 4), SC = k.alloc((nh * cap + nh) * 4);
-    k.f32(Q, q.length).set(q);
-    k.f32(KC, T * hd).set(keys);
-    k.f32(VC, T * hd).set(values);
-    k.parallel('attention', [Q, KC, VC, O, S, P, nh, kvh, hd, cap, SC]);
-    const spread = Math.max(...Array.from({ length: T }, (_, t) => Math.abs(q.slice(0, hd).reduce((sum, v, i) => sum + v * keys[t * hd + i], 0)))) / Math.sqrt(hd);
+    const d = { nh: 2, kvh: 1, hd: 16, S: 1, T: 41, cap: 48, chunk: 41 };
+    const q = randoms(d.nh * d.hd).map((v) => v * 30), keys = randoms(d.T * d.hd).map((v) => v * 30), values = randoms(d.T * d.hd);
+    const got = runAttention(k, 1, d, q, keys, values);
+    const spread = Math.max(...Array.from({ length: d.T }, (_, t) => Math.abs(q.slice(0, d.hd).reduce((sum, v, i) => sum + v * keys[t * d.hd + i], 0)))) / Math.sqrt(d.hd);
     expect(spread).toBeGreaterThan(100); // many scores fall below the cut
-    const ref = causalGqa(tensor(q, [nh, S, hd]), tensor(keys, [kvh, T, hd]), tensor(values, [kvh, T, hd]));
-    expect(relErr(k.f32(O, q.length), ref.data)).toBeLessThan(1e-5);
+    const rounded = int8Kv(keys, values, d.hd);
+    expect(relErr(got, gqa(q, rounded.keys, rounded.values, d))).toBeLessThan(3e-3);
+  });
+
+  it.each(ISAS)('attention (%s) sums long contexts in int32 without overflow: 700 equal largest values under flat weights average to that value', (isa) => {
+    const k = pool(isa, 1);
+    const d = { nh: 2, kvh: 1, hd: 16, S: 1, T: 700, cap: 704, chunk: 64 };
+    // q = 0: every score is 0, every weight the largest (32767); every value code 127, more pairs than one int32 run holds
+    const got = runAttention(k, 1, d, new Float32Array(d.nh * d.hd), randoms(d.T * d.hd), new Float32Array(d.T * d.hd).fill(0.75));
+    expect(relErr(got, new Float32Array(d.nh * d.hd).fill(0.75))).toBeLessThan(1e-6);
   });
 
   it('siluMul is silu(gate)·up, for large positive and negative gates too', () => {

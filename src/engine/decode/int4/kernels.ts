@@ -13,6 +13,13 @@ export interface KernelExports {
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
   /** `count` jobs of GEMM_JOB_FIELDS int32s each at `jobs` (writeGemmJobs). */
   gemmQ4(jobs: number, count: number, thread: number, threads: number): void;
+  /** Bytes of one layer's int8 keys (with their scales) and values (with theirs): kernels.as.ts has the layout. */
+  kvKeyBytes(kvh: number, hd: number, cap: number): number;
+  kvValueBytes(kvh: number, hd: number, cap: number): number;
+  /** Positions P … P+n−1 of k, v (n, kvh, hd) f32 into one layer's cache. */
+  storeKv(k: number, v: number, n: number, P: number, kvh: number, hd: number, cap: number, kc: number, vc: number): void;
+  /** Bytes of attention scratch per thread. */
+  attentionScratchBytes(hd: number, cap: number): number;
   attention(q: number, kc: number, vc: number, out: number, S: number, P: number, nh: number, kvh: number, hd: number, cap: number, scratch: number, thread: number, threads: number): void;
   siluMul(gate: number, up: number, count: number): void;
 }
