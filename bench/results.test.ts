@@ -78,6 +78,10 @@ describe('kvBytes', () => {
     expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 1)).toBe(73728);
     expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 4096)).toBe(73728 * 4096);
   });
+
+  it('counts the int4 kernels\' int8 cache: 128 key and 128 value codes, 4 key scales and 1 value scale per position and kv head', () => {
+    expect(kvBytes({ layers: 36, hidden: 2048, kvHeads: 2, headDim: 128 }, 1, 'int8')).toBe(36 * 2 * (256 + 5 * 4));
+  });
 });
 
 describe('deriveRatios (kv-context and follow-up figures)', () => {

@@ -185,9 +185,13 @@ function followUpRatio(answers: Results['answers'], preset: string): number | nu
   return a && 'summary' in a ? a.followUpVsFirst : null;
 }
 
-/** KV bytes one decode step reads at `context` (fp32 keys and values, every layer). */
-export function kvBytes(shape: DecoderShape, context: number): number {
-  return shape.layers * 2 * shape.kvHeads * shape.headDim * 4 * context;
+/**
+ * KV bytes one decode step reads at `context`, every layer: ORT's cache is fp32 keys and values; the int4
+ * kernels' is int8 codes plus a float scale per 32 key dims and one per value row (kernels.as.ts).
+ */
+export function kvBytes(shape: DecoderShape, context: number, format: 'fp32' | 'int8' = 'fp32'): number {
+  const perHead = format === 'fp32' ? 2 * shape.headDim * 4 : 2 * shape.headDim + (Math.ceil(shape.headDim / 32) + 1) * 4;
+  return shape.layers * shape.kvHeads * perHead * context;
 }
 
 const gb = (b: number | undefined | null) => (b == null ? '–' : `${(b / 1e9).toFixed(2)} GB`);
@@ -417,10 +421,10 @@ function renderDecoder(L: string[], r: Results, d: NonNullable<Results['decoder'
   for (const x of runs) for (const p of x.prefill) L.push(`| ${label(x)} | ${p.tokens} | ${fmt(p.ms)} | ${fmt(p.tokensPerSecond)} |`);
   const bw = r.bandwidth?.streamingReadBytesPerSecond.median;
   if (bw && d.shape && runs.length) {
-    L.push('', `Decode against the memory-bandwidth ceiling (bytes per token = decoder weights + fp32 KV read; ceiling = ${(bw / 1e9).toFixed(1)} GB/s ÷ bytes):`, '', '| runtime | context | bytes/token | ceiling tok/s | measured | fraction |', '|---|---|---|---|---|---|');
+    L.push('', `Decode against the memory-bandwidth ceiling (bytes per token = decoder weights + KV read: fp32 in ORT, int8 in the int4 kernels; ceiling = ${(bw / 1e9).toFixed(1)} GB/s ÷ bytes):`, '', '| runtime | context | bytes/token | ceiling tok/s | measured | fraction |', '|---|---|---|---|---|---|');
     for (const x of runs)
       for (const f of x.decode) {
-        const bytes = (fileBytes ?? 0) + kvBytes(d.shape, f.context);
+        const bytes = (fileBytes ?? 0) + kvBytes(d.shape, f.context, x.spec.runtime === 'int4' ? 'int8' : 'fp32');
         const ceiling = bw / bytes;
         L.push(`| ${label(x)} | ${f.context} | ${gb(bytes)} | ${ceiling.toFixed(2)} | ${f.tokensPerSecond.median} | ${(f.tokensPerSecond.median / ceiling).toFixed(2)} |`);
       }
