@@ -252,25 +252,33 @@ export function gemmQ4(jobs: usize, count: i32, thread: i32, threads: i32): void
 }
 
 // ---- The KV cache, in int8 --------------------------------------------------------------------------------------
-// One layer's cache, per kv head g (kvh of them), for `cap` positions rounded up to whole quads of 4 (cap4):
-//   keys      u8  (cap4/4, hd/4, 4, 4)  a quad of positions: for every 4 dims, the 4 positions' 4 codes in turn
-//   key scale f32 (cap4/4, nkb, 4)      per position and block of keyBlock(hd) dims, a quad's 4 side by side
+// One layer's cache, per kv head g (kvh of them), for `cap` positions rounded up to a multiple of 8 (C):
+//   keys      u8  (C/4, hd/G, 4, G)  a quad of positions: for every G dims, the 4 positions' G codes in turn
+//   key scale f32 (C/4, nkb, 4)      per position and block of keyBlock(hd) dims, a quad's 4 side by side
 // and, in a second allocation,
-//   values    i8  (cap4/2, hd, 2)       a pair of positions, dim by dim: v(d, t), v(d, t+1)
-//   val scale f32 (cap4)                per position
+//   values    i8  (C/2, hd, 2)       a pair of positions, dim by dim: v(d, t), v(d, t+1)
+//   val scale f32 (C)                per position
+// with G = KEY_DIMS, 4 on relaxed SIMD and 2 on plain (the builds have their own caches, as their own memory).
 // k ≈ ks · (code − 64) with codes 1 … 127, so keys fit relaxed SIMD's 7-bit operand; v ≈ vs · code, |code| ≤ 127.
-// Why these layouts: one 16-byte load of keys times a query's 4 codes (splat) sums, pairwise, to one score per
-// i32 lane — four positions' scores at once with no horizontal sums; one 16-byte load of values, widened to
+// Why these layouts: one load of a group of keys times a query's G codes (splat) sums to one score per i32 lane —
+// four positions' partial scores at once, with no horizontal sums; one 16-byte load of values, widened to
 // i16, times a pair of weights (i32x4.dot_i16x8_s) gives each lane one dim's p_t·v_t + p_t+1·v_t+1.
 // Why int8 at all: attention at long contexts is bound by multiply-adds, which integer dot instructions do 2–4×
 // as many of per instruction as f32x4 does, and the cache shrinks 3.7× (at hd 128: 276 bytes per position and kv
 // head instead of 1024). Keys get a scale per block of 32 dims as llama.cpp's q8_0 cache does (a few large
 // channels then coarsen only their own block); values one per position, as KIVI found values want.
 
-/** Positions rounded up to a whole quad (the key layout's unit; a multiple of the values' pairs too). */
-@inline function cap4(cap: i32): i32 {
-  return (cap + 3) & ~3;
+/** Positions rounded up to the 8 that attention scores at a time (two quads of keys). */
+@inline function roundedCap(cap: i32): i32 {
+  return (cap + 7) & ~7;
 }
+
+/**
+ * Dims per group of key codes (G above): the relaxed dot multiplies 4 int8 query codes by 4 key codes per i32
+ * lane (16 bytes: 4 positions); plain SIMD widens 8 key codes to i16 as it loads them (2 dims of 4 positions),
+ * and i32x4.dot_i16x8_s sums pairs of dims.
+ */
+const KEY_DIMS: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
 
 /** Dims per key scale: 32, or the whole head where hd is no multiple of 32. */
 @inline function keyBlock(hd: i32): i32 {
@@ -282,23 +290,23 @@ const KEY_ZERO: i32 = 64;
 
 /** Bytes of one layer's keys and their scales (the `kc` of storeKv and attention). */
 export function kvKeyBytes(kvh: i32, hd: i32, cap: i32): i32 {
-  return kvh * cap4(cap) * (hd + (hd / keyBlock(hd)) * 4);
+  return kvh * roundedCap(cap) * (hd + (hd / keyBlock(hd)) * 4);
 }
 
 /** Bytes of one layer's values and their scales (the `vc` of storeKv and attention). */
 export function kvValueBytes(kvh: i32, hd: i32, cap: i32): i32 {
-  return kvh * cap4(cap) * (hd + 4);
+  return kvh * roundedCap(cap) * (hd + 4);
 }
 
 /** Positions P … P+n−1 of k and v (n, kvh, hd) f32 into one layer's cache kc, vc (the layout above). */
 export function storeKv(k: usize, v: usize, n: i32, P: i32, kvh: i32, hd: i32, cap: i32, kc: usize, vc: usize): void {
-  const C = cap4(cap), block = keyBlock(hd), nkb = hd / block;
+  const C = roundedCap(cap), block = keyBlock(hd), nkb = hd / block;
   const keyScales = kc + <usize>kvh * <usize>C * <usize>hd, valueScales = vc + <usize>kvh * <usize>C * <usize>hd;
   for (let t = 0; t < n; t++) {
     const p = P + t, lane = <usize>(p & 3);
     for (let g = 0; g < kvh; g++) {
       const row = <usize>((t * kvh + g) * hd) << 2;
-      const quad = <usize>(g * C + (p & ~3)) * <usize>hd; // (g * cap4/4 + p/4) quads of hd·4 bytes
+      const quad = <usize>(g * C + (p & ~3)) * <usize>hd; // (g · C/4 + p/4) quads of hd·4 bytes
       const scales = keyScales + ((<usize>(g * (C >> 2) + (p >> 2)) * <usize>nkb) << 4);
       for (let b = 0; b < nkb; b++) {
         const x = k + row + (<usize>(b * block) << 2);
@@ -306,7 +314,8 @@ export function storeKv(k: usize, v: usize, n: i32, P: i32, kvh: i32, hd: i32, c
         const inv: f32 = amax > 0 ? <f32>(KEY_ZERO - 1) / amax : 0;
         for (let i = 0; i < block; i++) {
           const d = b * block + i;
-          store<u8>(kc + quad + (<usize>(d >> 2) << 4) + (lane << 2) + <usize>(d & 3), <u8>(<i32>nearest<f32>(load<f32>(x + (<usize>i << 2)) * inv) + KEY_ZERO));
+          const at = <usize>((d / KEY_DIMS) * 4 * KEY_DIMS + d % KEY_DIMS) + lane * <usize>KEY_DIMS;
+          store<u8>(kc + quad + at, <u8>(<i32>nearest<f32>(load<f32>(x + (<usize>i << 2)) * inv) + KEY_ZERO));
         }
         store<f32>(scales + (<usize>b << 4) + (lane << 2), amax / <f32>(KEY_ZERO - 1));
       }
@@ -329,11 +338,11 @@ const PAIR: i32 = 2;
 const FLUSH_PAIRS: i32 = 128;
 
 /**
- * Bytes of one thread's attention scratch (`scratch` holds `threads` of them), for PAIR heads: scores f32 (cap4),
- * weights i16 (cap4), query codes (hd, quantizeRows' code size), query scales f32 and code sums i32 (nkb), norm f32.
+ * Bytes of one thread's attention scratch (`scratch` holds `threads` of them), for PAIR heads: scores f32 (C),
+ * weights i16 (C), query codes (hd, quantizeRows' code size), query scales f32 and code sums i32 (nkb), norm f32.
  */
 export function attentionScratchBytes(hd: i32, cap: i32): i32 {
-  const C = cap4(cap), nkb = hd / keyBlock(hd);
+  const C = roundedCap(cap), nkb = hd / keyBlock(hd);
   return (PAIR * (C * 6 + hd * <i32>XQ_CODE_BYTES + nkb * 8 + 4) + 15) & ~15;
 }
 
@@ -347,7 +356,7 @@ export function attentionScratchBytes(hd: i32, cap: i32): i32 {
  */
 export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P: i32, nh: i32, kvh: i32, hd: i32, cap: i32, scratch: usize, thread: i32, threads: i32): void {
   const group = nh / kvh, pairs = (group + PAIR - 1) / PAIR;
-  const C = cap4(cap), block = keyBlock(hd), nkb = hd / block;
+  const C = roundedCap(cap), block = keyBlock(hd), nkb = hd / block;
   const scores = scratch + <usize>thread * <usize>attentionScratchBytes(hd, cap);
   const weights = scores + <usize>(PAIR * C * 4), codes = weights + <usize>(PAIR * C * 2);
   const qScales = codes + <usize>PAIR * <usize>hd * XQ_CODE_BYTES, qSums = qScales + <usize>(PAIR * nkb * 4), norms = qSums + <usize>(PAIR * nkb * 4);
@@ -357,18 +366,20 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
   for (let j = j0; j < j1; j++) {
     const s = j / (kvh * pairs), g = (j / pairs) % kvh;
     const first = g * group + (j % pairs) * PAIR, last = min(first + PAIR, (g + 1) * group) - 1;
-    const T = P + s + 1, T4 = (T + 3) & ~3;
+    const T = P + s + 1, T8 = (T + 7) & ~7;
     const keys = kc + <usize>(g * C) * <usize>hd, keyScales = kc + <usize>kvh * <usize>C * <usize>hd + ((<usize>(g * (C >> 2)) * <usize>nkb) << 4);
     const values = vc + <usize>(g * C) * <usize>hd, valueScales = vc + <usize>kvh * <usize>C * <usize>hd + (<usize>(g * C) << 2);
     for (let i = 0; i < PAIR; i++) {
-      const h = min(first + i, last), o = <usize>i;
-      const qc = codes + o * <usize>hd * XQ_CODE_BYTES, qs = qScales + ((o * <usize>nkb) << 2), qsum = qSums + ((o * <usize>nkb) << 2);
-      quantizeQuery(q + <usize>(s * nh + h) * rowBytes, hd, block, 1 / Mathf.sqrt(<f32>hd), qc, qs, qsum);
-      keyScores(keys, keyScales, T4 >> 2, hd, block, qc, qs, qsum, scores + ((o * <usize>C) << 2));
-      store<f32>(norms + (o << 2), softmaxWeights(scores + ((o * <usize>C) << 2), valueScales, T, T4, weights + ((o * <usize>C) << 1)));
+      const o = <usize>i;
+      quantizeQuery(q + <usize>(s * nh + min(first + i, last)) * rowBytes, hd, block, 1 / Mathf.sqrt(<f32>hd), codes + o * <usize>hd * XQ_CODE_BYTES, qScales + ((o * <usize>nkb) << 2), qSums + ((o * <usize>nkb) << 2));
+    }
+    keyScores(keys, keyScales, T8 >> 3, hd, block, codes, qScales, qSums, scores, C);
+    for (let i = 0; i < PAIR; i++) {
+      const o = <usize>i;
+      store<f32>(norms + (o << 2), softmaxWeights(scores + ((o * <usize>C) << 2), valueScales, T, T8, weights + ((o * <usize>C) << 1)));
     }
     const out0 = out + <usize>(s * nh + first) * rowBytes, out1 = out + <usize>(s * nh + last) * rowBytes;
-    weightedValues(values, T4 >> 1, hd, weights, weights + (<usize>C << 1), out0, out1, first == last);
+    weightedValues(values, T8 >> 1, hd, weights, weights + (<usize>C << 1), out0, out1, first == last);
     scaleRow(out0, hd, load<f32>(norms));
     if (first != last) scaleRow(out1, hd, load<f32>(norms, 4));
   }
@@ -394,37 +405,54 @@ function quantizeQuery(x: usize, hd: i32, block: i32, scale: f32, codes: usize, 
 }
 
 /**
- * Σ code_q · code_k over `n` dims of one quad of keys (`keys` its first 4 dims): the four positions' integer
- * dots as one i32x4. Relaxed SIMD multiplies i8 by the 7-bit key codes and sums pairs in one instruction; plain
- * SIMD widens the keys to i16, and its pair sums land two lanes per position, folded at the end.
+ * acc + Σ code_q · code_k over one group of KEY_DIMS dims of a quad of keys, one position per lane. Relaxed SIMD
+ * multiplies the i8 query codes by the 7-bit key codes and sums them in i16 pairs, widened to i32; plain SIMD
+ * widens 8 key codes to i16 as it loads them and multiplies them by i16 query codes.
  */
-@inline function keyDots4(keys: usize, codes: usize, n: i32): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    let acc = i32x4.splat(0);
-    for (let i = 0; i < n; i += 4) acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(codes + <usize>i), v128.load(keys + (<usize>i << 2)))));
-    return acc;
-  }
-  let lo = i32x4.splat(0), hi = lo;
-  for (let i = 0; i < n; i += 4) {
-    const k = v128.load(keys + (<usize>i << 2)), qq = v128.load64_splat(codes + (<usize>i << 1));
-    lo = i32x4.add(lo, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(k), qq)); // positions 0, 0, 1, 1
-    hi = i32x4.add(hi, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(k), qq)); // positions 2, 2, 3, 3
-  }
-  return i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7));
+@inline function keyGroup(acc: v128, query: usize, keys: usize): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(query), v128.load(keys))));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load8x8_u(keys), v128.load32_splat(query)));
 }
 
-/** scores[0 … 4·quads) = q·k / √hd for one query head (quantizeQuery's codes, scales, sums) and the quads of keys. */
-function keyScores(keys: usize, keyScales: usize, quads: i32, hd: i32, block: i32, codes: usize, qs: usize, qsum: usize, scores: usize): void {
-  const nkb = hd / block;
-  for (let c = 0; c < quads; c++) {
-    const quad = keys + <usize>c * (<usize>hd << 2), ks = keyScales + ((<usize>c * <usize>nkb) << 4);
-    let acc = f32x4.splat(0);
+/** One block's integer dots → its part of the scores: (dots − 64·Σq) · key scales · query scale. */
+@inline function blockScores(dots: v128, qsum: i32, keyScales: v128, qScale: f32): v128 {
+  // Σ q·(code − 64) = Σ q·code − 64·Σ q
+  return f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(dots, i32x4.splat(KEY_ZERO * qsum))), f32x4.mul(keyScales, f32x4.splat(qScale)));
+}
+
+/**
+ * scores (PAIR, C)[0 … 8·octs) = q·k / √hd for both heads of a pair (quantizeQuery's codes, scales and sums of
+ * each, PAIR after one another) and the keys, eight positions (two quads) at a time: each load of keys serves
+ * both heads and each query splat both quads, so a group costs 2 loads of keys and 2 of queries for 4 dots.
+ */
+function keyScores(keys: usize, keyScales: usize, octs: i32, hd: i32, block: i32, codes: usize, qs: usize, qsum: usize, scores: usize, C: i32): void {
+  const nkb = hd / block, quadBytes = <usize>hd << 2;
+  const codes1 = codes + <usize>hd * XQ_CODE_BYTES, qs1 = qs + (<usize>nkb << 2), qsum1 = qsum + (<usize>nkb << 2), scores1 = scores + (<usize>C << 2);
+  for (let c = 0; c < octs; c++) {
+    const k0 = keys + <usize>(2 * c) * quadBytes, k1 = k0 + quadBytes;
+    const ks0 = keyScales + ((<usize>(2 * c) * <usize>nkb) << 4), ks1 = ks0 + (<usize>nkb << 4);
+    let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00; // head, quad
     for (let b = 0; b < nkb; b++) {
-      // Σ q·(code − 64) = Σ q·code − 64·Σ q
-      const dots = i32x4.sub(keyDots4(quad + (<usize>(b * block) << 2), codes + <usize>(b * block) * XQ_CODE_BYTES, block), i32x4.splat(KEY_ZERO * load<i32>(qsum + (<usize>b << 2))));
-      acc = f32x4.add(acc, f32x4.mul(f32x4.convert_i32x4_s(dots), f32x4.mul(v128.load(ks + (<usize>b << 4)), f32x4.splat(load<f32>(qs + (<usize>b << 2))))));
+      let a00 = i32x4.splat(0), a01 = a00, a10 = a00, a11 = a00;
+      for (let d = b * block; d < (b + 1) * block; d += KEY_DIMS) {
+        const o = <usize>d << 2, q0 = codes + <usize>d * XQ_CODE_BYTES, q1 = codes1 + <usize>d * XQ_CODE_BYTES;
+        a00 = keyGroup(a00, q0, k0 + o);
+        a01 = keyGroup(a01, q0, k1 + o);
+        a10 = keyGroup(a10, q1, k0 + o);
+        a11 = keyGroup(a11, q1, k1 + o);
+      }
+      const ob = <usize>b << 2, kb0 = v128.load(ks0 + (<usize>b << 4)), kb1 = v128.load(ks1 + (<usize>b << 4));
+      const sum0 = load<i32>(qsum + ob), sum1 = load<i32>(qsum1 + ob), scale0 = load<f32>(qs + ob), scale1 = load<f32>(qs1 + ob);
+      s00 = f32x4.add(s00, blockScores(a00, sum0, kb0, scale0));
+      s01 = f32x4.add(s01, blockScores(a01, sum0, kb1, scale0));
+      s10 = f32x4.add(s10, blockScores(a10, sum1, kb0, scale1));
+      s11 = f32x4.add(s11, blockScores(a11, sum1, kb1, scale1));
     }
-    v128.store(scores + (<usize>c << 4), acc);
+    const at = <usize>c << 5;
+    v128.store(scores + at, s00);
+    v128.store(scores + at, s01, 16);
+    v128.store(scores1 + at, s10);
+    v128.store(scores1 + at, s11, 16);
   }
 }
 
@@ -435,6 +463,13 @@ function keyScores(keys: usize, keyScales: usize, quads: i32, hd: i32, block: i3
 const NEGLIGIBLE_SCORE: f32 = -40;
 
 /**
+ * 1.5·2^23: x + ROUNDER, for |x| < 2^22, is x rounded to an integer n (ties to even) whose bits hold
+ * ROUNDER's + n, so the integer comes out with an integer subtract, where i32x4.trunc_sat_f32x4_s costs x86
+ * several instructions of saturation fix-ups.
+ */
+const ROUNDER: f32 = 12582912;
+
+/**
  * e^d on 4 lanes for −40 < d ≤ 0, to 3·10⁻⁶ relative: 2^n · 2^f with 2^f a degree-4 fit on |f| ≤ ½ (least squares
  * on relative error), n added straight into the exponent bits. exp4's 2·10⁻⁷ would be wasted here — the weights
  * are rounded to 15 bits next — and this is half its work, in the one loop of attention that runs per position
@@ -442,40 +477,41 @@ const NEGLIGIBLE_SCORE: f32 = -40;
  */
 @inline function weightExp4(d: v128): v128 {
   const y = f32x4.mul(d, f32x4.splat(1.44269504));
-  const n = f32x4.nearest(y);
-  const f = f32x4.sub(y, n);
+  const r = f32x4.add(y, f32x4.splat(ROUNDER)); // its low bits hold n = round(y)
+  const f = f32x4.sub(y, f32x4.sub(r, f32x4.splat(ROUNDER)));
   let p = f32x4.add(f32x4.mul(f32x4.splat(0.009560510516166687), f), f32x4.splat(0.05591703951358795));
   p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.24024981260299683));
   p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.6931219696998596));
   p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.9999991655349731));
-  return i32x4.add(p, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
+  return i32x4.add(p, i32x4.shl(r, 23)); // ROUNDER's own bits shift out: only n lands in the exponent
 }
 
 /**
  * The softmax of scores[0 … T) as integer weights for weightedValues: w_t = e^(s_t − top) · vs_t in steps of
- * 1/32767 of the largest (so the values' scales ride along), 0 for t in [T, T4). Returns what turns Σ w·code
+ * 1/32767 of the largest (so the values' scales ride along), 0 for t in [T, T8). Returns what turns Σ w·code
  * back into Σ softmax·v: largest / 32767 / Σ e.
  */
-function softmaxWeights(scores: usize, valueScales: usize, T: i32, T4: i32, weights: usize): f32 {
-  for (let t = T; t < T4; t++) store<f32>(scores + (<usize>t << 2), -Infinity);
+function softmaxWeights(scores: usize, valueScales: usize, T: i32, T8: i32, weights: usize): f32 {
+  for (let t = T; t < T8; t++) store<f32>(scores + (<usize>t << 2), -Infinity);
   let top = f32x4.splat(-Infinity);
-  for (let t = 0; t < T4; t += 4) top = f32x4.max(top, v128.load(scores + (<usize>t << 2)));
+  // pmax (a < b ? b : a) is one x86 maxps; max, which must order ±0 and pass NaNs on, is several instructions.
+  for (let t = 0; t < T8; t += 4) top = f32x4.pmax(top, v128.load(scores + (<usize>t << 2)));
   const m = f32x4.splat(max(max(f32x4.extract_lane(top, 0), f32x4.extract_lane(top, 1)), max(f32x4.extract_lane(top, 2), f32x4.extract_lane(top, 3))));
   let sum = f32x4.splat(0), largest = sum;
-  for (let t = 0; t < T4; t += 4) {
+  for (let t = 0; t < T8; t += 4) {
     const at = scores + (<usize>t << 2);
     const d = f32x4.sub(v128.load(at), m);
     const keep = f32x4.gt(d, f32x4.splat(NEGLIGIBLE_SCORE));
     const e = v128.and(weightExp4(d), keep);
     sum = f32x4.add(sum, e);
     const w = v128.and(f32x4.mul(e, v128.load(valueScales + (<usize>t << 2))), keep);
-    largest = f32x4.max(largest, w);
+    largest = f32x4.pmax(largest, w);
     v128.store(at, w);
   }
   const top1 = max(max(f32x4.extract_lane(largest, 0), f32x4.extract_lane(largest, 1)), max(f32x4.extract_lane(largest, 2), f32x4.extract_lane(largest, 3)));
   const step = f32x4.splat(top1 > 0 ? 32767 / top1 : 0);
-  for (let t = 0; t < T4; t += 4) {
-    const w = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(scores + (<usize>t << 2)), step)));
+  for (let t = 0; t < T8; t += 4) {
+    const w = i32x4.sub(f32x4.add(f32x4.mul(v128.load(scores + (<usize>t << 2)), step), f32x4.splat(ROUNDER)), f32x4.splat(ROUNDER)); // 0 … 32767
     store<i64>(weights + (<usize>t << 1), i64x2.extract_lane(i16x8.narrow_i32x4_s(w, w), 0));
   }
   return top1 / 32767 / hsum(sum);
