@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { relaxedSimdNodeFlags } from './src/engine/decode/int4/node-flags.ts';
 
 // Unit and integration tests run in Node: onnxruntime-web uses its wasm backend there.
 export default defineConfig({
@@ -8,8 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     pool: 'forks',
-    // Node 20 ships wasm relaxed SIMD behind a flag (Chrome has had it on since 114): on, so that the tests run
-    // the int4 kernels' relaxed build, the one Chrome runs (src/engine/decode/int4/kernels.ts).
-    execArgv: ['--experimental-wasm-relaxed-simd'],
+    // Relaxed SIMD on (Node 20 has it behind a flag), so that the tests run the int4 kernels' relaxed build, the
+    // one Chrome runs (src/engine/decode/int4/kernels.ts).
+    execArgv: relaxedSimdNodeFlags(),
   },
 });

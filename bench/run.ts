@@ -38,14 +38,11 @@ import type { RuntimeName, RuntimeSpec } from './runtime.ts';
 import { mergePeerRuns, type PeerArgs, type PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
 import { PRESETS, type PresetName } from '../converter/fixture/presets.ts';
+import { relaxedSimdNodeFlags } from '../src/engine/decode/int4/node-flags.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
-/**
- * Node flags of every child. Node 20 has wasm relaxed SIMD behind a flag (Chrome has had it on since 114): on, so
- * the engine picks the int4 kernels' relaxed build as it does in Chrome. On the command line, not through
- * v8.setFlagsFromString at run time, which was measured to slow the plain-SIMD build's decode by ~45%.
- */
-const CHILD_NODE_FLAGS = ['--experimental-wasm-relaxed-simd', '--import', 'tsx'];
+/** Node flags of every child: relaxed SIMD on (node-flags.ts), so the engine picks the int4 kernels' relaxed build as Chrome does. */
+const CHILD_NODE_FLAGS = [...relaxedSimdNodeFlags(), '--import', 'tsx'];
 
 /**
  * Runs one task in a fresh process; its stderr streams through, its last stdout line is the result.

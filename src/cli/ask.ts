@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeEngine, folderSource, imageInputFromFile } from '../engine/node.ts';
+import { relaunchWithRelaxedSimd } from '../engine/decode/int4/node-flags.ts';
 import { parseAnswer } from '../engine/parse/answer.ts';
 import { MODEL_DTYPES, type ModelDtype } from '../model-folder/manifest.ts';
 import { EngineError } from '../protocol/errors.ts';
@@ -178,6 +179,8 @@ async function main(args: Args): Promise<void> {
   }
 }
 
+// The int4 decoder is ~1.7× faster on its relaxed-SIMD build, which Node 20 has only behind a flag.
+relaunchWithRelaxedSimd();
 let args: Args;
 try {
   args = parse(process.argv.slice(2));
