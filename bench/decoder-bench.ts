@@ -170,23 +170,30 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   log(`int4 decoder (${decoder.isa}) loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
   const H = cfg.hiddenSize;
   const step = (cache: KvCache, P: number, S: number) => decoder.decode(randomF32(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
-  const decode: DecodeFigure[] = [];
-  for (const context of args.contexts) {
+  const caches = args.contexts.map((context) => {
     const empty = decoder.emptyCache();
     const kv = empty.prepare(context).memory!;
     const rows = randomF32(context * cfg.numKvHeads * cfg.headDim, context + 1); // (context, kvh, hd); the same rows in every layer
     for (let layer = 0; layer < cfg.numLayers; layer++) decoder.writeKv(kv, layer, 0, rows, rows);
-    let cache = empty.extendedBy({}, context);
-    const ms = await timeRuns(async () => {
-      const r = await step(cache, cache.length, 1);
-      cache.dispose(); // as the engine does: the store then goes back to the pool when the last view is disposed
-      cache = r.cache;
-    }, args.decodeRuns, 1);
-    cache.dispose();
-    const msPerToken = summarize(ms);
-    decode.push({ context, msPerToken, tokensPerSecond: mapSummary(msPerToken, (v) => 1000 / v) });
+    return empty.extendedBy({}, context);
+  });
+  // The contexts take turns, one step each per round (round 0 warms up), so that the drift of a shared machine
+  // falls on all of them alike: the goal figure is their ratio.
+  const ms = args.contexts.map(() => [] as number[]);
+  for (let round = 0; round <= args.decodeRuns; round++)
+    for (let i = 0; i < caches.length; i++) {
+      const t = performance.now();
+      const r = await step(caches[i], caches[i].length, 1);
+      if (round > 0) ms[i].push(performance.now() - t);
+      caches[i].dispose(); // as the engine does: the store then goes back to the pool when the last view is disposed
+      caches[i] = r.cache;
+    }
+  caches.forEach((c) => c.dispose());
+  const decode: DecodeFigure[] = args.contexts.map((context, i) => {
+    const msPerToken = summarize(ms[i]);
     log(`int4 decode @${context}: ${msPerToken.median} ms/token`);
-  }
+    return { context, msPerToken, tokensPerSecond: mapSummary(msPerToken, (v) => 1000 / v) };
+  });
   const prefill: PrefillFigure[] = [];
   for (const tokens of args.prefill) {
     const ms = summarize(await timeRuns(async () => (await step(decoder.emptyCache(), 0, tokens)).cache.dispose(), args.prefillRuns, 0));
