@@ -258,7 +258,8 @@ export function gemmQ4(jobs: usize, count: i32, thread: i32, threads: i32): void
 // and, in a second allocation,
 //   values    i8  (C/2, hd, 2)       a pair of positions, dim by dim: v(d, t), v(d, t+1)
 //   val scale f32 (C)                per position
-// with G = KEY_DIMS, 4 on relaxed SIMD and 2 on plain (the builds have their own caches, as their own memory).
+// with G = KEY_DIMS: 4 on relaxed SIMD, 2 on plain (a cache lives in one Kernels' memory, so only the build that
+// wrote it ever reads it).
 // k ≈ ks · (code − 64) with codes 1 … 127, so keys fit relaxed SIMD's 7-bit operand; v ≈ vs · code, |code| ≤ 127.
 // Why these layouts: one load of a group of keys times a query's G codes (splat) sums to one score per i32 lane —
 // four positions' partial scores at once, with no horizontal sums; one 16-byte load of values, widened to
