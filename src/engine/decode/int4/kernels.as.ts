@@ -31,11 +31,62 @@ export function xqBlockBytes(): i32 {
   return <i32>XQ_BLOCK_BYTES;
 }
 
+/**
+ * 1.5·2^23: x + ROUNDER, for |x| < 2^22, is x rounded to an integer n (ties to even) whose bits hold
+ * ROUNDER's + n, so the integer comes out with an integer subtract, where i32x4.trunc_sat_f32x4_s costs x86
+ * several instructions of saturation fix-ups.
+ */
+const ROUNDER: f32 = 12582912;
+
+/** x rounded to the nearest integers (ties to even), as i32 lanes: for |x| < 2^22. */
+@inline function roundToInt4(x: v128): v128 {
+  return i32x4.sub(f32x4.add(x, f32x4.splat(ROUNDER)), f32x4.splat(ROUNDER));
+}
+
+/** The largest of 4 lanes. */
+@inline function hmax(v: v128): f32 {
+  return max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+}
+
 /** max |x_i| over n floats at x. */
 @inline function absMax(x: usize, n: i32): f32 {
   let m: f32 = 0;
   for (let i = 0; i < n; i++) m = max(m, abs(load<f32>(x + (<usize>i << 2))));
   return m;
+}
+
+/**
+ * One block of 32 floats at x → its codes in blockDot's order (the 16 even elements, then the 16 odd ones), its
+ * scale and its code sum: quantizeRows for whole blocks, in SIMD (a decode step quantizes ~620K activations,
+ * which one at a time took ~1 ms of it).
+ */
+@inline function quantizeBlock(x: usize, codes: usize, scale: usize, sum: usize): void {
+  const v0 = v128.load(x), v1 = v128.load(x, 16), v2 = v128.load(x, 32), v3 = v128.load(x, 48);
+  const v4 = v128.load(x, 64), v5 = v128.load(x, 80), v6 = v128.load(x, 96), v7 = v128.load(x, 112);
+  // pmax (a < b ? b : a) is one x86 maxps; max, which must order ±0 and pass NaNs on, is several instructions
+  let m = f32x4.pmax(f32x4.abs(v0), f32x4.abs(v1));
+  m = f32x4.pmax(m, f32x4.pmax(f32x4.abs(v2), f32x4.abs(v3)));
+  m = f32x4.pmax(m, f32x4.pmax(f32x4.abs(v4), f32x4.abs(v5)));
+  m = f32x4.pmax(m, f32x4.pmax(f32x4.abs(v6), f32x4.abs(v7)));
+  const amax = hmax(m);
+  const inv = f32x4.splat(amax > 0 ? 127 / amax : 0);
+  const q0 = roundToInt4(f32x4.mul(v0, inv)), q1 = roundToInt4(f32x4.mul(v1, inv)), q2 = roundToInt4(f32x4.mul(v2, inv)), q3 = roundToInt4(f32x4.mul(v3, inv));
+  const q4 = roundToInt4(f32x4.mul(v4, inv)), q5 = roundToInt4(f32x4.mul(v5, inv)), q6 = roundToInt4(f32x4.mul(v6, inv)), q7 = roundToInt4(f32x4.mul(v7, inv));
+  const total = i32x4.add(i32x4.add(i32x4.add(q0, q1), i32x4.add(q2, q3)), i32x4.add(i32x4.add(q4, q5), i32x4.add(q6, q7)));
+  store<i32>(sum, i32x4.extract_lane(total, 0) + i32x4.extract_lane(total, 1) + i32x4.extract_lane(total, 2) + i32x4.extract_lane(total, 3));
+  store<f32>(scale, amax / 127);
+  // elements 0–7, 8–15, 16–23, 24–31 as i16
+  const w0 = i16x8.narrow_i32x4_s(q0, q1), w1 = i16x8.narrow_i32x4_s(q2, q3), w2 = i16x8.narrow_i32x4_s(q4, q5), w3 = i16x8.narrow_i32x4_s(q6, q7);
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    const lo = i8x16.narrow_i16x8_s(w0, w1), hi = i8x16.narrow_i16x8_s(w2, w3); // elements 0–15, 16–31 as i8
+    v128.store(codes, i8x16.shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
+    v128.store(codes, i8x16.shuffle(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), 16);
+  } else {
+    v128.store(codes, i16x8.shuffle(w0, w1, 0, 2, 4, 6, 8, 10, 12, 14));
+    v128.store(codes, i16x8.shuffle(w2, w3, 0, 2, 4, 6, 8, 10, 12, 14), 16);
+    v128.store(codes, i16x8.shuffle(w0, w1, 1, 3, 5, 7, 9, 11, 13, 15), 32);
+    v128.store(codes, i16x8.shuffle(w2, w3, 1, 3, 5, 7, 9, 11, 13, 15), 48);
+  }
 }
 
 /**
@@ -48,10 +99,15 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
     for (let b = 0; b < kb; b++) {
       const k0 = b * 32;
       const n = min(32, K - k0);
-      const amax = absMax(row + <usize>k0 * 4, n);
-      const inv: f32 = amax > 0 ? 127 / amax : 0;
       const o = <usize>(m * kb + b);
       const codes = xq + o * XQ_BLOCK_BYTES;
+      if (n == 32) {
+        quantizeBlock(row + <usize>k0 * 4, codes, xsc + o * 4, xsum + o * 4);
+        continue;
+      }
+      // the last block of a row whose length is no multiple of 32 (never in Qwen2.5's shapes)
+      const amax = absMax(row + <usize>k0 * 4, n);
+      const inv: f32 = amax > 0 ? 127 / amax : 0;
       let sum: i32 = 0;
       for (let i = 0; i < 32; i++) {
         const v: i32 = i < n ? <i32>nearest<f32>(load<f32>(row + <usize>(k0 + i) * 4) * inv) : 0;
@@ -464,13 +520,6 @@ function keyScores(keys: usize, keyScales: usize, octs: i32, hd: i32, block: i32
 const NEGLIGIBLE_SCORE: f32 = -40;
 
 /**
- * 1.5·2^23: x + ROUNDER, for |x| < 2^22, is x rounded to an integer n (ties to even) whose bits hold
- * ROUNDER's + n, so the integer comes out with an integer subtract, where i32x4.trunc_sat_f32x4_s costs x86
- * several instructions of saturation fix-ups.
- */
-const ROUNDER: f32 = 12582912;
-
-/**
  * e^d on 4 lanes for −40 < d ≤ 0, to 3·10⁻⁶ relative: 2^n · 2^f with 2^f a degree-4 fit on |f| ≤ ½ (least squares
  * on relative error), n added straight into the exponent bits. exp4's 2·10⁻⁷ would be wasted here — the weights
  * are rounded to 15 bits next — and this is half its work, in the one loop of attention that runs per position
@@ -495,9 +544,8 @@ const ROUNDER: f32 = 12582912;
 function softmaxWeights(scores: usize, valueScales: usize, T: i32, T8: i32, weights: usize): f32 {
   for (let t = T; t < T8; t++) store<f32>(scores + (<usize>t << 2), -Infinity);
   let top = f32x4.splat(-Infinity);
-  // pmax (a < b ? b : a) is one x86 maxps; max, which must order ±0 and pass NaNs on, is several instructions.
   for (let t = 0; t < T8; t += 4) top = f32x4.pmax(top, v128.load(scores + (<usize>t << 2)));
-  const m = f32x4.splat(max(max(f32x4.extract_lane(top, 0), f32x4.extract_lane(top, 1)), max(f32x4.extract_lane(top, 2), f32x4.extract_lane(top, 3))));
+  const m = f32x4.splat(hmax(top));
   let sum = f32x4.splat(0), largest = sum;
   for (let t = 0; t < T8; t += 4) {
     const at = scores + (<usize>t << 2);
@@ -509,10 +557,10 @@ function softmaxWeights(scores: usize, valueScales: usize, T: i32, T8: i32, weig
     largest = f32x4.pmax(largest, w);
     v128.store(at, w);
   }
-  const top1 = max(max(f32x4.extract_lane(largest, 0), f32x4.extract_lane(largest, 1)), max(f32x4.extract_lane(largest, 2), f32x4.extract_lane(largest, 3)));
+  const top1 = hmax(largest);
   const step = f32x4.splat(top1 > 0 ? 32767 / top1 : 0);
   for (let t = 0; t < T8; t += 4) {
-    const w = i32x4.sub(f32x4.add(f32x4.mul(v128.load(scores + (<usize>t << 2)), step), f32x4.splat(ROUNDER)), f32x4.splat(ROUNDER)); // 0 … 32767
+    const w = roundToInt4(f32x4.mul(v128.load(scores + (<usize>t << 2)), step)); // 0 … 32767
     store<i64>(weights + (<usize>t << 1), i64x2.extract_lane(i16x8.narrow_i32x4_s(w, w), 0));
   }
   return top1 / 32767 / hsum(sum);
