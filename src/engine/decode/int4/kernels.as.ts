@@ -26,6 +26,12 @@
 const XQ_CODE_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 1 : 2; // i8 for the relaxed dot, else i16
 const XQ_BLOCK_BYTES: usize = 32 * XQ_CODE_BYTES;
 
+/** One activation code at `at`, in this build's code size. */
+@inline function storeCode(at: usize, code: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, <i8>code);
+  else store<i16>(at, <i16>code);
+}
+
 /** XQ_BLOCK_BYTES, for the host's allocations. */
 export function xqBlockBytes(): i32 {
   return <i32>XQ_BLOCK_BYTES;
@@ -111,9 +117,7 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
       let sum: i32 = 0;
       for (let i = 0; i < 32; i++) {
         const v: i32 = i < n ? <i32>nearest<f32>(load<f32>(row + <usize>(k0 + i) * 4) * inv) : 0;
-        const at = codes + <usize>(((i & 1) << 4) + (i >> 1)) * XQ_CODE_BYTES;
-        if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, <i8>v);
-        else store<i16>(at, <i16>v);
+        storeCode(codes + <usize>(((i & 1) << 4) + (i >> 1)) * XQ_CODE_BYTES, v);
         sum += v;
       }
       store<f32>(xsc + o * 4, amax / 127);
@@ -143,13 +147,6 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
   const ab = i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7)); // a0+a2 a1+a3 b0+b2 b1+b3
   const cd = i32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
-}
-
-/** [Σa, Σb, Σc, Σd] of four f32x4 vectors (sums4 for floats). */
-@inline function fsums4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = f32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7));
-  const cd = f32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
-  return f32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
 }
 
 /** Four u8 zero points at p as f32 lanes. */
@@ -417,7 +414,7 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
   const scores = scratch + <usize>thread * <usize>attentionScratchBytes(hd, cap);
   const weights = scores + <usize>(PAIR * C * 4), codes = weights + <usize>(PAIR * C * 2);
   const qScales = codes + <usize>PAIR * <usize>hd * XQ_CODE_BYTES, qSums = qScales + <usize>(PAIR * nkb * 4), norms = qSums + <usize>(PAIR * nkb * 4);
-  const rowBytes = <usize>hd << 2;
+  const rowBytes = <usize>hd << 2, scale: f32 = 1 / Mathf.sqrt(<f32>hd);
   const items = S * kvh * pairs;
   const j0 = <i32>((<i64>items * thread) / threads), j1 = <i32>((<i64>items * (thread + 1)) / threads);
   for (let j = j0; j < j1; j++) {
@@ -428,7 +425,7 @@ export function attention(q: usize, kc: usize, vc: usize, out: usize, S: i32, P:
     const values = vc + <usize>(g * C) * <usize>hd, valueScales = vc + <usize>kvh * <usize>C * <usize>hd + (<usize>(g * C) << 2);
     for (let i = 0; i < PAIR; i++) {
       const o = <usize>i;
-      quantizeQuery(q + <usize>(s * nh + min(first + i, last)) * rowBytes, hd, block, 1 / Mathf.sqrt(<f32>hd), codes + o * <usize>hd * XQ_CODE_BYTES, qScales + ((o * <usize>nkb) << 2), qSums + ((o * <usize>nkb) << 2));
+      quantizeQuery(q + <usize>(s * nh + min(first + i, last)) * rowBytes, hd, block, scale, codes + o * <usize>hd * XQ_CODE_BYTES, qScales + ((o * <usize>nkb) << 2), qSums + ((o * <usize>nkb) << 2));
     }
     keyScores(keys, keyScales, T8 >> 3, hd, block, codes, qScales, qSums, scores, C);
     for (let i = 0; i < PAIR; i++) {
@@ -451,9 +448,7 @@ function quantizeQuery(x: usize, hd: i32, block: i32, scale: f32, codes: usize, 
     let sum: i32 = 0;
     for (let i = 0; i < block; i++) {
       const c = <i32>nearest<f32>(load<f32>(from + (<usize>i << 2)) * inv);
-      const at = codes + <usize>(b * block + i) * XQ_CODE_BYTES;
-      if (ASC_FEATURE_RELAXED_SIMD) store<i8>(at, <i8>c);
-      else store<i16>(at, <i16>c);
+      storeCode(codes + <usize>(b * block + i) * XQ_CODE_BYTES, c);
       sum += c;
     }
     store<f32>(scales + (<usize>b << 2), (amax / 127) * scale);
