@@ -1,8 +1,9 @@
 // npm run ask -- --model DIR --image FILE [--boxes auto|FILE.json|"x1,y1,x2,y2;…"] [--detector FILE]
-//                [--task NAME] [--regions 0,2] --prompt TEXT [--json]
+//                [--task NAME] [--regions 0,2] --prompt TEXT [--json] [--detail reference|medium|low]
 //                [--dtype fp32|q4] [--max-tokens N] [--temperature T] [--top-p P] [--seed N]
 // Asks the model one question about a photo (issue 3 §8). The answer streams to stdout; with --json one
-// JSON object is printed instead: {answer, regions:[{index, label, box}], proposals:[…], timings:{…}, backend}.
+// JSON object is printed instead: {answer, regions:[{index, label, box}], proposals:[…], timings:{…}, backend,
+// detail, image_tokens}. Without --detail the backend's default level (engine/preprocess/detail.ts).
 // `--json --boxes auto` without --prompt prints the proposals alone. Exit 1 on an engine error (its code and
 // message on stderr), 2 on bad arguments.
 import { readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { relaunchWithRelaxedSimd } from '../engine/decode/int4/node-flags.ts';
 import { parseAnswer } from '../engine/parse/answer.ts';
 import { MODEL_DTYPES, type ModelDtype } from '../model-folder/manifest.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { PixelBox, ScoredBox, Task, TaskPreset } from '../protocol/messages.ts';
+import { DETAIL_LEVELS, type DetailLevel, type PixelBox, type ScoredBox, type Task, type TaskPreset } from '../protocol/messages.ts';
 
 const TASKS: readonly TaskPreset[] = ['free', 'caption-brief', 'caption-detailed', 'ocr', 'detect', 'count', 'find-similar', 'grounded-caption', 'detect-all', 'reason'];
 
@@ -32,6 +33,7 @@ interface Args {
   temperature: number | undefined;
   topP: number | undefined;
   seed: number;
+  detail: DetailLevel | undefined;
 }
 
 function parse(argv: string[]): Args {
@@ -51,12 +53,14 @@ function parse(argv: string[]): Args {
       temperature: { type: 'string' },
       'top-p': { type: 'string' },
       seed: { type: 'string', default: '0' },
+      detail: { type: 'string' },
     },
   });
   if (!values.model) throw new UsageError('--model DIR is required (a converted model folder holding model.json)');
   if (!values.image) throw new UsageError('--image FILE is required');
   if (!(TASKS as readonly string[]).includes(values.task)) throw new UsageError(`--task ${values.task}: expected one of ${TASKS.join(', ')}`);
   if (values.dtype && !(MODEL_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype ${values.dtype}: expected one of ${MODEL_DTYPES.join(', ')}`);
+  if (values.detail && !(DETAIL_LEVELS as readonly string[]).includes(values.detail)) throw new UsageError(`--detail ${values.detail}: expected one of ${DETAIL_LEVELS.join(', ')}`);
   const number = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -82,6 +86,7 @@ function parse(argv: string[]): Args {
     temperature: number('temperature', values.temperature),
     topP: number('top-p', values['top-p']),
     seed: number('seed', values.seed)!,
+    detail: values.detail as DetailLevel | undefined,
   };
 }
 
@@ -152,7 +157,7 @@ async function main(args: Args): Promise<void> {
     const isRegionTask = ['caption-brief', 'caption-detailed', 'ocr', 'find-similar'].includes(args.task);
     const regions = args.regions ?? (isRegionTask && boxes.length > 0 ? [0] : []);
     const answer = await engine.ask(
-      { imageId: args.image, image: input, boxes, regions, task: toTask(args.task, args.prompt ?? ''), generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP } },
+      { imageId: args.image, image: input, boxes, regions, task: toTask(args.task, args.prompt ?? ''), generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP }, detail: args.detail },
       (piece) => {
         if (!args.json) process.stdout.write(piece);
       },
@@ -172,6 +177,8 @@ async function main(args: Args): Promise<void> {
         proposals: proposalsJson,
         timings: { preprocess_ms: ms(t.preprocessMs), vision_ms: ms(t.visionMs), regions_ms: ms(t.regionsMs), prefill_ms: ms(t.prefillMs), ttft_ms: ms(t.ttftMs), decode_tok_s: ms(t.decodeTokPerS) },
         backend: answer.backend,
+        detail: answer.detail,
+        image_tokens: answer.imageTokens,
       }) + '\n',
     );
   } finally {

@@ -7,7 +7,7 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, DetailLevel, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
@@ -23,6 +23,7 @@ import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
 import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
 import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
+import { defaultDetail, detailMaxPixels, detailQwen } from './preprocess/detail.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
@@ -77,6 +78,8 @@ interface Loaded {
 interface ImageState {
   id: string;
   original: RgbImage;
+  /** The level work, qwen and davit were made at; features and conversation belong to it too. */
+  detail: DetailLevel;
   work: RgbImage;
   qwen: QwenPixels;
   davit: DavitInput;
@@ -162,7 +165,8 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
       if (!loaded.proposer) throw new EngineError('not-available', 'this model folder has no box detector (detector/detector.json); draw boxes by hand instead');
-      const image = this.imageFor(options.imageId, options.image);
+      // Proposals read the original pixels only: the image keeps the level it has, or gets the default one.
+      const image = this.imageFor(options.imageId, options.image, this.image?.id === options.imageId ? this.image.detail : visionDefault(loaded));
       if (signal.aborted) throw new EngineError('cancelled', 'proposing boxes was cancelled');
       return (await loaded.proposer.propose(image.original)).map((p) => ({ box: p.box, score: p.score }));
     });
@@ -212,7 +216,7 @@ export class Fo1Engine implements Engine {
 
   private async answer(loaded: Loaded, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
     const t0 = now();
-    const image = this.imageFor(options.imageId, options.image);
+    const image = this.imageFor(options.imageId, options.image, options.detail ?? visionDefault(loaded));
     const boxes = options.boxes;
     validateBoxes(boxes, image.original);
     const task = promptTask(options.task, options.regions);
@@ -224,7 +228,8 @@ export class Fo1Engine implements Engine {
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
     abortIfNeeded(signal);
-    const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
+    const imageTokens = features.imageEmbeds.length / model.manifest.config.text.hiddenSize;
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     const pre = await conv.prefill(seq);
     const t4 = now();
     let tFirst = 0;
@@ -260,6 +265,8 @@ export class Fo1Engine implements Engine {
         decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
       },
       backend: model.decoderBackend,
+      detail: image.detail,
+      imageTokens,
     };
   }
 
@@ -296,18 +303,21 @@ export class Fo1Engine implements Engine {
     }
   }
 
-  /** The image `id` names: `input` replaces it when given, else it must be the one seen last. */
-  private imageFor(id: string, input: ImageInput | undefined): ImageState {
-    if (this.image && this.image.id === id && !input) return this.image;
-    if (!input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
-    if (this.image?.id === id) return this.image; // same id, same pixels: keep the encoded features
-    const original = this.toRgb(input);
-    const work = toWorkImage(original);
+  /**
+   * The image `id` names at `detail`: `input` replaces it when given, else it must be the one seen last. Same
+   * id and level: the encoded features are kept; another level re-prepares the kept pixels from scratch.
+   */
+  private imageFor(id: string, input: ImageInput | undefined, detail: DetailLevel): ImageState {
+    const known = this.image?.id === id ? this.image : null; // same id, same pixels
+    if (known?.detail === detail) return known;
+    if (!known && !input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
+    const original = known?.original ?? this.toRgb(input!);
     const { semantic, perception } = this.requireLoaded().model.manifest.image;
-    const qwen = qwenPixelValues(work, { ...semantic, mean: triple(semantic.mean), std: triple(semantic.std) });
+    const work = toWorkImage(original, { maxPixels: detailMaxPixels(detail, semantic) });
+    const qwen = qwenPixelValues(work, { ...detailQwen(detail, semantic), mean: triple(semantic.mean), std: triple(semantic.std) });
     const davit = davitInput(work, perception.aspectMode);
     this.forgetImage();
-    this.image = { id, original, work, qwen, davit, features: null, conversation: null };
+    this.image = { id, original, detail, work, qwen, davit, features: null, conversation: null };
     return this.image;
   }
 
@@ -353,6 +363,11 @@ export class Fo1Engine implements Engine {
 function deviceLostText(e: unknown): string | null {
   const text = errorText(e);
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
+}
+
+/** The detail level for the backend the vision graphs run on. */
+function visionDefault(loaded: Loaded): DetailLevel {
+  return defaultDetail(loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend);
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

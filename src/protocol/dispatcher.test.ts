@@ -14,7 +14,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 function answer(text: string): Answer {
-  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm' };
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391 };
 }
 
 const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };

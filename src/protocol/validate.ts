@@ -4,7 +4,7 @@
 // image, an empty question, ...).
 
 import { EngineError } from './errors.ts';
-import type { AskOptions, GenerationOptions, ImageInput, LoadOptions, ModelSource, PixelBox, ProposeOptions, Request, Task, TaskPreset } from './messages.ts';
+import { DETAIL_LEVELS, type AskOptions, type DetailLevel, type GenerationOptions, type ImageInput, type LoadOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -130,7 +130,14 @@ function parseAsk(o: Obj): AskOptions {
     regions,
     task: parseTask(obj(o.task, 'options.task')),
     generation: parseGeneration(obj(o.generation, 'options.generation')),
+    ...(o.detail === undefined ? {} : { detail: parseDetail(o.detail) }),
   };
+}
+
+function parseDetail(v: unknown): DetailLevel {
+  const level = str(v, 'options.detail') as DetailLevel;
+  if (!DETAIL_LEVELS.includes(level)) throw bad('options.detail', `unknown detail level "${level}"; one of ${DETAIL_LEVELS.join(', ')}`);
+  return level;
 }
 
 const PRESETS: readonly TaskPreset[] = ['caption-brief', 'caption-detailed', 'ocr', 'detect', 'count', 'find-similar', 'grounded-caption', 'detect-all', 'reason', 'free'];
