@@ -77,7 +77,7 @@ export async function askQuestion(): Promise<void> {
   const turnId = s.startTurn({ question: preset.input ? `${presetById(preset.id).label.replace(/ …$/, '')}: ${text}` : preset.label, task, regions, boxIds: s.boxes.map((b) => b.id), boxes }, controller);
   try {
     const answer = await engine().ask(
-      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: s.maxNewTokens } },
+      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: s.maxNewTokens }, ...(s.detail ? { detail: s.detail } : {}) },
       (token) => appStore.getState().appendToken(turnId, token),
       controller.signal,
       (change) => {
