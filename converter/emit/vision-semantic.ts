@@ -19,6 +19,7 @@ import type { WeightSource } from '../read/checkpoint.ts';
 import { PREFIX, type VisionConfig } from '../read/config.ts';
 import { reshape } from '../../reference/tensor.ts';
 import type { VisionSemanticConfig } from '../../reference/vision-semantic.ts';
+import { ATTENTION_SCORES_PER_CHUNK } from '../../src/engine/encoders/vision-memory.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
 export type { VisionSemanticConfig };
@@ -105,14 +106,6 @@ function emitWindowAttention(s: Scope, qkv: Value, sh: Shared, C: number, hd: nu
   const flat = s.op('Reshape', 'Flatten', [out, g.ints([-1, C])]); // (nW·S, C)
   return s.op('Gather', 'ScatterBack', [flat, sh.windowScatter], { axis: 0 }); // (N, C)
 }
-
-/**
- * Attention scores one MultiHeadAttention call may hold: nh · chunk · N floats = 2^26 (256 MB). ORT's CPU/wasm
- * kernel materializes the whole (nh, Sq, Sk) probability tensor (its flash path needs an L2-cache size, which
- * the wasm build reports as 0), and onnxruntime-web fails with a SafeInt overflow at 16 · 4096² = 2^28 scores;
- * 16 · 2048² = 2^26 runs. Bounding each call's scores by a constant makes full attention linear in N.
- */
-export const ATTENTION_SCORES_PER_CHUNK = 2 ** 26;
 
 /**
  * Full attention over all N patches with com.microsoft MultiHeadAttention (CPU and WebGPU kernels), over

@@ -24,6 +24,7 @@ import { parseAnswer } from './parse/answer.ts';
 import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
 import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
 import { defaultDetail, detailMaxPixels, detailQwen } from './preprocess/detail.ts';
+import { visionRefusal } from './encoders/vision-memory.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
@@ -222,6 +223,7 @@ export class Fo1Engine implements Engine {
     const task = promptTask(options.task, options.regions);
     const { model, tokenizer } = loaded;
     const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
+    if (!image.features) checkVisionFits(loaded, image);
     const t1 = now();
     const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
     const t2 = now();
@@ -363,6 +365,14 @@ export class Fo1Engine implements Engine {
 function deviceLostText(e: unknown): string | null {
   const text = errorText(e);
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
+}
+
+/** Refuses, before any graph runs, an image whose level the backend cannot hold (encoders/vision-memory.ts). */
+function checkVisionFits(loaded: Loaded, image: ImageState): void {
+  const { manifest, encoderGraphBytes } = loaded.model;
+  const backend = loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend;
+  const refusal = visionRefusal(manifest, [image.original.width, image.original.height], image.detail, encoderGraphBytes, backend);
+  if (refusal) throw new EngineError('not-available', refusal);
 }
 
 /** The detail level for the backend the vision graphs run on. */

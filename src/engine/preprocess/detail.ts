@@ -6,6 +6,7 @@
 // One image token is a merge² block of patches: (14·2)² = 784 pixels in Qwen2.5-VL.
 import type { Backend, DetailLevel } from '../../protocol/messages.ts';
 import type { QwenVisionPreprocess } from './qwen-pixels.ts';
+import { davitSize } from './davit-input.ts';
 import { smartResize } from './smart-resize.ts';
 import { workSize } from './work-image.ts';
 
@@ -42,11 +43,22 @@ export function detailQwen<G extends DetailGeometry>(level: DetailLevel, geo: G)
   return { ...geo, maxPixels: Math.min(geo.maxPixels, detailMaxPixels(level, geo)) };
 }
 
+/** The encoders' input shapes at `level` for an original W×H, known before any pixel is resized. */
+export interface DetailShapes {
+  work: [number, number]; // [width, height]
+  qwenGrid: [number, number]; // [gh, gw] patches
+  davit: [number, number]; // [width, height]
+}
+
+export function detailShapes(width: number, height: number, level: DetailLevel, geo: DetailGeometry, auxAspectMode: string): DetailShapes {
+  const work = detailWorkSize(width, height, level, geo);
+  const q = detailQwen(level, geo);
+  const [rh, rw] = smartResize(work[1], work[0], geo.patchSize * geo.mergeSize, q.minPixels, q.maxPixels);
+  return { work, qwenGrid: [rh / geo.patchSize, rw / geo.patchSize], davit: davitSize(work[0], work[1], auxAspectMode) };
+}
+
 /** Image tokens the decoder gets at `level` for an original W×H: smart_resize of the work image, per token. */
 export function detailImageTokens(width: number, height: number, level: DetailLevel, geo: DetailGeometry): number {
-  const [w, h] = detailWorkSize(width, height, level, geo);
-  const factor = geo.patchSize * geo.mergeSize;
-  const q = detailQwen(level, geo);
-  const [rh, rw] = smartResize(h, w, factor, q.minPixels, q.maxPixels);
-  return (rh * rw) / factor ** 2;
+  const [gh, gw] = detailShapes(width, height, level, geo, 'squash').qwenGrid;
+  return (gh * gw) / geo.mergeSize ** 2;
 }
