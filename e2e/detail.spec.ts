@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { detailImageTokens } from '../src/engine/preprocess/detail.ts';
 import { FO1_QWEN_PREPROCESS } from '../src/engine/preprocess/qwen-pixels.ts';
 import { sharedAsset } from '../src/testing/shared.ts';
-import { expect, requireShared, test } from './fixtures.ts';
+import { expect, requireShared, snapshot, test } from './fixtures.ts';
 
 test('a portrait phone photo is shown upright and answered at the detail level the person picks', async ({ app, page }) => {
   requireShared();
@@ -23,6 +23,8 @@ test('a portrait phone photo is shown upright and answered at the detail level t
   });
 
   await test.step('by default the answer runs at wasm’s default level and says so with its image tokens', async () => {
+    // The detector proposes boxes for a new photo; the drawn box comes after them, so the counts are settled.
+    await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
     await app.drawBox([0.2, 0.2], [0.7, 0.6]);
     await app.preset('Describe region (brief)');
     const turn = await app.ask(16);
@@ -33,5 +35,6 @@ test('a portrait phone photo is shown upright and answered at the detail level t
     await page.getByRole('combobox', { name: 'Image detail' }).selectOption('reference');
     const turn = await app.ask(16);
     await expect(turn.getByTestId('answer-detail')).toHaveText(`Image detail: reference · ${tokens('reference')} image tokens`);
+    await snapshot(page, 'detail-reference-answer');
   });
 });

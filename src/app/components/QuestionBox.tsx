@@ -13,10 +13,11 @@ import { regionColor } from '../overlay/items.ts';
 
 const ANSWER_LENGTHS: readonly [number, string][] = [[16, 'A few words'], [64, 'Short'], [256, 'Normal'], [1024, 'Long']];
 
-/** "reference (as the authors, up to 4,015 tokens)", "medium (up to 1,280 tokens)". */
+/** "Reference (authors', ≤ 4,015 tokens)", "Medium (≤ 1,280 tokens)": short, the sidebar is narrow. */
 function detailLabel(level: DetailLevel): string {
   const cap = DETAIL_TOKEN_CAP[level];
-  return cap === null ? `${level} (as the authors, up to 4,015 tokens)` : `${level} (up to ${cap.toLocaleString('en')} tokens)`;
+  const name = level[0].toUpperCase() + level.slice(1);
+  return cap === null ? `${name} (authors', ≤ 4,015 tokens)` : `${name} (≤ ${cap.toLocaleString('en')} tokens)`;
 }
 
 function onSubmit(e: FormEvent): void {
@@ -92,7 +93,7 @@ export function QuestionBox() {
       <label className="length">
         Image detail
         <select value={detail ?? ''} onChange={(e) => setDetail((e.currentTarget.value || null) as DetailLevel | null)} aria-label="Image detail">
-          <option value="">Default for this backend</option>
+          <option value="">Backend default</option>
           {DETAIL_LEVELS.map((l) => <option key={l} value={l}>{detailLabel(l)}</option>)}
         </select>
       </label>
