@@ -160,6 +160,7 @@ describe('Dispatcher', () => {
       { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
       { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
+      { kind: 'ask', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 }, detail: 'ultra' } },
     ];
     for (const m of malformed) d.receive(m);
     d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
@@ -170,7 +171,7 @@ describe('Dispatcher', () => {
     const errors = events.filter((e) => e.kind === 'error');
     expect(errors.map((e) => [e.id, e.error.code])).toEqual([
       [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
-      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'],
       ['l', 'load-failed'], ['p', 'internal'],
     ]);
     expect(errors.map((e) => e.error.message)).toEqual([
@@ -182,6 +183,7 @@ describe('Dispatcher', () => {
       'options.regions[0]: 2 is not the index of one of the 0 boxes',
       'options.task.label: expected a string, got undefined',
       'options.backend: expected "webgpu" or "wasm", got "cuda"',
+      'options.detail: unknown detail level "ultra"; one of reference, medium, low',
       'model.json: HTTP 404',
       'synchronous bug in propose',
     ]);
