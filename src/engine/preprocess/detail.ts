@@ -52,13 +52,18 @@ export interface DetailShapes {
 
 export function detailShapes(width: number, height: number, level: DetailLevel, geo: DetailGeometry, auxAspectMode: string): DetailShapes {
   const work = detailWorkSize(width, height, level, geo);
+  return { work, qwenGrid: qwenGrid(work, level, geo), davit: davitSize(work[0], work[1], auxAspectMode) };
+}
+
+/** [gh, gw]: smart_resize of the work image at `level`, in patches. */
+function qwenGrid([w, h]: [number, number], level: DetailLevel, geo: DetailGeometry): [number, number] {
   const q = detailQwen(level, geo);
-  const [rh, rw] = smartResize(work[1], work[0], geo.patchSize * geo.mergeSize, q.minPixels, q.maxPixels);
-  return { work, qwenGrid: [rh / geo.patchSize, rw / geo.patchSize], davit: davitSize(work[0], work[1], auxAspectMode) };
+  const [rh, rw] = smartResize(h, w, geo.patchSize * geo.mergeSize, q.minPixels, q.maxPixels);
+  return [rh / geo.patchSize, rw / geo.patchSize];
 }
 
 /** Image tokens the decoder gets at `level` for an original W×H: smart_resize of the work image, per token. */
 export function detailImageTokens(width: number, height: number, level: DetailLevel, geo: DetailGeometry): number {
-  const [gh, gw] = detailShapes(width, height, level, geo, 'squash').qwenGrid;
+  const [gh, gw] = qwenGrid(detailWorkSize(width, height, level, geo), level, geo);
   return (gh * gw) / geo.mergeSize ** 2;
 }
