@@ -7,16 +7,22 @@
 // produced. Attention is causal and chunks run in order, so every position sees exactly the keys it would
 // have seen in one run: chunking changes the schedule, not the logits (decoder-run.test.ts checks this).
 // Only the last chunk's logits are used, so the others ask for none (NO_LOGITS): lm_head is a V × H product
-// (151936 × 2048 at 3B size) that on a software adapter (SwiftShader) takes seconds per run even for one row.
+// that on a software adapter (SwiftShader) takes seconds per run even for one row.
 import type { Ort, OrtSession, OrtTensor } from '../session.ts';
 import { runSession } from '../session.ts';
 import type { KvCache } from './kv-cache.ts';
 
-/** The logits of the last position and the cache extended by the positions just run. */
+/** The logits of the last position (empty when the run asked for none) and the cache extended by the positions just run. */
 export interface DecodeResult {
-  logits: Float32Array; // (V,)
+  logits: Float32Array; // (V,) or (0,)
   cache: KvCache;
 }
+
+/**
+ * Which logits a run returns: the last position's, or none — a prompt prefix that is only cached
+ * (conversation.ts) never reads them, and lm_head is a V × H product (151936 × 2048 at 3B size).
+ */
+export type LogitsWanted = 'last' | 'none';
 
 /**
  * A decoder as the model runs it: onnxruntime's session (ort-decoder.ts) or, on wasm, the engine's own int4
@@ -24,7 +30,7 @@ export interface DecodeResult {
  * disposes it) — embeds (S, H), positions (3, S) M-RoPE ids — and returns the last position's logits.
  */
 export interface Decoder {
-  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult>;
+  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache, logits?: LogitsWanted): Promise<DecodeResult>;
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache;
   release(): Promise<void> | void;
@@ -45,7 +51,7 @@ export interface DecoderSession {
  * (3, S). Returns the last position's logits and the cache S longer. The caller's `cache` stays usable (the
  * caller disposes it); the caches between chunks are disposed here.
  */
-export async function runDecoder(d: DecoderSession, embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
+export async function runDecoder(d: DecoderSession, embeds: Float32Array, positions: Int32Array, cache: KvCache, logits: LogitsWanted = 'last'): Promise<DecodeResult> {
   const S = positions.length / 3;
   if (!Number.isInteger(S) || S < 1) throw new Error(`decode: ${positions.length} position ids is not 3 × a positive count`);
   if (embeds.length !== S * d.hiddenSize) throw new Error(`decode: ${embeds.length} embedding values for ${S} positions (expected ${S} × ${d.hiddenSize})`);
@@ -55,7 +61,7 @@ export async function runDecoder(d: DecoderSession, embeds: Float32Array, positi
     let result: DecodeResult | null = null;
     for (let from = 0; from < S; from += d.maxRun) {
       const to = Math.min(S, from + d.maxRun);
-      result = await runOnce(d, embeds.subarray(from * d.hiddenSize, to * d.hiddenSize), positionColumns(positions, S, from, to), current, to === S ? 1 : NO_LOGITS);
+      result = await runOnce(d, embeds.subarray(from * d.hiddenSize, to * d.hiddenSize), positionColumns(positions, S, from, to), current, to === S && logits === 'last' ? 1 : NO_LOGITS);
       if (current !== cache) current.dispose();
       current = result.cache;
     }
