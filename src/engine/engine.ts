@@ -29,7 +29,7 @@ import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
-import { chooseBackend, createSession, errorText, type BackendChoice, type Ort } from './session.ts';
+import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
 import { promptTask } from './task.ts';
 
 /** A detector's manifest and ONNX bytes (src/engine/proposals). */
@@ -94,9 +94,9 @@ export class Fo1Engine implements Engine {
 
   async probe(): Promise<ProbeReport> {
     if (this.options.probe) return this.options.probe();
-    const choice = await chooseBackend();
+    const webgpu = await findAdapter();
     return {
-      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: choice.backend === 'webgpu', detail: choice.reason }],
+      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: webgpu.adapter !== null, detail: webgpu.detail }],
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       wasmThreads: Number(this.options.ort.env.wasm.numThreads ?? 1),
     };
@@ -112,7 +112,7 @@ export class Fo1Engine implements Engine {
       this.loaded = { ...built, modelId };
       this.watchDevice(this.loaded);
       if (this.options.warmup ?? true) {
-        onProgress({ stage: 'warmup' });
+        onProgress({ stage: 'warmup', backend: built.model.decoderBackend });
         await this.warmup(signal);
       }
       return { modelId, sessions: built.sessions };
@@ -336,12 +336,15 @@ export class Fo1Engine implements Engine {
     this.image = null;
   }
 
-  /** One tiny question through every graph (compiles WebGPU shaders), then forgets its image. */
+  /**
+   * One tiny question through every graph (compiles WebGPU shaders), then forgets its image. One new token:
+   * the prompt's last logits are the only lm_head run (seconds on a software adapter, decoder-run.ts).
+   */
   private async warmup(signal: AbortSignal): Promise<void> {
     const side = 56;
     const data = new Uint8ClampedArray(side * side * 4).fill(128);
     await this.ask(
-      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 2 } },
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 1 } },
       () => {},
       signal,
     );

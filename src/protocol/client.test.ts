@@ -15,7 +15,7 @@ class EchoEngine implements Engine {
   async load(options: LoadOptions, onProgress: (p: LoadProgress) => void): Promise<Ready> {
     onProgress({ stage: 'download', file: 'model.json', bytesDone: 5, bytesTotal: 10 });
     onProgress({ stage: 'download', file: 'model.json', bytesDone: 10, bytesTotal: 10 });
-    onProgress({ stage: 'warmup' });
+    onProgress({ stage: 'warmup', backend: 'wasm' });
     return { modelId: options.source.kind, sessions: [{ session: 'decoder', backend: 'wasm', reason: 'forced' }] };
   }
   async propose(): Promise<never> {

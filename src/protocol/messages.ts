@@ -126,7 +126,8 @@ export interface Answer {
 export type LoadProgress =
   | { stage: 'download'; file: string; bytesDone: number; bytesTotal: number }
   | { stage: 'compile'; session: string }
-  | { stage: 'warmup' };
+  /** `backend`: where the decoder warms up (a slow WebGPU warm-up is offered a move to wasm, ModelProgress.tsx). */
+  | { stage: 'warmup'; backend: Backend };
 
 export interface Ready {
   modelId: string;
