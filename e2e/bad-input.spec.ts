@@ -11,7 +11,7 @@ test('a non-image file, a corrupt JPEG and a huge image are refused with specifi
   requireShared();
   await test.step('a text file is not an image', async () => {
     await app.dropFile({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some notes, not pixels') });
-    await expect(app.error).toContainText('“notes.txt” is not an image (it is text/plain)');
+    await expect(app.error).toContainText('“notes.txt” is not an image: its bytes are not a JPEG, PNG, WebP, GIF, BMP or AVIF picture (its name says text/plain).');
     await snapshot(page, 'error-not-an-image');
   });
 

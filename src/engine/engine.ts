@@ -11,6 +11,7 @@ import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadPr
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
+import { checkSampling } from './decode/sampler.ts';
 import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
@@ -26,6 +27,7 @@ import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
+import { capNewTokens, checkFits, contextBudget } from './prompt/budget.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
@@ -215,8 +217,16 @@ export class Fo1Engine implements Engine {
     const image = this.imageFor(options.imageId, options.image);
     const boxes = options.boxes;
     validateBoxes(boxes, image.original);
+    checkSampling(options.generation);
     const task = promptTask(options.task, options.regions);
     const { model, tokenizer } = loaded;
+    // The whole prompt is known before any graph runs (the image's token count follows from its size), so a
+    // question that cannot fit costs nothing but the tokenizer.
+    const seq = buildPromptSequence(tokenizer, { imageTokens: imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize), boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
+    const budget = contextBudget(seq, model.contextTokens);
+    checkFits(budget);
+    const asked = options.generation.maxNewTokens;
+    const { maxNewTokens, capped } = capNewTokens(budget, asked);
     const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
     const t1 = now();
     const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
@@ -224,7 +234,6 @@ export class Fo1Engine implements Engine {
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
     abortIfNeeded(signal);
-    const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     const pre = await conv.prefill(seq);
     const t4 = now();
     let tFirst = 0;
@@ -233,7 +242,7 @@ export class Fo1Engine implements Engine {
     const generated = await generate(
       pre.first,
       pre.prefix,
-      { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+      { maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds, contextTokens: budget.contextTokens },
       step,
       (id) => {
         if (tFirst === 0) tFirst = now();
@@ -260,6 +269,9 @@ export class Fo1Engine implements Engine {
         decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
       },
       backend: model.decoderBackend,
+      // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
+      stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
+      ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
   }
 
@@ -341,7 +353,7 @@ export class Fo1Engine implements Engine {
     const side = 56;
     const data = new Uint8ClampedArray(side * side * 4).fill(128);
     await this.ask(
-      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 2 } },
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 2 } },
       () => {},
       signal,
     );
@@ -353,6 +365,12 @@ export class Fo1Engine implements Engine {
 function deviceLostText(e: unknown): string | null {
   const text = errorText(e);
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
+}
+
+/** N merged ViT tokens of an image: its patch grid (1, gh, gw) over the merge window (spec §1.1). */
+function imageTokenCount(qwen: QwenPixels, mergeSize: number): number {
+  const [, gh, gw] = qwen.gridThw;
+  return (gh * gw) / (mergeSize * mergeSize);
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

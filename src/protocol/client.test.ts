@@ -32,7 +32,7 @@ class EchoEngine implements Engine {
       if (w === 'LOSE') onBackendChange?.({ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] });
       else onToken(`${w} `);
     }
-    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm' };
+    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', stop: 'stop-token' };
   }
   async dispose(): Promise<void> {}
 }
@@ -100,7 +100,7 @@ describe('EngineClient over a MessageChannel', () => {
 
   it('turns worker errors back into typed EngineErrors', async () => {
     const client = connect();
-    const err = await client.ask({ ...ask('x'), task: { preset: 'ocr' } }, () => {}).catch((e: unknown) => e);
+    const err = await client.ask({ ...ask('x'), task: { preset: 'region-ocr' } }, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(err).toMatchObject({ code: 'bad-input', message: 'only free text' });
   });

@@ -14,7 +14,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 function answer(text: string): Answer {
-  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm' };
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', stop: 'stop-token' };
 }
 
 const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };
@@ -53,7 +53,7 @@ class ScriptedEngine implements Engine {
 }
 
 function askRequest(id: string, imageId = id): Request {
-  return { kind: 'ask', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 8 } } };
+  return { kind: 'ask', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 8 } } };
 }
 
 function setup(): { engine: ScriptedEngine; d: Dispatcher; events: WorkerEvent[] } {
@@ -156,8 +156,8 @@ describe('Dispatcher', () => {
       'ask',
       { kind: 'ask' }, // no id
       { kind: 'teleport', id: 'm1' },
-      { kind: 'ask', id: 'm2', options: { imageId: 'i', boxes: [{ x1: 0, y1: 0, x2: NaN, y2: 1 }], regions: [], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
-      { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm2', options: { imageId: 'i', boxes: [{ x1: 0, y1: 0, x2: NaN, y2: 1 }], regions: [], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
       { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
     ];

@@ -4,7 +4,7 @@
 // image, an empty question, ...).
 
 import { EngineError } from './errors.ts';
-import type { AskOptions, GenerationOptions, ImageInput, LoadOptions, ModelSource, PixelBox, ProposeOptions, Request, Task, TaskPreset } from './messages.ts';
+import { presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type GenerationOptions, type ImageInput, type LoadOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -133,17 +133,11 @@ function parseAsk(o: Obj): AskOptions {
   };
 }
 
-const PRESETS: readonly TaskPreset[] = ['caption-brief', 'caption-detailed', 'ocr', 'detect', 'count', 'find-similar', 'grounded-caption', 'detect-all', 'reason', 'free'];
-
 function parseTask(o: Obj): Task {
   const preset = str(o.preset, 'options.task.preset') as TaskPreset;
-  if (!PRESETS.includes(preset)) throw bad('options.task.preset', `unknown task preset "${preset}"`);
-  switch (preset) {
-    case 'detect': case 'count': return { preset, label: str(o.label, 'options.task.label') };
-    case 'reason': return { preset, question: str(o.question, 'options.task.question') };
-    case 'free': return { preset, text: str(o.text, 'options.task.text') };
-    default: return { preset };
-  }
+  if (!TASK_PRESET_NAMES.includes(preset)) throw bad('options.task.preset', `unknown task preset "${preset}" (known: ${TASK_PRESET_NAMES.join(', ')})`);
+  const field = TASK_PRESETS[preset].text;
+  return presetTask(preset, field === null ? '' : str(o[field], `options.task.${field}`));
 }
 
 function parseGeneration(o: Obj): GenerationOptions {

@@ -15,15 +15,15 @@ export interface Preset {
 }
 
 export const PRESETS: readonly Preset[] = [
-  { id: 'caption-brief', label: 'Describe region (brief)', input: null, regions: 'required', toTask: () => ({ preset: 'caption-brief' }) },
-  { id: 'caption-detailed', label: 'Describe region (detailed)', input: null, regions: 'required', toTask: () => ({ preset: 'caption-detailed' }) },
-  { id: 'ocr', label: 'Read text in region', input: null, regions: 'required', toTask: () => ({ preset: 'ocr' }) },
+  { id: 'region-caption-brief', label: 'Describe region (brief)', input: null, regions: 'required', toTask: () => ({ preset: 'region-caption-brief' }) },
+  { id: 'region-caption-detailed', label: 'Describe region (detailed)', input: null, regions: 'required', toTask: () => ({ preset: 'region-caption-detailed' }) },
+  { id: 'region-ocr', label: 'Read text in region', input: null, regions: 'required', toTask: () => ({ preset: 'region-ocr' }) },
   { id: 'detect', label: 'Detect …', input: { label: 'What to detect', placeholder: 'e.g. person, bicycle' }, regions: 'none', toTask: (label) => ({ preset: 'detect', label }) },
   { id: 'count', label: 'Count …', input: { label: 'What to count', placeholder: 'e.g. cars' }, regions: 'none', toTask: (label) => ({ preset: 'count', label }) },
-  { id: 'find-similar', label: 'Find more like this region', input: null, regions: 'required', toTask: () => ({ preset: 'find-similar' }) },
+  { id: 'visual-prompt-detect', label: 'Find more like this region', input: null, regions: 'required', toTask: () => ({ preset: 'visual-prompt-detect' }) },
   { id: 'detect-all', label: 'Detect all objects', input: null, regions: 'none', toTask: () => ({ preset: 'detect-all' }) },
   { id: 'grounded-caption', label: 'Describe whole image with grounding', input: null, regions: 'none', toTask: () => ({ preset: 'grounded-caption' }) },
-  { id: 'reason', label: 'Reason about …', input: { label: 'Question', placeholder: 'e.g. Is the person holding anything?' }, regions: 'optional', toTask: (question) => ({ preset: 'reason', question }) },
+  { id: 'reasoning', label: 'Reason about …', input: { label: 'Question', placeholder: 'e.g. Is the person holding anything?' }, regions: 'optional', toTask: (question) => ({ preset: 'reasoning', question }) },
   { id: 'free', label: 'Free question', input: { label: 'Question', placeholder: 'Ask anything about the image or the selected regions' }, regions: 'optional', toTask: (text) => ({ preset: 'free', text }) },
 ];
 

@@ -52,7 +52,7 @@ let nextTurn = 0;
 export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) => {
   const update = (id: string, fn: (t: Turn) => Turn) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? fn(t) : t)) }));
   return {
-    presetId: 'caption-brief',
+    presetId: 'region-caption-brief',
     text: '',
     asking: null,
     turns: [],
