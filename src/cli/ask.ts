@@ -10,19 +10,12 @@ import { createNodeEngine, folderSource } from '../engine/node.ts';
 import { relaunchWithRelaxedSimd } from '../engine/decode/int4/node-flags.ts';
 import { parseAnswer } from '../engine/parse/answer.ts';
 import { EngineError } from '../protocol/errors.ts';
-import { TASK_PRESETS, type Answer, type PixelBox, type ScoredBox } from '../protocol/messages.ts';
+import { TASK_PRESETS, type PixelBox, type ScoredBox } from '../protocol/messages.ts';
+import { stopNote } from '../protocol/stop-note.ts';
 import { askTask, chooseRegions, parseAskArgs, readAskInputs, UsageError, type AskArgs } from './ask-args.ts';
 
 const xyxy = (b: PixelBox) => [b.x1, b.y1, b.x2, b.y2];
 const round = (v: number) => Math.round(v * 100) / 100;
-
-/** Why the answer ended early, in words, or null when the model ended it. */
-function stopNote(answer: Answer): string | null {
-  const capped = answer.cappedNewTokens ? ` (${answer.cappedNewTokens.allowed} new tokens fit of the ${answer.cappedNewTokens.asked} asked for)` : '';
-  if (answer.stop === 'context-full') return `stopped: context full${capped}`;
-  if (answer.stop === 'max-tokens') return `stopped: --max-tokens reached${capped}`;
-  return null;
-}
 
 async function main(args: AskArgs): Promise<void> {
   const signal = new AbortController().signal;

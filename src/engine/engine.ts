@@ -7,7 +7,7 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
@@ -27,8 +27,8 @@ import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
-import { capNewTokens, checkFits, contextBudget } from './prompt/budget.ts';
-import { buildPromptSequence } from './prompt/sequence.ts';
+import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
+import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
 import { chooseBackend, createSession, errorText, type BackendChoice, type Ort } from './session.ts';
@@ -216,14 +216,9 @@ export class Fo1Engine implements Engine {
     const t0 = now();
     const image = this.imageFor(options.imageId, options.image);
     const boxes = options.boxes;
-    validateBoxes(boxes, image.original);
     checkSampling(options.generation);
-    const task = promptTask(options.task, options.regions);
     const { model, tokenizer } = loaded;
-    // The whole prompt is known before any graph runs (the image's token count follows from its size), so a
-    // question that cannot fit costs nothing but the tokenizer.
-    const seq = buildPromptSequence(tokenizer, { imageTokens: imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize), boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
-    const budget = contextBudget(seq, model.contextTokens);
+    const { seq, budget } = this.question(loaded, image, options);
     checkFits(budget);
     const asked = options.generation.maxNewTokens;
     const { maxNewTokens, capped } = capNewTokens(budget, asked);
@@ -273,6 +268,27 @@ export class Fo1Engine implements Engine {
       stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
       ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
+  }
+
+  async measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      abortIfNeeded(signal);
+      const { budget } = this.question(loaded, this.imageFor(options.imageId, options.image), options);
+      return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
+    });
+  }
+
+  /**
+   * The question's prompt sequence and its context budget. The whole prompt is known before any graph runs
+   * (the image's token count follows from its size), so a question that cannot fit costs only the tokenizer.
+   */
+  private question(loaded: Loaded, image: ImageState, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(options.boxes, image.original);
+    const { model, tokenizer } = loaded;
+    const imageTokens = imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize);
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
+    return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
 
   async dispose(): Promise<void> {

@@ -47,6 +47,10 @@ class ScriptedEngine implements Engine {
     this.turns.push({ options, signal, onToken, onBackendChange, done });
     return done.promise;
   }
+  async measure(): Promise<never> {
+    this.calls.push('measure');
+    throw new EngineError('no-model', 'no model loaded');
+  }
   async dispose(): Promise<void> {
     this.calls.push('dispose');
   }

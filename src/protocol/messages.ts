@@ -237,11 +237,26 @@ export interface AskOptions {
   generation: GenerationOptions;
 }
 
+/** A question to count (the question box's budget): an ask without its generation settings. */
+export type MeasureOptions = Omit<AskOptions, 'generation'>;
+
+/** What a question takes of the context, counted before anything runs (src/engine/prompt/budget.ts). */
+export interface ContextReport {
+  /** Positions the prompt takes: system text, the image's tokens at its size, the boxes, the question. */
+  promptTokens: number;
+  /** Positions prompt + answer may take (the decoder's KV capacity or the model's context length). */
+  contextTokens: number;
+  /** New tokens that fit after the prompt; below 1 the question cannot be asked. */
+  remaining: number;
+}
+
 export type Request =
   | { kind: 'probe'; id: string }
   | { kind: 'load'; id: string; options: LoadOptions }
   | { kind: 'propose'; id: string; options: ProposeOptions }
   | { kind: 'ask'; id: string; options: AskOptions }
+  /** Counts a question's tokens against the context; runs no graph. */
+  | { kind: 'measure'; id: string; options: MeasureOptions }
   /** Stops request `target` (running or queued). It gets no reply of its own: the target ends in a `cancelled` error. */
   | { kind: 'cancel'; id: string; target: string }
   | { kind: 'dispose'; id: string }
@@ -265,6 +280,7 @@ export type WorkerEvent =
   /** During an ask: the model now runs elsewhere; the tokens streamed so far are void, the answer starts over. */
   | { kind: 'backendChanged'; id: string; change: BackendChange }
   | { kind: 'answer'; id: string; answer: Answer }
+  | { kind: 'measured'; id: string; report: ContextReport }
   | { kind: 'disposed'; id: string }
   | { kind: 'inspected'; id: string; info: ModelInfo }
   | { kind: 'cachedModels'; id: string; models: CachedModel[] }

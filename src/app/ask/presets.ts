@@ -2,7 +2,8 @@
 // text field means for this task, whether it needs selected regions, and the typed `Task` it sends.
 // The prompt wording itself is the engine's (src/engine/prompt); the app never builds prompt text.
 
-import type { Task, TaskPreset } from '../../protocol/messages.ts';
+import type { ContextReport, Task, TaskPreset } from '../../protocol/messages.ts';
+import { tooLong } from './budget.ts';
 
 export interface Preset {
   id: TaskPreset;
@@ -34,10 +35,10 @@ export function presetById(id: TaskPreset): Preset {
 }
 
 /** Why the question cannot be asked yet (shown next to the disabled Ask button), or null when it can. */
-export function whyNotAskable(preset: Preset, text: string, selectedCount: number, hasImage: boolean, modelReady: boolean): string | null {
+export function whyNotAskable(preset: Preset, text: string, selectedCount: number, hasImage: boolean, modelReady: boolean, budget: ContextReport | null = null): string | null {
   if (!hasImage) return 'Add an image first.';
   if (!modelReady) return 'Load a model first (the Model button at the top).';
   if (preset.input && text.trim() === '') return `${preset.input.label} is empty.`;
   if (preset.regions === 'required' && selectedCount === 0) return 'Select at least one box (click it, or drag to draw one).';
-  return null;
+  return tooLong(budget);
 }
