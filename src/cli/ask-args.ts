@@ -72,13 +72,8 @@ export function parseAskArgs(argv: string[]): AskArgs {
   if (!values.image) throw new UsageError('--image FILE is required');
   const task = taskName(values.task);
   if (values.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype ${values.dtype}: expected one of ${MODEL_DTYPES.join(', ')}`);
-  const temperature = optionalNumber('temperature', values.temperature);
-  const topP = optionalNumber('top-p', values['top-p']);
-  try {
-    checkSampling({ temperature, topP });
-  } catch (e) {
-    throw new UsageError(`--${/topP/.test((e as Error).message) ? 'top-p' : 'temperature'} ${(e as Error).message}`);
-  }
+  const temperature = sampling('temperature', values.temperature, (temperature) => ({ temperature }));
+  const topP = sampling('top-p', values['top-p'], (topP) => ({ topP }));
   const prompt = values.prompt;
   const text = TASK_PRESETS[task].text;
   if (prompt !== undefined && text !== null && prompt.trim() === '') throw new UsageError(`--prompt is empty: --task ${task} needs a ${text}`);
@@ -104,6 +99,18 @@ function taskName(name: string): TaskPreset {
   const alias = TASK_ALIASES[name];
   if (alias) return alias;
   throw new UsageError(`--task ${name}: expected one of ${TASK_PRESET_NAMES.join(', ')} (older names: ${Object.keys(TASK_ALIASES).join(', ')})`);
+}
+
+/** A sampling option, checked by the sampler's own rule (the one the engine applies). */
+function sampling(name: string, v: string | undefined, option: (n: number) => Parameters<typeof checkSampling>[0]): number | undefined {
+  const n = optionalNumber(name, v);
+  if (n === undefined) return undefined;
+  try {
+    checkSampling(option(n));
+  } catch (e) {
+    throw new UsageError(`--${name} ${v}: ${(e as Error).message}`);
+  }
+  return n;
 }
 
 function optionalNumber(name: string, v: string | undefined): number | undefined {

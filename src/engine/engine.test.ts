@@ -76,6 +76,19 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
     const t = answer.timings;
     for (const v of [t.preprocessMs, t.visionMs, t.regionsMs, t.prefillMs, t.ttftMs, t.decodeTokPerS]) expect(v).toBeGreaterThanOrEqual(0);
     expect(t.ttftMs).toBeGreaterThanOrEqual(t.prefillMs);
+    expect(answer.stop).toBe('max-tokens'); // 12 tokens of random weights: the limit, not a stop token
+    expect(answer.cappedNewTokens).toBeUndefined();
+  });
+
+  it('measures a question against the context without running a graph: each added word is counted', async () => {
+    const { generation: _, ...question } = ask();
+    const short = await engine.measure(question, never);
+    // fp32 graphs on wasm run in onnxruntime (a growing cache): the tiny config's max_position_embeddings bounds the context.
+    expect(short.contextTokens).toBe(128000);
+    expect(short.remaining).toBe(short.contextTokens - short.promptTokens);
+    const long = await engine.measure({ ...question, task: { preset: 'free', text: 'What are these two doing? 1 2 3' } }, never);
+    expect(long.promptTokens - short.promptTokens).toBe(6); // " 1 2 3": each digit and each space is a token
+    expect((await engineError(engine.measure({ ...question, regions: [boxes.length] }, never))).code).toBe('bad-input');
   });
 
   it('is deterministic: a fresh engine gives the same greedy answer, and the same sampled answer for a seed', async () => {

@@ -164,18 +164,20 @@ describe('Dispatcher', () => {
       { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
       { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
+      { kind: 'measure', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'caption-brief' } } }, // the CLI's old name
     ];
     for (const m of malformed) d.receive(m);
     d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
     d.receive({ kind: 'propose', id: 'p', options: { imageId: 'i', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) } } });
+    d.receive({ kind: 'measure', id: 'ms', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'free', text: 'why?' } } });
     d.receive({ kind: 'probe', id: 'ok' });
     await d.idle();
 
     const errors = events.filter((e) => e.kind === 'error');
     expect(errors.map((e) => [e.id, e.error.code])).toEqual([
       [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
-      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'],
-      ['l', 'load-failed'], ['p', 'internal'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'],
+      ['l', 'load-failed'], ['p', 'internal'], ['ms', 'no-model'],
     ]);
     expect(errors.map((e) => e.error.message)).toEqual([
       'message: expected an object, got null',
@@ -186,11 +188,13 @@ describe('Dispatcher', () => {
       'options.regions[0]: 2 is not the index of one of the 0 boxes',
       'options.task.label: expected a string, got undefined',
       'options.backend: expected "webgpu" or "wasm", got "cuda"',
+      'options.task.preset: unknown task preset "caption-brief" (known: free, region-caption-brief, region-caption-detailed, region-ocr, visual-prompt-detect, detect, count, grounded-caption, detect-all, reasoning)',
       'model.json: HTTP 404',
       'synchronous bug in propose',
+      'no model loaded',
     ]);
     expect(events.at(-1)).toEqual({ kind: 'probed', id: 'ok', report });
-    expect(engine.calls).toEqual(['load', 'propose', 'probe']);
+    expect(engine.calls).toEqual(['load', 'propose', 'measure', 'probe']);
   });
 
   it('reports a result that cannot be posted as an error instead of losing the request', async () => {
