@@ -7,10 +7,11 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
+import { checkSampling } from './decode/sampler.ts';
 import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
@@ -26,7 +27,8 @@ import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
-import { buildPromptSequence } from './prompt/sequence.ts';
+import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
+import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
 import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
@@ -214,9 +216,12 @@ export class Fo1Engine implements Engine {
     const t0 = now();
     const image = this.imageFor(options.imageId, options.image);
     const boxes = options.boxes;
-    validateBoxes(boxes, image.original);
-    const task = promptTask(options.task, options.regions);
+    checkSampling(options.generation);
     const { model, tokenizer } = loaded;
+    const { seq, budget } = this.question(loaded, image, options);
+    checkFits(budget);
+    const asked = options.generation.maxNewTokens;
+    const { maxNewTokens, capped } = capNewTokens(budget, asked);
     const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
     const t1 = now();
     const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
@@ -224,7 +229,6 @@ export class Fo1Engine implements Engine {
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
     abortIfNeeded(signal);
-    const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     const pre = await conv.prefill(seq);
     const t4 = now();
     let tFirst = 0;
@@ -233,7 +237,7 @@ export class Fo1Engine implements Engine {
     const generated = await generate(
       pre.first,
       pre.prefix,
-      { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+      { maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds, contextTokens: budget.contextTokens },
       step,
       (id) => {
         if (tFirst === 0) tFirst = now();
@@ -260,7 +264,31 @@ export class Fo1Engine implements Engine {
         decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
       },
       backend: model.decoderBackend,
+      // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
+      stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
+      ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
+  }
+
+  async measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      abortIfNeeded(signal);
+      const { budget } = this.question(loaded, this.imageFor(options.imageId, options.image), options);
+      return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
+    });
+  }
+
+  /**
+   * The question's prompt sequence and its context budget. The whole prompt is known before any graph runs
+   * (the image's token count follows from its size), so a question that cannot fit costs only the tokenizer.
+   */
+  private question(loaded: Loaded, image: ImageState, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(options.boxes, image.original);
+    const { model, tokenizer } = loaded;
+    const imageTokens = imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize);
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
+    return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
 
   async dispose(): Promise<void> {
@@ -344,7 +372,7 @@ export class Fo1Engine implements Engine {
     const side = 56;
     const data = new Uint8ClampedArray(side * side * 4).fill(128);
     await this.ask(
-      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 1 } },
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 1 } },
       () => {},
       signal,
     );
@@ -356,6 +384,12 @@ export class Fo1Engine implements Engine {
 function deviceLostText(e: unknown): string | null {
   const text = errorText(e);
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
+}
+
+/** N merged ViT tokens of an image: its patch grid (1, gh, gw) over the merge window (spec §1.1). */
+function imageTokenCount(qwen: QwenPixels, mergeSize: number): number {
+  const [, gh, gw] = qwen.gridThw;
+  return (gh * gw) / (mergeSize * mergeSize);
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

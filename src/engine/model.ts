@@ -141,6 +141,11 @@ export class Fo1Model {
     return (await out.inputs_embeds.getData()) as Float32Array;
   }
 
+  /** Positions prompt + answer may take: the decoder's KV capacity or the model's context length, the smaller. */
+  get contextTokens(): number {
+    return Math.min(this.decoder.capacity, this.manifest.config.text.contextLength ?? Infinity);
+  }
+
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache {
     return this.decoder.emptyCache();

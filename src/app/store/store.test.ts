@@ -71,7 +71,7 @@ describe('app store: the model moving from WebGPU to WASM mid-answer', () => {
 
   it('voids the text streamed before the move, and keeps what streams after it', () => {
     const s = createAppStore().getState;
-    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
+    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'region-caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
     s().appendToken(id, 'a red ');
     s().restartAnswer(id);
     s().appendToken(id, 'a blue car');

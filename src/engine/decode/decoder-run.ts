@@ -33,6 +33,8 @@ export interface Decoder {
   decode(embeds: Float32Array, positions: Int32Array, cache: KvCache, logits?: LogitsWanted): Promise<DecodeResult>;
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache;
+  /** Positions one cache can hold (the int4 kernels' fixed KV buffers); Infinity when it grows as needed. */
+  readonly capacity: number;
   release(): Promise<void> | void;
 }
 

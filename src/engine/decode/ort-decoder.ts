@@ -12,6 +12,9 @@ import { FreshKvStore, KvCache, type KvStore } from './kv-cache.ts';
 const NAME = 'decoder_model_merged';
 
 export class OrtDecoder implements Decoder {
+  /** Its KV cache grows on demand (gpu-kv-store.ts, or ORT's own presents): only the model's context length bounds it. */
+  readonly capacity = Infinity;
+
   private constructor(
     private readonly ort: Ort,
     private readonly cfg: TextConfig,

@@ -73,6 +73,10 @@ interface Scratch {
 export class Int4Decoder {
   private readonly free: KvMemory[] = [];
 
+  get capacity(): number {
+    return this.options.kvCapacity;
+  }
+
   private constructor(
     private readonly k: Kernels,
     private readonly cfg: TextConfig,
