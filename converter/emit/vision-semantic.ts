@@ -19,7 +19,7 @@ import type { WeightSource } from '../read/checkpoint.ts';
 import { PREFIX, type VisionConfig } from '../read/config.ts';
 import { reshape } from '../../reference/tensor.ts';
 import type { VisionSemanticConfig } from '../../reference/vision-semantic.ts';
-import { ATTENTION_SCORES_PER_CHUNK } from '../../src/engine/encoders/vision-memory.ts';
+import { ATTENTION_SCORES_PER_CHUNK } from '../../src/model-folder/attention-chunk.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
 export type { VisionSemanticConfig };

@@ -22,6 +22,11 @@ export interface TextConfig {
   mropeSection: readonly [number, number, number];
   /** Qwen2.5-VL-3B ties lm_head to embed_tokens; FO1 may store lm_head.weight anyway. */
   tieWordEmbeddings: boolean;
+  /**
+   * Positions prompt + answer may take: FO1's tokenizer_model_max_length when set (the reference truncates
+   * there), else max_position_embeddings. Absent in model.json from converters before issue 15.
+   */
+  contextLength?: number;
 }
 
 export interface VisionConfig {
@@ -131,6 +136,13 @@ const P = {
 } as const;
 export const PREFIX = P;
 
+function contextLength(c: Json, t: Json): Pick<TextConfig, 'contextLength'> {
+  const v = [c.tokenizer_model_max_length, t.max_position_embeddings, c.max_position_embeddings].find((x) => x !== undefined && x !== null);
+  if (v === undefined) return {};
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`config.json: the context length ${JSON.stringify(v)} (tokenizer_model_max_length / max_position_embeddings) is not a positive integer`);
+  return { contextLength: v };
+}
+
 export function parseText(c: Json): TextConfig {
   const w = c.text_config ? 'text_config.' : '';
   const t = (c.text_config as Json | undefined) ?? c;
@@ -157,6 +169,7 @@ export function parseText(c: Json): TextConfig {
     ropeTheta: get(t, 'rope_theta', 'number', w),
     mropeSection: [section[0], section[1], section[2]],
     tieWordEmbeddings: get(c, 'tie_word_embeddings', 'boolean', '', get(t, 'tie_word_embeddings', 'boolean', w, false)),
+    ...contextLength(c, t),
   };
 }
 

@@ -7,10 +7,11 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, DetailLevel, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
+import { checkSampling } from './decode/sampler.ts';
 import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
@@ -23,15 +24,16 @@ import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
 import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
 import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
-import { defaultDetail, detailMaxPixels, detailQwen } from './preprocess/detail.ts';
+import { defaultDetail, detailImageTokens, detailMaxPixels, detailQwen } from './preprocess/detail.ts';
 import { visionRefusal } from './encoders/vision-memory.ts';
 import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
 import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
-import { buildPromptSequence } from './prompt/sequence.ts';
+import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
+import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
-import { chooseBackend, createSession, errorText, type BackendChoice, type Ort } from './session.ts';
+import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
 import { promptTask } from './task.ts';
 
 /** A detector's manifest and ONNX bytes (src/engine/proposals). */
@@ -98,9 +100,9 @@ export class Fo1Engine implements Engine {
 
   async probe(): Promise<ProbeReport> {
     if (this.options.probe) return this.options.probe();
-    const choice = await chooseBackend();
+    const webgpu = await findAdapter();
     return {
-      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: choice.backend === 'webgpu', detail: choice.reason }],
+      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: webgpu.adapter !== null, detail: webgpu.detail }],
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       wasmThreads: Number(this.options.ort.env.wasm.numThreads ?? 1),
     };
@@ -116,7 +118,7 @@ export class Fo1Engine implements Engine {
       this.loaded = { ...built, modelId };
       this.watchDevice(this.loaded);
       if (this.options.warmup ?? true) {
-        onProgress({ stage: 'warmup' });
+        onProgress({ stage: 'warmup', backend: built.model.decoderBackend });
         await this.warmup(signal);
       }
       return { modelId, sessions: built.sessions };
@@ -166,8 +168,7 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
       if (!loaded.proposer) throw new EngineError('not-available', 'this model folder has no box detector (detector/detector.json); draw boxes by hand instead');
-      // Proposals read the original pixels only: the image keeps the level it has, or gets the default one.
-      const image = this.imageFor(options.imageId, options.image, this.image?.id === options.imageId ? this.image.detail : visionDefault(loaded));
+      const image = this.originalFor(loaded, options.imageId, options.image);
       if (signal.aborted) throw new EngineError('cancelled', 'proposing boxes was cancelled');
       return (await loaded.proposer.propose(image.original)).map((p) => ({ box: p.box, score: p.score }));
     });
@@ -219,9 +220,12 @@ export class Fo1Engine implements Engine {
     const t0 = now();
     const image = this.imageFor(options.imageId, options.image, options.detail ?? visionDefault(loaded));
     const boxes = options.boxes;
-    validateBoxes(boxes, image.original);
-    const task = promptTask(options.task, options.regions);
+    checkSampling(options.generation);
     const { model, tokenizer } = loaded;
+    const { seq, budget } = this.question(loaded, image.original, image.detail, options);
+    checkFits(budget);
+    const asked = options.generation.maxNewTokens;
+    const { maxNewTokens, capped } = capNewTokens(budget, asked);
     const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
     if (!image.features) checkVisionFits(loaded, image);
     const t1 = now();
@@ -230,8 +234,6 @@ export class Fo1Engine implements Engine {
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
     abortIfNeeded(signal);
-    const imageTokens = features.imageEmbeds.length / model.manifest.config.text.hiddenSize;
-    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     const pre = await conv.prefill(seq);
     const t4 = now();
     let tFirst = 0;
@@ -240,7 +242,7 @@ export class Fo1Engine implements Engine {
     const generated = await generate(
       pre.first,
       pre.prefix,
-      { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+      { maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds, contextTokens: budget.contextTokens },
       step,
       (id) => {
         if (tFirst === 0) tFirst = now();
@@ -268,8 +270,34 @@ export class Fo1Engine implements Engine {
       },
       backend: model.decoderBackend,
       detail: image.detail,
-      imageTokens,
+      imageTokens: seq.imageTokens,
+      // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
+      stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
+      ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
+  }
+
+  async measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      abortIfNeeded(signal);
+      // Counted at the level asked for, without re-preparing the image at it (its features stay).
+      const { budget } = this.question(loaded, this.originalFor(loaded, options.imageId, options.image).original, options.detail ?? visionDefault(loaded), options);
+      return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
+    });
+  }
+
+  /**
+   * The question's prompt sequence and its context budget. The whole prompt is known before any graph runs
+   * (the image's token count follows from its size at `detail`: the same work image and smart_resize that
+   * imageFor prepares at that level), so a question that cannot fit costs only the tokenizer.
+   */
+  private question(loaded: Loaded, original: RgbImage, detail: DetailLevel, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(options.boxes, original);
+    const { model, tokenizer } = loaded;
+    const imageTokens = detailImageTokens(original.width, original.height, detail, model.manifest.image.semantic);
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
+    return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
 
   async dispose(): Promise<void> {
@@ -323,6 +351,11 @@ export class Fo1Engine implements Engine {
     return this.image;
   }
 
+  /** The image `id` names, for what reads its original pixels only: it keeps the level it has, or gets the default one. */
+  private originalFor(loaded: Loaded, id: string, input: ImageInput | undefined): ImageState {
+    return this.imageFor(id, input, this.image?.id === id ? this.image.detail : visionDefault(loaded));
+  }
+
   private toRgb(input: ImageInput): RgbImage {
     if (input.kind === 'rgba') {
       checkImageSize(input.width, input.height);
@@ -348,12 +381,15 @@ export class Fo1Engine implements Engine {
     this.image = null;
   }
 
-  /** One tiny question through every graph (compiles WebGPU shaders), then forgets its image. */
+  /**
+   * One tiny question through every graph (compiles WebGPU shaders), then forgets its image. One new token:
+   * the prompt's last logits are the only lm_head run (seconds on a software adapter, decoder-run.ts).
+   */
   private async warmup(signal: AbortSignal): Promise<void> {
     const side = 56;
     const data = new Uint8ClampedArray(side * side * 4).fill(128);
     await this.ask(
-      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 2 } },
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 1 } },
       () => {},
       signal,
     );

@@ -3,7 +3,7 @@
 // region indices in its answer refer to the boxes as they were then, even after boxes change.
 
 import type { StateCreator } from 'zustand';
-import type { Answer, DetailLevel, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
+import type { Answer, ContextReport, DetailLevel, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
 import type { AppState } from './store.ts';
 
 export type TurnStatus = 'streaming' | 'done' | 'stopped' | 'failed';
@@ -38,11 +38,14 @@ export interface AskSlice {
   maxNewTokens: number;
   /** The image-detail level asked for; null: the backend's default (the engine decides and the answer says). */
   detail: DetailLevel | null;
+  /** The question as composed now, counted against the context by the worker (bridge.ts measureAutomatically); null until counted. */
+  budget: ContextReport | null;
   setPreset(id: TaskPreset): void;
   setText(text: string): void;
   setOnlyCited(onlyCited: boolean): void;
   setMaxNewTokens(n: number): void;
   setDetail(detail: DetailLevel | null): void;
+  setBudget(budget: ContextReport | null): void;
   startTurn(turn: NewTurn, controller: AbortController): string;
   appendToken(turnId: string, text: string): void;
   /** The engine starts the answer over (it moved backend mid-answer): the text streamed so far is void. */
@@ -55,18 +58,20 @@ let nextTurn = 0;
 export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) => {
   const update = (id: string, fn: (t: Turn) => Turn) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? fn(t) : t)) }));
   return {
-    presetId: 'caption-brief',
+    presetId: 'region-caption-brief',
     text: '',
     asking: null,
     turns: [],
     onlyCited: false,
     maxNewTokens: 256,
     detail: null,
+    budget: null,
     setPreset: (presetId) => set({ presetId }),
     setText: (text) => set({ text }),
     setOnlyCited: (onlyCited) => set({ onlyCited }),
     setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens }),
     setDetail: (detail) => set({ detail }),
+    setBudget: (budget) => set({ budget }),
     startTurn: (turn, asking) => {
       const id = `turn-${++nextTurn}`;
       set((s) => ({ asking, error: null, turns: [...s.turns, { ...turn, id, text: '', answer: null, status: 'streaming', error: null }] }));

@@ -71,10 +71,26 @@ describe('app store: the model moving from WebGPU to WASM mid-answer', () => {
 
   it('voids the text streamed before the move, and keeps what streams after it', () => {
     const s = createAppStore().getState;
-    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
+    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'region-caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
     s().appendToken(id, 'a red ');
     s().restartAnswer(id);
     s().appendToken(id, 'a blue car');
     expect(s().turns[0]).toMatchObject({ text: 'a blue car', status: 'streaming' });
+  });
+});
+
+describe('app store: loading stages', () => {
+  const demo = { source: { kind: 'url' as const, url: '/models/demo/' }, label: 'Demo model', demo: true };
+
+  it('keeps when each stage began (repeated events of one stage do not restart it) and where the warm-up runs', () => {
+    const s = createAppStore().getState;
+    s().startLoading(demo, null, 100);
+    s().applyLoadProgress({ stage: 'download', file: 'model.json', bytesDone: 10, bytesTotal: 20 }, 150);
+    expect(s().model).toMatchObject({ kind: 'loading', stage: 'download', stageSince: 100 });
+    s().applyLoadProgress({ stage: 'compile', session: 'vision_semantic' }, 200);
+    s().applyLoadProgress({ stage: 'compile', session: 'decoder_model_merged' }, 300);
+    expect(s().model).toMatchObject({ stage: 'compile', stageSince: 200, detail: 'decoder_model_merged' });
+    s().applyLoadProgress({ stage: 'warmup', backend: 'webgpu' }, 400);
+    expect(s().model).toMatchObject({ stage: 'warmup', stageSince: 400, warmupBackend: 'webgpu' });
   });
 });

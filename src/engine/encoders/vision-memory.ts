@@ -11,17 +11,9 @@
 // With the full 3B dims at the reference level (a 4032×3024 photo) that is ~1.2 GB for the ViT and ~3.5 GB
 // for DaViT at its "dynamic" 2048×1536 input, which with the weights passes wasm32's 4 GiB: medium fits.
 import { DETAIL_LEVELS, type Backend, type DetailLevel } from '../../protocol/messages.ts';
+import { ATTENTION_SCORES_PER_CHUNK } from '../../model-folder/attention-chunk.ts';
 import type { ModelManifest } from '../../model-folder/manifest.ts';
 import { detailShapes } from '../preprocess/detail.ts';
-
-/**
- * Attention scores one full-attention MultiHeadAttention call of vision_semantic may hold: nh · chunk · N floats
- * = 2^26 (256 MB); the graph (converter/emit/vision-semantic.ts) picks its query chunks by it. ORT's CPU/wasm
- * kernel materializes the whole (nh, Sq, Sk) probability tensor (its flash path needs an L2-cache size, which
- * the wasm build reports as 0), and onnxruntime-web fails with a SafeInt overflow at 16 · 4096² = 2^28 scores;
- * 16 · 2048² = 2^26 runs. Bounding each call's scores by a constant makes full attention linear in N.
- */
-export const ATTENTION_SCORES_PER_CHUNK = 2 ** 26;
 
 /** wasm32's address space: everything onnxruntime-web holds (weights and activations) shares it. */
 export const WASM_MEMORY_BYTES = 4 * 2 ** 30;
