@@ -10,6 +10,10 @@ import { mergeViews, type MergeSettings, type ViewCandidates } from './merge.ts'
 import { cropView, planViews, type View } from './views.ts';
 import { decodeYolox, YoloxProposer, type Float32TensorFactory, type Proposal, type SessionLike, type TensorLike } from './yolox.ts';
 
+/**
+ * How the tiled proposer selects boxes. Its scoreThreshold and nmsIou replace the manifest's, which stay the
+ * single-view reference settings; the manifest still gives the detector's I/O and maxDetections.
+ */
 export interface TiledSettings extends MergeSettings {
   /**
    * Candidates kept per view before the NMS: score above this. Lower than the manifest's single-view
