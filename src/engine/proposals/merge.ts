@@ -3,7 +3,7 @@
 // truncated object that a neighbouring view sees whole, so its score is scaled down before one class-agnostic
 // NMS over all views ranks them. Boxes the user drew come first: they suppress proposals that repeat them and
 // take their places in the limit.
-import type { Box } from '../preprocess/boxes.ts';
+import { clampBox, type Box } from '../preprocess/boxes.ts';
 import { nms } from './nms.ts';
 import type { View } from './views.ts';
 import type { Candidates, Proposal } from './yolox.ts';
@@ -36,12 +36,11 @@ export function cutByInnerEdge(b: Box, view: View, width: number, height: number
  * (IoU above `nmsIou`). Scores are the detector's, times `edgeWeight` for boxes cut by an inner edge.
  */
 export function mergeViews(views: readonly ViewCandidates[], width: number, height: number, s: MergeSettings, limit: number, drawn: readonly Box[] = []): Proposal[] {
-  const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
   const boxes: Box[] = [];
   const scores: number[] = [];
   for (const { view, ratio, boxes: found, scores: score } of views)
     found.forEach((b, i) => {
-      const c = { x1: clip(b.x1, width), y1: clip(b.y1, height), x2: clip(b.x2, width), y2: clip(b.y2, height) };
+      const c = clampBox(b, { width, height });
       if (!(c.x2 > c.x1 && c.y2 > c.y1)) return; // wholly outside the photo: nothing to ask about
       boxes.push(c);
       scores.push(cutByInnerEdge(b, view, width, height, s.edgeMargin / ratio) ? score[i] * s.edgeWeight : score[i]);
