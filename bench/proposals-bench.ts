@@ -86,11 +86,9 @@ interface Side {
 }
 
 async function measureSet(label: string, photos: readonly Photo[], sides: readonly [Side, Side], rounds: number, log: (m: string) => void): Promise<PhotoSetRun> {
-  const found = await Promise.all(sides.map(async (s) => {
-    let matched = 0;
-    for (const p of photos) matched += countFound(p.truth, (await s.propose(p.image)).map((q) => q.box)); // also the warm-up
-    return matched;
-  }));
+  const found = [0, 0];
+  for (const [k, s] of sides.entries()) // also each side's warm-up
+    for (const p of photos) found[k] += countFound(p.truth, (await s.propose(p.image)).map((q) => q.box));
   // Each photo goes through both proposers back to back, the order flipping photo by photo, so the two sides
   // of a round see the same load; the time ratio is taken per round, then its median.
   const ms: number[][] = [[], []];
