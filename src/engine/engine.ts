@@ -31,7 +31,7 @@ import { toWorkImage } from './preprocess/work-image.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
 import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
-import { YoloxProposer } from './proposals/yolox.ts';
+import { TiledProposer } from './proposals/tiled.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
 import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
 import { promptTask } from './task.ts';
@@ -69,7 +69,7 @@ interface Loaded {
   model: Fo1Model;
   tokenizer: Fo1Tokenizer;
   stopIds: Set<number>;
-  proposer: YoloxProposer<InstanceType<Ort['Tensor']>> | null;
+  proposer: TiledProposer<InstanceType<Ort['Tensor']>> | null;
   sessions: Ready['sessions'];
   /** Set (why) once the WebGPU device these sessions run on is lost. */
   deviceLost: string | null;
@@ -141,7 +141,7 @@ export class Fo1Engine implements Engine {
         const created = await createSession(this.options.ort, { name: 'detector', bytes: { graph: detector.onnx, externalData: [] }, choice });
         sessions.push(created.report);
         const ort = this.options.ort;
-        proposer = new YoloxProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
+        proposer = new TiledProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
       }
     } catch (e) {
       await model.release();
