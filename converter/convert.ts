@@ -13,8 +13,6 @@
 //                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
 //                                              └─ tokenizer.json, tokenizer_config.json, model.json
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Graph, type GraphOptions } from './onnx/graph.ts';
 import type { ValueInfo } from './onnx/proto.ts';
@@ -24,7 +22,9 @@ import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
 import { emitRegionPyramid, REGION_PYRAMID_IO } from './emit/region-pyramid.ts';
 import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
 import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
+import type { CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
+import { folderFiles } from './read/node-byte-source.ts';
 import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
@@ -53,10 +53,11 @@ export interface ConvertProgress {
 }
 
 export interface ConvertOptions {
-  checkpoint: string;
+  /** A local folder, or a Hub repository at one commit (read/hub.ts), whose weights then stream by range. */
+  checkpoint: string | CheckpointFiles;
   out: string;
   dtypes: readonly ModelDtype[];
-  /** Recorded in model.json; defaults to the checkpoint folder's name. */
+  /** Recorded in model.json; defaults to the checkpoint folder's name, or the repository@sha. */
   source?: string;
   blockSize?: number;
   minQuantK?: number;
@@ -106,16 +107,17 @@ export function dtypeBuild(dtype: ModelDtype): { format: WeightFormat; graph: Gr
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
-  const ck = await Checkpoint.open(opts.checkpoint);
+  const files = typeof opts.checkpoint === 'string' ? folderFiles(opts.checkpoint) : opts.checkpoint;
+  const ck = await Checkpoint.open(files);
   const writer = new ModelFolderWriter(opts.out, opts.fs ?? nodeFiles, opts.maxChunkBytes);
   try {
     const config = parseFo1Config(ck.config, (n) => ck.shape(n));
-    const tokenizer = await readTokenizer(opts.checkpoint);
-    const image = await readImageProcessing(opts.checkpoint, config);
-    const tokens = await readTokenIds(opts.checkpoint, config, tokenizer);
+    const tokenizer = await readTokenizer(files);
+    const image = await readImageProcessing(files, config);
+    const tokens = await readTokenIds(files, config, tokenizer);
     const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
     await writer.begin();
-    const files: FileEntry[] = [];
+    const written: FileEntry[] = [];
     const progress = new ProgressCounter(ck, opts.dtypes.length, opts.onProgress);
     const components = {} as Record<ComponentName, ComponentEntry>;
     for (const name of COMPONENTS) {
@@ -126,7 +128,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       // Within one dtype, a weight two graphs store alike is written once (the tied q4 embedding table:
       // embed_tokens writes it, the decoder's lm_head reads embed_tokens' data file).
       const shared = writer.sharedWeights('onnx');
-      const written = new Map<string, FileEntry>(); // data file name → entry, this dtype
+      const dataFiles = new Map<string, FileEntry>(); // data file name → entry, this dtype
       for (const name of COMPONENTS) {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
@@ -137,28 +139,28 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         await EMITTERS[name].emit(g, ctx, config);
         const chunks = store.finish().map((c) => {
           const entry = { path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 };
-          written.set(c.name, entry);
+          dataFiles.set(c.name, entry);
           return entry;
         });
         const borrowed = store.borrowed().map((file) => {
-          const entry = written.get(file);
+          const entry = dataFiles.get(file);
           if (!entry) throw new Error(`${path} reads shared weights from ${file}, which no earlier ${dtype} graph wrote`);
           return entry;
         });
         const graph = writer.writeFile(path, g.encode());
         components[name].variants[dtype] = { graph, externalData: [...chunks, ...borrowed] };
-        files.push(graph, ...chunks);
+        written.push(graph, ...chunks);
       }
     }
     const tokenizerFiles = [
       writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
       writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
     ];
-    files.push(...tokenizerFiles);
+    written.push(...tokenizerFiles);
     const manifest: ModelManifest = {
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
-      source: opts.source ?? basename(opts.checkpoint),
+      source: opts.source ?? (typeof opts.checkpoint === 'string' ? basename(opts.checkpoint) : files.label),
       dtypes: [...opts.dtypes],
       quantization,
       components,
@@ -167,8 +169,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       image,
       tokenizer: { source: tokenizer.source, files: tokenizerFiles },
     };
-    files.push(await writer.commit(manifest));
-    return { out: writer.out, manifest, files };
+    written.push(await writer.commit(manifest));
+    return { out: writer.out, manifest, files: written };
   } catch (e) {
     await writer.abort();
     throw e;
@@ -209,11 +211,10 @@ class ProgressCounter {
 
 type Json = Record<string, unknown>;
 
-async function optionalJson(dir: string, file: string): Promise<Json> {
-  const path = join(dir, file);
-  if (!existsSync(path)) return {};
+async function optionalJson(src: CheckpointFiles, file: string): Promise<Json> {
+  if (!src.has(file)) return {};
   try {
-    const v = JSON.parse(await readFile(path, 'utf8'));
+    const v = JSON.parse(await src.text(file));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Json;
   } catch (e) {
@@ -234,7 +235,7 @@ function channels(c: Json, key: string, file: string, fallback: number[]): numbe
 }
 
 /** Image constants: Qwen2VLImageProcessor's from preprocessor_config.json (spec §5.1), DaViT's fixed ones (§5.2). */
-async function readImageProcessing(dir: string, config: Fo1Config): Promise<ImageProcessing> {
+async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config): Promise<ImageProcessing> {
   const f = 'preprocessor_config.json';
   const p = await optionalJson(dir, f);
   const size = (p.size ?? {}) as Json; // newer processors: size.{shortest_edge, longest_edge} = min/max pixels
@@ -265,7 +266,7 @@ async function readImageProcessing(dir: string, config: Fo1Config): Promise<Imag
   };
 }
 
-async function readTokenIds(dir: string, config: Fo1Config, tokenizer: CheckpointTokenizer): Promise<TokenIds> {
+async function readTokenIds(dir: CheckpointFiles, config: Fo1Config, tokenizer: CheckpointTokenizer): Promise<TokenIds> {
   const gen = await optionalJson(dir, 'generation_config.json');
   const eosRaw = gen.eos_token_id ?? config.ids.eos;
   const eos = Array.isArray(eosRaw) ? eosRaw : [eosRaw];

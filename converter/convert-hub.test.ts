@@ -1,0 +1,48 @@
+// `npm run convert -- --from-hub` reads the repository in place (weights by range, through the Hub's 302 to
+// its CDN) and must write the same files, byte for byte, as converting the same checkpoint from a folder.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifestFiles, validateManifest } from '../src/model-folder/manifest.ts';
+import { repoRoot } from '../src/testing/shared.ts';
+import { convert } from './convert.ts';
+import { writeFixture } from './fixture/fixture.ts';
+import { startHubServer, type HubServer } from './testing/hub-server.ts';
+
+const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
+const SHA = '5a'.repeat(20);
+let root: string;
+let ckpt: string;
+let hub: HubServer;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'convert-hub-'));
+  ckpt = join(root, 'ckpt');
+  await writeFixture({ preset: 'tiny', out: ckpt, seed: 5, maxShardBytes: 6e6 }); // sharded bf16, as released
+  hub = await startHubServer({ [REPO]: { dir: ckpt, sha: SHA } });
+});
+afterAll(async () => {
+  await hub.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('convert --from-hub', () => {
+  it('streams the tiny checkpoint from the Hub layout into files identical to the folder conversion (q4, q4f16)', async () => {
+    const local = await convert({ checkpoint: ckpt, out: join(root, 'local'), dtypes: ['q4', 'q4f16'] });
+    const out = join(root, 'hub');
+    const { stderr } = await promisify(execFile)(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'converter/cli.ts'), '--from-hub', REPO, '--hub-url', hub.hubUrl, '--out', out, '--dtype', 'q4,q4f16'], { cwd: repoRoot });
+    expect(stderr).toContain(`${REPO}@main is commit ${SHA}`);
+    const remote = validateManifest(JSON.parse(await readFile(join(out, 'model.json'), 'utf8')));
+    expect(remote.source).toBe(`${REPO}@${SHA}`);
+    const files = (m: typeof remote) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
+    expect(files(remote)).toEqual(files(local.manifest));
+    expect(files(remote).length).toBeGreaterThan(20);
+    // The weights were read by range from the CDN, never fetched whole.
+    const cdn = hub.requests.filter((r) => r.origin === 'cdn');
+    expect(cdn.every((r) => r.range !== undefined)).toBe(true);
+  });
+});
