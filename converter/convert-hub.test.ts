@@ -41,6 +41,7 @@ describe('convert --from-hub', () => {
     const files = (m: typeof remote) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
     expect(files(remote)).toEqual(files(local.manifest));
     expect(files(remote).length).toBeGreaterThan(20);
+    expect(remote.conversion?.commit).toBe(SHA);
     // The weights were read by range from the CDN, never fetched whole.
     const cdn = hub.requests.filter((r) => r.origin === 'cdn');
     expect(cdn.every((r) => r.range !== undefined)).toBe(true);

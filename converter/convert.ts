@@ -25,6 +25,7 @@ import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.t
 import type { CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
 import { folderFiles } from './read/node-byte-source.ts';
+import { ConfigReads, unusedTensors } from './report.ts';
 import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
@@ -111,10 +112,12 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const ck = await Checkpoint.open(files);
   const writer = new ModelFolderWriter(opts.out, opts.fs ?? nodeFiles, opts.maxChunkBytes);
   try {
-    const config = parseFo1Config(ck.config, (n) => ck.shape(n));
+    // Every key the parsers read, per file, for the conversion report.
+    const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads()]]);
+    const config = parseFo1Config(reads.get('config.json')!.wrap(ck.config), (n) => ck.shape(n));
     const tokenizer = await readTokenizer(files);
-    const image = await readImageProcessing(files, config);
-    const tokens = await readTokenIds(files, config, tokenizer);
+    const image = await readImageProcessing(files, config, reads);
+    const tokens = await readTokenIds(files, config, tokenizer, reads);
     const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
     await writer.begin();
     const written: FileEntry[] = [];
@@ -152,6 +155,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         written.push(graph, ...chunks);
       }
     }
+    const tensors = unusedTensors(ck.names(), progress.used, config);
     const tokenizerFiles = [
       writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
       writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
@@ -168,6 +172,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       tokens,
       image,
       tokenizer: { source: tokenizer.source, files: tokenizerFiles },
+      conversion: {
+        ...(files.commit ? { commit: files.commit } : {}),
+        config: Object.fromEntries([...reads].map(([file, r]) => [file, r.report()])),
+        tensors,
+      },
     };
     written.push(await writer.commit(manifest));
     return { out: writer.out, manifest, files: written };
@@ -183,10 +192,11 @@ function json(v: unknown, pretty: boolean): Uint8Array {
   return new TextEncoder().encode(pretty ? JSON.stringify(v, null, 2) + '\n' : JSON.stringify(v));
 }
 
-/** Counts tensors and bytes as the emitters read them, for the progress bar. */
+/** Counts tensors and bytes as the emitters read them, for the progress bar, and which tensors were read. */
 class ProgressCounter {
   stage = '';
   readonly source: WeightSource;
+  readonly used = new Set<string>();
   private tensorsDone = 0;
   private bytesDone = 0;
 
@@ -200,6 +210,7 @@ class ProgressCounter {
       get: async (name, shape) => {
         const t = await ck.get(name, shape);
         const e = ck.entry(name)!;
+        this.used.add(name);
         this.tensorsDone++;
         this.bytesDone += e.end - e.begin;
         onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
@@ -211,12 +222,18 @@ class ProgressCounter {
 
 type Json = Record<string, unknown>;
 
-async function optionalJson(src: CheckpointFiles, file: string): Promise<Json> {
-  if (!src.has(file)) return {};
+/**
+ * The file's JSON object ({} when absent), its key reads recorded in `reads`. The recording proxy is made
+ * after the await: a promise resolved with it would probe its `then`.
+ */
+async function optionalJson(src: CheckpointFiles, file: string, reads: Map<string, ConfigReads>): Promise<{ json: Json }> {
+  const r = new ConfigReads();
+  reads.set(file, r);
+  if (!src.has(file)) return { json: r.wrap({}) };
   try {
     const v = JSON.parse(await src.text(file));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Json;
+    return { json: r.wrap(v as Json) };
   } catch (e) {
     throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
@@ -235,9 +252,9 @@ function channels(c: Json, key: string, file: string, fallback: number[]): numbe
 }
 
 /** Image constants: Qwen2VLImageProcessor's from preprocessor_config.json (spec §5.1), DaViT's fixed ones (§5.2). */
-async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config): Promise<ImageProcessing> {
+async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config, reads: Map<string, ConfigReads>): Promise<ImageProcessing> {
   const f = 'preprocessor_config.json';
-  const p = await optionalJson(dir, f);
+  const p = (await optionalJson(dir, f, reads)).json;
   const size = (p.size ?? {}) as Json; // newer processors: size.{shortest_edge, longest_edge} = min/max pixels
   const patchSize = numberKey(p, 'patch_size', f, config.vision.patchSize);
   const mergeSize = numberKey(p, 'merge_size', f, config.vision.spatialMergeSize);
@@ -266,8 +283,8 @@ async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config): Pro
   };
 }
 
-async function readTokenIds(dir: CheckpointFiles, config: Fo1Config, tokenizer: CheckpointTokenizer): Promise<TokenIds> {
-  const gen = await optionalJson(dir, 'generation_config.json');
+async function readTokenIds(dir: CheckpointFiles, config: Fo1Config, tokenizer: CheckpointTokenizer, reads: Map<string, ConfigReads>): Promise<TokenIds> {
+  const gen = (await optionalJson(dir, 'generation_config.json', reads)).json;
   const eosRaw = gen.eos_token_id ?? config.ids.eos;
   const eos = Array.isArray(eosRaw) ? eosRaw : [eosRaw];
   if (!eos.every((e) => Number.isInteger(e))) throw new ConfigError(`generation_config.json: eos_token_id = ${JSON.stringify(eosRaw)} must be an id or a list of ids`);

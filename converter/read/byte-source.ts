@@ -17,6 +17,8 @@ export interface ByteSource {
 export interface CheckpointFiles {
   /** The folder path or the repository (`owner/name@sha`), for messages. */
   readonly label: string;
+  /** The commit the files are read at (a Hub repository's resolved sha). */
+  readonly commit?: string;
   /** `file` as messages name it (a path inside the folder, or the resolve URL). */
   where(file: string): string;
   has(file: string): boolean;

@@ -81,6 +81,7 @@ export async function openHubRepo(opts: HubOptions): Promise<HubRepo> {
     sha,
     sizes,
     label: `${repo}@${sha}`,
+    commit: sha,
     where: url,
     has: (file) => sizes.has(file),
     open: async (file) => open(file),
