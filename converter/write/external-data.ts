@@ -92,8 +92,8 @@ export class ExternalDataStore implements WeightStore {
       sink = this.rotate();
       offset = 0;
     }
-    if (offset > sink.bytes) sink.write(this.zeros.subarray(0, offset - sink.bytes));
-    sink.write(bytes);
+    if (offset > sink.bytes) sink.append(this.zeros.subarray(0, offset - sink.bytes));
+    sink.append(bytes);
     const location = this.chunkFile(this.done.length);
     this.own.add(location);
     return { location, offset, length: bytes.length };

@@ -4,6 +4,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { ByteSink } from './byte-sink.ts';
 
 export interface FileSystem {
   open(path: string): number;
@@ -21,7 +22,7 @@ export const nodeFiles: FileSystem = {
 };
 
 /** One output file: appends, counts and hashes. */
-export class FileSink {
+export class FileSink implements ByteSink {
   private readonly fd: number;
   private readonly hash: Hash = createHash('sha256');
   bytes = 0;
@@ -30,7 +31,7 @@ export class FileSink {
     this.fd = fs.open(path);
   }
 
-  write(b: Uint8Array): void {
+  append(b: Uint8Array): void {
     this.fs.write(this.fd, b);
     this.hash.update(b);
     this.bytes += b.length;

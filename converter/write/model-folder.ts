@@ -43,7 +43,7 @@ export class ModelFolderWriter {
   writeFile(relPath: string, bytes: Uint8Array): FileEntry {
     mkdirSync(join(this.tmp, dirname(relPath)), { recursive: true });
     const sink = new FileSink(this.fs, join(this.tmp, relPath));
-    sink.write(bytes);
+    sink.append(bytes);
     return { path: relPath, ...sink.finish() };
   }
 
