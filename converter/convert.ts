@@ -2,8 +2,10 @@
 // six ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
 // A weight two graphs of a dtype store alike (the tied q4 embedding table) is written once and listed among
 // the external data of both.
-// Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
-// a temporary folder and renamed into place only when complete (converter/write/model-folder.ts).
+// Weights stream one tensor at a time from the checkpoint (a local folder, or a Hub repository read by range)
+// into the data files; model.json is written last. The same module runs in Node and in a browser worker: it
+// imports nothing of Node's, and the Node-only pieces (a folder path as checkpoint, the default output: a
+// temporary folder renamed into place, converter/write/model-folder.ts) are loaded only when used.
 //
 //   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4,_fp16,_q4f16}.onnx(+_data)
 //               readTokenizer                  ├─ emitVisionPerception ─► onnx/vision_perception…
@@ -13,7 +15,6 @@
 //                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
 //                                              └─ tokenizer.json, tokenizer_config.json, model.json
 
-import { basename, join } from 'node:path';
 import { Graph, type GraphOptions } from './onnx/graph.ts';
 import type { ValueInfo } from './onnx/proto.ts';
 import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens, isKvName } from './emit/decoder.ts';
@@ -22,14 +23,14 @@ import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
 import { emitRegionPyramid, REGION_PYRAMID_IO } from './emit/region-pyramid.ts';
 import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
 import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
-import type { CheckpointFiles } from './read/byte-source.ts';
+import { checkpointFiles, type CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
-import { folderFiles } from './read/node-byte-source.ts';
 import { ConfigReads, unusedTensors } from './report.ts';
 import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
-import { nodeFiles, type FileSystem } from './write/file-sink.ts';
-import { ModelFolderWriter } from './write/model-folder.ts';
+import type { FileSystem } from './write/file-sink.ts';
+import type { ExternalDataStore } from './write/external-data.ts';
+import type { ModelFolderOutput } from './write/output-files.ts';
 import {
   COMPONENTS,
   MANIFEST_FORMAT,
@@ -63,7 +64,9 @@ export interface ConvertOptions {
   blockSize?: number;
   minQuantK?: number;
   onProgress?: (p: ConvertProgress) => void;
-  /** The file layer (tests inject a full disk). */
+  /** Where the model folder is written; default: the local folder `out`, through `fs`. */
+  output?: ModelFolderOutput;
+  /** The local file layer of the default output (tests inject a full disk). */
   fs?: FileSystem;
   maxChunkBytes?: number;
 }
@@ -108,9 +111,9 @@ export function dtypeBuild(dtype: ModelDtype): { format: WeightFormat; graph: Gr
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
-  const files = typeof opts.checkpoint === 'string' ? folderFiles(opts.checkpoint) : opts.checkpoint;
+  const files = await checkpointFiles(opts.checkpoint);
   const ck = await Checkpoint.open(files);
-  const writer = new ModelFolderWriter(opts.out, opts.fs ?? nodeFiles, opts.maxChunkBytes);
+  const writer = opts.output ?? new (await import('./write/model-folder.ts')).ModelFolderWriter(opts.out, opts.fs, opts.maxChunkBytes);
   try {
     // Every key the parsers read, per file, for the conversion report.
     const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads()]]);
@@ -136,12 +139,13 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
         const store = writer.weightStore(path, shared);
+        progress.store = store;
         const build = dtypeBuild(dtype);
         const g = new Graph(name, store, build.graph);
         const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization };
         await EMITTERS[name].emit(g, ctx, config);
         const chunks = store.finish().map((c) => {
-          const entry = { path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 };
+          const entry = { path: `onnx/${c.name}`, bytes: c.bytes, sha256: c.sha256 };
           dataFiles.set(c.name, entry);
           return entry;
         });
@@ -150,21 +154,21 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
           if (!entry) throw new Error(`${path} reads shared weights from ${file}, which no earlier ${dtype} graph wrote`);
           return entry;
         });
-        const graph = writer.writeFile(path, g.encode());
+        const graph = await writer.writeFile(path, g.encode());
         components[name].variants[dtype] = { graph, externalData: [...chunks, ...borrowed] };
         written.push(graph, ...chunks);
       }
     }
     const tensors = unusedTensors(ck.names(), progress.used, config);
     const tokenizerFiles = [
-      writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
-      writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
+      await writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
+      await writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
     ];
     written.push(...tokenizerFiles);
     const manifest: ModelManifest = {
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
-      source: opts.source ?? (typeof opts.checkpoint === 'string' ? basename(opts.checkpoint) : files.label),
+      source: opts.source ?? (typeof opts.checkpoint === 'string' ? opts.checkpoint.replace(/[/\\]+$/, '').split(/[/\\]/).pop()! : files.label),
       dtypes: [...opts.dtypes],
       quantization,
       components,
@@ -197,6 +201,8 @@ class ProgressCounter {
   stage = '';
   readonly source: WeightSource;
   readonly used = new Set<string>();
+  /** The graph's weight store being written: its next chunk file is readied before each read. */
+  store: ExternalDataStore | null = null;
   private tensorsDone = 0;
   private bytesDone = 0;
 
@@ -208,6 +214,7 @@ class ProgressCounter {
       shape: (n) => ck.shape(n),
       names: () => ck.names(),
       get: async (name, shape) => {
+        await this.store?.prepareNext();
         const t = await ck.get(name, shape);
         const e = ck.entry(name)!;
         this.used.add(name);

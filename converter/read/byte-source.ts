@@ -25,3 +25,8 @@ export interface CheckpointFiles {
   text(file: string): Promise<string>;
   open(file: string): Promise<ByteSource>;
 }
+
+/** A local folder (a path: Node only, whose file system module is loaded only then) or the files as given. */
+export async function checkpointFiles(folder: string | CheckpointFiles): Promise<CheckpointFiles> {
+  return typeof folder === 'string' ? (await import('./node-byte-source.ts')).folderFiles(folder) : folder;
+}

@@ -4,8 +4,7 @@
 // under their checkpoint names.
 
 import { tensor, type Tensor } from '../../reference/tensor.ts';
-import type { CheckpointFiles } from './byte-source.ts';
-import { folderFiles } from './node-byte-source.ts';
+import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
 import type { WeightSource } from './weights.ts';
 
@@ -21,7 +20,7 @@ export class Checkpoint implements WeightSource {
 
   /** A local folder (a path) or any CheckpointFiles (a Hub repository at one commit). */
   static async open(folder: string | CheckpointFiles): Promise<Checkpoint> {
-    const src = typeof folder === 'string' ? folderFiles(folder) : folder;
+    const src = await checkpointFiles(folder);
     const dir = src.label;
     if (!src.has('config.json')) throw new SafetensorsError(`${dir}: no config.json (not a checkpoint folder)`);
     let config: unknown;

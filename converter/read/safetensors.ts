@@ -4,7 +4,6 @@
 // 8 GB checkpoint is never held in memory.
 
 import type { ByteSource } from './byte-source.ts';
-import { openFileSource } from './node-byte-source.ts';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 export const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
@@ -36,7 +35,8 @@ export class SafetensorsFile {
 
   /** Reads the header of a local file (a path) or of any ByteSource (a Hub file: two range reads). */
   static async open(file: string | ByteSource): Promise<SafetensorsFile> {
-    const src = typeof file === 'string' ? await openFileSource(file).catch((e: Error) => {
+    // A path means Node: its file system module is loaded only then, so that browsers never import it.
+    const src = typeof file === 'string' ? await (await import('./node-byte-source.ts')).openFileSource(file).catch((e: Error) => {
       throw new SafetensorsError(e.message);
     }) : file;
     const path = src.name;

@@ -3,8 +3,7 @@
 // tokenizer, spec §3.1), from which the equivalent tokenizer.json is built. Which FO1 tags (<regionN>,
 // <ground>, <objects>…) are single added tokens is read from these files, never assumed.
 
-import type { CheckpointFiles } from './byte-source.ts';
-import { folderFiles } from './node-byte-source.ts';
+import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
 import type { AddedTokenJson, TokenizerJson } from '../../src/engine/prompt/tokenizer.ts';
 import { GROUND_CLOSE, GROUND_OPEN, MAX_REGIONS, OBJECTS_CLOSE, OBJECTS_OPEN, regionTag } from '../../src/engine/prompt/fo1-tokens.ts';
 
@@ -42,7 +41,7 @@ async function readJson(src: CheckpointFiles, file: string): Promise<Json> {
 
 /** From a local folder (a path) or any CheckpointFiles (a Hub repository). */
 export async function readTokenizer(folder: string | CheckpointFiles): Promise<CheckpointTokenizer> {
-  const src = typeof folder === 'string' ? folderFiles(folder) : folder;
+  const src = await checkpointFiles(folder);
   const tokenizerConfig = src.has('tokenizer_config.json') ? await readJson(src, 'tokenizer_config.json') : {};
   if (src.has('tokenizer.json')) {
     const json = await readJson(src, 'tokenizer.json');
