@@ -2,6 +2,7 @@
 // its CDN) and must write the same files, byte for byte, as converting the same checkpoint from a folder.
 
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,10 @@ import { manifestFiles, validateManifest } from '../src/model-folder/manifest.ts
 import { repoRoot } from '../src/testing/shared.ts';
 import { convert } from './convert.ts';
 import { writeFixture } from './fixture/fixture.ts';
+import { openHubRepo } from './read/hub.ts';
 import { startHubServer, type HubServer } from './testing/hub-server.ts';
+import { MemoryDirectory } from './testing/memory-opfs.ts';
+import { OpfsModelFolder } from './write/opfs-model-folder.ts';
 
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = '5a'.repeat(20);
@@ -31,7 +35,7 @@ afterAll(async () => {
 });
 
 describe('convert --from-hub', () => {
-  it('streams the tiny checkpoint from the Hub layout into files identical to the folder conversion (q4, q4f16)', async () => {
+  it('streams the tiny checkpoint from the Hub layout into files identical to the folder conversion (q4, q4f16), from the CLI and into OPFS', async () => {
     const local = await convert({ checkpoint: ckpt, out: join(root, 'local'), dtypes: ['q4', 'q4f16'] });
     const out = join(root, 'hub');
     const { stderr } = await promisify(execFile)(join(repoRoot, 'node_modules/.bin/tsx'), [join(repoRoot, 'converter/cli.ts'), '--from-hub', REPO, '--hub-url', hub.hubUrl, '--out', out, '--dtype', 'q4,q4f16'], { cwd: repoRoot });
@@ -45,5 +49,14 @@ describe('convert --from-hub', () => {
     // The weights were read by range from the CDN, never fetched whole.
     const cdn = hub.requests.filter((r) => r.origin === 'cdn');
     expect(cdn.every((r) => r.range !== undefined)).toBe(true);
+
+    // The worker's path: the same convert() into the OPFS folder writer (over an in-memory OPFS here).
+    const opfs = new MemoryDirectory();
+    const inPage = await convert({ checkpoint: await openHubRepo({ repo: REPO, hubUrl: hub.hubUrl }), out: 'fo1', dtypes: ['q4', 'q4f16'], output: new OpfsModelFolder(opfs, 'fo1') });
+    expect(manifestFiles(inPage.manifest).map((f) => [f.path, f.bytes, f.sha256])).toEqual(files(local.manifest));
+    const stored = opfs.list();
+    // Exactly the model's files (no chunk opened ahead and left behind), each with the listed bytes.
+    expect([...stored.keys()].sort()).toEqual([...manifestFiles(inPage.manifest).map((f) => `fo1/${f.path}`), 'fo1/model.json'].sort());
+    for (const f of manifestFiles(inPage.manifest)) expect(createHash('sha256').update(stored.get(`fo1/${f.path}`)!).digest('hex'), f.path).toBe(f.sha256);
   });
 });

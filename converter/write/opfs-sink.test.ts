@@ -1,35 +1,10 @@
 // OpfsSink's own logic (appending at its offset, incremental SHA-256, continuing from a checkpoint) over an
-// in-memory stand-in for FileSystemSyncAccessHandle, which Node lacks; the real handle is used in Chromium.
+// in-memory stand-in for FileSystemSyncAccessHandle (converter/testing/memory-opfs.ts).
 
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { OpfsSink, OpfsSinkError, type SyncAccessHandle } from './opfs-sink.ts';
-
-/** A growable byte file with the handle's semantics: write at an offset, truncate, size. */
-class MemoryHandle implements SyncAccessHandle {
-  data = new Uint8Array(0);
-  closed = false;
-  write(b: Uint8Array, options?: { at?: number }): number {
-    const at = options?.at ?? 0;
-    if (at + b.length > this.data.length) {
-      const grown = new Uint8Array(at + b.length);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data.set(b, at);
-    return b.length;
-  }
-  truncate(n: number): void {
-    this.data = this.data.slice(0, n);
-  }
-  getSize(): number {
-    return this.data.length;
-  }
-  flush(): void {}
-  close(): void {
-    this.closed = true;
-  }
-}
+import { MemoryHandle } from '../testing/memory-opfs.ts';
+import { OpfsSink, OpfsSinkError } from './opfs-sink.ts';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
