@@ -34,6 +34,11 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const rangeLength = (range?: string) => {
+  const m = range?.match(/^bytes=(\d+)-(\d+)$/);
+  return m ? Number(m[2]) - Number(m[1]) + 1 : 0;
+};
+
 describe('convert --from-hub', () => {
   it('streams the tiny checkpoint from the Hub layout into files identical to the folder conversion (q4, q4f16), from the CLI and into OPFS', async () => {
     const local = await convert({ checkpoint: ckpt, out: join(root, 'local'), dtypes: ['q4', 'q4f16'] });
@@ -50,9 +55,17 @@ describe('convert --from-hub', () => {
     const cdn = hub.requests.filter((r) => r.origin === 'cdn');
     expect(cdn.every((r) => r.range !== undefined)).toBe(true);
 
-    // The worker's path: the same convert() into the OPFS folder writer (over an in-memory OPFS here).
+    // The worker's path: the same convert() into the OPFS folder writer (over an in-memory OPFS here), reading
+    // q4 weights over 1 MiB in float32 in row chunks: the 151936×64 embedding (38.9 MB) in 38 of them.
     const opfs = new MemoryDirectory();
-    const inPage = await convert({ checkpoint: await openHubRepo({ repo: REPO, hubUrl: hub.hubUrl }), out: 'fo1', dtypes: ['q4', 'q4f16'], output: new OpfsModelFolder(opfs, 'fo1') });
+    hub.requests.length = 0;
+    const checkpoint = await openHubRepo({ repo: REPO, hubUrl: hub.hubUrl });
+    const inPage = await convert({ checkpoint, out: 'fo1', dtypes: ['q4', 'q4f16'], output: new OpfsModelFolder(opfs, 'fo1'), maxReadBytes: 1 << 20 });
+    // 4096 rows of 64 bf16 a chunk (1 MiB in float32): 37 whole chunks each time the table is read, by
+    // embed_tokens and the tied lm_head, in q4 and in q4f16.
+    const index = JSON.parse(await readFile(join(ckpt, 'model.safetensors.index.json'), 'utf8'));
+    const chunkRanges = hub.requests.filter((r) => r.origin === 'cdn' && r.path.endsWith(index.weight_map['model.embed_tokens.weight']) && rangeLength(r.range) === 4096 * 64 * 2);
+    expect(chunkRanges).toHaveLength(4 * 37);
     expect(manifestFiles(inPage.manifest).map((f) => [f.path, f.bytes, f.sha256])).toEqual(files(local.manifest));
     const stored = opfs.list();
     // Exactly the model's files (no chunk opened ahead and left behind), each with the listed bytes.

@@ -69,6 +69,8 @@ export interface ConvertOptions {
   /** The local file layer of the default output (tests inject a full disk). */
   fs?: FileSystem;
   maxChunkBytes?: number;
+  /** q4 weights larger than this in float32 are read in row chunks (emit/linear.ts MAX_READ_BYTES). */
+  maxReadBytes?: number;
 }
 
 export interface ConvertResult {
@@ -142,7 +144,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         progress.store = store;
         const build = dtypeBuild(dtype);
         const g = new Graph(name, store, build.graph);
-        const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization };
+        const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization, maxReadBytes: opts.maxReadBytes };
         await EMITTERS[name].emit(g, ctx, config);
         const chunks = store.finish().map((c) => {
           const entry = { path: `onnx/${c.name}`, bytes: c.bytes, sha256: c.sha256 };
@@ -209,6 +211,15 @@ class ProgressCounter {
   constructor(ck: Checkpoint, passes: number, onProgress?: (p: ConvertProgress) => void) {
     const tensorsTotal = ck.names().length * passes;
     const bytesTotal = ck.totalBytes() * passes;
+    /** `rows` of tensor `name` were read: all of it, or a chunk (the tensor counts as done with its last). */
+    const count = (name: string, rows: readonly [number, number] | null) => {
+      const e = ck.entry(name)!;
+      const n = e.shape[0] ?? 1;
+      this.used.add(name);
+      if (!rows || rows[1] === n) this.tensorsDone++;
+      this.bytesDone += rows ? ((e.end - e.begin) / n) * (rows[1] - rows[0]) : e.end - e.begin;
+      onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+    };
     this.source = {
       has: (n) => ck.has(n),
       shape: (n) => ck.shape(n),
@@ -216,11 +227,13 @@ class ProgressCounter {
       get: async (name, shape) => {
         await this.store?.prepareNext();
         const t = await ck.get(name, shape);
-        const e = ck.entry(name)!;
-        this.used.add(name);
-        this.tensorsDone++;
-        this.bytesDone += e.end - e.begin;
-        onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+        count(name, null);
+        return t;
+      },
+      getRows: async (name, begin, end) => {
+        await this.store?.prepareNext();
+        const t = await ck.getRows(name, begin, end);
+        count(name, [begin, end]);
         return t;
       },
     };

@@ -97,6 +97,12 @@ export class Checkpoint implements WeightSource {
     return tensor(await w.file.readFloat32(name), w.entry.shape);
   }
 
+  async getRows(name: string, begin: number, end: number): Promise<Tensor> {
+    const w = this.where.get(name);
+    if (!w) throw new SafetensorsError(`${this.dir}: missing tensor ${name}`);
+    return tensor(await w.file.readFloat32Rows(name, begin, end), [end - begin, ...w.entry.shape.slice(1)]);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.files.map((f) => f.close()));
   }

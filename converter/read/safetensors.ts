@@ -85,6 +85,16 @@ export class SafetensorsFile {
     return toFloat32(await this.readBytes(name), e.dtype);
   }
 
+  /** Rows [begin, end) of a tensor (along its first dim) as float32: a large tensor read a part at a time. */
+  async readFloat32Rows(name: string, begin: number, end: number): Promise<Float32Array> {
+    const e = this.entries.get(name);
+    if (!e) throw new SafetensorsError(`${this.path}: no tensor ${name}`);
+    const rows = e.shape[0] ?? 1;
+    if (!(0 <= begin && begin <= end && end <= rows)) throw new SafetensorsError(`${this.path}: rows ${begin}..${end} of ${name}, which has ${rows}`);
+    const rowBytes = (e.end - e.begin) / rows;
+    return toFloat32(await this.src.read(e.begin + begin * rowBytes, e.begin + end * rowBytes), e.dtype);
+  }
+
   close(): Promise<void> {
     return this.src.close();
   }
