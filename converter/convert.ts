@@ -26,6 +26,7 @@ import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.t
 import { checkpointFiles, type CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
 import { ConfigReads, unusedTensors } from './report.ts';
+import { ConvertJournal } from './resume.ts';
 import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import type { FileSystem } from './write/file-sink.ts';
@@ -78,6 +79,8 @@ export interface ConvertResult {
   manifest: ModelManifest;
   /** Every file of the folder, model.json included. */
   files: FileEntry[];
+  /** Graphs an earlier, interrupted run had finished, which this one kept (converter/resume.ts). */
+  resumed: string[];
 }
 
 interface ComponentSpec {
@@ -115,7 +118,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
   const files = await checkpointFiles(opts.checkpoint);
   const ck = await Checkpoint.open(files);
-  const writer = opts.output ?? new (await import('./write/model-folder.ts')).ModelFolderWriter(opts.out, opts.fs, opts.maxChunkBytes);
+  const writer: ModelFolderOutput = opts.output ?? new (await import('./write/model-folder.ts')).ModelFolderWriter(opts.out, opts.fs, opts.maxChunkBytes);
   try {
     // Every key the parsers read, per file, for the conversion report.
     const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads()]]);
@@ -125,6 +128,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const tokens = await readTokenIds(files, config, tokenizer, reads);
     const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
     await writer.begin();
+    const journal = await ConvertJournal.open(writer.journal, JSON.stringify({ version: MANIFEST_VERSION, source: files.commit ?? files.label, dtypes: opts.dtypes, quantization, maxChunkBytes: opts.maxChunkBytes ?? null }));
+    const resumed = journal.resumed; // before this run records its own graphs
     const written: FileEntry[] = [];
     const progress = new ProgressCounter(ck, opts.dtypes.length, opts.onProgress);
     const components = {} as Record<ComponentName, ComponentEntry>;
@@ -137,9 +142,18 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       // embed_tokens writes it, the decoder's lm_head reads embed_tokens' data file).
       const shared = writer.sharedWeights('onnx');
       const dataFiles = new Map<string, FileEntry>(); // data file name → entry, this dtype
+      journal.restore(dtype, shared);
       for (const name of COMPONENTS) {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
+        const done = journal.done(path);
+        if (done) {
+          progress.credit(done.tensors);
+          for (const c of done.chunks) dataFiles.set(c.path.split('/').pop()!, c);
+          components[name].variants[dtype] = { graph: done.graph, externalData: done.externalData };
+          written.push(done.graph, ...done.chunks);
+          continue;
+        }
         const store = writer.weightStore(path, shared);
         progress.store = store;
         const build = dtypeBuild(dtype);
@@ -159,6 +173,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         const graph = await writer.writeFile(path, g.encode());
         components[name].variants[dtype] = { graph, externalData: [...chunks, ...borrowed] };
         written.push(graph, ...chunks);
+        await journal.record(path, { graph, chunks, externalData: [...chunks, ...borrowed], tensors: progress.takeGraphReads() }, dtype, shared);
       }
     }
     const tensors = unusedTensors(ck.names(), progress.used, config);
@@ -185,7 +200,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       },
     };
     written.push(await writer.commit(manifest));
-    return { out: writer.out, manifest, files: written };
+    return { out: writer.out, manifest, files: written, resumed };
   } catch (e) {
     await writer.abort();
     throw e;
@@ -205,6 +220,9 @@ class ProgressCounter {
   readonly used = new Set<string>();
   /** The graph's weight store being written: its next chunk file is readied before each read. */
   store: ExternalDataStore | null = null;
+  /** Tensors read whole since the last takeGraphReads (a graph's, for the resume journal). */
+  private graphReads: string[] = [];
+  private readonly credited: (name: string) => void;
   private tensorsDone = 0;
   private bytesDone = 0;
 
@@ -216,10 +234,14 @@ class ProgressCounter {
       const e = ck.entry(name)!;
       const n = e.shape[0] ?? 1;
       this.used.add(name);
-      if (!rows || rows[1] === n) this.tensorsDone++;
+      if (!rows || rows[1] === n) {
+        this.tensorsDone++;
+        this.graphReads.push(name);
+      }
       this.bytesDone += rows ? ((e.end - e.begin) / n) * (rows[1] - rows[0]) : e.end - e.begin;
       onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
     };
+    this.credited = (name) => count(name, null);
     this.source = {
       has: (n) => ck.has(n),
       shape: (n) => ck.shape(n),
@@ -237,6 +259,18 @@ class ProgressCounter {
         return t;
       },
     };
+  }
+
+  /** A graph kept from an earlier run: its tensors count as read. */
+  credit(names: readonly string[]): void {
+    for (const n of names) this.credited(n);
+    this.graphReads = [];
+  }
+
+  takeGraphReads(): string[] {
+    const r = this.graphReads;
+    this.graphReads = [];
+    return r;
   }
 }
 

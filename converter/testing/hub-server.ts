@@ -27,8 +27,11 @@ export interface HubFaults {
   notFound?: boolean;
   /** Requests to the Hub origin need `Authorization: Bearer <token>`, else 401 (gated/private). */
   token?: string;
-  /** The next `times` (default 1) CDN responses for `file` are cut after `afterBytes` bytes of body. */
-  cut?: { file: string; afterBytes: number; times?: number };
+  /**
+   * The next `times` (default 1) CDN responses for `file` are cut after `afterBytes` bytes of body; with
+   * `minBytes`, only responses longer than that (e.g. tensors, not the 8-byte header length).
+   */
+  cut?: { file: string; afterBytes: number; times?: number; minBytes?: number };
   /** The tree listing reports `file`'s size off by `delta` bytes. */
   wrongSize?: { file: string; delta: number };
 }
@@ -187,7 +190,7 @@ export async function startHubServer(repos: Record<string, HubFixtureRepo>, opts
       ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
-    const cut = cuttable && faults.cut?.file === file ? faults.cut : undefined;
+    const cut = cuttable && faults.cut?.file === file && end - start + 1 > (faults.cut.minBytes ?? 0) ? faults.cut : undefined;
     if (cut) {
       const left = (cut.times ?? 1) - 1;
       faults.cut = left > 0 ? { ...cut, times: left } : undefined;

@@ -9,6 +9,11 @@ import type { SyncAccessHandle } from '../write/opfs-sink.ts';
 export class MemoryHandle implements SyncAccessHandle {
   data = new Uint8Array(0);
   closed = false;
+  read(b: Uint8Array, options?: { at?: number }): number {
+    const part = this.data.subarray(options?.at ?? 0, (options?.at ?? 0) + b.length);
+    b.set(part);
+    return part.length;
+  }
   write(b: Uint8Array, options?: { at?: number }): number {
     const at = options?.at ?? 0;
     if (at + b.length > this.data.length) {

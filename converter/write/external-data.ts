@@ -50,6 +50,17 @@ export class SharedWeights {
   add(name: string, sha256: string, ref: ExternalRef): void {
     if (!this.written.has(name)) this.written.set(name, { sha256, ref });
   }
+
+  /** What was written, to record and `add` back when a conversion resumes after the graphs that wrote it. */
+  entries(): SharedEntry[] {
+    return [...this.written].map(([name, w]) => ({ name, ...w }));
+  }
+}
+
+export interface SharedEntry {
+  name: string;
+  sha256: string;
+  ref: ExternalRef;
 }
 
 export class ExternalDataStore implements WeightStore {

@@ -1,6 +1,7 @@
 // ModelFolderOutput on the browser's origin-private file system (dedicated workers: synchronous handles).
 // The folder is `<root>/<name>/`; model.json is removed first and written last, so a folder without it is
-// never taken for a model. A file's synchronous handle opens asynchronously, so each file is `prepare`d
+// never taken for a model. A failed or cancelled run keeps its files and its resume journal
+// (convert-progress.json, converter/resume.ts), so that the next run continues after its last finished graph. A file's synchronous handle opens asynchronously, so each file is `prepare`d
 // (opened, as an OpfsSink) before the synchronous graph building `create`s it; the chunk prepared ahead that
 // was never needed is closed and removed at the end.
 
@@ -21,6 +22,8 @@ export class OpfsFolderError extends Error {
   override name = 'OpfsFolderError';
 }
 
+const JOURNAL = 'convert-progress.json';
+
 const split = (path: string) => {
   const parts = path.split('/');
   return { dirs: parts.slice(0, -1), file: parts.at(-1)! };
@@ -31,6 +34,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
   private hasher: IHasher | null = null;
   /** Opened ahead, by path inside the folder, not created yet. */
   private readonly prepared = new Map<string, OpfsSink>();
+  private readonly stores: ExternalDataStore[] = [];
   private readonly files: OutputFiles = {
     prepare: async (path) => {
       if (this.prepared.has(path)) return;
@@ -45,6 +49,27 @@ export class OpfsModelFolder implements ModelFolderOutput {
       return sink;
     },
     sha256: (bytes) => this.hasher!.init().update(bytes).digest('hex'),
+  };
+
+  readonly journal = {
+    read: async (): Promise<string | null> => {
+      const file = await this.dir!.getFileHandle(JOURNAL).catch((e: DOMException) => {
+        if (e.name === 'NotFoundError') return null;
+        throw e;
+      });
+      if (!file) return null;
+      const h = await file.createSyncAccessHandle();
+      try {
+        const buf = new Uint8Array(h.getSize());
+        h.read(buf, { at: 0 });
+        return new TextDecoder().decode(buf);
+      } finally {
+        h.close();
+      }
+    },
+    write: async (text: string): Promise<void> => {
+      await this.writeFile(JOURNAL, new TextEncoder().encode(text));
+    },
   };
 
   /** `out`: the model folder's name under `root` (navigator.storage.getDirectory() or a folder in it). */
@@ -70,7 +95,9 @@ export class OpfsModelFolder implements ModelFolderOutput {
 
   weightStore(relPath: string, shared?: SharedWeights): ExternalDataStore {
     const { dirs, file } = split(relPath);
-    return new ExternalDataStore(this.files, dirs.join('/'), file, this.maxChunkBytes, shared);
+    const store = new ExternalDataStore(this.files, dirs.join('/'), file, this.maxChunkBytes, shared);
+    this.stores.push(store);
+    return store;
   }
 
   async writeFile(relPath: string, bytes: Uint8Array): Promise<FileEntry> {
@@ -82,14 +109,17 @@ export class OpfsModelFolder implements ModelFolderOutput {
 
   async commit(manifest: unknown): Promise<FileEntry> {
     await this.releasePrepared();
-    return this.writeFile('model.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
+    const entry = await this.writeFile('model.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
+    await this.dir!.removeEntry(JOURNAL).catch(() => {
+      // no graph was written by this run or an earlier one: there is no journal
+    });
+    return entry;
   }
 
+  /** Keeps what was written, for the next run to resume from its journal. */
   async abort(): Promise<void> {
+    for (const s of this.stores) s.discard(); // closes the chunk being written: its handle locks the file
     await this.releasePrepared();
-    await this.root.removeEntry(this.out, { recursive: true }).catch(() => {
-      // nothing was created, or the storage is gone: there is nothing left to remove
-    });
   }
 
   /** Closes and removes the files opened ahead but never written (an unneeded next chunk). */

@@ -9,6 +9,7 @@ import type { ByteSink, SinkCheckpoint } from './byte-sink.ts';
 
 /** The part of FileSystemSyncAccessHandle the sink uses (the WebWorker lib has the type; this project's DOM lib does not). */
 export interface SyncAccessHandle {
+  read(buffer: Uint8Array, options?: { at?: number }): number;
   write(buffer: Uint8Array, options?: { at?: number }): number;
   truncate(newSize: number): void;
   getSize(): number;

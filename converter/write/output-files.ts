@@ -28,6 +28,14 @@ export interface ModelFolderOutput {
   writeFile(relPath: string, bytes: Uint8Array): Promise<FileEntry>;
   /** Writes model.json, which makes the folder a model. */
   commit(manifest: unknown): Promise<FileEntry>;
-  /** Removes what a failed run wrote. */
+  /** After a failure: removes what the run wrote, or keeps it for a later run to resume (with a journal). */
   abort(): Promise<void>;
+  /** Where the resume journal lives (converter/resume.ts); absent: a run always starts over. */
+  journal?: JournalFile;
+}
+
+/** One small file rewritten whole, outside the model's files; removed when the folder commits. */
+export interface JournalFile {
+  read(): Promise<string | null>;
+  write(text: string): Promise<void>;
 }
