@@ -23,7 +23,8 @@ export interface ConvertRequest {
 export type ConvertEvent =
   | { type: 'resolved'; repo: string; revision: string; sha: string; downloadBytes: number }
   | { type: 'progress'; progress: ConvertProgress }
-  | { type: 'done'; folder: string; files: number; bytes: number }
+  /** `resumed`: graphs an earlier, interrupted conversion into this folder had finished, kept as they were. */
+  | { type: 'done'; folder: string; files: number; bytes: number; resumed: string[] }
   /** `name` is the error's class (RepoNotFoundError, RepoAccessError, ConnectionLostError, UnknownTensorError…). */
   | { type: 'error'; name: string; message: string };
 
@@ -40,7 +41,7 @@ async function run(req: ConvertRequest): Promise<void> {
     output: new OpfsModelFolder(root, req.folder),
     onProgress: (progress) => post({ type: 'progress', progress }),
   });
-  post({ type: 'done', folder: req.folder, files: result.files.length, bytes: result.files.reduce((a, f) => a + f.bytes, 0) });
+  post({ type: 'done', folder: req.folder, files: result.files.length, bytes: result.files.reduce((a, f) => a + f.bytes, 0), resumed: result.resumed });
 }
 
 self.onmessage = (e: MessageEvent<ConvertRequest>) => {
