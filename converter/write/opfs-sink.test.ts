@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryHandle } from '../testing/memory-opfs.ts';
-import { OpfsSink, OpfsSinkError } from './opfs-sink.ts';
+import { OpfsSink, OpfsSinkError, StorageFullError } from './opfs-sink.ts';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -45,5 +45,20 @@ describe('OpfsSink', () => {
     h.truncate(10); // storage cleared behind its back
     await expect(OpfsSink.open('c', h, saved)).rejects.toThrow(OpfsSinkError);
     await expect(OpfsSink.open('c', h, saved)).rejects.toThrow(/c: 10 bytes stored, fewer than the 100 its checkpoint says/);
+  });
+
+  it('turns the browser\'s QuotaExceededError into StorageFullError naming the file, keeping what was written', async () => {
+    const h = new MemoryHandle();
+    const write = h.write.bind(h);
+    h.write = (b, options) => {
+      if ((options?.at ?? 0) + b.length > 1000) throw Object.assign(new Error('quota'), { name: 'QuotaExceededError' });
+      return write(b, options);
+    };
+    const s = await OpfsSink.open('onnx/d.onnx_data', h);
+    s.append(bytes(900, 1));
+    expect(() => s.append(bytes(200, 2))).toThrow(StorageFullError);
+    expect(() => s.append(bytes(200, 2))).toThrow(/onnx\/d\.onnx_data: the browser's storage quota ran out after 900 bytes of this file \(200 more needed at least\)/);
+    expect(h.data).toEqual(bytes(900, 1));
+    expect(s.bytes).toBe(900);
   });
 });

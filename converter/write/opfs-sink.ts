@@ -21,6 +21,11 @@ export class OpfsSinkError extends Error {
   override name = 'OpfsSinkError';
 }
 
+/** The origin's storage quota ran out mid-file; what was written is kept, for the conversion to resume. */
+export class StorageFullError extends OpfsSinkError {
+  override name = 'StorageFullError';
+}
+
 export class OpfsSink implements ByteSink {
   private constructor(
     readonly name: string,
@@ -48,8 +53,13 @@ export class OpfsSink implements ByteSink {
   }
 
   append(b: Uint8Array): void {
-    // A quota error surfaces here as the browser's QuotaExceededError DOMException, with the file kept.
-    const n = this.handle.write(b, { at: this.at });
+    let n: number;
+    try {
+      n = this.handle.write(b, { at: this.at });
+    } catch (e) {
+      if ((e as Error).name !== 'QuotaExceededError') throw e;
+      throw new StorageFullError(`${this.name}: the browser's storage quota ran out after ${this.at} bytes of this file (${b.length} more needed at least); free space or allow persistent storage, then convert again to resume`);
+    }
     if (n !== b.length) throw new OpfsSinkError(`${this.name}: wrote ${n} of ${b.length} bytes at ${this.at}`);
     this.hash.update(b);
     this.at += b.length;
