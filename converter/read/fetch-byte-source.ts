@@ -1,8 +1,10 @@
 // ByteSource over HTTP(S) with single-range requests (browser and Node alike: only `fetch`).
 // The Hub's resolve/<sha>/<file> answers with a 302 to a CDN on another origin, which fetch follows; a
 // single `Range` header is CORS-safelisted, so the request needs no preflight. No Referer is sent
-// (`referrerPolicy: 'no-referrer'`: the Hub has refused some). A response cut mid-way is resumed from the
-// byte it reached, after a backoff, up to `retries` times; then ConnectionLostError.
+// (`referrerPolicy: 'no-referrer'`: the Hub has refused some). The CDN address a redirect led to is kept for
+// the file's later ranges (one request each instead of two); when it stops answering (its signature expired)
+// the next request goes through the resolve URL again. A response cut mid-way is resumed from the byte it
+// reached, after a backoff, up to `retries` times; then ConnectionLostError.
 
 import type { ByteSource } from './byte-source.ts';
 import { ConnectionLostError, HubFileMismatchError, HubFileNotFoundError, RepoAccessError } from './hub-errors.ts';
@@ -29,14 +31,24 @@ export function fetchByteSource(opts: FetchSourceOptions): ByteSource {
   const retries = opts.retries ?? DEFAULT_RETRIES;
   const backoffMs = opts.backoffMs ?? DEFAULT_BACKOFF_MS;
   const name = opts.url;
+  /** Where the last redirect led (the CDN), for the next range; null: go through opts.url. */
+  let direct: string | null = null;
 
   /** One request for [from, end), its bytes copied into `out` at `from - begin`; returns how far it got. */
   async function attempt(out: Uint8Array, begin: number, from: number, end: number): Promise<number> {
-    const res = await doFetch(opts.url, {
-      headers: { Range: `bytes=${from}-${end - 1}`, ...(opts.accessToken ? { Authorization: `Bearer ${opts.accessToken}` } : {}) },
+    const url = direct ?? opts.url;
+    const res = await doFetch(url, {
+      // The token is for the Hub; a cross-origin redirect drops it anyway, and the CDN URL is signed.
+      headers: { Range: `bytes=${from}-${end - 1}`, ...(opts.accessToken && !direct ? { Authorization: `Bearer ${opts.accessToken}` } : {}) },
       referrerPolicy: 'no-referrer',
       redirect: 'follow',
     });
+    if (direct && !res.ok) {
+      await res.body?.cancel();
+      direct = null; // expired or refused: resolve again
+      return attempt(out, begin, from, end);
+    }
+    if (res.redirected && res.url && new URL(res.url).origin !== new URL(opts.url).origin) direct = res.url;
     if (res.status === 401 || res.status === 403) throw new RepoAccessError(`${name}: HTTP ${res.status} (gated or private repository: an access token is needed)`, res.status);
     if (res.status === 404) throw new HubFileNotFoundError(`${name}: HTTP 404 (the file is listed but not served)`);
     if (res.status !== 206) {

@@ -112,6 +112,19 @@ describe('openHubRepo', () => {
     await expect(src.read(0, 1000)).resolves.toHaveLength(1000); // the same source works once the network is back
   });
 
+  it('sends later ranges of a file straight to the CDN address the redirect gave, and resolves again once it expires', async () => {
+    const repo = await openHubRepo({ ...opts, hubUrl: hub.hubUrl });
+    const src = await repo.open(shards[0]);
+    const whole = new Uint8Array(await readFile(join(ckpt, shards[0])));
+    hub.requests.length = 0;
+    for (const at of [0, 1000, 2000]) expect(Buffer.compare(await src.read(at, at + 100), whole.subarray(at, at + 100))).toBe(0);
+    expect(hub.requests.map((r) => r.origin)).toEqual(['hub', 'cdn', 'cdn', 'cdn']);
+    hub.expireSignedUrls();
+    hub.requests.length = 0;
+    expect(Buffer.compare(await src.read(5000, 5100), whole.subarray(5000, 5100))).toBe(0);
+    expect(hub.requests.map((r) => r.origin)).toEqual(['cdn', 'hub', 'cdn']); // 403, then through resolve again
+  });
+
   it('refuses a shard whose served size disagrees with the listing, naming the file', async () => {
     hub.faults.wrongSize = { file: shards[1], delta: 7 };
     const repo = await openHubRepo({ ...opts, hubUrl: hub.hubUrl });

@@ -52,6 +52,8 @@ export interface HubServer {
   /** Mutable: tests switch faults on and off between requests. */
   faults: HubFaults;
   requests: HubRequest[];
+  /** Expires every CDN URL the resolve redirects gave so far: they answer 403 from now on, as signed URLs do. */
+  expireSignedUrls(): void;
   close(): Promise<void>;
 }
 
@@ -93,6 +95,9 @@ export async function startHubServer(repos: Record<string, HubFixtureRepo>, opts
   const faults: HubFaults = {};
   const requests: HubRequest[] = [];
   let cdnUrl = '';
+  // The CDN URLs carry a signature: a serial number, valid while ≥ validFrom.
+  let nextSignature = 0;
+  let validFrom = 0;
 
   const record = (origin: HubRequest['origin'], req: IncomingMessage, path: string) =>
     requests.push({ origin, method: req.method ?? 'GET', path, range: req.headers.range, referer: req.headers.referer, authorization: req.headers.authorization });
@@ -155,15 +160,17 @@ export async function startHubServer(repos: Record<string, HubFixtureRepo>, opts
       const size = statSync(join(r.dir, file)).size;
       const meta = { 'x-repo-commit': r.sha, etag: `"${oid(file, size)}"`, 'x-linked-size': String(size), 'x-linked-etag': `"${oid(file, size)}"` };
       if (m[2] === 'raw') return serve(req, res, join(r.dir, file), file, meta, false);
-      return void res.writeHead(302, { ...CORS, ...meta, location: `${cdnUrl}/${m[1]}/${r.sha}/${file.split('/').map(encodeURIComponent).join('/')}` }).end();
+      return void res.writeHead(302, { ...CORS, ...meta, location: `${cdnUrl}/${m[1]}/${r.sha}/${file.split('/').map(encodeURIComponent).join('/')}?signature=${nextSignature++}` }).end();
     }
     error(res, 404, 'NotFound', `no route ${path}`);
   });
 
   const cdn = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = decodeURIComponent(url.pathname);
     record('cdn', req, path);
     if (req.method === 'OPTIONS') return void res.writeHead(204, { ...CORS, 'access-control-allow-methods': 'GET, HEAD' }).end();
+    if (!(Number(url.searchParams.get('signature') ?? -1) >= validFrom)) return void res.writeHead(403, CORS).end('Request has expired');
     const m = path.match(/^\/([^/]+\/[^/]+)\/([0-9a-f]{40})\/(.+)$/);
     const r = m ? repos[m[1]] : undefined;
     if (!m || !r || r.sha !== m[2] || !existsSync(join(r.dir, m[3]))) return void res.writeHead(404, CORS).end('NoSuchKey');
@@ -210,6 +217,9 @@ export async function startHubServer(repos: Record<string, HubFixtureRepo>, opts
     cdnUrl,
     faults,
     requests,
+    expireSignedUrls: () => {
+      validFrom = nextSignature;
+    },
     close: async () => {
       hub.closeAllConnections();
       cdn.closeAllConnections();
