@@ -3,7 +3,7 @@
 // cross-origin isolation) into the origin-private file system, and writes files byte-identical to the Node
 // conversion of the same checkpoint. Not yet through the app's UI (issue 11's model screen is still to come).
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Rollup } from 'vite';
@@ -42,33 +42,64 @@ test.afterAll(async () => {
 
 const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
 
+type WorkerEvent = { type: string; name?: string; message?: string; sha?: string; resumed?: string[] };
+
+/** Runs the worker in the page to its end; its events (without progress) and what OPFS holds then. */
+function runWorker(page: import('@playwright/test').Page, folder: string) {
+  return page.evaluate(async ({ code, hubUrl, repo, folder }) => {
+    // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
+    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+    const events: WorkerEvent[] = [];
+    await new Promise<void>((resolve) => {
+      worker.onmessage = (e) => {
+        if (e.data.type !== 'progress') events.push(e.data);
+        if (e.data.type === 'done' || e.data.type === 'error') resolve();
+      };
+      worker.onerror = (e) => {
+        events.push({ type: 'uncaught', message: e.message });
+        resolve();
+      };
+      worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder });
+    });
+    worker.terminate();
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+    const stored: Record<string, number> = {};
+    for await (const [name, h] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) if (h.kind === 'file') stored[name] = (await (h as FileSystemFileHandle).getFile()).size;
+    const manifest = stored['model.json'] === undefined ? null : JSON.parse(await (await (await dir.getFileHandle('model.json')).getFile()).text());
+    return { events, manifest: manifest as ModelManifest | null, stored };
+  }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO, folder });
+}
+
 test('converts the tiny checkpoint from a local Hub into OPFS, byte-identical to the Node conversion', async ({ page }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(90_000);
   await page.goto('/');
-  const got = await test.step('run the worker', () =>
-    page.evaluate(async ({ code, hubUrl, repo }) => {
-      // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
-      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
-      const events: { type: string; name?: string; message?: string; sha?: string; resumed?: string[] }[] = [];
-      await new Promise<void>((resolve) => {
-        worker.onmessage = (e) => {
-          if (e.data.type !== 'progress') events.push(e.data);
-          if (e.data.type === 'done' || e.data.type === 'error') resolve();
-        };
-        worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder: 'fo1-e2e' });
-      });
-      worker.terminate();
-      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('fo1-e2e');
-      const manifest = events.at(-1)?.type === 'done' ? JSON.parse(await (await (await dir.getFileHandle('model.json')).getFile()).text()) : null;
-      const stored: Record<string, number> = {};
-      for await (const [name, h] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) if (h.kind === 'file') stored[name] = (await (h as FileSystemFileHandle).getFile()).size;
-      return { events, manifest, stored };
-    }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO }),
-  );
+  const got = await test.step('run the worker', () => runWorker(page, 'fo1-e2e'));
   expect(got.events.map((e) => e.type)).toEqual(['resolved', 'done']);
   expect(got.events[0].sha).toBe(SHA);
-  expect(files(got.manifest as ModelManifest)).toEqual(files(local));
-  expect((got.manifest as ModelManifest).conversion?.commit).toBe(SHA);
+  expect(files(got.manifest!)).toEqual(files(local));
+  expect(got.manifest!.conversion?.commit).toBe(SHA);
   expect(Object.keys(got.stored).sort()).toEqual(['model.json', 'tokenizer.json', 'tokenizer_config.json']); // the graphs are under onnx/; no journal left
   expect(hub.requests.filter((r) => r.origin === 'cdn').every((r) => r.referer === undefined && r.range)).toBe(true);
+});
+
+test('a conversion that loses the network resumes after a reload from its last finished graph, and ends identical', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  const index = JSON.parse(await readFile(join(root, 'ckpt', 'model.safetensors.index.json'), 'utf8'));
+  const first = await test.step('every read of the embedding fails: the worker stops with ConnectionLostError', async () => {
+    hub.faults.cut = { file: index.weight_map['model.embed_tokens.weight'], afterBytes: 0, times: 1000, minBytes: 4096 };
+    try {
+      return await runWorker(page, 'fo1-resume');
+    } finally {
+      hub.faults.cut = undefined;
+    }
+  });
+  expect(first.events.at(-1)).toMatchObject({ type: 'error', name: 'ConnectionLostError' });
+  expect(first.manifest).toBeNull();
+  expect(Object.keys(first.stored)).toContain('convert-progress.json');
+  await page.reload();
+  const second = await test.step('after a reload, the same request resumes', () => runWorker(page, 'fo1-resume'));
+  expect(second.events.at(-1)).toMatchObject({ type: 'done', resumed: ['onnx/vision_semantic_q4.onnx', 'onnx/vision_perception_q4.onnx', 'onnx/region_pyramid_q4.onnx', 'onnx/region_encoder_q4.onnx'] });
+  expect(files(second.manifest!)).toEqual(files(local));
+  expect(Object.keys(second.stored)).not.toContain('convert-progress.json');
 });

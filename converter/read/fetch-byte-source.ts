@@ -21,23 +21,42 @@ export interface FetchSourceOptions {
   retries?: number;
   /** First wait before a retry, doubled after each (ms). */
   backoffMs?: number;
+  /** A response that delivers nothing for this long counts as cut (ms): a stalled connection never ends by itself. */
+  stallMs?: number;
 }
 
 export const DEFAULT_RETRIES = 4;
 export const DEFAULT_BACKOFF_MS = 500;
+export const DEFAULT_STALL_MS = 30_000;
 
 export function fetchByteSource(opts: FetchSourceOptions): ByteSource {
   const doFetch = opts.fetch ?? fetch;
   const retries = opts.retries ?? DEFAULT_RETRIES;
   const backoffMs = opts.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
   const name = opts.url;
   /** Where the last redirect led (the CDN), for the next range; null: go through opts.url. */
   let direct: string | null = null;
 
   /** One request for [from, end), its bytes copied into `out` at `from - begin`; returns how far it got. */
   async function attempt(out: Uint8Array, begin: number, from: number, end: number): Promise<number> {
+    const stall = new AbortController();
+    let timer = setTimeout(() => stall.abort(), stallMs);
+    try {
+      return await request(out, begin, from, end, stall.signal, () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stall.abort(), stallMs);
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** `alive` is called on each chunk that arrives (it restarts the stall timer behind `signal`). */
+  async function request(out: Uint8Array, begin: number, from: number, end: number, signal: AbortSignal, alive: () => void): Promise<number> {
     const url = direct ?? opts.url;
     const res = await doFetch(url, {
+      signal,
       // The token is for the Hub; a cross-origin redirect drops it anyway, and the CDN URL is signed.
       headers: { Range: `bytes=${from}-${end - 1}`, ...(opts.accessToken && !direct ? { Authorization: `Bearer ${opts.accessToken}` } : {}) },
       referrerPolicy: 'no-referrer',
@@ -46,7 +65,7 @@ export function fetchByteSource(opts: FetchSourceOptions): ByteSource {
     if (direct && !res.ok) {
       await res.body?.cancel();
       direct = null; // expired or refused: resolve again
-      return attempt(out, begin, from, end);
+      return request(out, begin, from, end, signal, alive);
     }
     if (res.redirected && res.url && new URL(res.url).origin !== new URL(opts.url).origin) direct = res.url;
     if (res.status === 401 || res.status === 403) throw new RepoAccessError(`${name}: HTTP ${res.status} (gated or private repository: an access token is needed)`, res.status);
@@ -79,6 +98,7 @@ export function fetchByteSource(opts: FetchSourceOptions): ByteSource {
         return at; // cut mid-way: the caller resumes from here
       }
       if (chunk.done) return at;
+      alive();
       const n = Math.min(chunk.value.length, end - at);
       out.set(chunk.value.subarray(0, n), at - begin);
       at += n;
@@ -103,8 +123,9 @@ export function fetchByteSource(opts: FetchSourceOptions): ByteSource {
           last = `cut at byte ${reached}`;
           at = reached;
         } catch (e) {
-          if (!(e instanceof TypeError)) throw e; // fetch's network failure; HTTP answers are final
-          last = e.message;
+          // fetch's network failure, or our stall abort; HTTP answers are final
+          if (!(e instanceof TypeError) && (e as Error).name !== 'AbortError') throw e;
+          last = (e as Error).message;
         }
         if (++failures > retries) throw new ConnectionLostError(`${name}: connection lost at byte ${at} of ${begin}..${end} after ${retries + 1} attempts (${last}); run again to resume`);
         await new Promise((r) => setTimeout(r, backoffMs * 2 ** (failures - 1)));

@@ -125,6 +125,16 @@ describe('openHubRepo', () => {
     expect(hub.requests.map((r) => r.origin)).toEqual(['cdn', 'hub', 'cdn']); // 403, then through resolve again
   });
 
+  it('gives up on a stalled response and resumes from the byte it reached', async () => {
+    const repo = await openHubRepo({ ...opts, hubUrl: hub.hubUrl, stallMs: 200 });
+    const src = await repo.open(shards[0]);
+    const whole = new Uint8Array(await readFile(join(ckpt, shards[0])));
+    hub.faults.stall = { file: shards[0], afterBytes: 50_000 };
+    hub.requests.length = 0;
+    expect(Buffer.compare(await src.read(0, 300_000), whole.subarray(0, 300_000))).toBe(0);
+    expect(hub.requests.filter((r) => r.origin === 'cdn').map((r) => r.range)).toEqual(['bytes=0-299999', 'bytes=50000-299999']);
+  });
+
   it('refuses a shard whose served size disagrees with the listing, naming the file', async () => {
     hub.faults.wrongSize = { file: shards[1], delta: 7 };
     const repo = await openHubRepo({ ...opts, hubUrl: hub.hubUrl });

@@ -22,6 +22,7 @@ export interface HubOptions {
   /** Per range read (fetch-byte-source.ts). */
   retries?: number;
   backoffMs?: number;
+  stallMs?: number;
 }
 
 export interface HubRepo extends CheckpointFiles {
@@ -73,7 +74,7 @@ export async function openHubRepo(opts: HubOptions): Promise<HubRepo> {
   const open = (file: string): ByteSource => {
     const size = sizes.get(file);
     if (size === undefined) throw new HubFileNotFoundError(`${repo}@${sha.slice(0, 12)}: no file ${file} in the repository listing`);
-    return fetchByteSource({ url: url(file), size, commit: sha, accessToken: opts.accessToken, fetch: opts.fetch, retries: opts.retries, backoffMs: opts.backoffMs });
+    return fetchByteSource({ url: url(file), size, commit: sha, accessToken: opts.accessToken, fetch: opts.fetch, retries: opts.retries, backoffMs: opts.backoffMs, stallMs: opts.stallMs });
   };
   return {
     repo,

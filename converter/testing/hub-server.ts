@@ -32,6 +32,8 @@ export interface HubFaults {
    * `minBytes`, only responses longer than that (e.g. tensors, not the 8-byte header length).
    */
   cut?: { file: string; afterBytes: number; times?: number; minBytes?: number };
+  /** The next CDN response for `file` sends `afterBytes` bytes of body, then nothing, without closing (a stall). */
+  stall?: { file: string; afterBytes: number };
   /** The tree listing reports `file`'s size off by `delta` bytes. */
   wrongSize?: { file: string; delta: number };
 }
@@ -197,6 +199,12 @@ export async function startHubServer(repos: Record<string, HubFixtureRepo>, opts
       ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
+    if (cuttable && faults.stall?.file === file) {
+      const stalled = createReadStream(path, { start, end: Math.min(end, start + faults.stall.afterBytes - 1) });
+      faults.stall = undefined;
+      stalled.on('data', (c) => res.write(c)); // and never res.end(): the client must give up by itself
+      return;
+    }
     const cut = cuttable && faults.cut?.file === file && end - start + 1 > (faults.cut.minBytes ?? 0) ? faults.cut : undefined;
     if (cut) {
       const left = (cut.times ?? 1) - 1;
