@@ -55,11 +55,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     const turn = await test.step('select box 0 and ask: the grounded answer streams in', async () => {
-      // Selected from the keyboard (focus, Enter): proposals overlap, and which later box covers box 0's
-      // centre depends on the photo's size, so a pointer click could land on another box.
-      await app.box(0).focus();
-      await page.keyboard.press('Enter');
-      await expect(app.box(0)).toHaveAttribute('aria-pressed', 'true');
+      await app.selectBox(0);
       await app.preset('Describe region (brief)');
       await expect(page.getByRole('button', { name: 'Region 0 (remove from the question)' })).toBeVisible();
       const turn = await app.startAsking(64);

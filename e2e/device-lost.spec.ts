@@ -32,7 +32,7 @@ test('WebGPU device lost mid-answer: the answer finishes on WASM with a notice, 
   const photo = cocoPhoto(0);
   await app.dropFile({ ...photo, buffer: await sharp(photo.buffer).resize({ width: 320 }).jpeg().toBuffer() });
   await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
-  await app.box(0).click();
+  await app.selectBox(0);
   await app.preset('Describe region (brief)');
 
   const turn = await app.startAsking(16);

@@ -75,8 +75,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
 
     await test.step('click a box and pick a preset: the chip and the box highlight each other', async () => {
-      await app.box(0).click();
-      await expect(app.box(0)).toHaveAttribute('aria-pressed', 'true');
+      await app.selectBox(0);
       await app.preset('Describe region (brief)');
       const chip = page.getByRole('button', { name: 'Region 0 (remove from the question)' });
       await chip.hover();
@@ -123,7 +122,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 
     await test.step('stop mid-answer, then ask again', async () => {
       await app.preset('Describe region (detailed)');
-      await app.box(0).click();
+      await app.selectBox(0);
       await expectStreamsThenStops(app, await app.startAsking(1024));
       const again = await app.ask(16);
       await expect(again.getByTestId('answer-text')).not.toBeEmpty();
@@ -263,7 +262,7 @@ test('@phone the model screen and an answer fit a phone', async ({ app, page }) 
   await app.loadDemo('wasm');
   await app.dropFile(cocoPhoto(2));
   await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
-  await app.box(0).click();
+  await app.selectBox(0);
   const turn = await app.ask(16);
   await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
   await snapshot(page, 'phone-1-answer');

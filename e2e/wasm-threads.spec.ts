@@ -25,7 +25,7 @@ async function answerOnThreads(app: AppPage, page: Page, threads: number): Promi
 
   await app.dropFile(cocoPhoto(0));
   await expect(app.proposalsStatus).toContainText(/Show \d+ of \d+ proposals/, { timeout: 120_000 });
-  await app.box(0).click();
+  await app.selectBox(0);
   await app.preset('Describe region (brief)');
   const turn = await app.ask(16);
   const text = (await turn.getByTestId('answer-text').textContent()) ?? '';

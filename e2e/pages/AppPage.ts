@@ -68,6 +68,16 @@ export class AppPage {
     await expect(this.modelBadge).toHaveText(/^Demo model · (WASM|WebGPU)$/, { timeout: 300_000 });
   }
 
+  /**
+   * Selects box `index` alone from the keyboard (focus, Enter): proposals overlap — the tiled proposer shows
+   * dozens on a COCO photo — so a pointer click at a box's centre often lands on a later box drawn above it.
+   */
+  async selectBox(index: number): Promise<void> {
+    await this.box(index).focus();
+    await this.page.keyboard.press('Enter');
+    await expect(this.box(index)).toHaveAttribute('aria-pressed', 'true');
+  }
+
   /** Picks a task preset by its label. */
   async preset(label: string): Promise<void> {
     await this.page.getByRole('radio', { name: label, exact: true }).check();
