@@ -17,7 +17,7 @@ import { boxFrames, type Box } from '../src/engine/preprocess/boxes.ts';
 import { davitSize } from '../src/engine/preprocess/davit-input.ts';
 import { smartResize } from '../src/engine/preprocess/smart-resize.ts';
 import { regionEncoderFeeds } from '../src/engine/regions/region-feeds.ts';
-import { pyramidLevelName, REGION_PYRAMID_IO } from '../converter/emit/region-pyramid.ts';
+import { pyramidLevelName, REGION_PYRAMID_IO } from '../src/model-folder/graph-io.ts';
 import { decoderFiles } from './decoder-bench.ts';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';

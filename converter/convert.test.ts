@@ -10,7 +10,7 @@ import { loadModelFiles } from '../src/engine/load/load-model.ts';
 import type { ModelFolder } from '../src/engine/load/folder.ts';
 import { NodeFolder } from '../src/engine/load/node-folder.ts';
 import { convert } from './convert.ts';
-import { isKvName } from './emit/decoder.ts';
+import { isKvName } from '../src/model-folder/graph-io.ts';
 import { writeFixture } from './fixture/fixture.ts';
 import { SafetensorsFile } from './read/safetensors.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';

@@ -18,14 +18,17 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Graph, type GraphOptions } from './onnx/graph.ts';
 import type { ValueInfo } from './onnx/proto.ts';
-import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens, isKvName } from './emit/decoder.ts';
+import { emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
 import type { EmitContext, WeightFormat } from './emit/linear.ts';
-import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
-import { emitRegionPyramid, REGION_PYRAMID_IO } from './emit/region-pyramid.ts';
-import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
-import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
+import { emitRegionEncoder } from './emit/region-encoder.ts';
+import { emitRegionPyramid } from './emit/region-pyramid.ts';
+import { emitVisionPerception } from './emit/vision-perception.ts';
+import { emitVisionSemantic } from './emit/vision-semantic.ts';
+import { decoderIO, embedTokensIO, isKvName, REGION_ENCODER_IO, REGION_PYRAMID_IO, VISION_PERCEPTION_IO, VISION_SEMANTIC_IO } from '../src/model-folder/graph-io.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
-import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
+import { ConfigError, parseFo1Config } from './read/config.ts';
+import type { Fo1Config } from '../src/model-folder/config.ts';
+import { CLIP_MEAN, CLIP_STD, DYNAMIC_SQUARE_SIZES, IMAGENET_MEAN, IMAGENET_STD, MAX_LONG_SIDE, MIN_SIDE, SQUASH_SIZE } from '../src/model-folder/image.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
 import { ModelFolderWriter } from './write/model-folder.ts';
@@ -244,11 +247,11 @@ async function readImageProcessing(dir: string, config: Fo1Config): Promise<Imag
     throw new ConfigError(`${f}: patch_size ${patchSize} / merge_size ${mergeSize} disagree with config.json vision_config (${config.vision.patchSize} / ${config.vision.spatialMergeSize})`);
   }
   return {
-    maxLongSide: 2048,
-    minSide: 28,
+    maxLongSide: MAX_LONG_SIDE,
+    minSide: MIN_SIDE,
     semantic: {
-      mean: channels(p, 'image_mean', f, [0.48145466, 0.4578275, 0.40821073]),
-      std: channels(p, 'image_std', f, [0.26862954, 0.26130258, 0.27577711]),
+      mean: channels(p, 'image_mean', f, [...CLIP_MEAN]),
+      std: channels(p, 'image_std', f, [...CLIP_STD]),
       patchSize,
       temporalPatchSize: numberKey(p, 'temporal_patch_size', f, config.vision.temporalPatchSize),
       mergeSize,
@@ -256,11 +259,11 @@ async function readImageProcessing(dir: string, config: Fo1Config): Promise<Imag
       maxPixels: numberKey(p, 'max_pixels', f, (size.longest_edge as number | undefined) ?? 12845056),
     },
     perception: {
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
+      mean: [...IMAGENET_MEAN],
+      std: [...IMAGENET_STD],
       aspectMode: config.region.auxAspectMode,
-      squashSize: 768,
-      dynamicSquareSizes: [384, 448, 512, 576, 640, 704, 768, 832, 896, 960, 1024, 1280, 1536, 1792, 2048],
+      squashSize: SQUASH_SIZE,
+      dynamicSquareSizes: [...DYNAMIC_SQUARE_SIZES],
     },
   };
 }

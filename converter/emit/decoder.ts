@@ -14,57 +14,13 @@
 // attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
 
 import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import type { Dim, ValueInfo } from '../onnx/proto.ts';
 import { tensorData } from '../onnx/graph.ts';
-import type { TextConfig } from '../read/config.ts';
+import type { TextConfig } from '../../src/model-folder/config.ts';
+import { decoderIO, embedTokensIO, type GraphIO } from '../../src/model-folder/graph-io.ts';
 import { f16Bytes } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
-
-const B: Dim = 'batch_size';
-const S: Dim = 'sequence_length';
-const P: Dim = 'past_sequence_length';
-const T: Dim = 'total_sequence_length';
-const L: Dim = 'logits_length';
-
-export interface GraphIO {
-  inputs: ValueInfo[];
-  outputs: ValueInfo[];
-}
-
-/** embed_tokens: input_ids (B, S) int64 → inputs_embeds (B, S, H). */
-export function embedTokensIO(cfg: TextConfig): GraphIO {
-  return {
-    inputs: [{ name: 'input_ids', dtype: 'int64', dims: [B, S] }],
-    outputs: [{ name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] }],
-  };
-}
-
-/** decoder_model_merged: the layer count fixes the KV names, so the contract is a function of the config. */
-export function decoderIO(cfg: TextConfig): GraphIO {
-  const kv = (prefix: string, len: Dim): ValueInfo[] =>
-    Array.from({ length: cfg.numLayers }, (_, i) =>
-      (['key', 'value'] as const).map((kind) => ({ name: `${prefix}.${i}.${kind}`, dtype: 'float32' as const, dims: [B, cfg.numKvHeads, len, cfg.headDim] })),
-    ).flat();
-  return {
-    inputs: [
-      { name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] },
-      { name: 'attention_mask', dtype: 'int64', dims: [B, T] },
-      { name: 'position_ids', dtype: 'int64', dims: [3, B, S] },
-      // transformers.js sets it when the session declares it: 0 = logits for every token, k = the last k only
-      // (generation needs 1; full prefill logits would be S·V floats, 1.2 GB at S = 2048 for the 3B vocabulary).
-      { name: 'num_logits_to_keep', dtype: 'int64', dims: [] },
-      ...kv('past_key_values', P),
-    ],
-    outputs: [{ name: 'logits', dtype: 'float32', dims: [B, L, cfg.vocabSize] }, ...kv('present', T)],
-  };
-}
-
-/** Whether a graph I/O name is one of the KV cache's (past_key_values.{i}.key|value, present.{i}.key|value). */
-export function isKvName(name: string): boolean {
-  return /^(past_key_values|present)\.\d+\.(key|value)$/.test(name);
-}
 
 function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
   return Object.fromEntries(io.inputs.map((v) => [v.name, g.input(v.name, v.dtype, v.dims)]));

@@ -21,6 +21,8 @@ import { f16Bytes, isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
 import { permute, type Tensor } from '../../reference/tensor.ts';
+import { DataType } from '../../src/model-folder/onnx-types.ts';
+import { q4InitializerNames } from '../../src/model-folder/graph-io.ts';
 
 export type WeightFormat = 'fp32' | 'q4' | 'q8';
 export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'q4', 'q8'];
@@ -69,11 +71,12 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
 export function q4Initializers(at: Scope, prefix: string, q: Q4Weight): [Value, Value, Value] {
   const { N, kBlocks, blockSize } = q;
   const g = at.graph;
-  const scales = g.weight(`${prefix}.weight_scale`, { dtype: 'float16', dims: [N * kBlocks], bytes: f16Bytes(q.scales) });
+  const names = q4InitializerNames(prefix, blockSize);
+  const scales = g.weight(names.scales, { dtype: 'float16', dims: [N * kBlocks], bytes: f16Bytes(q.scales) });
   return [
-    g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
-    at.op('Cast', 'Cast_scale', [scales], { to: ONNX_FLOAT }),
-    g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
+    g.weight(names.codes, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
+    at.op('Cast', 'Cast_scale', [scales], { to: DataType.float32 }),
+    g.weight(names.zeroPoints, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
   ];
 }
 
@@ -85,11 +88,8 @@ export function q4Initializers(at: Scope, prefix: string, q: Q4Weight): [Value, 
 export function denseWeight(ctx: EmitContext, at: Scope, name: string, t: Tensor): Value {
   if (ctx.format === 'fp32' || !isF16Kernel(name, t.shape, t.data)) return at.graph.weight(name, f32Tensor(t));
   const half = at.graph.weight(name, { dtype: 'float16', dims: [...t.shape], bytes: f16Bytes(t.data) });
-  return at.op('Cast', 'Cast_weight', [half], { to: ONNX_FLOAT });
+  return at.op('Cast', 'Cast_weight', [half], { to: DataType.float32 });
 }
-
-/** onnx.TensorProto.FLOAT, Cast's `to` for float32. */
-const ONNX_FLOAT = 1;
 
 function f32Bytes(a: Float32Array, dims: number[]) {
   return { dtype: 'float32' as const, dims, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };

@@ -13,37 +13,17 @@
 //          after the last full-attention block: Gather(raster_index) ─ Transpose ─ vt_map (1, C, gh, gw)
 //   merger: rmsnorm ─ (N/4, 4C) ─ Linear ─ GELU ─ Linear ─ mm_projector ─ image_embeds (N/4, D)
 
-import type { Dim, DType, ValueInfo } from '../onnx/proto.ts';
+import type { Dim } from '../onnx/proto.ts';
 import type { Graph, Scope, Value } from '../onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import { PREFIX, type VisionConfig } from '../read/config.ts';
+import { PREFIX } from '../read/config.ts';
+import type { VisionConfig } from '../../src/model-folder/config.ts';
+import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
 import { reshape } from '../../reference/tensor.ts';
 import type { VisionSemanticConfig } from '../../reference/vision-semantic.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
 export type { VisionSemanticConfig };
-
-const io = (name: string, dtype: DType, dims: Dim[]): ValueInfo => ({ name, dtype, dims });
-
-/**
- * I/O contract. N = gh·gw patches in processor order; hd = head_dim; nW windows of S slots.
- * Every input but pixel_values comes from vitLayout(vision, gh, gw).feeds under the same name.
- */
-export const VISION_SEMANTIC_IO = {
-  inputs: [
-    io('pixel_values', 'float32', ['num_patches', 'patch_dim']),
-    io('rope_cos', 'float32', ['num_patches', 'head_dim']),
-    io('rope_sin', 'float32', ['num_patches', 'head_dim']),
-    io('window_index', 'int64', ['num_windows', 'window_slots']),
-    io('window_bias', 'float32', ['num_windows', 1, 1, 'window_slots']),
-    io('window_scatter', 'int64', ['num_patches']),
-    io('raster_index', 'int64', ['grid_h', 'grid_w']),
-  ],
-  outputs: [
-    io('image_embeds', 'float32', ['num_image_tokens', 'embed_dim']),
-    io('vt_map', 'float32', [1, 'vision_hidden', 'grid_h', 'grid_w']),
-  ],
-} as const;
 
 /** Graph-wide values every block reads. */
 interface Shared {

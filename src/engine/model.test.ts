@@ -134,3 +134,17 @@ describe.skipIf(!hasShared)(`Fo1Model region encoding (tiny model, fp32) ${hasSh
     expect(Array.from(reused)).toEqual(Array.from(fresh));
   });
 });
+
+describe.skipIf(!hasShared)(`Fo1Model checks each graph against its I/O contract (tiny model, fp32) ${hasShared ? '' : NO_SHARED}`, () => {
+  it('refuses a graph whose names are not its component\'s, naming the graph and the name', async () => {
+    const files = await loadModelFiles(new NodeFolder((await tinyModel()).dir), 'fp32', () => {}, never);
+    // region_pyramid's file in vision_semantic's place: a real graph, with vt_map where pixel_values should be.
+    const graphs = { ...files.graphs, vision_semantic: files.graphs.region_pyramid };
+    await expect(Fo1Model.create(ort, files.manifest, graphs, { backend: 'wasm', reason: 'test' }, () => {})).rejects.toThrow(
+      /^vision_semantic: the graph has no input pixel_values \(its inputs: vt_map\); re-convert the model$/,
+    );
+    // The contract's names are the emitted graphs' own: the unchanged folder loads.
+    const model = await Fo1Model.create(ort, files.manifest, files.graphs, { backend: 'wasm', reason: 'test' }, () => {});
+    await model.release();
+  }, 120_000);
+});

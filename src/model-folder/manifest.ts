@@ -4,8 +4,8 @@
 // Browser-safe: no node: imports. `validateManifest` turns untrusted JSON into a typed manifest or throws an
 // error naming the key that is wrong.
 
-import type { Fo1Config } from '../../converter/read/config.ts';
-import type { ValueInfo } from '../../converter/onnx/proto.ts';
+import type { Fo1Config } from './config.ts';
+import type { ValueInfo } from './onnx-types.ts';
 
 export const MANIFEST_FORMAT = 'fo1-web-model';
 /** 2: SimpleFP split out of region_encoder into region_pyramid (run once per image); region_encoder takes its levels. */

@@ -11,7 +11,8 @@ import { concat, slice } from '../../../reference/tensor.ts';
 import { expectClose } from '../../testing/close.ts';
 import { f32, i64, ort } from '../../testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../testing/shared.ts';
-import { FreshKvStore, KvCache, kvSlots, pastName, presentName, type KvRun, type KvShape, type KvStore } from './kv-cache.ts';
+import { kvSlots, pastName, presentName } from '../../model-folder/graph-io.ts';
+import { FreshKvStore, KvCache, type KvRun, type KvShape, type KvStore } from './kv-cache.ts';
 
 /** Share-buffer protocol over CPU arrays (1, kvh, capacity, hd), capacity fixed at construction. */
 class CapacityStore implements KvStore {

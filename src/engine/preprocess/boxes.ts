@@ -2,6 +2,8 @@
 // original pixels → work image (×new/old per axis) → clamped to the work image and scaled into the
 // DaViT input ("aux boxes", mm_utils.py adjust_bbox) → scaled into the Qwen-resized image ("vt boxes").
 
+import { MAX_REGIONS } from '../../model-folder/config.ts';
+
 /** An axis-aligned box in pixels: (x1, y1) top-left, (x2, y2) bottom-right. */
 export interface Box {
   x1: number;
@@ -16,7 +18,7 @@ export interface Size {
 }
 
 /** The reference keeps the first 100 boxes but builds the prompt from all of them, so more must be refused. */
-export const MAX_BOXES = 100;
+export const MAX_BOXES = MAX_REGIONS;
 
 export type BoxErrorCode = 'not-finite' | 'inverted' | 'outside' | 'zero-area' | 'too-many';
 

@@ -1,14 +1,9 @@
 // DaViT ("perception" encoder) input (vlm-fo1-spec.md §5.2; davit/image_processing_clip.py resize,
 // davit_aux_encoder.py L46-50): PIL bicubic per `aux_image_aspect_ratio`, ×1/255, ImageNet mean/std.
 import type { RgbImage } from '../image/rgb-image.ts';
-import { IMAGENET_MEAN, IMAGENET_STD, normalizeChw } from './normalize.ts';
+import { DYNAMIC_SQUARE_SIZES, IMAGENET_MEAN, IMAGENET_STD, SQUASH_SIZE } from '../../model-folder/image.ts';
+import { normalizeChw } from './normalize.ts';
 import { resizeRgb } from './resample.ts';
-
-export type AuxAspectMode = 'squash' | 'dynamic_square' | 'dynamic';
-
-/** `size` is hard-coded 768×768 in davit/configs.py img_cfg, whatever aux_image_size says. */
-export const SQUASH_SIZE = 768;
-export const DYNAMIC_SQUARE_SIZES = [384, 448, 512, 576, 640, 704, 768, 832, 896, 960, 1024, 1280, 1536, 1792, 2048] as const;
 
 export interface DavitInput {
   pixelValues: Float32Array; // (1, 3, H, W)

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../image/decode-node.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../../testing/shared.ts';
-import { CLIP_MEAN, CLIP_STD } from './normalize.ts';
+import { CLIP_MEAN, CLIP_STD } from '../../model-folder/image.ts';
 import { FO1_QWEN_PREPROCESS, patchify, qwenPixelValues } from './qwen-pixels.ts';
 
 /**

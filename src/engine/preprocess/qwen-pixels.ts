@@ -1,7 +1,8 @@
 // Qwen2.5-VL ViT input (vlm-fo1-spec.md §5.1; transformers Qwen2VLImageProcessor): smart_resize,
 // PIL bicubic, rescale + CLIP normalize, then patchify into (gh·gw, 3·2·14·14) rows.
 import type { RgbImage } from '../image/rgb-image.ts';
-import { CLIP_MEAN, CLIP_STD, normalizeChw, type Triple } from './normalize.ts';
+import { CLIP_MEAN, CLIP_STD, FO1_MAX_PIXELS, FO1_MIN_PIXELS, type Triple } from '../../model-folder/image.ts';
+import { normalizeChw } from './normalize.ts';
 import { resizeRgb } from './resample.ts';
 import { smartResize } from './smart-resize.ts';
 
@@ -15,13 +16,13 @@ export interface QwenVisionPreprocess {
   std: Triple;
 }
 
-/** FO1 builds the processor with min 56·56 and max 2048·2048 (qwen2_5_vl_encoder.py L179-212). */
+/** FO1's processor (src/model-folder/image.ts). */
 export const FO1_QWEN_PREPROCESS: QwenVisionPreprocess = {
   patchSize: 14,
   mergeSize: 2,
   temporalPatchSize: 2,
-  minPixels: 56 * 56,
-  maxPixels: 2048 * 2048,
+  minPixels: FO1_MIN_PIXELS,
+  maxPixels: FO1_MAX_PIXELS,
   mean: CLIP_MEAN,
   std: CLIP_STD,
 };

@@ -2,10 +2,8 @@
 // with max_size 2048, and `load_image`): the long side capped at 2048 by int truncation, each side at
 // least 28, PIL BICUBIC. Boxes follow with the per-axis ratio new/old (see boxes.ts).
 import type { RgbImage } from '../image/rgb-image.ts';
+import { MAX_LONG_SIDE, MIN_SIDE } from '../../model-folder/image.ts';
 import { resizeRgb } from './resample.ts';
-
-export const MAX_LONG_SIDE = 2048;
-export const MIN_SIDE = 28;
 
 /** Work-image size for an original W×H, as [width, height]. */
 export function workSize(width: number, height: number, maxLong = MAX_LONG_SIDE, minSide = MIN_SIDE): [number, number] {

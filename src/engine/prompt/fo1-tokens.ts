@@ -4,10 +4,10 @@
 // for the random-weight fixtures, with ids after Qwen's last added token (151664) and inside the
 // 151936-row embedding.
 
+import { MAX_REGIONS } from '../../model-folder/config.ts';
 import { TokenizerError, type AddedTokenJson, type TokenizerJson } from './tokenizer.ts';
 
-/** vlm_fo1 truncates to 100 boxes (`mm_utils.py` L600), so region tags run 0..99. */
-export const MAX_REGIONS = 100;
+export { MAX_REGIONS };
 
 export function regionTag(index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= MAX_REGIONS) {

@@ -18,7 +18,8 @@
 // (exact: attention is causal, decoder-run.ts explains), which bounds the scratch memory. Where this rounds
 // what the graph keeps in float32: activations into the int4 products (int8, as MatMulNBits' accuracy_level 4
 // does on native CPUs) and the KV cache and attention's products (int8; kernels.as.ts says why and how).
-import type { TextConfig } from '../../../../converter/read/config.ts';
+import type { TextConfig } from '../../../model-folder/config.ts';
+import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
 import { mropeCosSin } from '../../../../reference/decoder.ts';
 import { tensor } from '../../../../reference/tensor.ts';
 import { readInitializers } from '../../load/onnx-initializers.ts';
@@ -110,7 +111,7 @@ export class Int4Decoder {
         });
       }
       // A tied lm_head reads embed_tokens' table (converter/emit/decoder.ts); an untied one has its own.
-      const lmHead = w.linear(inits.has(`lm_head.weight_Q4G${KERNEL_BLOCK}`) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
+      const lmHead = w.linear(inits.has(q4InitializerNames('lm_head', KERNEL_BLOCK).codes) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
       const R = options.maxRun;
       const kbMax = Math.ceil(Math.max(H, I, nh * hd) / KERNEL_BLOCK);
       const f32 = (n: number) => k.alloc(n * 4);
