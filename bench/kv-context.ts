@@ -13,7 +13,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { pathToFileURL } from 'node:url';
 import { emitDecoder } from '../converter/emit/decoder.ts';
-import { Graph } from '../converter/onnx/graph.ts';
+import { Graph } from '../src/onnx/graph.ts';
 import type { WeightSource } from '../converter/read/checkpoint.ts';
 import type { TextConfig } from '../src/model-folder/config.ts';
 import { tensor } from '../reference/tensor.ts';

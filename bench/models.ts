@@ -15,7 +15,7 @@ import { emitVisionPerception } from '../converter/emit/vision-perception.ts';
 import { emitVisionSemantic } from '../converter/emit/vision-semantic.ts';
 import { writeFixture } from '../converter/fixture/fixture.ts';
 import type { PresetName } from '../converter/fixture/presets.ts';
-import { Graph } from '../converter/onnx/graph.ts';
+import { Graph } from '../src/onnx/graph.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { parseFo1Config } from '../converter/read/config.ts';
 import { ExternalDataStore } from '../converter/write/external-data.ts';

@@ -16,8 +16,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Graph, type GraphOptions } from './onnx/graph.ts';
-import type { ValueInfo } from './onnx/proto.ts';
+import { Graph, type GraphOptions } from '../src/onnx/graph.ts';
+import type { ValueInfo } from '../src/onnx/proto.ts';
 import { emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
 import type { EmitContext, WeightFormat } from './emit/linear.ts';
 import { emitRegionEncoder } from './emit/region-encoder.ts';
@@ -92,7 +92,7 @@ const EMITTERS: Record<ComponentName, ComponentSpec> = {
 
 /**
  * How each dtype is built from the one set of emitters: the Linears' weight format (linear.ts), and whether
- * the graph goes through the float16 pass (onnx/float16.ts), which keeps float32 I/O except the KV cache.
+ * the graph goes through the float16 pass (src/onnx/float16.ts), which keeps float32 I/O except the KV cache.
  */
 const BUILDS: Record<ModelDtype, { format: WeightFormat; float16: boolean }> = {
   fp32: { format: 'fp32', float16: false },

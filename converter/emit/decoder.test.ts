@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
-import { roundF16 } from '../quantize/f16.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
+import { roundF16 } from '../../src/onnx/f16.ts';
 import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import type { TextConfig } from '../../src/model-folder/config.ts';

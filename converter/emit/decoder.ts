@@ -13,11 +13,11 @@
 // exactly to the total length as transformers.js expects. seqlens_k / total_sequence_length come from
 // attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import { tensorData } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
+import { tensorData } from '../../src/onnx/graph.ts';
 import type { TextConfig } from '../../src/model-folder/config.ts';
 import { decoderIO, embedTokensIO, type GraphIO } from '../../src/model-folder/graph-io.ts';
-import { f16Bytes } from '../quantize/f16.ts';
+import { f16Bytes } from '../../src/onnx/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';

@@ -10,14 +10,15 @@
 // before (so no kernel ever sees float16, which WebGPU devices without shader-f16 could not run).
 // Every emitter calls `linear()` / `denseWeight()` so a new format is one change here.
 // The float16 dtypes reuse these formats — fp16 = 'fp32', q4f16 = 'q4' (converter/convert.ts dtypeBuild) — and
-// the float16 pass (onnx/float16.ts) turns the finished graph's float32 into float16: it stores every float32
+// the float16 pass (src/onnx/float16.ts) turns the finished graph's float32 into float16: it stores every float32
 // weight as binary16 and drops the Casts to float32 above, so q4f16's MatMulNBits reads float16 activations
 // and the float16 scales directly.
 
-import type { Scope, Value } from '../onnx/graph.ts';
-import { tensorData } from '../onnx/graph.ts';
+import type { Scope, Value } from '../../src/onnx/graph.ts';
+import { tensorData } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import { f16Bytes, isF16Kernel } from '../quantize/f16.ts';
+import { f16Bytes } from '../../src/onnx/f16.ts';
+import { isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
 import { permute, type Tensor } from '../../reference/tensor.ts';

@@ -8,7 +8,7 @@ import { expectClose, maxAbs, relErr } from '../../src/testing/close.ts';
 import { f32, runModel, type Feeds } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
 import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { f16KernelsRounded } from '../quantize/f16.ts';
 import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';

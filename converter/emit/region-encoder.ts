@@ -17,7 +17,7 @@
 //                                                      Concat → vt (K, 4·out) [→ LN vt_region_norm]
 //   Concat(aux, vt) (K, D) + box_embedding (K, D) → mm_projector_aux → region_embeds (K, hidden)
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import { ConfigError, PREFIX } from '../read/config.ts';
 import type { DavitConfig, RegionConfig } from '../../src/model-folder/config.ts';
 import { auxWeightsName, DAVIT_STAGES, PYRAMID_LEVELS, pyramidLevelName, REGION_ENCODER_IO, regionStageName, vtWeightsName } from '../../src/model-folder/graph-io.ts';

@@ -20,7 +20,7 @@
 //   simfp_3: Conv1×1+LN → Conv3×3+LN                                         (stride 14)
 //   simfp_4: MaxPool k2s2 → Conv1×1+LN → Conv3×3+LN                          (stride 28)
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import { PREFIX } from '../read/config.ts';
 import type { RegionConfig } from '../../src/model-folder/config.ts';
 import { REGION_PYRAMID_IO } from '../../src/model-folder/graph-io.ts';

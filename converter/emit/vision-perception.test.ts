@@ -3,7 +3,7 @@ import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { expectClose, relErr } from '../../src/testing/close.ts';
 import { f32, runModel } from '../../src/testing/ort.ts';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
 import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { emitVisionPerception } from './vision-perception.ts';
 import { VISION_PERCEPTION_IO } from '../../src/model-folder/graph-io.ts';

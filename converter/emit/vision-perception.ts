@@ -17,7 +17,7 @@
 //     ▼
 //   x (1, H1, W1, C1) ── blocks.1.j … ──► stage1          … likewise for stages 2, 3 (no final norm)
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import { PREFIX } from '../read/config.ts';
 import type { DavitConfig } from '../../src/model-folder/config.ts';
 import { DAVIT_STAGES, VISION_PERCEPTION_IO } from '../../src/model-folder/graph-io.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
 import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { Checkpoint, type WeightSource } from '../read/checkpoint.ts';
 import { parseVision, PREFIX } from '../read/config.ts';

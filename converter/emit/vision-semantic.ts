@@ -13,8 +13,8 @@
 //          after the last full-attention block: Gather(raster_index) ─ Transpose ─ vt_map (1, C, gh, gw)
 //   merger: rmsnorm ─ (N/4, 4C) ─ Linear ─ GELU ─ Linear ─ mm_projector ─ image_embeds (N/4, D)
 
-import type { Dim } from '../onnx/proto.ts';
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Dim } from '../../src/onnx/proto.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { PREFIX } from '../read/config.ts';
 import type { VisionConfig } from '../../src/model-folder/config.ts';
@@ -50,7 +50,7 @@ function withFlatPatchKernel(w: WeightSource, v: VisionConfig): WeightSource {
 
 /**
  * Qwen2RMSNorm over the last dim, x · rsqrt(mean(x²) + eps) · w, as one SimplifiedLayerNormalization (the op the
- * decoder's norms use): fused on WebGPU, and kept whole in float32 by the float16 pass (onnx/float16.ts), where
+ * decoder's norms use): fused on WebGPU, and kept whole in float32 by the float16 pass (src/onnx/float16.ts), where
  * a separate x² in float16 would overflow for |x| > 256.
  */
 async function emitRmsNorm(ctx: EmitContext, s: Scope, x: Value, weight: string, C: number, eps: number): Promise<Value> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roundF16 } from './f16.ts';
+import { roundF16 } from '../../src/onnx/f16.ts';
 import { dequantizeQ4, quantizeQ4, type Q4Weight } from './q4.ts';
 
 /** Deterministic values in [-1, 1) (xorshift), with some exact zeros. */

@@ -1,4 +1,4 @@
-// A WeightStore (converter/onnx/graph.ts) that appends initializers to `<graph>.onnx_data`, starting
+// A WeightStore (src/onnx/graph.ts) that appends initializers to `<graph>.onnx_data`, starting
 // `<graph>.onnx_data_1`, `_2`, … before a chunk reaches MAX_CHUNK_BYTES — transformers.js' chunk names
 // (utils/model-loader.js getExternalDataChunkNames) and below Chrome's ~2 GB ArrayBuffer limit, since
 // onnxruntime-web loads each chunk into one buffer (runtime-notes §3). Offsets are aligned as onnx's
@@ -10,8 +10,8 @@
 // graph then needs the other graph's file too (`borrowed()`; model.json lists it with the graph's chunks).
 
 import { createHash } from 'node:crypto';
-import type { WeightStore } from '../onnx/graph.ts';
-import type { TensorProto } from '../onnx/proto.ts';
+import type { WeightStore } from '../../src/onnx/graph.ts';
+import type { TensorProto } from '../../src/onnx/proto.ts';
 import { FileSink, type FileSystem } from './file-sink.ts';
 
 /** Decimal 2 GB: under both 2^31 − 1 (protobuf/int32 offsets) and Chrome's 0x7fe00000 ArrayBuffer cap. */

@@ -1,5 +1,5 @@
 // ONNX element types and value infos as the model folder's graphs declare them: one spelling for the
-// converter's writer (converter/onnx/proto.ts), the engine's initializer reader (src/engine/load/) and
+// ONNX writer (src/onnx/proto.ts), the engine's initializer reader (src/engine/load/) and
 // model.json's per-component I/O (graph-io.ts).
 
 /** ONNX TensorProto.DataType values (onnx/onnx.proto). */

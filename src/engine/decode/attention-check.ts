@@ -16,7 +16,7 @@
 // the longest split-reduce run (31) and the engine then prefills in chunks of that length. Adapters where
 // long runs are right keep one-run prefill. If even short runs disagree, nothing on this adapter can be
 // trusted for attention and the decoder moves to wasm (model.ts).
-import { Graph } from '../../../converter/onnx/graph.ts';
+import { Graph } from '../../onnx/graph.ts';
 import { causalGqa } from '../../../reference/decoder.ts';
 import { concat, tensor, type Tensor } from '../../../reference/tensor.ts';
 import type { Backend } from '../../protocol/messages.ts';

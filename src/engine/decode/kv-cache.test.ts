@@ -3,7 +3,7 @@
 // capacity-long presents, rows written in place — is exercised here by CapacityStore, the same protocol over
 // CPU arrays (ORT's CPU GQA cannot share the buffer, so the present rows are copied back in place).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../../../converter/onnx/graph.ts';
+import { Graph } from '../../onnx/graph.ts';
 import { emitDecoder } from '../../../converter/emit/decoder.ts';
 import { embedTokens, loadDecoderWeights } from '../../../reference/decoder.ts';
 import { loadQwenGolden, type QwenGolden } from '../../../reference/decoder-golden.ts';

@@ -1,7 +1,7 @@
 // decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
 // checkpoint names) into the kernels' memory in the layout kernels.as.ts multiplies: int4 codes as stored,
 // block scales widened float16 → float32, zero points unpacked to a byte each.
-import { f16Value } from '../../../../converter/quantize/f16.ts';
+import { f16Value } from '../../../onnx/f16.ts';
 import type { Initializer } from '../../load/onnx-initializers.ts';
 import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
 import { DataType } from '../../../model-folder/onnx-types.ts';

@@ -3,7 +3,7 @@
 // byte-for-byte deterministic and lets large initializers point at external data instead of
 // passing through an object model.
 
-import { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo } from '../../src/model-folder/onnx-types.ts';
+import { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo } from '../model-folder/onnx-types.ts';
 
 export { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo };
 

@@ -21,7 +21,7 @@
 // weights as binary16 as they stream out (graph.ts), since a 3B model's weights are never held in memory.
 // A new op type needs a line in OUTPUT_TYPE or GENERIC_OPS: the pass refuses ops whose typing it does not know.
 
-import { f16Bytes } from '../quantize/f16.ts';
+import { f16Bytes } from './f16.ts';
 import { DataType, type AttrValue, type DType, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from './proto.ts';
 
 export interface Float16Options {
