@@ -19,7 +19,8 @@ import type { TextConfig } from '../../src/model-folder/config.ts';
 import { decoderIO, embedTokensIO, type GraphIO } from '../../src/model-folder/graph-io.ts';
 import { f16Bytes } from '../../src/onnx/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
-import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
+import { mropeAxisOf, ropeInvFreq } from '../../src/model-folder/rope.ts';
+import type { WeightSource } from '../read/weights.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
 function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
@@ -98,6 +99,11 @@ interface KV {
   value: Value;
 }
 
+/** The checkpoint Linear lm_head is: embed_tokens when the config ties them or lm_head.weight is absent. */
+function lmHeadWeights(w: WeightSource, cfg: TextConfig): 'lm_head' | 'model.embed_tokens' {
+  return cfg.tieWordEmbeddings || !w.has('lm_head.weight') ? 'model.embed_tokens' : 'lm_head';
+}
+
 /** Per-run values every layer shares: the rotary tables and GQA's sequence lengths. */
 interface Shared {
   cos: Value; // (B·S, hd/2)
@@ -108,7 +114,7 @@ interface Shared {
 }
 
 /**
- * M-RoPE tables for the S new tokens (reference/decoder.ts mropeCosSin):
+ * M-RoPE tables for the S new tokens (src/model-folder/rope.ts mropeTables, computed in-graph):
  *   position_ids (3,B,S) ─Cast─Unsqueeze─×inv_freq─► (3,B,S,hd/2) ─Slice axis a, section a─Concat─► (1,B,S,hd/2)
  *   ─Reshape─► (B·S, hd/2) ─Cos/Sin─► cos, sin;   Range(B·S) ─Reshape(B,S)─► ropeIds
  */
@@ -228,7 +234,7 @@ export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): 
   }
   const final = await emitAddNorm(g, ctx, cfg, '/model/norm', 'model.norm', h, pending);
   const kept = emitKeepLast(g, final.y, inp.num_logits_to_keep); // (B, L, H)
-  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadPrefix(ctx.w, cfg), { bias: false }));
+  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadWeights(ctx.w, cfg), { bias: false }));
   presents.forEach((kv, i) => {
     declareOutput(g, io, `present.${i}.key`, kv.key);
     declareOutput(g, io, `present.${i}.value`, kv.value);

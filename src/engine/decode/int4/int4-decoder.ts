@@ -20,8 +20,7 @@
 // does on native CPUs) and the KV cache and attention's products (int8; kernels.as.ts says why and how).
 import type { TextConfig } from '../../../model-folder/config.ts';
 import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
-import { mropeCosSin } from '../../../../reference/decoder.ts';
-import { tensor } from '../../../../reference/tensor.ts';
+import { mropeTables } from '../../../model-folder/rope.ts';
 import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
 import { positionColumns, type DecodeResult } from '../decoder-run.ts';
@@ -207,12 +206,12 @@ export class Int4Decoder {
   private forward(n: number, P: number, positions: Int32Array, kv: KvMemory): void {
     const { s, cfg } = this;
     const { hiddenSize: H, numHeads: nh, numKvHeads: kvh, headDim: hd, intermediateSize: I } = cfg;
-    const { cos, sin } = mropeCosSin(cfg, tensor(Float32Array.from(positions), [3, n]));
+    const { cos, sin } = mropeTables(cfg, positions);
     this.layers.forEach((L, i) => {
       this.rmsNorm(s.h, L.inputNorm, s.x, n);
       this.linear(s.x, n, [L.q, L.k, L.v], [s.q, s.k, s.v]);
-      this.rope(s.q, n, nh, cos.data, sin.data);
-      this.rope(s.k, n, kvh, cos.data, sin.data);
+      this.rope(s.q, n, nh, cos, sin);
+      this.rope(s.k, n, kvh, cos, sin);
       this.store(kv.layers[i], kv.capacity, P, n);
       this.k.parallel('attention', [s.q, kv.layers[i].key, kv.layers[i].value, s.att, n, P, nh, kvh, hd, kv.capacity, s.scores]);
       this.linear(s.att, n, [L.o], [s.proj]);
