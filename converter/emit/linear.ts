@@ -21,7 +21,7 @@ import { f16Bytes } from '../../src/onnx/f16.ts';
 import { isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
-import { permute, type Tensor } from '../../reference/tensor.ts';
+import { transposed, type Tensor } from '../read/tensor.ts';
 import { DataType } from '../../src/model-folder/onnx-types.ts';
 import { q4InitializerNames } from '../../src/model-folder/graph-io.ts';
 
@@ -56,7 +56,7 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
     const B = s.graph.weight(`${prefix}.weight_int8`, { dtype: 'int8', dims: [K, N], bytes: new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength) });
     y = at.ms('DynamicQuantizeMatMul', 'DynamicQuantizeMatMul', [x, B, s.graph.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N]))])[0];
   } else {
-    const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(permute(W, [1, 0]))); // (K, N)
+    const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(transposed(W))); // (K, N)
     y = at.op('MatMul', 'MatMul', [x, Wt]);
   }
   if (!opts.bias) return y;

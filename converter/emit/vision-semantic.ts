@@ -17,13 +17,16 @@ import type { Dim } from '../../src/onnx/proto.ts';
 import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { PREFIX } from '../read/config.ts';
-import type { VisionConfig } from '../../src/model-folder/config.ts';
+import type { ProjectorType, VisionConfig } from '../../src/model-folder/config.ts';
 import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
-import { reshape } from '../../reference/tensor.ts';
-import type { VisionSemanticConfig } from '../../reference/vision-semantic.ts';
+import { viewAs } from '../read/tensor.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
-export type { VisionSemanticConfig };
+/** What the graph depends on: the ViT and the image-token projector after its merger. */
+export interface VisionSemanticConfig {
+  vision: VisionConfig;
+  projectorType: ProjectorType;
+}
 
 /** Graph-wide values every block reads. */
 interface Shared {
@@ -44,7 +47,7 @@ function withFlatPatchKernel(w: WeightSource, v: VisionConfig): WeightSource {
     has: (n) => w.has(n),
     names: () => w.names(),
     shape: (n) => (n === name ? [v.hiddenSize, K] : w.shape(n)),
-    get: async (n, expected) => (n === name ? reshape(await w.get(n, [v.hiddenSize, v.inChannels, v.temporalPatchSize, v.patchSize, v.patchSize]), [v.hiddenSize, K]) : w.get(n, expected)),
+    get: async (n, expected) => (n === name ? viewAs(await w.get(n, [v.hiddenSize, v.inChannels, v.temporalPatchSize, v.patchSize, v.patchSize]), [v.hiddenSize, K]) : w.get(n, expected)),
   };
 }
 

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { tensor, type Tensor } from '../../reference/tensor.ts';
+import { tensor, type Tensor } from './tensor.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
 import type { WeightSource } from './weights.ts';
 
