@@ -11,7 +11,7 @@ import type { ModelFolder } from '../src/engine/load/folder.ts';
 import { NodeFolder } from '../src/engine/load/node-folder.ts';
 import { convert } from './convert.ts';
 import { isKvName } from '../src/model-folder/graph-io.ts';
-import { writeFixture } from './fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { SafetensorsFile } from './read/safetensors.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
 import { writeSafetensors } from './write/safetensors-writer.ts';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixture } from '../fixture/fixture.ts';
+import { writeFixture } from '../../fixtures/fixture.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { downloadFromHub, HubError, parseRepo, type HubProgress } from './hub.ts';
 
