@@ -129,7 +129,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
 
 /** The photo's work image is itself (≤ 2048 long side); DaViT sees what the aux mode makes of it. */
 async function timePerception(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs) {
-  const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception.aspectMode);
+  const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception);
   const feeds = { pixel_values: rt.tensor('float32', randomF32(3 * w * h, w), [1, 3, h, w]) };
   let stages: RtTensor[] = [];
   const ms = await timeBudgeted(async () => {

@@ -28,7 +28,7 @@ import { decoderIO, embedTokensIO, isKvName, REGION_ENCODER_IO, REGION_PYRAMID_I
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
 import { ConfigError, parseFo1Config } from './read/config.ts';
 import type { Fo1Config } from '../src/model-folder/config.ts';
-import { CLIP_MEAN, CLIP_STD, DYNAMIC_SQUARE_SIZES, IMAGENET_MEAN, IMAGENET_STD, MAX_LONG_SIDE, MIN_SIDE, SQUASH_SIZE } from '../src/model-folder/image.ts';
+import { fo1ImageProcessing, type ImageProcessing } from '../src/model-folder/image.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import { nodeFiles, type FileSystem } from './write/file-sink.ts';
 import { ModelFolderWriter } from './write/model-folder.ts';
@@ -40,7 +40,6 @@ import {
   type ComponentEntry,
   type ComponentName,
   type FileEntry,
-  type ImageProcessing,
   type ModelDtype,
   type ModelManifest,
   type TokenIds,
@@ -236,7 +235,7 @@ function channels(c: Json, key: string, file: string, fallback: number[]): numbe
   return v as number[];
 }
 
-/** Image constants: Qwen2VLImageProcessor's from preprocessor_config.json (spec §5.1), DaViT's fixed ones (§5.2). */
+/** Image constants: FO1's (src/model-folder/image.ts), the Qwen processor's as preprocessor_config.json says. */
 async function readImageProcessing(dir: string, config: Fo1Config): Promise<ImageProcessing> {
   const f = 'preprocessor_config.json';
   const p = await optionalJson(dir, f);
@@ -246,24 +245,18 @@ async function readImageProcessing(dir: string, config: Fo1Config): Promise<Imag
   if (patchSize !== config.vision.patchSize || mergeSize !== config.vision.spatialMergeSize) {
     throw new ConfigError(`${f}: patch_size ${patchSize} / merge_size ${mergeSize} disagree with config.json vision_config (${config.vision.patchSize} / ${config.vision.spatialMergeSize})`);
   }
+  const fo1 = fo1ImageProcessing(config.region.auxAspectMode);
   return {
-    maxLongSide: MAX_LONG_SIDE,
-    minSide: MIN_SIDE,
+    ...fo1,
     semantic: {
-      mean: channels(p, 'image_mean', f, [...CLIP_MEAN]),
-      std: channels(p, 'image_std', f, [...CLIP_STD]),
+      mean: channels(p, 'image_mean', f, fo1.semantic.mean),
+      std: channels(p, 'image_std', f, fo1.semantic.std),
       patchSize,
       temporalPatchSize: numberKey(p, 'temporal_patch_size', f, config.vision.temporalPatchSize),
       mergeSize,
+      // Absent keys: Qwen2VLImageProcessor's own defaults, as transformers would load the file.
       minPixels: numberKey(p, 'min_pixels', f, (size.shortest_edge as number | undefined) ?? 3136),
       maxPixels: numberKey(p, 'max_pixels', f, (size.longest_edge as number | undefined) ?? 12845056),
-    },
-    perception: {
-      mean: [...IMAGENET_MEAN],
-      std: [...IMAGENET_STD],
-      aspectMode: config.region.auxAspectMode,
-      squashSize: SQUASH_SIZE,
-      dynamicSquareSizes: [...DYNAMIC_SQUARE_SIZES],
     },
   };
 }

@@ -16,15 +16,13 @@ import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
 import { FilesFolder } from './load/files-folder.ts';
 import { readFolderDetector } from './load/detector.ts';
-import { LoadError, type ModelFolder } from './load/folder.ts';
+import type { ModelFolder } from './load/folder.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
-import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
-import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
-import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
-import { toWorkImage } from './preprocess/work-image.ts';
+import type { Box } from './preprocess/boxes.ts';
+import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { YoloxProposer } from './proposals/yolox.ts';
@@ -73,13 +71,9 @@ interface Loaded {
   threads?: number;
 }
 
-/** One image as the encoders see it: everything but the boxes. */
-interface ImageState {
+/** One image as the encoders see it (everything but the boxes), with what was computed from it. */
+interface ImageState extends PreparedImage {
   id: string;
-  original: RgbImage;
-  work: RgbImage;
-  qwen: QwenPixels;
-  davit: DavitInput;
   features: ImageFeatures | null;
   conversation: { key: string; conv: Conversation } | null;
 }
@@ -214,12 +208,11 @@ export class Fo1Engine implements Engine {
     const t0 = now();
     const image = this.imageFor(options.imageId, options.image);
     const boxes = options.boxes;
-    validateBoxes(boxes, image.original);
+    const prepared = prepareBoxes(image, boxes);
     const task = promptTask(options.task, options.regions);
     const { model, tokenizer } = loaded;
-    const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
     const t1 = now();
-    const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
+    const features = image.features ?? (image.features = await model.encodeImage(image));
     const t2 = now();
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
@@ -302,12 +295,9 @@ export class Fo1Engine implements Engine {
     if (!input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
     if (this.image?.id === id) return this.image; // same id, same pixels: keep the encoded features
     const original = this.toRgb(input);
-    const work = toWorkImage(original);
-    const { semantic, perception } = this.requireLoaded().model.manifest.image;
-    const qwen = qwenPixelValues(work, { ...semantic, mean: triple(semantic.mean), std: triple(semantic.std) });
-    const davit = davitInput(work, perception.aspectMode);
+    const prepared = prepareImage(original, this.requireLoaded().model.manifest.image);
     this.forgetImage();
-    this.image = { id, original, work, qwen, davit, features: null, conversation: null };
+    this.image = { id, ...prepared, features: null, conversation: null };
     return this.image;
   }
 
@@ -357,11 +347,6 @@ function deviceLostText(e: unknown): string | null {
 
 function abortIfNeeded(signal: AbortSignal): void {
   if (signal.aborted) throw new EngineError('cancelled', 'the question was cancelled');
-}
-
-function triple(v: number[]): [number, number, number] {
-  if (v.length !== 3) throw new LoadError(`model.json: expected 3 channel values, got ${v.length}`);
-  return [v[0], v[1], v[2]];
 }
 
 /** parseAnswer's (label, index) pairs as the protocol's label → indices groups; bare citations under ''. */

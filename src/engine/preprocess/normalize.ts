@@ -1,11 +1,10 @@
 // uint8 RGB → normalized float32 planes, in the arithmetic of transformers' slow image processors:
 // `rescale` multiplies in float64 and casts to float32, then `normalize` computes (x − mean) / std in
 // float32 (mean and std cast to the image dtype). Math.fround reproduces each float32 rounding.
-import type { Triple } from '../../model-folder/image.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 
 /** Returns (3, H, W) float32: ((v / 255) − mean[c]) / std[c]. */
-export function normalizeChw(img: RgbImage, mean: Triple, std: Triple): Float32Array {
+export function normalizeChw(img: RgbImage, mean: readonly number[], std: readonly number[]): Float32Array {
   const { width, height, data } = img;
   const plane = width * height;
   const out = new Float32Array(3 * plane);

@@ -2,11 +2,14 @@
 // with max_size 2048, and `load_image`): the long side capped at 2048 by int truncation, each side at
 // least 28, PIL BICUBIC. Boxes follow with the per-axis ratio new/old (see boxes.ts).
 import type { RgbImage } from '../image/rgb-image.ts';
-import { MAX_LONG_SIDE, MIN_SIDE } from '../../model-folder/image.ts';
+import type { ImageProcessing } from '../../model-folder/image.ts';
 import { resizeRgb } from './resample.ts';
 
 /** Work-image size for an original W×H, as [width, height]. */
-export function workSize(width: number, height: number, maxLong = MAX_LONG_SIDE, minSide = MIN_SIDE): [number, number] {
+/** model.json's bounds of the work image (2048 and 28 for FO1). */
+export type WorkBounds = Pick<ImageProcessing, 'maxLongSide' | 'minSide'>;
+
+export function workSize(width: number, height: number, { maxLongSide: maxLong, minSide }: WorkBounds): [number, number] {
   const long = Math.max(width, height);
   let w = width;
   let h = height;
@@ -19,7 +22,7 @@ export function workSize(width: number, height: number, maxLong = MAX_LONG_SIDE,
 }
 
 /** The image every encoder starts from; unchanged (same object) when no resize is needed. */
-export function toWorkImage(img: RgbImage): RgbImage {
-  const [w, h] = workSize(img.width, img.height);
+export function toWorkImage(img: RgbImage, bounds: WorkBounds): RgbImage {
+  const [w, h] = workSize(img.width, img.height, bounds);
   return w === img.width && h === img.height ? img : resizeRgb(img, w, h, 'bicubic');
 }
