@@ -1,7 +1,7 @@
-// The two text graphs of the model folder (issue 2 §3), I/O-compatible with transformers.js' Qwen2.5-VL
-// `embed_tokens` and `decoder_model_merged` (runtime-notes §1), so that library can drive the same files.
-// Math: reference/decoder.ts (Qwen2.5 decoder, spec §1.1; M-RoPE, spec §3.3). Ops: the contrib ops ORT-web runs
-// on both the wasm CPU EP and the WebGPU EP (runtime-notes §3): SimplifiedLayerNormalization,
+// The two text graphs of the model folder, I/O-compatible with transformers.js' Qwen2.5-VL `embed_tokens` and
+// `decoder_model_merged`, so that library can drive the same files (docs/model-format.md, Graph I/O and
+// Runtime constraints). Math: reference/decoder.ts (the Qwen2.5 decoder; M-RoPE, src/model-folder/rope.ts).
+// Ops: the contrib ops ORT-web runs on both the wasm CPU EP and the WebGPU EP: SimplifiedLayerNormalization,
 // SkipSimplifiedLayerNormalization, RotaryEmbedding, GroupQueryAttention, MatMulNBits.
 //
 // M-RoPE choice: cos/sin are computed once per run for the S new tokens, already merged across the t/h/w

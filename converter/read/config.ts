@@ -1,5 +1,5 @@
 // The parser of the architecture record (its types: src/model-folder/config.ts). Parsed once from the
-// checkpoint's config.json (spec §1, §2.6) plus the tensor shapes, frozen, and never branched on by
+// checkpoint's config.json (keys and variants: docs/model-format.md, Config keys) plus the tensor shapes, frozen, and never branched on by
 // environment. A value the converter does not support is an error naming the key and value.
 //
 // Layout read: the FO1 checkpoint's config.json is a Qwen2.5-VL config (text keys at top level, or under

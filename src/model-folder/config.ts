@@ -33,7 +33,7 @@ export interface VisionConfig {
   spatialMergeSize: number; // 2
   /** Window attention span in pixels: 112 px = 8×8 patches = 4×4 merged tokens. */
   windowSize: number;
-  /** Blocks with full attention; FO1 gathers the hidden state after each (spec §1.2). */
+  /** Blocks with full attention; FO1 gathers the hidden state after each (the last one's is vt_map). */
   fullattBlockIndexes: readonly number[];
   inChannels: number; // 3
   rmsNormEps: number; // 1e-6 (fixed in the reference)

@@ -1,4 +1,4 @@
-// User boxes and the coordinate frames they pass through (vlm-fo1-spec.md §2.1):
+// User boxes and the coordinate frames they pass through (docs/model-format.md, Coordinate frames):
 // original pixels → work image (×new/old per axis) → clamped to the work image and scaled into the
 // DaViT input ("aux boxes", mm_utils.py adjust_bbox) → scaled into the Qwen-resized image ("vt boxes").
 

@@ -1,4 +1,4 @@
-// DaViT ("perception" encoder) input (vlm-fo1-spec.md §5.2; davit/image_processing_clip.py resize,
+// DaViT ("perception" encoder) input (docs/model-format.md, Preprocessing step 4; davit/image_processing_clip.py resize,
 // davit_aux_encoder.py L46-50): PIL bicubic per `aux_image_aspect_ratio`, ×1/255, ImageNet mean/std.
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { ImageProcessing } from '../../model-folder/image.ts';

@@ -1,4 +1,4 @@
-// Qwen2.5-VL ViT input (vlm-fo1-spec.md §5.1; transformers Qwen2VLImageProcessor): smart_resize,
+// Qwen2.5-VL ViT input (docs/model-format.md, Preprocessing step 3; transformers Qwen2VLImageProcessor): smart_resize,
 // PIL bicubic, rescale + CLIP normalize, then patchify into (gh·gw, 3·2·14·14) rows.
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { ImageProcessing } from '../../model-folder/image.ts';

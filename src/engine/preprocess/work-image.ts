@@ -1,6 +1,6 @@
-// The "work image" of vlm-fo1-spec.md §2.1 step 2 / §5.0 (mm_utils.py `resize_shortest_edge_images_and_bboxes`
-// with max_size 2048, and `load_image`): the long side capped at 2048 by int truncation, each side at
-// least 28, PIL BICUBIC. Boxes follow with the per-axis ratio new/old (see boxes.ts).
+// The "work image" (docs/model-format.md, Coordinate frames; mm_utils.py `resize_shortest_edge_images_and_bboxes`
+// with max_size 2048, and `load_image`): the long side capped at model.json's maxLongSide (2048) by int
+// truncation, each side at least minSide (28), PIL BICUBIC. Boxes follow with the per-axis ratio new/old (see boxes.ts).
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { ImageProcessing } from '../../model-folder/image.ts';
 import { resizeRgb } from './resample.ts';

@@ -8,7 +8,7 @@ import { auxWeightsName, DAVIT_STAGES, TENSOR, vtWeightsName } from '../../model
 import { boxSineEmbedding } from './box-embedding.ts';
 import { levelWeights, type PixelBox } from './roi-sampling.ts';
 
-/** What the sampling needs from the model config (spec §2.6). */
+/** What the sampling needs from the model config (docs/model-format.md, Config keys). */
 export type RegionSamplingConfig = Pick<RegionConfig, 'roiOutputSize' | 'regionHiddenSize' | 'auxSpatialScale' | 'simpleFpnStrides' | 'maxRegions'>;
 
 /** Map sizes the boxes are sampled on. */
@@ -38,7 +38,7 @@ export function regionWeightBytes(K: number, geo: RegionGeometry): number {
 }
 
 /**
- * The graph feeds for K boxes. `auxBoxes` are on the DaViT input (clamped; spec §2.1 step 4),
+ * The graph feeds for K boxes. `auxBoxes` are on the DaViT input (clamped; docs/model-format.md, Coordinate frames),
  * `vtBoxes` the same boxes on the Qwen-resized image (step 5) — src/engine/preprocess/boxes.ts boxFrames.
  */
 export function regionEncoderFeeds(auxBoxes: readonly PixelBox[], vtBoxes: readonly PixelBox[], geo: RegionGeometry, cfg: RegionSamplingConfig): Record<string, FeedTensor> {
