@@ -12,6 +12,7 @@ import type { RuntimeSpec } from './runtime.ts';
 import { FOLLOW_UP, QUESTION, type AnswerFailure, type AnswerRun } from './answer-bench.ts';
 import type { BrowserRun } from './browser-bench.ts';
 import type { KvContextRun } from './kv-context.ts';
+import type { PhotoSetRun, ProposalsRun } from './proposals-bench.ts';
 import type { VisionFigure } from './vision-bench.ts';
 import type { PeerRun } from './transformersjs.ts';
 import { fmt, round, type Summary } from './stats.ts';
@@ -89,6 +90,8 @@ export interface Results {
   peer?: Record<string, PeerRecord>;
   ratios?: Record<string, number | null>;
   full_q4_wasm?: { answered: boolean; peak_wasm_bytes: number | null; note: string };
+  /** Issue 12 §3 (bench/proposals-bench.ts). */
+  proposals?: ProposalsRun;
   [other: string]: unknown;
 }
 
@@ -226,6 +229,7 @@ function renderMarkdown(r: Results): string {
   if (r.peer) renderPeer(L, r.peer);
   if (r.kv_context) renderKvContext(L, r.kv_context);
   if (r.browser) renderBrowser(L, r.browser);
+  if (r.proposals) renderProposals(L, r.proposals);
   if (r.decoder) renderDecoder(L, r, r.decoder);
   if (r.decoder_q8) renderDecoder(L, r, r.decoder_q8 as NonNullable<Results['decoder']>);
   if (r.formats) renderFormats(L, r.formats);
@@ -403,6 +407,22 @@ function renderBrowser(L: string[], b: BrowserRun): void {
     L.push(`| ${r.backend} | ${r.adapter ?? '–'} | ${(r.loadMs! / 1000).toFixed(1)} s | ${r.boxes ?? '–'} | ${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | ${ms(x.firstTtftMs)} | ${ms(x.followUpTtftMs)} | ${ms(x.decodeTokPerS)} | ${r.rounds} |`);
   }
   L.push('');
+}
+
+function renderProposals(L: string[], p: ProposalsRun): void {
+  const s = p.settings;
+  L.push('## Box proposals (issue 12 §3): recall@0.5 of the top 100, and time per photo', '',
+    `bench/proposals-bench.ts: ${p.detector} on ORT-web ${p.version} wasm ×${p.threads}, one session for both proposers, decoded RGB in → proposals out. "current": the reference pipeline (one letterboxed view, score > 0.01, class-agnostic NMS 0.65). "tiled": src/engine/proposals/tiled.ts — overlapping tiles (${s.views} views per photo up to ${s.largePixels / 1e6} MP, ${s.largeViews} above), score > ${s.scoreThreshold}, boxes cut by a tile's inner edge scored ×${s.edgeWeight}, one class-agnostic NMS ${s.nmsIou} over all views, boxes the user drew first. Recall: COCO ground-truth boxes (crowd regions left out) with IoU ≥ 0.5 against one of a photo's first 100 proposals, pooled over the photos. ms: median (min–max) over rounds; each photo goes through both proposers back to back, in alternating order, and the time ratio is taken per round (median, min–max), so both sides of a ratio saw the same machine load.`, '',
+    '| photos | proposer | views per photo | **recall@0.5@100** | found / objects | **ms per photo** | tiled ÷ current time |', '|---|---|---|---|---|---|---|');
+  const rows = (set: PhotoSetRun) => {
+    for (const [k, f] of [['current', set.current], ['tiled', set.tiled]] as const) {
+      const views = [...new Set(f.views)].sort((a, b) => a - b).join('–');
+      L.push(`| ${set.photos} | ${k}: ${f.proposer} | ${views} | **${f.recall}** | ${f.matched} / ${f.objects} | **${fmt(f.msPerPhoto)}** | ${k === 'tiled' ? `**${fmt(set.timeRatio)}**` : ''} |`);
+    }
+  };
+  rows(p.coco);
+  if (p.large) rows(p.large);
+  L.push('', `Goal (issue 12): recall ≥ 0.70 at ≤ 2× today's time per photo on the COCO photos: ${p.coco.tiled.recall} at ${p.coco.timeRatio.median}× (median over rounds).`, '');
 }
 
 function renderDecoder(L: string[], r: Results, d: NonNullable<Results['decoder']>): void {

@@ -1,4 +1,4 @@
-// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer] [--threads 2]
+// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer|proposals] [--threads 2]
 //   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
 //               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--int4-prefill 64,512] [--only native,int4,int4-simd,wasm]
 //   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
@@ -12,6 +12,8 @@
 //               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
 //               the same files and runtime — on wasm the engine's decoder is its int4 kernels; full on wasm: the
 //               engine alone; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
+//   proposals:  [--proposal-rounds 5] [--large-rounds 3] (issue 12 §3: recall@0.5@100 on the COCO photos and ms/photo,
+//               the reference proposer and the tiled one side by side; then a 4032×3024 photo made in a temp dir)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -30,6 +32,7 @@ import { machineInfo, streamingReadBandwidth } from './machine.ts';
 import type { AnswerArgs } from './answer-bench.ts';
 import { measureBrowser } from './browser-bench.ts';
 import type { KvContextArgs } from './kv-context.ts';
+import type { ProposalsArgs, ProposalsRun } from './proposals-bench.ts';
 import { CACHE, decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
 import { readResults, writeResults, type AnswerRecord, type PeerRecord, type PeerSideRun, type Results, type VisionRecord } from './results.ts';
 import type { VisionArgs, VisionRun } from './vision-bench.ts';
@@ -231,10 +234,12 @@ async function main(): Promise<void> {
       'peer-tokens': { type: 'string', default: '16' },
       'peer-rounds': { type: 'string', default: '2' },
       'peer-repeats': { type: 'string', default: '2' },
+      'proposal-rounds': { type: 'string', default: '5' },
+      'large-rounds': { type: 'string', default: '3' },
     },
   });
   const what = positionals[0] ?? 'all';
-  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser', 'peer'];
+  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser', 'peer', 'proposals'];
   if (!known.includes(what)) throw new Error(`npm run bench -- ${what}: expected one of ${known.join(', ')}`);
   const threads = Number(values.threads);
   const dtype = values.dtype as WeightFormat;
@@ -356,6 +361,12 @@ async function main(): Promise<void> {
       repeats: Number(values['peer-repeats']),
       timeoutS: partTimeout,
     });
+  if (what === 'all' || what === 'proposals') {
+    const args: ProposalsArgs = { rounds: Number(values['proposal-rounds']), largeRounds: Number(values['large-rounds']) };
+    // only this key is written: a stale copy of another writer's section must not overwrite theirs
+    results.proposals = await child<ProposalsRun>('proposals', { runtime: 'wasm', threads }, args, partTimeout);
+    await writeResults({ proposals: results.proposals });
+  }
   if (what === 'all' || what === 'browser') {
     process.stderr.write(`▶ browser ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
     results.browser = await measureBrowser({ rounds: Number(values['browser-rounds']), budgetS: Number(values['browser-budget']) });

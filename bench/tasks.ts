@@ -3,6 +3,7 @@
 import { decoderFiles, loadDecoder, measureDecode, measureInt4, measurePrefill, type DecoderShape, type Int4Args } from './decoder-bench.ts';
 import { measureAnswer, type AnswerArgs } from './answer-bench.ts';
 import { measureKvContext, type KvContextArgs } from './kv-context.ts';
+import { measureProposals, type ProposalsArgs } from './proposals-bench.ts';
 import { profileFormats } from './matmul-formats.ts';
 import { measureVision, type VisionArgs } from './vision-bench.ts';
 import { measureEngine, measurePeer, type PeerArgs } from './transformersjs.ts';
@@ -50,6 +51,9 @@ export const TASKS = {
 
   /** Figure 2's comparison: the engine's decode path on the same files and runtime. */
   'peer-engine': (rt: Runtime, args: PeerArgs) => measureEngine(rt, args, log),
+
+  /** Issue 12 §3: recall@0.5@100 and ms/photo, the reference proposer beside the tiled one (bench/proposals-bench.ts). */
+  proposals: (rt: Runtime, args: ProposalsArgs) => measureProposals(rt, args, log),
 
   /** Decode step vs context on a few-layer decoder with 3B layer dims (bench/kv-context.ts); wasm only. */
   async 'kv-context'(rt: Runtime, args: KvContextArgs) {

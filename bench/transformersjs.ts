@@ -431,6 +431,7 @@ async function sessionDecoder(rt: Runtime, ort: Ort, folder: string, graph: OurF
   const decoder: Decoder = {
     decode: (embeds, positions, cache) => runDecoder(d, embeds, positions, cache),
     emptyCache: () => KvCache.empty(FreshKvStore.empty(text.numLayers, () => new ort.Tensor('float32', new Float32Array(0), [1, text.numKvHeads, 0, text.headDim]))),
+    capacity: Infinity, // ORT allocates every run's presents
     release: () => session.release(),
   };
   return { decoder, probe, info: { kind: SESSION, reason: `an ${runtimeName(rt)} session run by runDecoder, the session type transformers.js runs here (the product never runs native)` } };
@@ -464,7 +465,7 @@ export async function measureEngine(rt: Runtime, args: PeerArgs, log: (m: string
     await generate(
       first,
       null,
-      { maxNewTokens: args.newTokens, stopIds: new Set(), seed: 0 },
+      { maxNewTokens: args.newTokens, stopIds: new Set(), seed: 0, contextTokens: decoder.capacity },
       async (token, cache) => decoder.decode(await embedText([token]), Int32Array.of(cache.length, cache.length, cache.length), cache),
       (id) => {
         tokenMs.push(performance.now() - start);

@@ -1,5 +1,6 @@
 // Bad input shows a specific message and the app keeps working afterwards.
 import { pngHeaderOnly } from '../src/app/image/testing/png-header.ts';
+import { SVG_REFUSED } from '../src/engine/image/svg.ts';
 import { cocoPhoto, expect, requireShared, snapshot, test } from './fixtures.ts';
 
 // The header's size check refuses it before createImageBitmap: a decoder would instead fail on the missing
@@ -11,8 +12,13 @@ test('a non-image file, a corrupt JPEG and a huge image are refused with specifi
   requireShared();
   await test.step('a text file is not an image', async () => {
     await app.dropFile({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('just some notes, not pixels') });
-    await expect(app.error).toContainText('“notes.txt” is not an image (it is text/plain)');
+    await expect(app.error).toContainText('“notes.txt” is not an image: its bytes are not a JPEG, PNG, WebP, GIF, BMP or AVIF picture (its name says text/plain).');
     await snapshot(page, 'error-not-an-image');
+  });
+
+  await test.step('an SVG drawing is refused with the message the CLI gives', async () => {
+    await app.dropFile({ name: 'drawing.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><rect width="64" height="48"/></svg>') });
+    await expect(app.error).toContainText(`“drawing.svg”: ${SVG_REFUSED}.`);
   });
 
   await test.step('a truncated JPEG is corrupt', async () => {

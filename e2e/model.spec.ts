@@ -26,7 +26,9 @@ async function expectStreamsThenStops(app: AppPage, turn: Locator): Promise<void
   await expect(turn.getByTestId('answer-text')).not.toHaveText(/^(Thinking…)?$/, { timeout: 120_000 });
   await expect(turn).toHaveAttribute('data-status', 'streaming');
   await app.page.getByRole('button', { name: 'Stop' }).click();
-  await expect(turn).toHaveAttribute('data-status', 'stopped');
+  // A cancel takes effect between graph runs: on SwiftShader one decode step took 7-20 s on a loaded 2-core
+  // machine (issue 14; the 151936-row lm_head), so give it six of the slowest.
+  await expect(turn).toHaveAttribute('data-status', 'stopped', { timeout: 120_000 });
   await expect(turn).toContainText('Stopped.');
 }
 
@@ -72,16 +74,31 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await snapshot(page, `${backend}-1-proposals`);
     });
 
-    await test.step('click a box and ask for a description: the answer streams in, with timings', async () => {
+    await test.step('click a box and pick a preset: the chip and the box highlight each other', async () => {
       await app.box(0).click();
       await expect(app.box(0)).toHaveAttribute('aria-pressed', 'true');
       await app.preset('Describe region (brief)');
       const chip = page.getByRole('button', { name: 'Region 0 (remove from the question)' });
       await chip.hover();
       await expect(app.box(0)).toHaveAttribute('data-hovered', 'true'); // chip ↔ box highlight
+    });
+
+    // WebGPU here is SwiftShader (a CPU emulation of a GPU), where every generated token costs seconds (the
+    // 151936-row lm_head: src/engine/session.ts): that run streams the answer's first tokens and stops it; the
+    // WASM run covers whole answers, every preset and the exports, and cited-region.spec.ts a whole WebGPU answer.
+    if (backend === 'webgpu') {
+      await test.step('ask: the answer streams in, and Stop stops it', async () => {
+        await expectStreamsThenStops(app, await app.startAsking(1024));
+        await reportLongTasks(page, `${backend}: answering`);
+        await snapshot(page, `${backend}-2-stopped`);
+      });
+      return;
+    }
+
+    await test.step('ask for a description: the answer streams in, with timings', async () => {
       const turn = await app.ask(16);
       await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
-      await expect(turn.getByTestId('timings')).toContainText(backend === 'wasm' ? 'WASM' : 'WebGPU');
+      await expect(turn.getByTestId('timings')).toContainText('WASM');
       await expect(turn.getByTestId('timings')).toContainText(/first token \d+ ms · [\d.]+ tokens\/s/);
       const timings = `${backend}: first answer: ${await turn.getByTestId('timings').textContent()}`;
       test.info().annotations.push({ type: 'performance', description: timings });
@@ -89,15 +106,6 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await reportLongTasks(page, `${backend}: answering`);
       await snapshot(page, `${backend}-2-answer`);
     });
-
-    // WebGPU here is SwiftShader (a CPU emulation of a GPU): a decode step takes seconds, so that run stops
-    // after one answer and one cancel; the WASM run covers every preset and the exports.
-    if (backend === 'webgpu') {
-      await test.step('stop mid-answer', async () => {
-        await expectStreamsThenStops(app, await app.startAsking(1024));
-      });
-      return;
-    }
 
     await test.step('draw a box and ask to read its text', async () => {
       await app.drawBox([0.1, 0.1], [0.3, 0.25]);

@@ -37,7 +37,7 @@ export interface AttentionPageResult {
 export async function runAttentionPage(ort: Ort, graph: Uint8Array, input: AttentionPageInput): Promise<AttentionPageResult> {
   const adapter = (await navigator.gpu.requestAdapter())!;
   const info = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
-  const choice = await chooseBackend();
+  const choice = await chooseBackend('webgpu');
   const check = await checkAttention(ort, 'webgpu', input);
   const { session, report } = await createSession(ort, {
     name: 'decoder_model_merged',

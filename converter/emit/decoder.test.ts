@@ -111,6 +111,17 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
     }
   });
 
+  it.each(['fp32', 'q4'] as const)('%s: num_logits_to_keep < 0 returns no rows and the same cache (a chunked prefill\'s non-final chunks)', async (dtype) => {
+    const sess = await get('decoder', dtype);
+    const [S, V] = [G.inputsEmbeds.shape[0], G.cfg.vocabSize];
+    const none = new OnnxDecoder(sess, G.cfg);
+    expect((await none.step(G.inputsEmbeds, G.positions, -1)).shape).toEqual([0, V]);
+    const kept = new OnnxDecoder(sess, G.cfg);
+    await kept.step(G.inputsEmbeds, G.positions, 1);
+    expect(none.length).toBe(S);
+    none.past.forEach((p, i) => expectClose(p.data as Float32Array, kept.past[i].data as Float32Array, 0, `present ${i}`));
+  });
+
   it('fp32 reproduces the greedy steps through embed_tokens and the KV cache', async () => {
     const S = G.inputsEmbeds.shape[0];
     const dec = new OnnxDecoder(await get('decoder', 'fp32'), G.cfg);

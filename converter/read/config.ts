@@ -53,6 +53,13 @@ const P = {
 } as const;
 export const PREFIX = P;
 
+function contextLength(c: Json, t: Json): Pick<TextConfig, 'contextLength'> {
+  const v = [c.tokenizer_model_max_length, t.max_position_embeddings, c.max_position_embeddings].find((x) => x !== undefined && x !== null);
+  if (v === undefined) return {};
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(`config.json: the context length ${JSON.stringify(v)} (tokenizer_model_max_length / max_position_embeddings) is not a positive integer`);
+  return { contextLength: v };
+}
+
 export function parseText(c: Json): TextConfig {
   const w = c.text_config ? 'text_config.' : '';
   const t = (c.text_config as Json | undefined) ?? c;
@@ -79,6 +86,7 @@ export function parseText(c: Json): TextConfig {
     ropeTheta: get(t, 'rope_theta', 'number', w),
     mropeSection: [section[0], section[1], section[2]],
     tieWordEmbeddings: get(c, 'tie_word_embeddings', 'boolean', '', get(t, 'tie_word_embeddings', 'boolean', w, false)),
+    ...contextLength(c, t),
   };
 }
 

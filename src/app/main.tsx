@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
-import { probeBackends, proposeAutomatically } from './engine/bridge.ts';
+import { measureAutomatically, probeBackends, proposeAutomatically } from './engine/bridge.ts';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
@@ -11,3 +11,4 @@ createRoot(document.getElementById('root')!).render(
 );
 void probeBackends();
 proposeAutomatically();
+measureAutomatically();

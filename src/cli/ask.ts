@@ -2,164 +2,58 @@
 //                [--task NAME] [--regions 0,2] --prompt TEXT [--json]
 //                [--dtype fp32|q4] [--max-tokens N] [--temperature T] [--top-p P] [--seed N]
 // Asks the model one question about a photo (issue 3 §8). The answer streams to stdout; with --json one
-// JSON object is printed instead: {answer, regions:[{index, label, box}], proposals:[…], timings:{…}, backend}.
-// `--json --boxes auto` without --prompt prints the proposals alone. Exit 1 on an engine error (its code and
-// message on stderr), 2 on bad arguments.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { createNodeEngine, folderSource, imageInputFromFile } from '../engine/node.ts';
+// JSON object is printed instead: {answer, stop, regions:[{index, label, box}], proposals:[…], timings:{…},
+// backend} (plus capped_new_tokens when fewer new tokens fit than asked). `--json --boxes auto` without
+// --prompt prints the proposals alone. Every argument and file is checked before the model loads
+// (ask-args.ts): exit 2 on a bad one, naming it; exit 1 on an engine error (its code and message on stderr).
+import { createNodeEngine, folderSource } from '../engine/node.ts';
 import { relaunchWithRelaxedSimd } from '../engine/decode/int4/node-flags.ts';
 import { parseAnswer } from '../engine/parse/answer.ts';
-import { MODEL_DTYPES, type ModelDtype } from '../model-folder/manifest.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { PixelBox, ScoredBox, Task, TaskPreset } from '../protocol/messages.ts';
-
-const TASKS: readonly TaskPreset[] = ['free', 'caption-brief', 'caption-detailed', 'ocr', 'detect', 'count', 'find-similar', 'grounded-caption', 'detect-all', 'reason'];
-
-class UsageError extends Error {}
-
-interface Args {
-  model: string;
-  image: string;
-  boxes: string | undefined;
-  detector: string | undefined;
-  task: TaskPreset;
-  regions: number[] | undefined;
-  prompt: string | undefined;
-  json: boolean;
-  dtype: ModelDtype | undefined;
-  maxTokens: number;
-  temperature: number | undefined;
-  topP: number | undefined;
-  seed: number;
-}
-
-function parse(argv: string[]): Args {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      image: { type: 'string' },
-      boxes: { type: 'string' },
-      detector: { type: 'string' },
-      task: { type: 'string', default: 'free' },
-      regions: { type: 'string' },
-      prompt: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      dtype: { type: 'string' },
-      'max-tokens': { type: 'string', default: '256' },
-      temperature: { type: 'string' },
-      'top-p': { type: 'string' },
-      seed: { type: 'string', default: '0' },
-    },
-  });
-  if (!values.model) throw new UsageError('--model DIR is required (a converted model folder holding model.json)');
-  if (!values.image) throw new UsageError('--image FILE is required');
-  if (!(TASKS as readonly string[]).includes(values.task)) throw new UsageError(`--task ${values.task}: expected one of ${TASKS.join(', ')}`);
-  if (values.dtype && !(MODEL_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype ${values.dtype}: expected one of ${MODEL_DTYPES.join(', ')}`);
-  const number = (name: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new UsageError(`--${name} ${v}: expected a number`);
-    return n;
-  };
-  const regions = values.regions?.split(',').map((s) => {
-    const n = Number(s);
-    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--regions ${values.regions}: expected box indices like 0,2`);
-    return n;
-  });
-  return {
-    model: values.model,
-    image: values.image,
-    boxes: values.boxes,
-    detector: values.detector,
-    task: values.task as TaskPreset,
-    regions,
-    prompt: values.prompt,
-    json: values.json,
-    dtype: values.dtype as ModelDtype | undefined,
-    maxTokens: number('max-tokens', values['max-tokens'])!,
-    temperature: number('temperature', values.temperature),
-    topP: number('top-p', values['top-p']),
-    seed: number('seed', values.seed)!,
-  };
-}
-
-/** "x1,y1,x2,y2;…", or a JSON file of [x1,y1,x2,y2] lists / {x1,y1,x2,y2} objects (optionally under "boxes"). */
-export function parseBoxes(spec: string): PixelBox[] {
-  if (spec.endsWith('.json')) {
-    const json: unknown = JSON.parse(readFileSync(spec, 'utf8'));
-    const list = Array.isArray(json) ? json : (json as { boxes?: unknown }).boxes;
-    if (!Array.isArray(list)) throw new UsageError(`--boxes ${spec}: expected a JSON list of boxes (or {"boxes": [...]})`);
-    return list.map((b, i) => toBox(Array.isArray(b) ? b : [b?.x1, b?.y1, b?.x2, b?.y2], `${spec} box ${i}`));
-  }
-  return spec
-    .split(';')
-    .filter((s) => s.trim() !== '')
-    .map((s, i) => toBox(s.split(',').map(Number), `--boxes box ${i} "${s}"`));
-}
-
-function toBox(v: unknown[], what: string): PixelBox {
-  if (v.length !== 4 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new UsageError(`${what}: expected four numbers x1,y1,x2,y2`);
-  const [x1, y1, x2, y2] = v as number[];
-  return { x1, y1, x2, y2 };
-}
-
-function toTask(task: TaskPreset, prompt: string): Task {
-  switch (task) {
-    case 'detect':
-    case 'count':
-      return { preset: task, label: prompt };
-    case 'reason':
-      return { preset: task, question: prompt };
-    case 'free':
-      return { preset: task, text: prompt };
-    default:
-      return { preset: task };
-  }
-}
+import { TASK_PRESETS, type PixelBox, type ScoredBox } from '../protocol/messages.ts';
+import { stopNote } from '../protocol/stop-note.ts';
+import { askTask, chooseRegions, parseAskArgs, readAskInputs, UsageError, type AskArgs } from './ask-args.ts';
 
 const xyxy = (b: PixelBox) => [b.x1, b.y1, b.x2, b.y2];
 const round = (v: number) => Math.round(v * 100) / 100;
 
-async function main(args: Args): Promise<void> {
+async function main(args: AskArgs): Promise<void> {
   const signal = new AbortController().signal;
-  const engine = createNodeEngine({ dtype: args.dtype, seed: args.seed, detector: args.detector });
+  // Everything the person gave is checked before the model loads.
+  const inputs = await readAskInputs(args);
+  const textTask = TASK_PRESETS[args.task].text !== null;
+  const proposalsOnly = args.prompt === undefined && args.json && args.boxes.kind === 'auto' && textTask;
+  const task = proposalsOnly ? null : askTask(args);
+  if (args.boxes.kind === 'given' && task) chooseRegions(args, args.boxes.boxes.length, 'there are');
+
+  const engine = createNodeEngine({ dtype: args.dtype, seed: args.seed, detector: inputs.detector });
   try {
-    const input = await imageInputFromFile(new Uint8Array(readFileSync(args.image))).catch((e: EngineError) => {
-      throw new EngineError(e.code, `${args.image}: ${e.message}`);
-    });
     await engine.load({ source: folderSource(args.model) }, (p) => {
       if (!args.json && p.stage !== 'download') process.stderr.write(p.stage === 'compile' ? `compiling ${p.session}\n` : 'warming up\n');
     }, signal);
     let proposals: ScoredBox[] = [];
     let boxes: PixelBox[] = [];
-    if (args.boxes === 'auto') {
-      proposals = await engine.propose({ imageId: args.image, image: input }, signal);
+    if (args.boxes.kind === 'auto') {
+      proposals = await engine.propose({ imageId: args.image, image: inputs.image }, signal);
       boxes = proposals.map((p) => p.box);
-    } else if (args.boxes) {
-      boxes = parseBoxes(args.boxes);
-    }
+    } else boxes = args.boxes.boxes;
     const proposalsJson = proposals.map((p) => ({ box: xyxy(p.box).map(round), score: Math.round(p.score * 1e4) / 1e4 }));
-    if (args.prompt === undefined) {
-      const needsText = ['free', 'reason', 'detect', 'count'].includes(args.task);
-      if (args.json && args.boxes === 'auto' && needsText) {
-        process.stdout.write(JSON.stringify({ proposals: proposalsJson }) + '\n');
-        return;
-      }
-      if (needsText) throw new UsageError(`--prompt TEXT is required for --task ${args.task}`);
+    if (!task) {
+      process.stdout.write(JSON.stringify({ proposals: proposalsJson }) + '\n');
+      return;
     }
-    const isRegionTask = ['caption-brief', 'caption-detailed', 'ocr', 'find-similar'].includes(args.task);
-    const regions = args.regions ?? (isRegionTask && boxes.length > 0 ? [0] : []);
+    const regions = chooseRegions(args, boxes.length, args.boxes.kind === 'auto' ? 'the detector proposed' : 'there are');
     const answer = await engine.ask(
-      { imageId: args.image, image: input, boxes, regions, task: toTask(args.task, args.prompt ?? ''), generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP } },
+      { imageId: args.image, image: inputs.image, boxes, regions, task, generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP } },
       (piece) => {
         if (!args.json) process.stdout.write(piece);
       },
       signal,
     );
+    const note = stopNote(answer);
     if (!args.json) {
       process.stdout.write('\n');
+      if (note) process.stderr.write(`ask: ${note}\n`);
       return;
     }
     const parsed = parseAnswer(answer.text, boxes);
@@ -168,6 +62,8 @@ async function main(args: Args): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         answer: answer.text,
+        stop: answer.stop,
+        ...(answer.cappedNewTokens ? { capped_new_tokens: answer.cappedNewTokens } : {}),
         regions: parsed.regions.map((r) => ({ index: r.index, label: r.label, box: xyxy(r.box).map(round) })),
         proposals: proposalsJson,
         timings: { preprocess_ms: ms(t.preprocessMs), vision_ms: ms(t.visionMs), regions_ms: ms(t.regionsMs), prefill_ms: ms(t.prefillMs), ttft_ms: ms(t.ttftMs), decode_tok_s: ms(t.decodeTokPerS) },
@@ -181,9 +77,9 @@ async function main(args: Args): Promise<void> {
 
 // The int4 decoder is ~1.7× faster on its relaxed-SIMD build, which Node 20 has only behind a flag.
 relaunchWithRelaxedSimd();
-let args: Args;
+let args: AskArgs;
 try {
-  args = parse(process.argv.slice(2));
+  args = parseAskArgs(process.argv.slice(2));
 } catch (e) {
   process.stderr.write(`ask: ${(e as Error).message}\n`);
   process.exit(2);

@@ -49,7 +49,7 @@ export class Conversation {
     const reused = this.prefix !== null && sameIds(this.prefix.ids, prefixIds);
     if (!reused) {
       this.dispose();
-      const res = await this.model.decode(await this.embeddings(seq, 0, split), rows(positions, S, 0, split), this.model.emptyCache());
+      const res = await this.model.decode(await this.embeddings(seq, 0, split), rows(positions, S, 0, split), this.model.emptyCache(), 'none');
       this.prefix = { ids: prefixIds.slice(), cache: res.cache };
     }
     const prefix = this.prefix!.cache;

@@ -76,6 +76,19 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
     const t = answer.timings;
     for (const v of [t.preprocessMs, t.visionMs, t.regionsMs, t.prefillMs, t.ttftMs, t.decodeTokPerS]) expect(v).toBeGreaterThanOrEqual(0);
     expect(t.ttftMs).toBeGreaterThanOrEqual(t.prefillMs);
+    expect(answer.stop).toBe('max-tokens'); // 12 tokens of random weights: the limit, not a stop token
+    expect(answer.cappedNewTokens).toBeUndefined();
+  });
+
+  it('measures a question against the context without running a graph: each added word is counted', async () => {
+    const { generation: _, ...question } = ask();
+    const short = await engine.measure(question, never);
+    // fp32 graphs on wasm run in onnxruntime (a growing cache): the tiny config's max_position_embeddings bounds the context.
+    expect(short.contextTokens).toBe(128000);
+    expect(short.remaining).toBe(short.contextTokens - short.promptTokens);
+    const long = await engine.measure({ ...question, task: { preset: 'free', text: 'What are these two doing? 1 2 3' } }, never);
+    expect(long.promptTokens - short.promptTokens).toBe(6); // " 1 2 3": each digit and each space is a token
+    expect((await engineError(engine.measure({ ...question, regions: [boxes.length] }, never))).code).toBe('bad-input');
   });
 
   it('is deterministic: a fresh engine gives the same greedy answer, and the same sampled answer for a seed', async () => {
@@ -109,7 +122,7 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
   }, 60_000);
 
   it('cancel mid-answer stops with `cancelled`, and the next answer is the uncancelled one', async () => {
-    const options = ask({ task: { preset: 'caption-detailed' }, generation: { maxNewTokens: 10 } });
+    const options = ask({ task: { preset: 'region-caption-detailed' }, generation: { maxNewTokens: 10 } });
     const expected = (await engine.ask(options, () => {}, never)).text;
     const controller = new AbortController();
     let tokens = 0;
@@ -132,15 +145,20 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
       ['30000×30000 pixels', () => engine.ask(ask({ imageId: 'huge', image: { kind: 'rgba', width: 30000, height: 30000, data: new Uint8ClampedArray(4) }, boxes: [], regions: [] }), () => {}, never), /limit/],
       ['box outside', () => engine.ask(ask({ boxes: [{ x1: 5000, y1: 5000, x2: 6000, y2: 6000 }], regions: [0] }), () => {}, never), /outside/],
       ['inverted box', () => engine.ask(ask({ boxes: [{ x1: 100, y1: 100, x2: 50, y2: 200 }], regions: [0] }), () => {}, never), /inverted/],
-      ['zero-area box', () => engine.ask(ask({ boxes: [{ x1: 10, y1: 10, x2: 10, y2: 50 }], regions: [0] }), () => {}, never), /no area/],
+      ['zero-area box', () => engine.ask(ask({ boxes: [{ x1: 10, y1: 10, x2: 10, y2: 50 }], regions: [0] }), () => {}, never), /is empty/],
       ['101 boxes', () => engine.ask(ask({ boxes: Array.from({ length: 101 }, () => boxes[0]), regions: [0] }), () => {}, never), /at most 100/],
       ['empty question', () => engine.ask(ask({ task: { preset: 'free', text: '   ' } }), () => {}, never), /empty/],
-      ['region without a box', () => engine.ask(ask({ task: { preset: 'caption-brief' }, regions: [boxes.length] }), () => {}, never), /region/],
+      ['region without a box', () => engine.ask(ask({ task: { preset: 'region-caption-brief' }, regions: [boxes.length] }), () => {}, never), /region/],
       ['unknown image id', () => engine.ask(ask({ imageId: 'never-sent', image: undefined }), () => {}, never), /not known/],
+      ['[0, 0, 0, 0] box', () => engine.ask(ask({ boxes: [{ x1: 0, y1: 0, x2: 0, y2: 0 }], regions: [0] }), () => {}, never), /box 0 \[0, 0, 0, 0\] is empty/],
+      ['negative temperature', () => engine.ask(ask({ generation: { maxNewTokens: 4, temperature: -1 } }), () => {}, never), /temperature must be a finite number ≥ 0/],
+      ['top-p above 1', () => engine.ask(ask({ generation: { maxNewTokens: 4, temperature: 1, topP: 2 } }), () => {}, never), /topP must be in \(0, 1\]/],
+      ['an SVG file', () => imageInputFromFile(new TextEncoder().encode('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>')), /SVG drawings are not accepted/],
     ];
     const expected = (await engine.ask(ask(), () => {}, never)).text;
     for (const [what, run, message] of cases) {
       const err = await engineError(run());
+      expect(err.code, what).not.toBe('internal'); // internal means a bug in this project, never a person's mistake
       expect(err.code, what).toBe('bad-input');
       expect(err.message, what).toMatch(message);
       expect((await engine.ask(ask(), () => {}, never)).text, `answer after "${what}"`).toBe(expected);
@@ -195,7 +213,7 @@ describe.skipIf(!hasShared)('loading a broken model folder', () => {
       const ready = await engine.load({ source: folderSource(model) }, () => {}, never);
       expect(ready.sessions.map((s) => s.session)).toEqual(['vision_semantic', 'vision_perception', 'region_pyramid', 'region_encoder', 'embed_tokens', 'decoder_model_merged']);
       const data8 = new Uint8ClampedArray(64 * 48 * 4).fill(200);
-      const answer = await engine.ask({ imageId: 'flat', image: { kind: 'rgba', width: 64, height: 48, data: data8 }, boxes: [{ x1: 4, y1: 4, x2: 40, y2: 30 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 3 } }, () => {}, never);
+      const answer = await engine.ask({ imageId: 'flat', image: { kind: 'rgba', width: 64, height: 48, data: data8 }, boxes: [{ x1: 4, y1: 4, x2: 40, y2: 30 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 3 } }, () => {}, never);
       expect(answer.text.length).toBeGreaterThan(0);
     } finally {
       await engine.dispose();
@@ -207,7 +225,7 @@ describe.skipIf(!hasShared)('the WebGPU device lost mid-answer', () => {
   let model: string;
   let image: ImageInput;
   const boxes: PixelBox[] = [{ x1: 10, y1: 12, x2: 150, y2: 120 }, { x1: 60, y1: 40, x2: 190, y2: 140 }];
-  const ask = (over: Partial<AskOptions> = {}): AskOptions => ({ imageId: 'flat', image, boxes, regions: [0, 1], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 10 }, ...over });
+  const ask = (over: Partial<AskOptions> = {}): AskOptions => ({ imageId: 'flat', image, boxes, regions: [0, 1], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 10 }, ...over });
 
   beforeAll(async () => {
     model = (await tinyModel()).dir;

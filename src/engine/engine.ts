@@ -7,10 +7,11 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ImageInput, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
+import { checkSampling } from './decode/sampler.ts';
 import { TextStream } from './decode/text-stream.ts';
 import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
@@ -21,13 +22,15 @@ import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
-import type { Box } from './preprocess/boxes.ts';
+import { validateBoxes, type Box } from './preprocess/boxes.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
+import type { QwenPixels } from './preprocess/qwen-pixels.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
-import { buildPromptSequence } from './prompt/sequence.ts';
-import { YoloxProposer } from './proposals/yolox.ts';
+import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
+import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
+import { TiledProposer } from './proposals/tiled.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
-import { chooseBackend, createSession, errorText, type BackendChoice, type Ort } from './session.ts';
+import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
 import { promptTask } from './task.ts';
 
 /** A detector's manifest and ONNX bytes (src/engine/proposals). */
@@ -63,7 +66,7 @@ interface Loaded {
   model: Fo1Model;
   tokenizer: Fo1Tokenizer;
   stopIds: Set<number>;
-  proposer: YoloxProposer<InstanceType<Ort['Tensor']>> | null;
+  proposer: TiledProposer<InstanceType<Ort['Tensor']>> | null;
   sessions: Ready['sessions'];
   /** Set (why) once the WebGPU device these sessions run on is lost. */
   deviceLost: string | null;
@@ -88,9 +91,9 @@ export class Fo1Engine implements Engine {
 
   async probe(): Promise<ProbeReport> {
     if (this.options.probe) return this.options.probe();
-    const choice = await chooseBackend();
+    const webgpu = await findAdapter();
     return {
-      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: choice.backend === 'webgpu', detail: choice.reason }],
+      backends: [{ backend: 'wasm', ok: true, detail: 'CPU (WebAssembly)' }, { backend: 'webgpu', ok: webgpu.adapter !== null, detail: webgpu.detail }],
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       wasmThreads: Number(this.options.ort.env.wasm.numThreads ?? 1),
     };
@@ -106,7 +109,7 @@ export class Fo1Engine implements Engine {
       this.loaded = { ...built, modelId };
       this.watchDevice(this.loaded);
       if (this.options.warmup ?? true) {
-        onProgress({ stage: 'warmup' });
+        onProgress({ stage: 'warmup', backend: built.model.decoderBackend });
         await this.warmup(signal);
       }
       return { modelId, sessions: built.sessions };
@@ -129,7 +132,7 @@ export class Fo1Engine implements Engine {
         const created = await createSession(this.options.ort, { name: 'detector', bytes: { graph: detector.onnx, externalData: [] }, choice });
         sessions.push(created.report);
         const ort = this.options.ort;
-        proposer = new YoloxProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
+        proposer = new TiledProposer(created.session, detector.manifest, (d, dims) => new ort.Tensor('float32', d, dims));
       }
     } catch (e) {
       await model.release();
@@ -208,16 +211,19 @@ export class Fo1Engine implements Engine {
     const t0 = now();
     const image = this.imageFor(options.imageId, options.image);
     const boxes = options.boxes;
-    const prepared = prepareBoxes(image, boxes);
-    const task = promptTask(options.task, options.regions);
+    checkSampling(options.generation);
     const { model, tokenizer } = loaded;
+    const { seq, budget } = this.question(loaded, image, options);
+    checkFits(budget);
+    const asked = options.generation.maxNewTokens;
+    const { maxNewTokens, capped } = capNewTokens(budget, asked);
+    const prepared = prepareBoxes(image, boxes);
     const t1 = now();
     const features = image.features ?? (image.features = await model.encodeImage(image));
     const t2 = now();
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
     abortIfNeeded(signal);
-    const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / model.manifest.config.text.hiddenSize, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     const pre = await conv.prefill(seq);
     const t4 = now();
     let tFirst = 0;
@@ -226,7 +232,7 @@ export class Fo1Engine implements Engine {
     const generated = await generate(
       pre.first,
       pre.prefix,
-      { maxNewTokens: options.generation.maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds },
+      { maxNewTokens, temperature: options.generation.temperature, topP: options.generation.topP, seed: this.options.seed ?? 0, stopIds: loaded.stopIds, contextTokens: budget.contextTokens },
       step,
       (id) => {
         if (tFirst === 0) tFirst = now();
@@ -253,7 +259,31 @@ export class Fo1Engine implements Engine {
         decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
       },
       backend: model.decoderBackend,
+      // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
+      stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
+      ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
+  }
+
+  async measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      abortIfNeeded(signal);
+      const { budget } = this.question(loaded, this.imageFor(options.imageId, options.image), options);
+      return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
+    });
+  }
+
+  /**
+   * The question's prompt sequence and its context budget. The whole prompt is known before any graph runs
+   * (the image's token count follows from its size), so a question that cannot fit costs only the tokenizer.
+   */
+  private question(loaded: Loaded, image: ImageState, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(options.boxes, image.original);
+    const { model, tokenizer } = loaded;
+    const imageTokens = imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize);
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
+    return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
 
   async dispose(): Promise<void> {
@@ -326,12 +356,15 @@ export class Fo1Engine implements Engine {
     this.image = null;
   }
 
-  /** One tiny question through every graph (compiles WebGPU shaders), then forgets its image. */
+  /**
+   * One tiny question through every graph (compiles WebGPU shaders), then forgets its image. One new token:
+   * the prompt's last logits are the only lm_head run (seconds on a software adapter, decoder-run.ts).
+   */
   private async warmup(signal: AbortSignal): Promise<void> {
     const side = 56;
     const data = new Uint8ClampedArray(side * side * 4).fill(128);
     await this.ask(
-      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 2 } },
+      { imageId: '\0warmup', image: { kind: 'rgba', width: side, height: side, data }, boxes: [{ x1: 8, y1: 8, x2: 40, y2: 40 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 1 } },
       () => {},
       signal,
     );
@@ -343,6 +376,12 @@ export class Fo1Engine implements Engine {
 function deviceLostText(e: unknown): string | null {
   const text = errorText(e);
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
+}
+
+/** N merged ViT tokens of an image: its patch grid (1, gh, gw) over the merge window (spec §1.1). */
+function imageTokenCount(qwen: QwenPixels, mergeSize: number): number {
+  const [, gh, gw] = qwen.gridThw;
+  return (gh * gw) / (mergeSize * mergeSize);
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

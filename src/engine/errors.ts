@@ -5,6 +5,7 @@ import { ImageError } from './image/rgb-image.ts';
 import { LoadError } from './load/folder.ts';
 import { BoxError } from './preprocess/boxes.ts';
 import { RopeIndexError } from './prompt/mrope.ts';
+import { ContextError } from './prompt/budget.ts';
 import { PromptError } from './prompt/tasks.ts';
 import { TokenizerError } from './prompt/tokenizer.ts';
 import { SamplingError } from './decode/sampler.ts';
@@ -15,7 +16,7 @@ export function toEngineError(e: unknown): EngineError {
   if (e instanceof Error && e.name === 'AbortError') return new EngineError('cancelled', e.message);
   if (e instanceof ImageError) return new EngineError('bad-input', `image: ${e.message}`);
   if (e instanceof BoxError) return new EngineError('bad-input', `boxes: ${e.message}`);
-  if (e instanceof PromptError || e instanceof TokenizerError || e instanceof RopeIndexError || e instanceof SamplingError) return new EngineError('bad-input', e.message);
+  if (e instanceof PromptError || e instanceof TokenizerError || e instanceof RopeIndexError || e instanceof SamplingError || e instanceof ContextError) return new EngineError('bad-input', e.message);
   if (e instanceof LoadError) return new EngineError('load-failed', e.message);
   if (e instanceof SessionError) return new EngineError('backend-failed', e.message);
   return new EngineError('internal', e instanceof Error ? `${e.name}: ${e.message}` : String(e));

@@ -17,7 +17,7 @@ import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
 import type { KvCache } from './decode/kv-cache.ts';
 import { createDecoder } from './decode/create-decoder.ts';
-import type { DecodeResult, Decoder } from './decode/decoder-run.ts';
+import type { DecodeResult, Decoder, LogitsWanted } from './decode/decoder-run.ts';
 import { createSession, runSession, type BackendChoice, type GraphBytes, type Ort, type OrtSession, type OrtTensor } from './session.ts';
 
 export type { DecodeResult } from './decode/decoder-run.ts';
@@ -144,6 +144,11 @@ export class Fo1Model {
     return (await out[TENSOR.inputsEmbeds].getData()) as Float32Array;
   }
 
+  /** Positions prompt + answer may take: the decoder's KV capacity or the model's context length, the smaller. */
+  get contextTokens(): number {
+    return Math.min(this.decoder.capacity, this.manifest.config.text.contextLength ?? Infinity);
+  }
+
   /** An empty cache for a new sequence: its own store, so it never disturbs another cache. */
   emptyCache(): KvCache {
     return this.decoder.emptyCache();
@@ -152,9 +157,9 @@ export class Fo1Model {
   /**
    * Runs S new positions after `cache` (still usable afterwards: the caller decides when to dispose it; on
    * WebGPU the result shares its memory, so longer caches of the same sequence become stale).
-   * `embeds` (S, hidden); `positions` (3, S) M-RoPE ids. Returns the last position's logits.
+   * `embeds` (S, hidden); `positions` (3, S) M-RoPE ids. Returns the last position's logits (none for 'none').
    */
-  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
-    return this.decoder.decode(embeds, positions, cache);
+  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache, logits?: LogitsWanted): Promise<DecodeResult> {
+    return this.decoder.decode(embeds, positions, cache, logits);
   }
 }

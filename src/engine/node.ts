@@ -6,10 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
+import { EngineError } from '../protocol/errors.ts';
 import type { ImageInput, ModelSource } from '../protocol/messages.ts';
 import { toEngineError } from './errors.ts';
 import { decodeImage } from './image/decode-node.ts';
-import type { RgbImage } from './image/rgb-image.ts';
+import { ImageError, type RgbImage } from './image/rgb-image.ts';
 import { Fo1Engine, type DetectorFiles, type Fo1EngineOptions } from './engine.ts';
 import { readFolderDetector } from './load/detector.ts';
 import { LoadError, type ModelFolder } from './load/folder.ts';
@@ -27,19 +28,25 @@ function openNodeFolder(source: ModelSource): ModelFolder | null {
   return null;
 }
 
-/** A detector.json (its `file` beside it) or a YOLOX .onnx with the YOLOX-nano settings. */
+/** A detector.json (its `file` beside it) or a YOLOX .onnx with the YOLOX-nano settings; a bad one is a LoadError naming the file. */
 export async function readDetector(path: string): Promise<DetectorFiles> {
-  if (!existsSync(path)) throw new LoadError(`detector ${path}: no such file`);
+  if (!existsSync(path)) throw new LoadError(`${path}: no such file`);
   if (extname(path) === '.onnx') return { manifest: YOLOX_NANO, onnx: new Uint8Array(await readFile(path)) };
-  const manifest = parseDetectorManifest(JSON.parse(await readFile(path, 'utf8')));
+  let manifest;
+  try {
+    manifest = parseDetectorManifest(JSON.parse(await readFile(path, 'utf8')));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? `not valid JSON (${e.message})` : e instanceof Error ? e.message : String(e);
+    throw new LoadError(`${path}: not a detector.json or a YOLOX .onnx: ${why}`);
+  }
   const onnxPath = join(dirname(path), manifest.file);
-  if (!existsSync(onnxPath)) throw new LoadError(`detector ${path}: its file ${manifest.file} is missing`);
+  if (!existsSync(onnxPath)) throw new LoadError(`${path}: its file ${manifest.file} is missing`);
   return { manifest, onnx: new Uint8Array(await readFile(onnxPath)) };
 }
 
 export interface NodeEngineOptions extends Omit<Fo1EngineOptions, 'ort' | 'openFolder' | 'detector'> {
-  /** A detector.json / .onnx to use instead of the model folder's own. */
-  detector?: string;
+  /** A detector (readDetector) to use instead of the model folder's own. */
+  detector?: DetectorFiles;
   numThreads?: number;
 }
 
@@ -50,7 +57,7 @@ export function createNodeEngine(options: NodeEngineOptions = {}): Fo1Engine {
     ort,
     openFolder: openNodeFolder,
     detector: async (folder, signal) => {
-      if (options.detector) return readDetector(options.detector);
+      if (options.detector) return options.detector;
       return readFolderDetector(folder, signal);
     },
   });
@@ -62,7 +69,8 @@ export async function imageInputFromFile(bytes: Uint8Array): Promise<ImageInput>
   try {
     img = await decodeImage(bytes);
   } catch (e) {
-    throw toEngineError(e);
+    // The caller names the file (the CLI's "--image PATH: …"), so the message is what is wrong with it alone.
+    throw e instanceof ImageError ? new EngineError('bad-input', e.message) : toEngineError(e);
   }
   const data = new Uint8ClampedArray(img.width * img.height * 4);
   for (let i = 0; i < img.width * img.height; i++) {

@@ -2,7 +2,10 @@
 // worker, `onnxruntime-web` wasm in Node), one execution provider chosen per session, and a record of
 // what each session got and why (issue 3 §1; runtime-notes.md §2–§3).
 //
-// Choice: a forced backend wins; otherwise WebGPU when the runtime has an adapter, else wasm. A session
+// Choice: a forced backend wins; otherwise WebGPU when the runtime has a hardware adapter, else wasm (a
+// software adapter — SwiftShader, llvmpipe, WARP — emulates the GPU on the CPU, where every graph runs far
+// slower than on wasm: a 1×64 · 64×151936 int4 product, the tiny demo's lm_head, takes 7-10 s per run on
+// SwiftShader; bench/RESULTS.md figure 8 has the whole answers). A session
 // that fails to build on WebGPU (an op without a kernel, a validation error) falls back to wasm, and the
 // reason says so. On WebGPU the decoder's present.* outputs stay on the GPU (`gpu-buffer`; the engine binds
 // its own pre-allocated buffers there, decode/gpu-kv-store.ts), so the KV cache is never copied to the CPU.
@@ -34,14 +37,32 @@ export interface BackendChoice {
 /** Which backend sessions should try first here. */
 export async function chooseBackend(forced?: Backend): Promise<BackendChoice> {
   if (forced === 'wasm') return { backend: forced, reason: `forced to ${forced} by the caller` };
+  const found = await findAdapter();
+  const shaderF16 = found.adapter?.features.has('shader-f16') ?? false;
+  if (forced) return { backend: forced, reason: `forced to ${forced} by the caller${found.adapter ? `; ${found.detail}` : ''}`, shaderF16 };
+  if (!found.adapter) return { backend: 'wasm', reason: found.detail };
+  if (isSoftwareAdapter(found.adapter.info)) return { backend: 'wasm', reason: `${found.detail} is a software renderer (the GPU emulated on the CPU), slower than wasm; choose WebGPU to use it anyway` };
+  return { backend: 'webgpu', reason: found.detail, shaderF16 };
+}
+
+/** This runtime's WebGPU adapter with a description of it, or null and why there is none. */
+export async function findAdapter(): Promise<{ adapter: GPUAdapter | null; detail: string }> {
   const gpu = (globalThis.navigator as (Navigator & { gpu?: GPU }) | undefined)?.gpu;
-  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
-  const shaderF16 = adapter?.features.has('shader-f16') ?? false;
-  if (forced) return { backend: forced, reason: `forced to ${forced} by the caller`, shaderF16 };
-  if (!gpu) return { backend: 'wasm', reason: 'no WebGPU in this runtime (navigator.gpu is missing)' };
-  if (!adapter) return { backend: 'wasm', reason: 'WebGPU exists but no adapter was found' };
+  if (!gpu) return { adapter: null, detail: 'no WebGPU in this runtime (navigator.gpu is missing)' };
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) return { adapter: null, detail: 'WebGPU exists but no adapter was found' };
   const name = [adapter.info.vendor, adapter.info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  return { backend: 'webgpu', reason: `WebGPU adapter: ${name} (${adapterCapabilities(adapter)})`, shaderF16 };
+  return { adapter, detail: `WebGPU adapter: ${name} (${adapterCapabilities(adapter)})` };
+}
+
+/** Software renderers by their names: Google's SwiftShader, Mesa's llvmpipe/lavapipe, Microsoft's WARP ("Basic Render Driver"). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
+
+/** Whether the adapter emulates a GPU on the CPU: the browser says so (isFallbackAdapter), or its name does. */
+export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
+  // isFallbackAdapter moved from GPUAdapter to GPUAdapterInfo (Chrome 136) and is newer than these types.
+  const { isFallbackAdapter } = info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return isFallbackAdapter === true || SOFTWARE_RENDERER.test([info.vendor, info.architecture, info.device, info.description].join(' '));
 }
 
 /**

@@ -7,13 +7,13 @@ import { PromptError, type PromptPart, type Task } from './prompt/tasks.ts';
 
 export function promptTask(task: AskTask, regions: readonly number[]): Task {
   switch (task.preset) {
-    case 'caption-brief':
+    case 'region-caption-brief':
       return { kind: 'region-caption-brief', regions };
-    case 'caption-detailed':
+    case 'region-caption-detailed':
       return { kind: 'region-caption-detailed', regions };
-    case 'ocr':
+    case 'region-ocr':
       return { kind: 'region-ocr', regions };
-    case 'find-similar':
+    case 'visual-prompt-detect':
       return { kind: 'visual-prompt-detect', regions };
     case 'detect':
       return { kind: 'detect', categories: [task.label] };
@@ -23,7 +23,7 @@ export function promptTask(task: AskTask, regions: readonly number[]): Task {
       return { kind: 'grounded-caption' };
     case 'detect-all':
       return { kind: 'detect-all' };
-    case 'reason':
+    case 'reasoning':
       return { kind: 'reasoning', question: withRegions(task.question, regions) };
     case 'free':
       return { kind: 'free', text: withRegions(task.text, regions) };

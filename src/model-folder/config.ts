@@ -20,6 +20,11 @@ export interface TextConfig {
   mropeSection: readonly [number, number, number];
   /** Qwen2.5-VL-3B ties lm_head to embed_tokens; FO1 may store lm_head.weight anyway. */
   tieWordEmbeddings: boolean;
+  /**
+   * Positions prompt + answer may take: FO1's tokenizer_model_max_length when set (the reference truncates
+   * there), else max_position_embeddings. Absent in model.json from converters before issue 15.
+   */
+  contextLength?: number;
 }
 
 export interface VisionConfig {

@@ -5,7 +5,7 @@ import { EngineClient } from './client.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import type { Answer, AskOptions, BackendChange, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, CachedModel, ContextReport, MeasureOptions, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
 
 /** Streams the words of `options.task` text one token at a time, checking its signal between tokens. */
 class EchoEngine implements Engine {
@@ -15,7 +15,7 @@ class EchoEngine implements Engine {
   async load(options: LoadOptions, onProgress: (p: LoadProgress) => void): Promise<Ready> {
     onProgress({ stage: 'download', file: 'model.json', bytesDone: 5, bytesTotal: 10 });
     onProgress({ stage: 'download', file: 'model.json', bytesDone: 10, bytesTotal: 10 });
-    onProgress({ stage: 'warmup' });
+    onProgress({ stage: 'warmup', backend: 'wasm' });
     return { modelId: options.source.kind, sessions: [{ session: 'decoder', backend: 'wasm', reason: 'forced' }] };
   }
   async propose(): Promise<never> {
@@ -32,7 +32,13 @@ class EchoEngine implements Engine {
       if (w === 'LOSE') onBackendChange?.({ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] });
       else onToken(`${w} `);
     }
-    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm' };
+    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', stop: 'stop-token' };
+  }
+  /** A 100-token context where every word of a free question takes one token after 10 fixed ones. */
+  async measure(options: MeasureOptions): Promise<ContextReport> {
+    if (options.task.preset !== 'free') throw new EngineError('bad-input', 'only free text');
+    const promptTokens = 10 + options.task.text.split(' ').length;
+    return { promptTokens, contextTokens: 100, remaining: 100 - promptTokens };
   }
   async dispose(): Promise<void> {}
 }
@@ -80,6 +86,14 @@ describe('EngineClient over a MessageChannel', () => {
     expect(a.timings.ttftMs).toBe(5);
   });
 
+  it('measures a question (no generation settings travel) and returns its context report', async () => {
+    const client = connect();
+    const { generation: _, ...question } = ask('a cat on a mat');
+    expect(await client.measure(question)).toEqual({ promptTokens: 15, contextTokens: 100, remaining: 85 });
+    const err = await client.measure({ ...question, task: { preset: 'region-ocr' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad-input', message: 'only free text' });
+  });
+
   it('delivers a backend change in order with the tokens, without ending the answer', async () => {
     const client = connect();
     const heard: string[] = [];
@@ -100,7 +114,7 @@ describe('EngineClient over a MessageChannel', () => {
 
   it('turns worker errors back into typed EngineErrors', async () => {
     const client = connect();
-    const err = await client.ask({ ...ask('x'), task: { preset: 'ocr' } }, () => {}).catch((e: unknown) => e);
+    const err = await client.ask({ ...ask('x'), task: { preset: 'region-ocr' } }, () => {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineError);
     expect(err).toMatchObject({ code: 'bad-input', message: 'only free text' });
   });

@@ -14,7 +14,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 function answer(text: string): Answer {
-  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm' };
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', stop: 'stop-token' };
 }
 
 const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };
@@ -47,13 +47,17 @@ class ScriptedEngine implements Engine {
     this.turns.push({ options, signal, onToken, onBackendChange, done });
     return done.promise;
   }
+  async measure(): Promise<never> {
+    this.calls.push('measure');
+    throw new EngineError('no-model', 'no model loaded');
+  }
   async dispose(): Promise<void> {
     this.calls.push('dispose');
   }
 }
 
 function askRequest(id: string, imageId = id): Request {
-  return { kind: 'ask', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }], regions: [0], task: { preset: 'caption-brief' }, generation: { maxNewTokens: 8 } } };
+  return { kind: 'ask', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 8 } } };
 }
 
 function setup(): { engine: ScriptedEngine; d: Dispatcher; events: WorkerEvent[] } {
@@ -156,22 +160,24 @@ describe('Dispatcher', () => {
       'ask',
       { kind: 'ask' }, // no id
       { kind: 'teleport', id: 'm1' },
-      { kind: 'ask', id: 'm2', options: { imageId: 'i', boxes: [{ x1: 0, y1: 0, x2: NaN, y2: 1 }], regions: [], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
-      { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm2', options: { imageId: 'i', boxes: [{ x1: 0, y1: 0, x2: NaN, y2: 1 }], regions: [], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
+      { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
       { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
+      { kind: 'measure', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'caption-brief' } } }, // the CLI's old name
     ];
     for (const m of malformed) d.receive(m);
     d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
     d.receive({ kind: 'propose', id: 'p', options: { imageId: 'i', image: { kind: 'rgba', width: 1, height: 1, data: new Uint8ClampedArray(4) } } });
+    d.receive({ kind: 'measure', id: 'ms', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'free', text: 'why?' } } });
     d.receive({ kind: 'probe', id: 'ok' });
     await d.idle();
 
     const errors = events.filter((e) => e.kind === 'error');
     expect(errors.map((e) => [e.id, e.error.code])).toEqual([
       [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
-      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'],
-      ['l', 'load-failed'], ['p', 'internal'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'],
+      ['l', 'load-failed'], ['p', 'internal'], ['ms', 'no-model'],
     ]);
     expect(errors.map((e) => e.error.message)).toEqual([
       'message: expected an object, got null',
@@ -182,11 +188,13 @@ describe('Dispatcher', () => {
       'options.regions[0]: 2 is not the index of one of the 0 boxes',
       'options.task.label: expected a string, got undefined',
       'options.backend: expected "webgpu" or "wasm", got "cuda"',
+      'options.task.preset: unknown task preset "caption-brief" (known: free, region-caption-brief, region-caption-detailed, region-ocr, visual-prompt-detect, detect, count, grounded-caption, detect-all, reasoning)',
       'model.json: HTTP 404',
       'synchronous bug in propose',
+      'no model loaded',
     ]);
     expect(events.at(-1)).toEqual({ kind: 'probed', id: 'ok', report });
-    expect(engine.calls).toEqual(['load', 'propose', 'probe']);
+    expect(engine.calls).toEqual(['load', 'propose', 'measure', 'probe']);
   });
 
   it('reports a result that cannot be posted as an error instead of losing the request', async () => {

@@ -111,6 +111,11 @@ export class Dispatcher {
         this.finish(signal, { kind: 'answer', id, answer });
         return;
       }
+      case 'measure': {
+        const report = await this.engine.measure(r.options, signal);
+        this.finish(signal, { kind: 'measured', id, report });
+        return;
+      }
       case 'dispose': {
         await this.engine.dispose();
         this.emit({ kind: 'disposed', id });

@@ -2,7 +2,7 @@
 // The real engine (src/engine/) and test doubles implement it; so does `EngineClient` over postMessage,
 // which is why the app and the Node CLI can hold "an Engine" without caring where it runs.
 
-import type { Answer, AskOptions, BackendChange, CachedModel, LoadOptions, LoadProgress, ModelInfo, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, CachedModel, ContextReport, MeasureOptions, LoadOptions, LoadProgress, ModelInfo, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './messages.ts';
 
 export interface Engine {
   /** Which backends can create and run an ONNX session here. */
@@ -14,6 +14,8 @@ export interface Engine {
    * `onBackendChange` hears when the model had to move backend mid-answer (the pieces before it are void).
    */
   ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer>;
+  /** Counts the question's prompt against the context (the question box's budget); runs no graph. */
+  measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport>;
   /** Releases every session; a later `load` starts afresh. */
   dispose(): Promise<void>;
 }

@@ -35,18 +35,53 @@ export type ImageInput =
  * text: they come from `AskRequest.regions`, so typed text can never inject `<regionN>`.
  */
 export type Task =
-  | { preset: 'caption-brief' } // "Provide a brief description for {regions}."
-  | { preset: 'caption-detailed' } // "Provide a detailed description for {regions}."
-  | { preset: 'ocr' } // "Please provide the ocr results of {regions} in the image."
+  | { preset: 'region-caption-brief' } // "Provide a brief description for {regions}."
+  | { preset: 'region-caption-detailed' } // "Provide a detailed description for {regions}."
+  | { preset: 'region-ocr' } // "Please provide the ocr results of {regions} in the image."
   | { preset: 'detect'; label: string } // "Please detect {label} in this image. ..."
   | { preset: 'count'; label: string } // "How many {label} are there in this image? ..."
-  | { preset: 'find-similar' } // visual-prompt OD with the referenced regions as examples
+  | { preset: 'visual-prompt-detect' } // visual-prompt OD with the referenced regions as examples
   | { preset: 'grounded-caption' } // "Briefly describe this image and detect all mentioned objects. ..."
   | { preset: 'detect-all' } // OD all: "Please identify every object in the image ..."
-  | { preset: 'reason'; question: string } // the <think>/<answer> reasoning template
+  | { preset: 'reasoning'; question: string } // the <think>/<answer> reasoning template
   | { preset: 'free'; text: string };
 
 export type TaskPreset = Task['preset'];
+
+/**
+ * Every preset, named as the engine's task kinds (prompt/tasks.ts, the authors' template names where they
+ * have one), with the field of its typed text (null: none) and whether it cites the selected boxes. The CLI's
+ * --task names and the README's list are these.
+ */
+export const TASK_PRESETS: Readonly<Record<TaskPreset, { text: 'label' | 'question' | 'text' | null; regions: boolean }>> = {
+  free: { text: 'text', regions: false },
+  'region-caption-brief': { text: null, regions: true },
+  'region-caption-detailed': { text: null, regions: true },
+  'region-ocr': { text: null, regions: true },
+  'visual-prompt-detect': { text: null, regions: true },
+  detect: { text: 'label', regions: false },
+  count: { text: 'label', regions: false },
+  'grounded-caption': { text: null, regions: false },
+  'detect-all': { text: null, regions: false },
+  reasoning: { text: 'question', regions: false },
+};
+
+export const TASK_PRESET_NAMES = Object.keys(TASK_PRESETS) as TaskPreset[];
+
+/** The task of `preset` with `text` in its field (ignored by presets that take none). */
+export function presetTask(preset: TaskPreset, text: string): Task {
+  switch (preset) {
+    case 'detect':
+    case 'count':
+      return { preset, label: text };
+    case 'reasoning':
+      return { preset, question: text };
+    case 'free':
+      return { preset, text };
+    default:
+      return { preset };
+  }
+}
 
 export interface GenerationOptions {
   maxNewTokens: number;
@@ -111,7 +146,11 @@ export interface AnswerTimings {
   decodeTokPerS: number;
 }
 
+/** Why an answer ended: the model's stop token, `maxNewTokens`, or prompt + answer filling the context. */
+export type StopReason = 'stop-token' | 'max-tokens' | 'context-full';
+
 export interface Answer {
+  /** Everything generated, also when it stopped at a full context (then it is the answer so far). */
   text: string;
   regions: CitedRegion[];
   /** Cited indices that had no box; dropped from `regions` and reported here. */
@@ -119,6 +158,9 @@ export interface Answer {
   count?: number;
   timings: AnswerTimings;
   backend: Backend;
+  stop: StopReason;
+  /** Set when fewer new tokens were allowed than asked for: prompt + answer must fit the context. */
+  cappedNewTokens?: { asked: number; allowed: number };
   /** Set on the answer during which the WebGPU device was found lost: why. It, and every later answer, ran on wasm. */
   backendFallback?: string;
 }
@@ -126,7 +168,8 @@ export interface Answer {
 export type LoadProgress =
   | { stage: 'download'; file: string; bytesDone: number; bytesTotal: number }
   | { stage: 'compile'; session: string }
-  | { stage: 'warmup' };
+  /** `backend`: where the decoder warms up (a slow WebGPU warm-up is offered a move to wasm, ModelProgress.tsx). */
+  | { stage: 'warmup'; backend: Backend };
 
 export interface Ready {
   modelId: string;
@@ -195,11 +238,26 @@ export interface AskOptions {
   generation: GenerationOptions;
 }
 
+/** A question to count (the question box's budget): an ask without its generation settings. */
+export type MeasureOptions = Omit<AskOptions, 'generation'>;
+
+/** What a question takes of the context, counted before anything runs (src/engine/prompt/budget.ts). */
+export interface ContextReport {
+  /** Positions the prompt takes: system text, the image's tokens at its size, the boxes, the question. */
+  promptTokens: number;
+  /** Positions prompt + answer may take (the decoder's KV capacity or the model's context length). */
+  contextTokens: number;
+  /** New tokens that fit after the prompt; below 1 the question cannot be asked. */
+  remaining: number;
+}
+
 export type Request =
   | { kind: 'probe'; id: string }
   | { kind: 'load'; id: string; options: LoadOptions }
   | { kind: 'propose'; id: string; options: ProposeOptions }
   | { kind: 'ask'; id: string; options: AskOptions }
+  /** Counts a question's tokens against the context; runs no graph. */
+  | { kind: 'measure'; id: string; options: MeasureOptions }
   /** Stops request `target` (running or queued). It gets no reply of its own: the target ends in a `cancelled` error. */
   | { kind: 'cancel'; id: string; target: string }
   | { kind: 'dispose'; id: string }
@@ -223,6 +281,7 @@ export type WorkerEvent =
   /** During an ask: the model now runs elsewhere; the tokens streamed so far are void, the answer starts over. */
   | { kind: 'backendChanged'; id: string; change: BackendChange }
   | { kind: 'answer'; id: string; answer: Answer }
+  | { kind: 'measured'; id: string; report: ContextReport }
   | { kind: 'disposed'; id: string }
   | { kind: 'inspected'; id: string; info: ModelInfo }
   | { kind: 'cachedModels'; id: string; models: CachedModel[] }

@@ -4,7 +4,7 @@
 // image, an empty question, ...).
 
 import { EngineError } from './errors.ts';
-import type { AskOptions, GenerationOptions, ImageInput, LoadOptions, ModelSource, PixelBox, ProposeOptions, Request, Task, TaskPreset } from './messages.ts';
+import { presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type GenerationOptions, type ImageInput, type LoadOptions, type MeasureOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -52,6 +52,7 @@ export function parseRequest(msg: unknown): Request {
     case 'load': return { kind, id, options: parseLoad(obj(m.options, 'options')) };
     case 'propose': return { kind, id, options: parsePropose(obj(m.options, 'options')) };
     case 'ask': return { kind, id, options: parseAsk(obj(m.options, 'options')) };
+    case 'measure': return { kind, id, options: parseQuestion(obj(m.options, 'options')) };
     case 'inspect': return { kind, id, source: parseSource(obj(m.source, 'source'), 'source') };
     case 'listCached': return { kind, id };
     case 'deleteCached': return { kind, id, modelId: str(m.modelId, 'modelId', true) };
@@ -117,6 +118,10 @@ function parseBox(v: unknown, path: string): PixelBox {
 }
 
 function parseAsk(o: Obj): AskOptions {
+  return { ...parseQuestion(o), generation: parseGeneration(obj(o.generation, 'options.generation')) };
+}
+
+function parseQuestion(o: Obj): MeasureOptions {
   const boxes = arr(o.boxes, 'options.boxes').map((b, i) => parseBox(b, `options.boxes[${i}]`));
   const regions = arr(o.regions, 'options.regions').map((r, i) => {
     const n = num(r, `options.regions[${i}]`);
@@ -129,21 +134,14 @@ function parseAsk(o: Obj): AskOptions {
     boxes,
     regions,
     task: parseTask(obj(o.task, 'options.task')),
-    generation: parseGeneration(obj(o.generation, 'options.generation')),
   };
 }
 
-const PRESETS: readonly TaskPreset[] = ['caption-brief', 'caption-detailed', 'ocr', 'detect', 'count', 'find-similar', 'grounded-caption', 'detect-all', 'reason', 'free'];
-
 function parseTask(o: Obj): Task {
   const preset = str(o.preset, 'options.task.preset') as TaskPreset;
-  if (!PRESETS.includes(preset)) throw bad('options.task.preset', `unknown task preset "${preset}"`);
-  switch (preset) {
-    case 'detect': case 'count': return { preset, label: str(o.label, 'options.task.label') };
-    case 'reason': return { preset, question: str(o.question, 'options.task.question') };
-    case 'free': return { preset, text: str(o.text, 'options.task.text') };
-    default: return { preset };
-  }
+  if (!TASK_PRESET_NAMES.includes(preset)) throw bad('options.task.preset', `unknown task preset "${preset}" (known: ${TASK_PRESET_NAMES.join(', ')})`);
+  const field = TASK_PRESETS[preset].text;
+  return presetTask(preset, field === null ? '' : str(o[field], `options.task.${field}`));
 }
 
 function parseGeneration(o: Obj): GenerationOptions {

@@ -4,6 +4,7 @@
 
 import { useEffect, useRef } from 'react';
 import type { AnswerTimings, Backend } from '../../protocol/messages.ts';
+import { stopNote } from '../../protocol/stop-note.ts';
 import { copyAnswer, exportJson, exportPng } from '../export/actions.ts';
 import { BACKEND_NAMES } from '../model/backend.ts';
 import { citationsOf, labelColor, latestAnswered, regionColor } from '../overlay/items.ts';
@@ -87,6 +88,7 @@ function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
         </p>
       )}
       {turn.answer?.count !== undefined && <p className="turn-note">Count: <strong>{turn.answer.count}</strong></p>}
+      {turn.answer && stopNote(turn.answer) && <p className="turn-note" data-testid="stop-note">{stopNote(turn.answer)}</p>}
       {turn.answer && turn.answer.droppedIndices.length > 0 && (
         <p className="turn-note">The answer cited region{turn.answer.droppedIndices.length > 1 ? 's' : ''} {turn.answer.droppedIndices.join(', ')}, which {turn.answer.droppedIndices.length > 1 ? 'do' : 'does'} not exist.</p>
       )}

@@ -2,6 +2,8 @@
 // compile and warm-up stages; the per-file list folds out.
 
 import { useEffect, useState } from 'react';
+import { loadOnWasm } from '../model/actions.ts';
+import { SLOW_WEBGPU_WARMUP_MS } from '../model/backend.ts';
 import { formatBytes, formatDuration, summarize } from '../model/download-progress.ts';
 import type { ModelPhase } from '../store/modelSlice.ts';
 
@@ -20,9 +22,16 @@ export function ModelProgress({ phase }: { phase: Extract<ModelPhase, { kind: 'l
   const sum = summarize(phase.download, now);
   const pct = sum.total > 0 ? (100 * sum.done) / sum.total : 0;
   const stage = phase.stage === 'download' ? `Downloading ${phase.detail}` : phase.stage === 'compile' ? `Preparing ${phase.detail} (compiling the graph)` : 'Warming up (first run of every graph)';
+  const slowFor = phase.stage === 'warmup' && phase.warmupBackend === 'webgpu' ? now - phase.stageSince : 0;
   return (
     <div className="progress" data-testid="model-progress">
       <p className="progress-stage" role="status">{stage}</p>
+      {slowFor > SLOW_WEBGPU_WARMUP_MS && (
+        <p className="progress-slow" role="alert" data-testid="slow-warmup">
+          WebGPU is slow on this device: warming up for {formatDuration(slowFor / 1000)} so far. WASM may answer sooner.{' '}
+          <button type="button" className="btn" onClick={loadOnWasm}>Load on WASM instead</button>
+        </p>
+      )}
       <div className="bar" role="progressbar" aria-label="Model download" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
         <div className="bar-fill" style={{ width: `${pct}%` }} />
       </div>

@@ -3,6 +3,7 @@
 
 import type { FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { budgetNote, QUESTION_MAX_CHARS } from '../ask/budget.ts';
 import { PRESETS } from '../ask/presets.ts';
 import { askQuestion, stopAsking } from '../engine/bridge.ts';
 import { selectAsking, selectBoxes, selectHovered, selectPreset, selectSelectedIndices, selectWhyNotAskable } from '../store/selectors.ts';
@@ -25,6 +26,7 @@ export function QuestionBox() {
   const boxes = useApp(selectBoxes);
   const hovered = useApp(selectHovered);
   const maxNewTokens = useApp((s) => s.maxNewTokens);
+  const note = useApp((s) => budgetNote(s.budget, s.maxNewTokens));
   const { setPreset, setText, selectBox, setHovered, setMaxNewTokens } = appStore.getState();
 
   return (
@@ -69,9 +71,10 @@ export function QuestionBox() {
       {preset.input && (
         <label className="field">
           <span>{preset.input.label}</span>
-          <input type="text" value={text} placeholder={preset.input.placeholder} onChange={(e) => setText(e.currentTarget.value)} />
+          <input type="text" value={text} maxLength={QUESTION_MAX_CHARS} placeholder={preset.input.placeholder} onChange={(e) => setText(e.currentTarget.value)} />
         </label>
       )}
+      {note && <p className="hint budget" role="status" aria-label="Question budget">{note}</p>}
 
       <label className="length">
         Answer length

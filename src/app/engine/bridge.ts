@@ -6,7 +6,8 @@ import { EngineClient } from '../../protocol/client.ts';
 import { EngineError } from '../../protocol/errors.ts';
 import { presetById } from '../ask/presets.ts';
 import { selectPixelBoxes, selectPreset, selectSelectedIndices } from '../store/selectors.ts';
-import { appStore } from '../store/store.ts';
+import { appStore, type AppState } from '../store/store.ts';
+import type { MeasureOptions } from '../../protocol/messages.ts';
 
 let client: EngineClient | null = null;
 
@@ -65,19 +66,55 @@ export function proposeAutomatically(): () => void {
   });
 }
 
+/** The question as composed in the box now, as the engine takes it (ask adds its generation settings). */
+function composedQuestion(s: AppState, image: NonNullable<AppState['image']>): MeasureOptions {
+  return { imageId: image.id, image: { kind: 'bitmap', bitmap: image.bitmap }, boxes: selectPixelBoxes(s), regions: selectSelectedIndices(s), task: selectPreset(s).toTask(s.text.trim()) };
+}
+
+/**
+ * Counts the composed question against the context whenever it changes (the question box's budget), a
+ * moment after the last keystroke; only the latest count is kept. A question the engine refuses for another
+ * reason (no box selected yet, empty text) has no count: the Ask button says why.
+ */
+export function measureAutomatically(): () => void {
+  let last = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let latest = 0;
+  return appStore.subscribe((s) => {
+    const image = s.image;
+    const ready = image !== null && s.model.kind === 'ready' && !(selectPreset(s).input && s.text.trim() === '');
+    const key = ready ? JSON.stringify([image.id, s.model.kind === 'ready' ? s.model.ready.modelId : '', s.presetId, s.text.trim(), selectSelectedIndices(s), selectPixelBoxes(s)]) : '';
+    if (key === last) return;
+    last = key;
+    clearTimeout(timer);
+    const run = ++latest;
+    if (!ready) {
+      if (s.budget) s.setBudget(null);
+      return;
+    }
+    timer = setTimeout(() => {
+      engine()
+        .measure(composedQuestion(appStore.getState(), image))
+        .then(
+          (budget) => run === latest && appStore.getState().setBudget(budget),
+          () => run === latest && appStore.getState().setBudget(null),
+        );
+    }, 150);
+  });
+}
+
 export async function askQuestion(): Promise<void> {
   const s = appStore.getState();
   if (!s.image || s.asking) return;
   const preset = selectPreset(s);
+  const question = composedQuestion(s, s.image);
+  const { task, regions, boxes } = question;
   const text = s.text.trim();
-  const task = preset.toTask(text);
-  const regions = selectSelectedIndices(s);
-  const boxes = selectPixelBoxes(s);
   const controller = new AbortController();
   const turnId = s.startTurn({ question: preset.input ? `${presetById(preset.id).label.replace(/ …$/, '')}: ${text}` : preset.label, task, regions, boxIds: s.boxes.map((b) => b.id), boxes }, controller);
   try {
     const answer = await engine().ask(
-      { imageId: s.image.id, image: { kind: 'bitmap', bitmap: s.image.bitmap }, boxes, regions, task, generation: { maxNewTokens: s.maxNewTokens } },
+      { ...question, generation: { maxNewTokens: s.maxNewTokens } },
       (token) => appStore.getState().appendToken(turnId, token),
       controller.signal,
       (change) => {

@@ -6,6 +6,7 @@
 
 import { readBlobHeader } from '../../engine/image/image-header.ts';
 import { checkImageSize, ImageError } from '../../engine/image/rgb-image.ts';
+import { looksLikeSvg, SVG_REFUSED } from '../../engine/image/svg.ts';
 
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'avif' | 'heic';
 
@@ -51,8 +52,11 @@ export interface DecodedImage {
 export async function decodeImageFile(file: File): Promise<DecodedImage> {
   const name = file.name || 'the pasted image';
   if (file.size === 0) throw new ImageDecodeError('empty', `“${name}” is empty (0 bytes).`);
-  const format = sniffImageFormat(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
-  if (!format) throw new ImageDecodeError('not-an-image', `“${name}” is not an image${file.type ? ` (it is ${file.type})` : ''}. Use a JPEG, PNG, WebP, GIF, BMP or AVIF photo.`);
+  const head = new Uint8Array(await file.slice(0, 1024).arrayBuffer());
+  const format = sniffImageFormat(head);
+  if (!format && looksLikeSvg(head)) throw new ImageDecodeError('unsupported', `“${name}”: ${SVG_REFUSED}.`);
+  // The type comes from the name (a text file renamed .jpg says image/jpeg): quoted as the name's claim only.
+  if (!format) throw new ImageDecodeError('not-an-image', `“${name}” is not an image: its bytes are not a JPEG, PNG, WebP, GIF, BMP or AVIF picture${file.type ? ` (its name says ${file.type})` : ''}.`);
   if (format === 'heic') throw new ImageDecodeError('unsupported', `“${name}” is a HEIC photo, which this browser cannot decode. Export it as JPEG first.`);
   const header = await readBlobHeader(file);
   if (header) checkSize(name, header.width, header.height); // AVIF, or a JPEG frame header past 64 KiB: checked after decoding

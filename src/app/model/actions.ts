@@ -4,7 +4,7 @@
 // when evicting the cache would cost the user something.
 
 import { EngineError } from '../../protocol/errors.ts';
-import type { ModelInfo } from '../../protocol/messages.ts';
+import type { Backend, ModelInfo } from '../../protocol/messages.ts';
 import { engine, messageOf } from '../engine/bridge.ts';
 import type { SourceChoice, StorageRoom } from '../store/modelSlice.ts';
 import { appStore } from '../store/store.ts';
@@ -52,21 +52,24 @@ export async function chooseSource(choice: SourceChoice): Promise<void> {
   else await loadModel(choice, info);
 }
 
-export async function loadModel(choice: SourceChoice, info: ModelInfo | null): Promise<void> {
+/** Loads `choice` on the backend preference, or on `backend` when given (the slow-warm-up offer, loadOnWasm). */
+export async function loadModel(choice: SourceChoice, info: ModelInfo | null, backendOverride?: Backend): Promise<void> {
   const s = appStore.getState();
   s.dismissError();
   loadController?.abort();
   const controller = (loadController = new AbortController());
   s.startLoading(choice, info, performance.now());
   if (choice.source.kind === 'url') void requestPersistence();
-  const backend = s.backendPreference === 'auto' ? undefined : s.backendPreference;
+  const backend = backendOverride ?? (s.backendPreference === 'auto' ? undefined : s.backendPreference);
   try {
     const ready = await engine().load({ source: choice.source, backend, wasmThreads: threadsParam() }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
+    if (loadController !== controller) return; // replaced by a newer load, which the worker runs next
     appStore.getState().setModelPhase({ kind: 'ready', choice, ready });
     appStore.getState().setModelScreenOpen(false);
     // Not an error for the question at hand, but the person expects a downloaded model to stay.
     if (ready.notStored) appStore.getState().showError({ title: 'Loaded, but not stored for offline use', message: ready.notStored, retry: null });
   } catch (e) {
+    if (loadController !== controller) return; // a newer load replaced this one and owns the screen now
     appStore.getState().setModelPhase({ kind: 'choosing' });
     if (e instanceof EngineError && e.code === 'cancelled') return;
     appStore.getState().showError({ title: titleFor(e, choice), message: messageOf(e), retry: () => void loadModel(choice, info) });
@@ -84,6 +87,12 @@ function threadsParam(): number | undefined {
 
 export function cancelLoading(): void {
   loadController?.abort();
+}
+
+/** Gives up the load in progress (a WebGPU warm-up that is taking too long) and loads the same model on wasm. */
+export function loadOnWasm(): void {
+  const m = appStore.getState().model;
+  if (m.kind === 'loading') void loadModel(m.choice, m.info, 'wasm');
 }
 
 /** Reads the demo folder's size for the model screen; a build without the demo simply shows no size. */

@@ -10,6 +10,13 @@ export function decoderSession(sessions: readonly SessionBackend[]): SessionBack
   return sessions.find((x) => x.session.startsWith('decoder')) ?? sessions[0] ?? null;
 }
 
+/**
+ * A WebGPU warm-up (one tiny question through every graph) that takes longer than this is offered a move to
+ * WASM. On a hardware GPU it is shader compilation plus milliseconds of work; seconds to minutes mean the
+ * GPU is slower than the CPU (SwiftShader, a CPU emulation, takes 10-110 s for the tiny demo: issue 14).
+ */
+export const SLOW_WEBGPU_WARMUP_MS = 30_000;
+
 /** Why the model left WebGPU, for people: "WebGPU device lost (destroyed: …) — continued on WASM". */
 export function fallbackNote(cause: string, now: Backend): string {
   return `${cause} — continued on ${BACKEND_NAMES[now]}`;

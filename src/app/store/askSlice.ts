@@ -3,7 +3,7 @@
 // region indices in its answer refer to the boxes as they were then, even after boxes change.
 
 import type { StateCreator } from 'zustand';
-import type { Answer, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
+import type { Answer, ContextReport, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
 import type { AppState } from './store.ts';
 
 export type TurnStatus = 'streaming' | 'done' | 'stopped' | 'failed';
@@ -36,10 +36,13 @@ export interface AskSlice {
   onlyCited: boolean;
   /** The answer length limit, in tokens. */
   maxNewTokens: number;
+  /** The question as composed now, counted against the context by the worker (bridge.ts measureAutomatically); null until counted. */
+  budget: ContextReport | null;
   setPreset(id: TaskPreset): void;
   setText(text: string): void;
   setOnlyCited(onlyCited: boolean): void;
   setMaxNewTokens(n: number): void;
+  setBudget(budget: ContextReport | null): void;
   startTurn(turn: NewTurn, controller: AbortController): string;
   appendToken(turnId: string, text: string): void;
   /** The engine starts the answer over (it moved backend mid-answer): the text streamed so far is void. */
@@ -52,16 +55,18 @@ let nextTurn = 0;
 export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) => {
   const update = (id: string, fn: (t: Turn) => Turn) => set((s) => ({ turns: s.turns.map((t) => (t.id === id ? fn(t) : t)) }));
   return {
-    presetId: 'caption-brief',
+    presetId: 'region-caption-brief',
     text: '',
     asking: null,
     turns: [],
     onlyCited: false,
     maxNewTokens: 256,
+    budget: null,
     setPreset: (presetId) => set({ presetId }),
     setText: (text) => set({ text }),
     setOnlyCited: (onlyCited) => set({ onlyCited }),
     setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens }),
+    setBudget: (budget) => set({ budget }),
     startTurn: (turn, asking) => {
       const id = `turn-${++nextTurn}`;
       set((s) => ({ asking, error: null, turns: [...s.turns, { ...turn, id, text: '', answer: null, status: 'streaming', error: null }] }));

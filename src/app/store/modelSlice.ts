@@ -24,7 +24,8 @@ export type ModelPhase =
   | { kind: 'choosing' }
   | { kind: 'inspecting'; choice: SourceChoice }
   | { kind: 'confirm'; choice: SourceChoice; info: ModelInfo; room: StorageRoom | null }
-  | { kind: 'loading'; choice: SourceChoice; info: ModelInfo | null; download: DownloadState; stage: LoadProgress['stage']; detail: string }
+  /** `stageSince`: when `stage` began (performance.now()); `warmupBackend`: where the warm-up runs, once it has begun. */
+  | { kind: 'loading'; choice: SourceChoice; info: ModelInfo | null; download: DownloadState; stage: LoadProgress['stage']; stageSince: number; detail: string; warmupBackend?: Backend }
   /** `fallback`: why the model left WebGPU mid-session ("WebGPU device lost (…)"); `ready.sessions` then say where it runs now. */
   | { kind: 'ready'; choice: SourceChoice; ready: Ready; fallback?: string };
 
@@ -56,14 +57,15 @@ export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = (set
   demoInfo: null,
   backendPreference: 'auto',
   setModelPhase: (model) => set({ model }),
-  startLoading: (choice, info, now) => set({ model: { kind: 'loading', choice, info, download: startDownload(info, now), stage: 'download', detail: 'model.json' } }),
+  startLoading: (choice, info, now) => set({ model: { kind: 'loading', choice, info, download: startDownload(info, now), stage: 'download', stageSince: now, detail: 'model.json' } }),
   applyLoadProgress: (p, now) => {
     const m = get().model;
     if (m.kind !== 'loading') return;
+    const stageSince = p.stage === m.stage ? m.stageSince : now;
     switch (p.stage) {
-      case 'download': set({ model: { ...m, stage: 'download', detail: p.file, download: applyProgress(m.download, p, now) } }); return;
-      case 'compile': set({ model: { ...m, stage: 'compile', detail: p.session } }); return;
-      case 'warmup': set({ model: { ...m, stage: 'warmup', detail: '' } }); return;
+      case 'download': set({ model: { ...m, stage: 'download', stageSince, detail: p.file, download: applyProgress(m.download, p, now) } }); return;
+      case 'compile': set({ model: { ...m, stage: 'compile', stageSince, detail: p.session } }); return;
+      case 'warmup': set({ model: { ...m, stage: 'warmup', stageSince, detail: '', warmupBackend: p.backend } }); return;
     }
   },
   applyBackendChange: (change) => {

@@ -3,6 +3,7 @@
 // about. Proposal boxes keep an id per proposal, so moving the slider keeps the selection.
 
 import type { StateCreator } from 'zustand';
+import { MAX_BOXES } from '../../engine/preprocess/boxes.ts';
 import type { ScoredBox } from '../../protocol/messages.ts';
 import type { AppBox } from './boxesSlice.ts';
 import type { AppState } from './store.ts';
@@ -27,20 +28,24 @@ export interface ProposalsSlice {
   setMinScore(minScore: number): void;
 }
 
-/** The shown proposals as boxes, highest score first. */
-export function proposalBoxes(imageId: string, proposals: readonly ScoredBox[], minScore: number): AppBox[] {
+/**
+ * The shown proposals as boxes, highest score first, at most `room` of them: the model takes MAX_BOXES boxes in
+ * all, and boxes the person drew take their places first (the tiled proposer fills all 100 on most photos).
+ */
+export function proposalBoxes(imageId: string, proposals: readonly ScoredBox[], minScore: number, room = MAX_BOXES): AppBox[] {
   return proposals
     .map((p, i) => ({ id: `proposal-${imageId}-${i}`, box: p.box, source: 'proposal' as const, score: p.score }))
     .filter((b) => b.score >= minScore)
-    .sort((a, b) => b.score - a.score);
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(0, room));
 }
 
 export const createProposalsSlice: StateCreator<AppState, [], [], ProposalsSlice> = (set, get) => {
   /** `boxes` with the proposals re-derived: proposals first (by score), then the drawn boxes. */
   const withProposals = (imageId: string, proposals: readonly ScoredBox[], minScore: number) => {
     const s = get();
-    const shown = proposalBoxes(imageId, proposals, minScore);
-    const boxes = [...shown, ...s.boxes.filter((b) => b.source === 'drawn')];
+    const drawn = s.boxes.filter((b) => b.source === 'drawn');
+    const boxes = [...proposalBoxes(imageId, proposals, minScore, MAX_BOXES - drawn.length), ...drawn];
     const ids = new Set(boxes.map((b) => b.id));
     return { boxes, selected: s.selected.filter((id) => ids.has(id)) };
   };

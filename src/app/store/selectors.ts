@@ -25,7 +25,7 @@ export const selectPixelBoxes = (s: AppState): PixelBox[] => s.boxes.map((b) => 
 export const selectPreset = (s: AppState): Preset => presetById(s.presetId);
 
 export const selectWhyNotAskable = (s: AppState): string | null =>
-  whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null, s.model.kind === 'ready');
+  whyNotAskable(presetById(s.presetId), s.text, s.selected.length, s.image !== null, s.model.kind === 'ready', s.budget);
 
 /** The backend the loaded model's decoder runs on; null until a model is ready. */
 export const selectModelBackend = (s: AppState): Backend | null =>

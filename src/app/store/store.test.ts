@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectFallbackNote, selectModelBackend, selectSelectedIndices } from './selectors.ts';
+import { MAX_BOXES } from '../../engine/preprocess/boxes.ts';
 import { createAppStore } from './store.ts';
 
 const box = (x: number) => ({ x1: x, y1: 0, x2: x + 10, y2: 10 });
@@ -71,10 +72,47 @@ describe('app store: the model moving from WebGPU to WASM mid-answer', () => {
 
   it('voids the text streamed before the move, and keeps what streams after it', () => {
     const s = createAppStore().getState;
-    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
+    const id = s().startTurn({ question: 'Describe region (brief)', task: { preset: 'region-caption-brief' }, regions: [0], boxIds: ['b0'], boxes: [box(0)] }, new AbortController());
     s().appendToken(id, 'a red ');
     s().restartAnswer(id);
     s().appendToken(id, 'a blue car');
     expect(s().turns[0]).toMatchObject({ text: 'a blue car', status: 'streaming' });
+  });
+});
+
+describe('app store: loading stages', () => {
+  const demo = { source: { kind: 'url' as const, url: '/models/demo/' }, label: 'Demo model', demo: true };
+
+  it('keeps when each stage began (repeated events of one stage do not restart it) and where the warm-up runs', () => {
+    const s = createAppStore().getState;
+    s().startLoading(demo, null, 100);
+    s().applyLoadProgress({ stage: 'download', file: 'model.json', bytesDone: 10, bytesTotal: 20 }, 150);
+    expect(s().model).toMatchObject({ kind: 'loading', stage: 'download', stageSince: 100 });
+    s().applyLoadProgress({ stage: 'compile', session: 'vision_semantic' }, 200);
+    s().applyLoadProgress({ stage: 'compile', session: 'decoder_model_merged' }, 300);
+    expect(s().model).toMatchObject({ stage: 'compile', stageSince: 200, detail: 'decoder_model_merged' });
+    s().applyLoadProgress({ stage: 'warmup', backend: 'webgpu' }, 400);
+    expect(s().model).toMatchObject({ stage: 'warmup', stageSince: 400, warmupBackend: 'webgpu' });
+  });
+});
+
+describe('app store: at most MAX_BOXES boxes, drawn ones first', () => {
+  const proposals = (n: number) => Array.from({ length: n }, (_, i) => ({ box: box(i), score: 0.9 - i * 0.001 }));
+
+  it('shows proposals only up to the room the drawn boxes leave, and a new drawn box replaces the lowest-scoring one', () => {
+    const s = createAppStore().getState;
+    s().setMinScore(0);
+    s().setProposals('img', proposals(MAX_BOXES + 20));
+    expect(s().boxes).toHaveLength(MAX_BOXES);
+    const lowest = s().boxes[MAX_BOXES - 1];
+    s().addBox(box(500));
+    expect(s().boxes).toHaveLength(MAX_BOXES);
+    expect(s().boxes.map((b) => b.id)).not.toContain(lowest.id);
+    expect(s().boxes.at(-1)).toMatchObject({ source: 'drawn', box: box(500) });
+    expect(selectSelectedIndices(s())).toEqual([MAX_BOXES - 1]);
+    // Proposing again keeps the drawn box and leaves it its place.
+    s().setProposals('img', proposals(MAX_BOXES + 20));
+    expect(s().boxes).toHaveLength(MAX_BOXES);
+    expect(s().boxes.filter((b) => b.source === 'drawn')).toHaveLength(1);
   });
 });

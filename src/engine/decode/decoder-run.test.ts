@@ -62,6 +62,16 @@ describe.skipIf(!hasShared)(`runDecoder on the fo1-golden decoder ${hasShared ? 
     });
   }
 
+  it("a run that wants no logits returns none and the same cache: decoding continues from it to the golden step", async () => {
+    const cached = await runDecoder(decoder(FLASH_PREFILL_MIN_RUN - 1), prompt, positions(0, S), empty(), 'none');
+    expect(cached.logits.length).toBe(0);
+    expect(cached.cache.length).toBe(S);
+    const step = await runDecoder(decoder(Infinity), next, positions(S, S + 1), cached.cache);
+    expectClose(step.logits, goldenRow(S), 1e-4, `logits[${S}] after a prefill without logits`);
+    cached.cache.dispose();
+    step.cache.dispose();
+  });
+
   it('refuses inputs whose sizes disagree, and a run limit below one position', async () => {
     await expect(runDecoder(decoder(Infinity), prompt.subarray(1), positions(0, S), empty())).rejects.toThrow(/embedding values for \d+ positions/);
     await expect(runDecoder(decoder(Infinity), prompt, positions(0, S).subarray(1), empty())).rejects.toThrow(/not 3 × a positive count/);

@@ -17,7 +17,7 @@ describe('generate', () => {
   it('sees a cancel sent as a message while it runs, within one step', async () => {
     const controller = new AbortController();
     let tokens = 0;
-    const run = generate({ logits: logits(), cache: KvCache.empty(nullStore) }, null, { maxNewTokens: 1000, stopIds: new Set([3]), seed: 0 }, step, () => {
+    const run = generate({ logits: logits(), cache: KvCache.empty(nullStore) }, null, { maxNewTokens: 1000, stopIds: new Set([3]), seed: 0, contextTokens: Infinity }, step, () => {
       // The cancel arrives as a message (a worker's postMessage), not from inside the token callback.
       if (++tokens === 1) setTimeout(() => controller.abort(), 0);
     }, controller.signal);
@@ -28,8 +28,22 @@ describe('generate', () => {
   it('stops on a stop id and at maxNewTokens', async () => {
     const never = new AbortController().signal;
     const first = { logits: logits(), cache: KvCache.empty(nullStore) };
-    expect(await generate(first, null, { maxNewTokens: 5, stopIds: new Set([3]), seed: 0 }, step, () => {}, never)).toEqual({ ids: [1, 1, 1, 1, 1], stop: 'max-tokens' });
+    expect(await generate(first, null, { maxNewTokens: 5, stopIds: new Set([3]), seed: 0, contextTokens: Infinity }, step, () => {}, never)).toEqual({ ids: [1, 1, 1, 1, 1], stop: 'max-tokens' });
     const stopAtOne = { logits: logits(), cache: KvCache.empty(nullStore) };
-    expect(await generate(stopAtOne, null, { maxNewTokens: 5, stopIds: new Set([1]), seed: 0 }, step, () => {}, never)).toEqual({ ids: [], stop: 'stop-token' });
+    expect(await generate(stopAtOne, null, { maxNewTokens: 5, stopIds: new Set([1]), seed: 0, contextTokens: Infinity }, step, () => {}, never)).toEqual({ ids: [], stop: 'stop-token' });
+  });
+
+  it('stops with the answer so far when prompt + answer fill the context', async () => {
+    // A store every run extends in place: only the cache lengths matter here.
+    const growing: KvStore = { prepare: () => ({ feeds: {}, fetches: null }), commit: () => growing, release: () => {} };
+    const extend: DecodeStep = async (_token, cache) => ({ logits: logits(), cache: cache.extendedBy({}, 1) });
+    const prompt = () => ({ logits: logits(), cache: KvCache.empty(growing).extendedBy({}, 6) }); // a 6-position prompt
+    const never = new AbortController().signal;
+    const pieces: number[] = [];
+    const full = await generate(prompt(), null, { maxNewTokens: 1000, stopIds: new Set([3]), seed: 0, contextTokens: 10 }, extend, (id) => pieces.push(id), never);
+    expect(full).toEqual({ ids: [1, 1, 1, 1], stop: 'context-full' });
+    expect(pieces).toEqual(full.ids);
+    // maxNewTokens reached exactly as the context fills: the asked-for length is the reason.
+    expect(await generate(prompt(), null, { maxNewTokens: 4, stopIds: new Set([3]), seed: 0, contextTokens: 10 }, extend, () => {}, never)).toEqual({ ids: [1, 1, 1, 1], stop: 'max-tokens' });
   });
 });

@@ -1,8 +1,9 @@
 // The generation loop (spec §8 step 5.8 and "Generation settings"): pick a token from the last logits, stop
-// on a stop id (<|im_end|>, generation_config's eos) or after maxNewTokens, else run it through the decoder
-// with the cache and go on. Each token is handed to `onToken` as soon as it is picked. The abort signal is
+// on a stop id (<|im_end|>, generation_config's eos), after maxNewTokens or when prompt + answer fill the
+// context (the text so far is the answer, issue 15), else run it through the decoder with the cache and go on. Each token is handed to `onToken` as soon as it is picked. The abort signal is
 // checked after every step, so a cancel takes effect within one decode step; the caches this loop made are
 // disposed on every exit, the caller's starting cache never.
+import type { StopReason } from '../../protocol/messages.ts';
 import type { DecodeResult } from './decoder-run.ts';
 import type { KvCache } from './kv-cache.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
@@ -10,6 +11,8 @@ import { Sampler, type SamplingOptions } from './sampler.ts';
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   stopIds: ReadonlySet<number>;
+  /** Positions prompt + answer may take (prompt/budget.ts); Infinity: no limit but maxNewTokens. */
+  contextTokens: number;
 }
 
 /** Runs one token at cache position `cache.length` and returns its logits and the longer cache. */
@@ -17,7 +20,7 @@ export type DecodeStep = (token: number, cache: KvCache) => Promise<DecodeResult
 
 export interface Generated {
   ids: number[];
-  stop: 'stop-token' | 'max-tokens';
+  stop: StopReason;
 }
 
 /**
@@ -36,6 +39,8 @@ export async function generate(first: DecodeResult, keep: KvCache | null, option
       ids.push(id);
       onToken(id);
       if (ids.length >= options.maxNewTokens) return { ids, stop: 'max-tokens' };
+      // The next step would write position cache.length: prompt + answer so far would then exceed the context.
+      if (cache.length + 1 >= options.contextTokens) return { ids, stop: 'context-full' };
       await nextTask();
       if (signal.aborted) throw new DOMException('the answer was cancelled', 'AbortError');
       const next = await step(id, cache);

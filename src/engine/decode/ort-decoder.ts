@@ -6,13 +6,16 @@ import { checkGraphNames, decoderIO } from '../../model-folder/graph-io.ts';
 import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
 import { createSession, errorText, type BackendChoice, type GraphBytes, type Ort, type OrtSession } from '../session.ts';
 import { checkAttention, type AttentionCheck } from './attention-check.ts';
-import { runDecoder, type DecodeResult, type Decoder } from './decoder-run.ts';
+import { runDecoder, type DecodeResult, type Decoder, type LogitsWanted } from './decoder-run.ts';
 import { GpuKvStore } from './gpu-kv-store.ts';
 import { FreshKvStore, KvCache, type KvStore } from './kv-cache.ts';
 
 const NAME = 'decoder_model_merged';
 
 export class OrtDecoder implements Decoder {
+  /** Its KV cache grows on demand (gpu-kv-store.ts, or ORT's own presents): only the model's context length bounds it. */
+  readonly capacity = Infinity;
+
   private constructor(
     private readonly ort: Ort,
     private readonly cfg: TextConfig,
@@ -42,8 +45,8 @@ export class OrtDecoder implements Decoder {
     return { decoder: new OrtDecoder(ort, cfg, session, device, maxRun), report };
   }
 
-  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
-    return runDecoder({ ort: this.ort, session: this.session, hiddenSize: this.cfg.hiddenSize, maxRun: this.maxRun }, embeds, positions, cache);
+  decode(embeds: Float32Array, positions: Int32Array, cache: KvCache, logits?: LogitsWanted): Promise<DecodeResult> {
+    return runDecoder({ ort: this.ort, session: this.session, hiddenSize: this.cfg.hiddenSize, maxRun: this.maxRun }, embeds, positions, cache, logits);
   }
 
   emptyCache(): KvCache {

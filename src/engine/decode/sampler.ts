@@ -14,13 +14,17 @@ export class SamplingError extends Error {
   override name = 'SamplingError';
 }
 
+/** Throws a SamplingError for a temperature or top-p the sampler cannot use (checked before anything runs). */
+export function checkSampling({ temperature = 0, topP = 1 }: Pick<SamplingOptions, 'temperature' | 'topP'>): void {
+  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new SamplingError(`temperature must be a finite number ≥ 0 (got ${temperature})`);
+  if (!(topP > 0 && topP <= 1)) throw new SamplingError(`topP must be in (0, 1] (got ${topP})`);
+}
+
 export class Sampler {
   private readonly next: () => number;
 
   constructor(private readonly options: SamplingOptions) {
-    const { temperature = 0, topP = 1 } = options;
-    if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new SamplingError(`temperature must be a finite number ≥ 0 (got ${temperature})`);
-    if (!(topP > 0 && topP <= 1)) throw new SamplingError(`topP must be in (0, 1] (got ${topP})`);
+    checkSampling(options);
     this.next = mulberry32(options.seed);
   }
 

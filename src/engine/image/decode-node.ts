@@ -6,12 +6,14 @@
 // - 16-bit samples become 8-bit (high byte), CMYK goes through libvips' CMYK→sRGB conversion.
 import sharp from 'sharp';
 import { readImageHeader } from './image-header.ts';
+import { looksLikeSvg, SVG_REFUSED } from './svg.ts';
 import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbImage, type DecodeOptions, type RgbImage } from './rgb-image.ts';
 
 /** Decodes encoded image bytes (JPEG, PNG, WebP, GIF, TIFF, AVIF…) to 8-bit RGB; throws ImageError. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbImage> {
   const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
   if (bytes.length === 0) throw new ImageError('not-an-image', 'the file is empty');
+  if (looksLikeSvg(bytes)) throw new ImageError('unsupported', SVG_REFUSED); // as the page refuses it
   // Our own header read first: it sees sizes (0×0, 30000×30000) that libvips refuses with vaguer messages.
   const header = readImageHeader(bytes);
   if (header) checkImageSize(header.width, header.height, maxPixels);

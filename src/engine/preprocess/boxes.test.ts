@@ -25,7 +25,9 @@ describe('validateBoxes', () => {
     ['inverted', box(50, 10, 20, 40), /box 1 .*inverted/],
     ['outside', box(700, 10, 800, 40), /entirely outside the 640×480 image/],
     ['outside', box(-50, -50, 0, 0), /entirely outside/],
-    ['zero-area', box(10, 10, 10, 40), /no area/],
+    ['zero-area', box(10, 10, 10, 40), /is empty: it has no width/],
+    ['zero-area', box(0, 0, 0, 0), /box 1 \[0, 0, 0, 0\] is empty/],
+    ['zero-area', box(10, 700, 50, 700), /is empty: it has no height/],
   ] as [BoxErrorCode, Box, RegExp][])('refuses %s: %j', (code, bad, message) => {
     const e = refusal([box(0, 0, 10, 10), bad]);
     expect(e.code).toBe(code);

@@ -46,6 +46,10 @@ export function validateBoxes(boxes: readonly Box[], image: Size): void {
     if (b.x2 < b.x1 || b.y2 < b.y1) {
       throw new BoxError('inverted', i, `${what} is inverted: it needs x1 ≤ x2 and y1 ≤ y2 (top-left, then bottom-right)`);
     }
+    // Before "outside": [0, 0, 0, 0] lies on the image's corner, and what is wrong with it is its size.
+    if (b.x2 === b.x1 || b.y2 === b.y1) {
+      throw new BoxError('zero-area', i, `${what} is empty: it has no ${b.x2 === b.x1 ? 'width' : 'height'} (x1 = x2 or y1 = y2)`);
+    }
     if (b.x1 >= image.width || b.y1 >= image.height || b.x2 <= 0 || b.y2 <= 0) {
       throw new BoxError('outside', i, `${what} lies entirely outside the ${image.width}×${image.height} image`);
     }

@@ -108,7 +108,7 @@ describe('buildPromptSequence', () => {
     expect(() => build(0, 1)).toThrow(/image token count/);
     expect(() => build(4, -1)).toThrow(/box count/);
     expect(() => build(4, MAX_REGIONS + 1)).toThrow(/at most 100/);
-    expect(() => build(4, 2, { kind: 'region-ocr', regions: [2] })).toThrow(/region 2, but there are 2 boxes/);
+    expect(() => build(4, 2, { kind: 'region-ocr', regions: [2] })).toThrow(/region 2 was selected, but there are 2 boxes \(indices 0–1\)/);
     expect(() => build(4, 0, free('   '))).toThrow(PromptError);
     expect(build(4, MAX_REGIONS).regionPositions).toHaveLength(MAX_REGIONS);
   });

@@ -38,7 +38,7 @@ describe('renderTask', () => {
     expect(() => renderTask({ kind: 'free', text: '  \n' }, 1)).toThrow(/empty question/);
     expect(() => renderTask({ kind: 'reasoning', question: [] }, 1)).toThrow(/empty question/);
     expect(() => renderTask({ kind: 'region-caption-brief', regions: [] }, 1)).toThrow(/no region selected/);
-    expect(() => renderTask({ kind: 'region-ocr', regions: [1] }, 1)).toThrow(/region 1, but there is 1 box/);
+    expect(() => renderTask({ kind: 'region-ocr', regions: [1] }, 1)).toThrow(/region 1 was selected, but there is 1 box \(index 0\)/);
     expect(() => renderTask({ kind: 'free', text: [{ kind: 'region', index: -1 }] }, 3)).toThrow(PromptError);
     expect(() => renderTask({ kind: 'free', text: [{ kind: 'region', index: 0.5 }] }, 3)).toThrow(PromptError);
   });

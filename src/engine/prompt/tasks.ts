@@ -122,7 +122,9 @@ function userSegments(text: UserText, boxCount: number, emptyMessage: string): T
 
 function regionRef(index: number, boxCount: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= boxCount) {
-    throw new PromptError(`the prompt refers to region ${index}, but there ${boxCount === 1 ? 'is 1 box' : `are ${boxCount} boxes`}`);
+    // The region index comes from the selected boxes (the CLI's --regions), never from typed text.
+    const boxes = boxCount === 0 ? 'there are no boxes' : boxCount === 1 ? 'there is 1 box (index 0)' : `there are ${boxCount} boxes (indices 0–${boxCount - 1})`;
+    throw new PromptError(`region ${index} was selected, but ${boxes}`);
   }
   return regionTag(index);
 }

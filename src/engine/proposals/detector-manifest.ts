@@ -11,9 +11,12 @@ export interface DetectorManifest {
   inputSize: number;
   strides: number[];
   numClasses: number;
-  /** Proposals keep score = objectness × best class score above this. */
+  /**
+   * Proposals keep score = objectness × best class score above this, in the single-view pipeline
+   * (YoloxProposer); the engine's tiled proposer uses its own (tiled.ts TiledSettings).
+   */
   scoreThreshold: number;
-  /** Class-agnostic NMS drops a box whose IoU with a kept one is above this. */
+  /** Class-agnostic NMS drops a box whose IoU with a kept one is above this (single view, as above). */
   nmsIou: number;
   maxDetections: number;
 }

@@ -22,3 +22,11 @@ describe('nms', () => {
     expect(nms(boxes, [0.1, 0.3, 0.2], 0.5, 2)).toEqual([1, 2]);
   });
 });
+
+describe('nms with prior boxes', () => {
+  it('lets prior boxes suppress without returning them', () => {
+    const boxes = [b(0, 0, 10, 10), b(20, 0, 30, 10)];
+    expect(nms(boxes, [0.9, 0.5], 0.5, Infinity, [b(0, 0, 10, 11)])).toEqual([1]);
+    expect(nms(boxes, [0.9, 0.5], 0.5, Infinity, [b(100, 100, 110, 110)])).toEqual([0, 1]);
+  });
+});

@@ -10,13 +10,20 @@ export function iou(a: Box, b: Box): number {
   return inter / ((a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter);
 }
 
-/** Indices of the kept boxes, by descending score, at most `limit`. */
-export function nms(boxes: readonly Box[], scores: ArrayLike<number>, iouThreshold: number, limit = Infinity): number[] {
+/**
+ * Indices of the kept boxes, by descending score, at most `limit`. `prior` boxes count as kept before any
+ * of `boxes` (they suppress, and are not returned): boxes the user drew stay, and no proposal repeats them.
+ */
+export function nms(boxes: readonly Box[], scores: ArrayLike<number>, iouThreshold: number, limit = Infinity, prior: readonly Box[] = []): number[] {
   const order = boxes.map((_, i) => i).sort((i, j) => scores[j] - scores[i] || i - j);
   const kept: number[] = [];
+  const keptBoxes = [...prior];
   for (const i of order) {
     if (kept.length >= limit) break;
-    if (kept.every((k) => iou(boxes[k], boxes[i]) <= iouThreshold)) kept.push(i);
+    if (keptBoxes.every((k) => iou(k, boxes[i]) <= iouThreshold)) {
+      kept.push(i);
+      keptBoxes.push(boxes[i]);
+    }
   }
   return kept;
 }

@@ -8,7 +8,7 @@ import { decodeImage } from '../image/decode-node.ts';
 import { YOLOX_NANO } from './detector-manifest.ts';
 import { letterbox } from './letterbox.ts';
 import { iou } from './nms.ts';
-import { YoloxProposer } from './yolox.ts';
+import { selectProposals, YoloxProposer } from './yolox.ts';
 
 const dir = (...p: string[]) => sharedAsset('detector', 'yolox-nano', ...p);
 const coco = (name: string) => sharedAsset('coco-val2017', 'images', name);
@@ -69,5 +69,23 @@ describe.skipIf(!hasShared)(hasShared ? 'YOLOX-nano proposals (real detector)' :
     }
     console.log(`proposals: ${matched}/${total} reference boxes matched in rank order with IoU ≥ 0.9 (worst IoU ${worstIou.toFixed(5)}, max score diff ${maxScoreDiff.toExponential(2)})`);
     expect(matched).toBe(total);
+  });
+});
+
+describe('selectProposals', () => {
+  it('clips to the image and drops boxes left with no width or height (they lay in the letterbox padding)', () => {
+    const candidates = {
+      boxes: [
+        { x1: 10, y1: 10, x2: 100, y2: 90 }, // inside
+        { x1: 40, y1: 500, x2: 120, y2: 530 }, // below a 640×480 photo: clips to [40, 480, 120, 480]
+        { x1: -30, y1: 20, x2: -5, y2: 60 }, // left of it: clips to [0, 20, 0, 60]
+        { x1: 600, y1: 400, x2: 700, y2: 520 }, // partly outside: kept, clipped
+      ],
+      scores: [0.9, 0.8, 0.7, 0.6],
+    };
+    expect(selectProposals(candidates, YOLOX_NANO, 640, 480)).toEqual([
+      { box: { x1: 10, y1: 10, x2: 100, y2: 90 }, score: 0.9 },
+      { box: { x1: 600, y1: 400, x2: 640, y2: 480 }, score: 0.6 },
+    ]);
   });
 });

@@ -62,13 +62,18 @@ export function decodeYolox(output: Float32Array, manifest: DetectorManifest, ra
   return { boxes, scores };
 }
 
-/** NMS, top-k, then clip to the image. */
+/**
+ * NMS, top-k, then clip to the image. A box left with no width or height (one that lay in the letterbox
+ * padding, e.g. [x1, 480, x2, 480]) is dropped: the engine would refuse it as the person's box.
+ */
 export function selectProposals(c: Candidates, manifest: DetectorManifest, width: number, height: number): Proposal[] {
   const clip = (v: number, hi: number) => Math.min(Math.max(v, 0), hi);
-  return nms(c.boxes, c.scores, manifest.nmsIou, manifest.maxDetections).map((i) => {
-    const b = c.boxes[i];
-    return { box: { x1: clip(b.x1, width), y1: clip(b.y1, height), x2: clip(b.x2, width), y2: clip(b.y2, height) }, score: c.scores[i] };
-  });
+  return nms(c.boxes, c.scores, manifest.nmsIou, manifest.maxDetections)
+    .map((i) => {
+      const b = c.boxes[i];
+      return { box: { x1: clip(b.x1, width), y1: clip(b.y1, height), x2: clip(b.x2, width), y2: clip(b.y2, height) }, score: c.scores[i] };
+    })
+    .filter(({ box }) => box.x2 > box.x1 && box.y2 > box.y1);
 }
 
 export class YoloxProposer<T extends TensorLike> {

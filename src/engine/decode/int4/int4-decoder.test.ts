@@ -144,7 +144,8 @@ describe('Int4Decoder', () => {
   it('reuses a prefix: a follow-up from a shorter view overwrites the tail and makes the longer view stale', async () => {
     const { embeds, positions } = inputs(10, 0, 3);
     const H = files.manifest.config.text.hiddenSize;
-    const prefix = await decoder.decode(embeds.subarray(0, 6 * H), cols(positions, 10, 0, 6), decoder.emptyCache());
+    const prefix = await decoder.decode(embeds.subarray(0, 6 * H), cols(positions, 10, 0, 6), decoder.emptyCache(), 'none');
+    expect(prefix.logits.length).toBe(0); // a cached prefix is never read for logits (conversation.ts)
     const answer = await decoder.decode(embeds.subarray(6 * H), cols(positions, 10, 6, 10), prefix.cache);
     const other = inputs(4, 6, 4);
     const followUp = await decoder.decode(other.embeds, other.positions, prefix.cache);

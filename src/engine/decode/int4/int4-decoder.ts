@@ -23,7 +23,7 @@ import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
 import { mropeTables } from '../../../model-folder/rope.ts';
 import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
-import { positionColumns, type DecodeResult } from '../decoder-run.ts';
+import { positionColumns, type DecodeResult, type LogitsWanted } from '../decoder-run.ts';
 import { KvCache, type KvMemory, type KvRun, type KvStore } from '../kv-cache.ts';
 import { GEMM_JOB_BYTES, Kernels, type KernelIsa } from './kernels.ts';
 import { DecoderWeights, KERNEL_BLOCK, type Q4Linear } from './weights.ts';
@@ -72,6 +72,10 @@ interface Scratch {
 
 export class Int4Decoder {
   private readonly free: KvMemory[] = [];
+
+  get capacity(): number {
+    return this.options.kvCapacity;
+  }
 
   private constructor(
     private readonly k: Kernels,
@@ -181,7 +185,7 @@ export class Int4Decoder {
    * Runs S new positions after `cache`: `embeds` (S, H), `positions` (3, S) M-RoPE ids. The cache is extended
    * in place (KvCache's view rules: longer views of the same sequence become stale).
    */
-  async decode(embeds: Float32Array, positions: Int32Array, cache: KvCache): Promise<DecodeResult> {
+  async decode(embeds: Float32Array, positions: Int32Array, cache: KvCache, logits: LogitsWanted = 'last'): Promise<DecodeResult> {
     const { hiddenSize: H } = this.cfg;
     const S = positions.length / 3;
     if (!Number.isInteger(S) || S < 1) throw new Error(`decode: ${positions.length} position ids is not 3 × a positive count`);
@@ -199,7 +203,7 @@ export class Int4Decoder {
       // Yield between chunks so a cancel or another message can get through during a long prefill.
       if (to < S) await new Promise((r) => setTimeout(r, 0));
     }
-    return { logits: this.logits(S - 1 - Math.floor((S - 1) / R) * R), cache: cache.extendedBy({}, S) };
+    return { logits: logits === 'last' ? this.logits(S - 1 - Math.floor((S - 1) / R) * R) : new Float32Array(0), cache: cache.extendedBy({}, S) };
   }
 
   /** One chunk: n positions at P … P+n−1 whose embeddings are in scratch h. */
