@@ -17,9 +17,6 @@ export interface Size {
   height: number;
 }
 
-/** The reference keeps the first 100 boxes but builds the prompt from all of them, so more must be refused. */
-export const MAX_BOXES = MAX_REGIONS;
-
 export type BoxErrorCode = 'not-finite' | 'inverted' | 'outside' | 'zero-area' | 'too-many';
 
 /** A box the model cannot use; `index` is its position in the caller's list (null for 'too-many'). */
@@ -35,8 +32,9 @@ const show = (b: Box) => `[${b.x1}, ${b.y1}, ${b.x2}, ${b.y2}]`;
 
 /** Throws a BoxError for the first unusable box of `boxes` on an image of `image` size. */
 export function validateBoxes(boxes: readonly Box[], image: Size): void {
-  if (boxes.length > MAX_BOXES) {
-    throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_BOXES}`);
+  // The reference keeps the first MAX_REGIONS boxes but builds the prompt from all of them, so more must be refused.
+  if (boxes.length > MAX_REGIONS) {
+    throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_REGIONS}`);
   }
   boxes.forEach((b, i) => {
     const what = `box ${i} ${show(b)}`;
