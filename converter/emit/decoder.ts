@@ -149,7 +149,7 @@ function emitSequenceLengths(g: Graph, mask: Value): Pick<Shared, 'seqlensK' | '
 /**
  * The last k rows of x (B, S, H) for num_logits_to_keep = k (clamped to S), every row for k = 0, none for k < 0
  * (the slice then starts past the end): the engine's chunked prefill asks for none until its last chunk
- * (src/engine/decode/decoder-run.ts NO_LOGITS).
+ * (src/model-folder/graph-io.ts NO_LOGITS).
  */
 function emitKeepLast(g: Graph, x: Value, k: Value): Value {
   const s = g.at('/model/num_logits_to_keep');

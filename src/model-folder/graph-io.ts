@@ -31,6 +31,13 @@ export const TENSOR = {
 } as const;
 const T_ = TENSOR;
 
+/**
+ * num_logits_to_keep that keeps no rows: the graph slices rows [S − k, S) with k clamped to S
+ * (converter/emit/decoder.ts emitKeepLast), so a negative k starts the slice past the end and lm_head runs on
+ * none. 0 would mean every row (transformers.js' convention).
+ */
+export const NO_LOGITS = -1;
+
 /** DaViT's four stages (strides 4, 8, 16, 32) and SimpleFP's four levels (strides 3.5, 7, 14, 28). */
 export const DAVIT_STAGES = 4;
 export const PYRAMID_LEVELS = 4;
@@ -145,7 +152,8 @@ export function decoderIO(cfg: TextConfig): GraphIO {
       io(T_.attentionMask, 'int64', [B, T]),
       io(T_.positionIds, 'int64', [3, B, S]),
       // transformers.js sets it when the session declares it: 0 = logits for every token, k = the last k only
-      // (generation needs 1; full prefill logits would be S·V floats, 1.2 GB at S = 2048 for the 3B vocabulary).
+      // (generation needs 1; full prefill logits would be S·V floats, 1.2 GB at S = 2048 for the 3B vocabulary);
+      // NO_LOGITS = none (a cached prompt prefix, every prefill chunk but the last).
       io(T_.numLogitsToKeep, 'int64', []),
       ...kv(pastName, P),
     ],

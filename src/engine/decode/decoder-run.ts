@@ -8,7 +8,7 @@
 // have seen in one run: chunking changes the schedule, not the logits (decoder-run.test.ts checks this).
 // Only the last chunk's logits are used, so the others ask for none (NO_LOGITS): lm_head is a V × H product
 // that on a software adapter (SwiftShader) takes seconds per run even for one row.
-import { TENSOR } from '../../model-folder/graph-io.ts';
+import { NO_LOGITS, TENSOR } from '../../model-folder/graph-io.ts';
 import type { Ort, OrtSession, OrtTensor } from '../session.ts';
 import { runSession } from '../session.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -83,13 +83,6 @@ export function positionColumns(positions: Int32Array, S: number, from: number, 
   for (let axis = 0; axis < 3; axis++) out.set(positions.subarray(axis * S + from, axis * S + to), axis * n);
   return out;
 }
-
-/**
- * num_logits_to_keep that keeps no rows: the graph slices rows [S − k, S) with k clamped to S
- * (converter/emit/decoder.ts emitKeepLast), so a negative k starts the slice past the end and lm_head runs on
- * none. 0 would mean every row (transformers.js' convention).
- */
-export const NO_LOGITS = -1;
 
 /** One decoder run of all of `embeds` (S, H) after `cache`; the last position's logits when keepLogits is 1, empty for NO_LOGITS. */
 async function runOnce(d: DecoderSession, embeds: Float32Array, positions: Int32Array, cache: KvCache, keepLogits: 1 | typeof NO_LOGITS): Promise<DecodeResult> {
