@@ -116,7 +116,7 @@ class Float16Pass {
       this.emit({ ...n, inputs }, [to]);
       return;
     }
-    if (!GENERIC_OPS.has(n.opType) && !(n.opType in OUTPUT_TYPE)) throw new Error(`float16: no typing rule for op ${n.opType} (node ${n.name}); add it to converter/onnx/float16.ts`);
+    if (!GENERIC_OPS.has(n.opType) && !(n.opType in OUTPUT_TYPE)) throw new Error(`float16: no typing rule for op ${n.opType} (node ${n.name}); add it to src/onnx/float16.ts`);
     const precision = FLOAT32_OPS.has(n.opType) || !inTypes.includes('float16') ? 'float32' : 'float16';
     const cast = inputs.map((i, k) => (isFloat(inTypes[k]) && inTypes[k] !== precision ? this.castTo(i, precision) : i));
     const castTypes = inTypes.map((t) => (isFloat(t) ? precision : t));
