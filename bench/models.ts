@@ -19,7 +19,7 @@ import { Graph } from '../src/onnx/graph.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { parseFo1Config } from '../converter/read/config.ts';
 import { ExternalDataStore } from '../converter/write/external-data.ts';
-import { nodeFiles } from '../converter/write/file-sink.ts';
+import { nodeOutput } from '../converter/write/file-sink.ts';
 import { MANIFEST_VERSION, onnxPath, type ModelDtype } from '../src/model-folder/manifest.ts';
 
 export const CACHE = process.env.FO1_BENCH_CACHE ?? join(homedir(), '.cache', 'fo1-web');
@@ -90,7 +90,7 @@ export async function fullVisionOnly(format: ModelDtype, seed = 0): Promise<stri
       };
       for (const name of VISION_GRAPHS) {
         const file = onnxPath(name, format).split('/').pop()!;
-        const store = new ExternalDataStore(nodeFiles, join(tmp, 'onnx'), file);
+        const store = new ExternalDataStore(nodeOutput(), join(tmp, 'onnx'), file);
         const build = dtypeBuild(format);
         const g = new Graph(name, store, build.graph);
         await emitters[name](g, { w: ck, format: build.format, blockSize: 32, minQuantK: 32 });
@@ -123,7 +123,7 @@ export async function fullDecoderOnly(format: WeightFormat, seed = 0): Promise<s
     const ck = await Checkpoint.open(checkpoint);
     try {
       const cfg = parseFo1Config(ck.config, (n) => ck.shape(n));
-      const store = new ExternalDataStore(nodeFiles, tmp, file);
+      const store = new ExternalDataStore(nodeOutput(), tmp, file);
       const g = new Graph('decoder_model_merged', store);
       await emitDecoder(g, { w: ck, format, blockSize: 32, minQuantK: 32 }, cfg.text);
       store.finish();

@@ -1,17 +1,18 @@
 // npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV] --out DIR [--dtype q4|q4f16|fp16|fp32 ...]
-//                    [--hub-url URL] [--cache-dir DIR] [--block-size 32]
-// Converts a VLM-FO1 checkpoint into the model folder the app loads. Progress (tensors, bytes, ETA) goes to
-// stderr; the summary (files, sizes, time) to stdout. Any error exits non-zero and leaves no model folder.
+//                    [--hub-url URL] [--block-size 32]
+// Converts a VLM-FO1 checkpoint into the model folder the app loads. --from-hub reads the repository in place
+// (the revision resolved to its commit first, the weights streamed by range: nothing is downloaded to disk).
+// Progress (tensors, bytes, ETA) goes to stderr; the summary (files, sizes, time) to stdout. Any error exits
+// non-zero and leaves no model folder. A gated repository needs HF_TOKEN in the environment.
 
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODEL_DTYPES, type ModelDtype } from '../src/model-folder/manifest.ts';
 import { convert, type ConvertProgress } from './convert.ts';
 import { formatBytes, progressLine, throttled } from './progress.ts';
-import { DEFAULT_HUB_URL, downloadFromHub, parseRepo, type HubProgress } from './read/hub.ts';
+import type { CheckpointFiles } from './read/byte-source.ts';
+import { DEFAULT_HUB_URL, openHubRepo } from './read/hub.ts';
 
-const USAGE = 'usage: npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV]  --out DIR  [--dtype q4|q4f16|fp16|fp32 (repeatable or comma-separated, e.g. --dtype q4,q4f16; default q4)] [--hub-url URL] [--cache-dir DIR] [--block-size N]';
+const USAGE = 'usage: npm run convert -- --checkpoint DIR | --from-hub OWNER/NAME[@REV]  --out DIR  [--dtype q4|q4f16|fp16|fp32 (repeatable or comma-separated, e.g. --dtype q4,q4f16; default q4)] [--hub-url URL (default $HF_ENDPOINT or huggingface.co)] [--block-size N]';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,7 +22,6 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       dtype: { type: 'string', multiple: true },
       'hub-url': { type: 'string', default: process.env.HF_ENDPOINT ?? DEFAULT_HUB_URL },
-      'cache-dir': { type: 'string', default: join(homedir(), '.cache', 'fo1-web', 'hub') },
       'block-size': { type: 'string', default: '32' },
     },
   });
@@ -33,19 +33,16 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const elapsed = () => (performance.now() - t0) / 1000;
 
-  let checkpoint = values.checkpoint!;
-  let source: string | undefined;
+  let checkpoint: string | CheckpointFiles = values.checkpoint!;
   if (values['from-hub']) {
-    const { repo, revision } = parseRepo(values['from-hub']);
-    checkpoint = join(values['cache-dir']!, repo, revision);
-    source = `${repo}@${revision}`;
-    const draw = throttled((p: HubProgress) => process.stderr.write(`\r\x1b[Kdownloading ${p.file}: ${formatBytes(p.received)}${p.total ? ` / ${formatBytes(p.total)}` : ''}`));
-    await downloadFromHub({ repo: values['from-hub'], dest: checkpoint, baseUrl: values['hub-url'], onProgress: draw });
-    process.stderr.write(`\r\x1b[Kdownloaded ${source} to ${checkpoint} (${elapsed().toFixed(1)} s)\n`);
+    const repo = await openHubRepo({ repo: values['from-hub'], hubUrl: values['hub-url'], accessToken: process.env.HF_TOKEN || undefined });
+    const bytes = [...repo.sizes.values()].reduce((a, b) => a + b, 0);
+    process.stderr.write(`${repo.repo}@${repo.revision} is commit ${repo.sha}: ${repo.sizes.size} files, ${formatBytes(bytes)}, read in place\n`);
+    checkpoint = repo;
   }
 
   const draw = throttled((p: ConvertProgress) => process.stderr.write(`\r\x1b[K${progressLine(p, elapsed())}`));
-  const result = await convert({ checkpoint, out: values.out, dtypes, source, blockSize, onProgress: draw });
+  const result = await convert({ checkpoint, out: values.out, dtypes, blockSize, onProgress: draw });
   process.stderr.write('\r\x1b[K');
   const seconds = elapsed();
   const total = result.files.reduce((a, f) => a + f.bytes, 0);

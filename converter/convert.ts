@@ -2,8 +2,10 @@
 // six ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
 // A weight two graphs of a dtype store alike (the tied q4 embedding table) is written once and listed among
 // the external data of both.
-// Weights stream one tensor at a time from the checkpoint into the data files; the whole output is written to
-// a temporary folder and renamed into place only when complete (converter/write/model-folder.ts).
+// Weights stream one tensor at a time from the checkpoint (a local folder, or a Hub repository read by range)
+// into the data files; model.json is written last. The same module runs in Node and in a browser worker: it
+// imports nothing of Node's, and the Node-only pieces (a folder path as checkpoint, the default output: a
+// temporary folder renamed into place, converter/write/model-folder.ts) are loaded only when used.
 //
 //   checkpoint/ ─ Checkpoint ─ parseFo1Config ─┬─ emitVisionSemantic   ─► onnx/vision_semantic{,_q4,_fp16,_q4f16}.onnx(+_data)
 //               readTokenizer                  ├─ emitVisionPerception ─► onnx/vision_perception…
@@ -13,9 +15,6 @@
 //                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
 //                                              └─ tokenizer.json, tokenizer_config.json, model.json
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { Graph, type GraphOptions } from '../src/onnx/graph.ts';
 import type { ValueInfo } from '../src/onnx/proto.ts';
 import { emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
@@ -25,13 +24,17 @@ import { emitRegionPyramid } from './emit/region-pyramid.ts';
 import { emitVisionPerception } from './emit/vision-perception.ts';
 import { emitVisionSemantic } from './emit/vision-semantic.ts';
 import { decoderIO, embedTokensIO, isKvName, REGION_ENCODER_IO, REGION_PYRAMID_IO, VISION_PERCEPTION_IO, VISION_SEMANTIC_IO } from '../src/model-folder/graph-io.ts';
+import { checkpointFiles, type CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
+import { ConfigReads, unusedTensors } from './report.ts';
+import { ConvertJournal } from './resume.ts';
 import { ConfigError, parseFo1Config } from './read/config.ts';
 import type { Fo1Config } from '../src/model-folder/config.ts';
 import { fo1ImageProcessing, type ImageProcessing } from '../src/model-folder/image.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
-import { nodeFiles, type FileSystem } from './write/file-sink.ts';
-import { ModelFolderWriter } from './write/model-folder.ts';
+import type { FileSystem } from './write/file-sink.ts';
+import type { ExternalDataStore } from './write/external-data.ts';
+import type { ModelFolderOutput } from './write/output-files.ts';
 import {
   COMPONENTS,
   MANIFEST_FORMAT,
@@ -55,17 +58,22 @@ export interface ConvertProgress {
 }
 
 export interface ConvertOptions {
-  checkpoint: string;
+  /** A local folder, or a Hub repository at one commit (read/hub.ts), whose weights then stream by range. */
+  checkpoint: string | CheckpointFiles;
   out: string;
   dtypes: readonly ModelDtype[];
-  /** Recorded in model.json; defaults to the checkpoint folder's name. */
+  /** Recorded in model.json; defaults to the checkpoint folder's name, or the repository@sha. */
   source?: string;
   blockSize?: number;
   minQuantK?: number;
   onProgress?: (p: ConvertProgress) => void;
-  /** The file layer (tests inject a full disk). */
+  /** Where the model folder is written; default: the local folder `out`, through `fs`. */
+  output?: ModelFolderOutput;
+  /** The local file layer of the default output (tests inject a full disk). */
   fs?: FileSystem;
   maxChunkBytes?: number;
+  /** q4 weights larger than this in float32 are read in row chunks (emit/linear.ts MAX_READ_BYTES). */
+  maxReadBytes?: number;
 }
 
 export interface ConvertResult {
@@ -73,6 +81,8 @@ export interface ConvertResult {
   manifest: ModelManifest;
   /** Every file of the folder, model.json included. */
   files: FileEntry[];
+  /** Graphs an earlier, interrupted run had finished, which this one kept (converter/resume.ts). */
+  resumed: string[];
 }
 
 interface ComponentSpec {
@@ -108,16 +118,21 @@ export function dtypeBuild(dtype: ModelDtype): { format: WeightFormat; graph: Gr
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   if (opts.dtypes.length === 0) throw new Error('convert: no dtype requested');
-  const ck = await Checkpoint.open(opts.checkpoint);
-  const writer = new ModelFolderWriter(opts.out, opts.fs ?? nodeFiles, opts.maxChunkBytes);
+  const files = await checkpointFiles(opts.checkpoint);
+  const ck = await Checkpoint.open(files);
+  const writer: ModelFolderOutput = opts.output ?? new (await import('./write/model-folder.ts')).ModelFolderWriter(opts.out, opts.fs, opts.maxChunkBytes);
   try {
-    const config = parseFo1Config(ck.config, (n) => ck.shape(n));
-    const tokenizer = await readTokenizer(opts.checkpoint);
-    const image = await readImageProcessing(opts.checkpoint, config);
-    const tokens = await readTokenIds(opts.checkpoint, config, tokenizer);
+    // Every key the parsers read, per file, for the conversion report.
+    const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads()]]);
+    const config = parseFo1Config(reads.get('config.json')!.wrap(ck.config), (n) => ck.shape(n));
+    const tokenizer = await readTokenizer(files);
+    const image = await readImageProcessing(files, config, reads);
+    const tokens = await readTokenIds(files, config, tokenizer, reads);
     const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
     await writer.begin();
-    const files: FileEntry[] = [];
+    const journal = await ConvertJournal.open(writer.journal, JSON.stringify({ version: MANIFEST_VERSION, source: files.commit ?? files.label, dtypes: opts.dtypes, quantization, maxChunkBytes: opts.maxChunkBytes ?? null }));
+    const resumed = journal.resumed; // before this run records its own graphs
+    const written: FileEntry[] = [];
     const progress = new ProgressCounter(ck, opts.dtypes.length, opts.onProgress);
     const components = {} as Record<ComponentName, ComponentEntry>;
     for (const name of COMPONENTS) {
@@ -128,39 +143,51 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       // Within one dtype, a weight two graphs store alike is written once (the tied q4 embedding table:
       // embed_tokens writes it, the decoder's lm_head reads embed_tokens' data file).
       const shared = writer.sharedWeights('onnx');
-      const written = new Map<string, FileEntry>(); // data file name → entry, this dtype
+      const dataFiles = new Map<string, FileEntry>(); // data file name → entry, this dtype
+      journal.restore(dtype, shared);
       for (const name of COMPONENTS) {
         progress.stage = `${name} (${dtype})`;
         const path = onnxPath(name, dtype);
+        const done = journal.done(path);
+        if (done) {
+          progress.credit(done.tensors);
+          for (const c of done.chunks) dataFiles.set(c.path.split('/').pop()!, c);
+          components[name].variants[dtype] = { graph: done.graph, externalData: done.externalData };
+          written.push(done.graph, ...done.chunks);
+          continue;
+        }
         const store = writer.weightStore(path, shared);
+        progress.store = store;
         const build = dtypeBuild(dtype);
         const g = new Graph(name, store, build.graph);
-        const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization };
+        const ctx: EmitContext = { w: progress.source, format: build.format, ...quantization, maxReadBytes: opts.maxReadBytes };
         await EMITTERS[name].emit(g, ctx, config);
         const chunks = store.finish().map((c) => {
-          const entry = { path: join('onnx', c.name), bytes: c.bytes, sha256: c.sha256 };
-          written.set(c.name, entry);
+          const entry = { path: `onnx/${c.name}`, bytes: c.bytes, sha256: c.sha256 };
+          dataFiles.set(c.name, entry);
           return entry;
         });
         const borrowed = store.borrowed().map((file) => {
-          const entry = written.get(file);
+          const entry = dataFiles.get(file);
           if (!entry) throw new Error(`${path} reads shared weights from ${file}, which no earlier ${dtype} graph wrote`);
           return entry;
         });
-        const graph = writer.writeFile(path, g.encode());
+        const graph = await writer.writeFile(path, g.encode());
         components[name].variants[dtype] = { graph, externalData: [...chunks, ...borrowed] };
-        files.push(graph, ...chunks);
+        written.push(graph, ...chunks);
+        await journal.record(path, { graph, chunks, externalData: [...chunks, ...borrowed], tensors: progress.takeGraphReads() }, dtype, shared);
       }
     }
+    const tensors = unusedTensors(ck.names(), progress.used, config);
     const tokenizerFiles = [
-      writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
-      writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
+      await writer.writeFile('tokenizer.json', json(tokenizer.tokenizerJson, false)),
+      await writer.writeFile('tokenizer_config.json', json(tokenizer.tokenizerConfig, true)),
     ];
-    files.push(...tokenizerFiles);
+    written.push(...tokenizerFiles);
     const manifest: ModelManifest = {
       format: MANIFEST_FORMAT,
       version: MANIFEST_VERSION,
-      source: opts.source ?? basename(opts.checkpoint),
+      source: opts.source ?? (typeof opts.checkpoint === 'string' ? opts.checkpoint.replace(/[/\\]+$/, '').split(/[/\\]/).pop()! : files.label),
       dtypes: [...opts.dtypes],
       quantization,
       components,
@@ -168,9 +195,14 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       tokens,
       image,
       tokenizer: { source: tokenizer.source, files: tokenizerFiles },
+      conversion: {
+        ...(files.commit ? { commit: files.commit } : {}),
+        config: Object.fromEntries([...reads].map(([file, r]) => [file, r.report()])),
+        tensors,
+      },
     };
-    files.push(await writer.commit(manifest));
-    return { out: writer.out, manifest, files };
+    written.push(await writer.commit(manifest));
+    return { out: writer.out, manifest, files: written, resumed };
   } catch (e) {
     await writer.abort();
     throw e;
@@ -183,41 +215,81 @@ function json(v: unknown, pretty: boolean): Uint8Array {
   return new TextEncoder().encode(pretty ? JSON.stringify(v, null, 2) + '\n' : JSON.stringify(v));
 }
 
-/** Counts tensors and bytes as the emitters read them, for the progress bar. */
+/** Counts tensors and bytes as the emitters read them, for the progress bar, and which tensors were read. */
 class ProgressCounter {
   stage = '';
   readonly source: WeightSource;
+  readonly used = new Set<string>();
+  /** The graph's weight store being written: its next chunk file is readied before each read. */
+  store: ExternalDataStore | null = null;
+  /** Tensors read whole since the last takeGraphReads (a graph's, for the resume journal). */
+  private graphReads: string[] = [];
+  private readonly credited: (name: string) => void;
   private tensorsDone = 0;
   private bytesDone = 0;
 
   constructor(ck: Checkpoint, passes: number, onProgress?: (p: ConvertProgress) => void) {
     const tensorsTotal = ck.names().length * passes;
     const bytesTotal = ck.totalBytes() * passes;
+    /** `rows` of tensor `name` were read: all of it, or a chunk (the tensor counts as done with its last). */
+    const count = (name: string, rows: readonly [number, number] | null) => {
+      const e = ck.entry(name)!;
+      const n = e.shape[0] ?? 1;
+      this.used.add(name);
+      if (!rows || rows[1] === n) {
+        this.tensorsDone++;
+        this.graphReads.push(name);
+      }
+      this.bytesDone += rows ? ((e.end - e.begin) / n) * (rows[1] - rows[0]) : e.end - e.begin;
+      onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+    };
+    this.credited = (name) => count(name, null);
     this.source = {
       has: (n) => ck.has(n),
       shape: (n) => ck.shape(n),
       names: () => ck.names(),
       get: async (name, shape) => {
+        await this.store?.prepareNext();
         const t = await ck.get(name, shape);
-        const e = ck.entry(name)!;
-        this.tensorsDone++;
-        this.bytesDone += e.end - e.begin;
-        onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+        count(name, null);
+        return t;
+      },
+      getRows: async (name, begin, end) => {
+        await this.store?.prepareNext();
+        const t = await ck.getRows(name, begin, end);
+        count(name, [begin, end]);
         return t;
       },
     };
+  }
+
+  /** A graph kept from an earlier run: its tensors count as read. */
+  credit(names: readonly string[]): void {
+    for (const n of names) this.credited(n);
+    this.graphReads = [];
+  }
+
+  takeGraphReads(): string[] {
+    const r = this.graphReads;
+    this.graphReads = [];
+    return r;
   }
 }
 
 type Json = Record<string, unknown>;
 
-async function optionalJson(dir: string, file: string): Promise<Json> {
-  const path = join(dir, file);
-  if (!existsSync(path)) return {};
+/**
+ * The file's JSON object ({} when absent), its key reads recorded in `reads`. The recording proxy is made
+ * after the await: a promise resolved with it would probe its `then`.
+ */
+async function optionalJson(src: CheckpointFiles, file: string, reads: Map<string, ConfigReads>): Promise<{ json: Json }> {
+  const r = new ConfigReads();
+  reads.set(file, r);
+  if (!src.has(file)) return { json: r.wrap({}) };
   try {
-    const v = JSON.parse(await readFile(path, 'utf8'));
+    const v = JSON.parse(await src.text(file));
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Json;
+    return { json: r.wrap(v as Json) };
   } catch (e) {
     throw new ConfigError(`${file}: ${(e as Error).message}`);
   }
@@ -236,9 +308,9 @@ function channels(c: Json, key: string, file: string, fallback: number[]): numbe
 }
 
 /** Image constants: FO1's (src/model-folder/image.ts), the Qwen processor's as preprocessor_config.json says. */
-async function readImageProcessing(dir: string, config: Fo1Config): Promise<ImageProcessing> {
+async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config, reads: Map<string, ConfigReads>): Promise<ImageProcessing> {
   const f = 'preprocessor_config.json';
-  const p = await optionalJson(dir, f);
+  const p = (await optionalJson(dir, f, reads)).json;
   const size = (p.size ?? {}) as Json; // newer processors: size.{shortest_edge, longest_edge} = min/max pixels
   const patchSize = numberKey(p, 'patch_size', f, config.vision.patchSize);
   const mergeSize = numberKey(p, 'merge_size', f, config.vision.spatialMergeSize);
@@ -261,8 +333,8 @@ async function readImageProcessing(dir: string, config: Fo1Config): Promise<Imag
   };
 }
 
-async function readTokenIds(dir: string, config: Fo1Config, tokenizer: CheckpointTokenizer): Promise<TokenIds> {
-  const gen = await optionalJson(dir, 'generation_config.json');
+async function readTokenIds(dir: CheckpointFiles, config: Fo1Config, tokenizer: CheckpointTokenizer, reads: Map<string, ConfigReads>): Promise<TokenIds> {
+  const gen = (await optionalJson(dir, 'generation_config.json', reads)).json;
   const eosRaw = gen.eos_token_id ?? config.ids.eos;
   const eos = Array.isArray(eosRaw) ? eosRaw : [eosRaw];
   if (!eos.every((e) => Number.isInteger(e))) throw new ConfigError(`generation_config.json: eos_token_id = ${JSON.stringify(eosRaw)} must be an id or a list of ids`);

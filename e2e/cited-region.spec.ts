@@ -41,7 +41,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await page.getByRole('button', { name: 'Check size' }).click();
       await app.useBackend(backend);
       await page.getByRole('button', { name: /^Download [\d.]+ MB and load$/ }).click();
-      await expect(app.modelBadge).toHaveText(new RegExp(` · ${BACKEND_NAMES[backend]}$`), { timeout: 180_000 });
+      await expect(app.modelBadge).toHaveText(new RegExp(` · ${BACKEND_NAMES[backend]}$`), { timeout: 300_000 }); // as AppPage.loadDemo
     });
 
     await test.step('drop a COCO photo: proposals are drawn', async () => {

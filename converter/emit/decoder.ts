@@ -18,10 +18,10 @@ import { tensorData } from '../../src/onnx/graph.ts';
 import type { TextConfig } from '../../src/model-folder/config.ts';
 import { decoderIO, embedTokensIO, type GraphIO } from '../../src/model-folder/graph-io.ts';
 import { f16Bytes } from '../../src/onnx/f16.ts';
-import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
+import type { Q4Weight } from '../quantize/q4.ts';
 import { mropeAxisOf, ropeInvFreq } from '../../src/model-folder/rope.ts';
 import type { WeightSource } from '../read/weights.ts';
-import { f32Tensor, linear, type EmitContext } from './linear.ts';
+import { f32Tensor, linear, readQ4, type EmitContext } from './linear.ts';
 
 function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
   return Object.fromEntries(io.inputs.map((v) => [v.name, g.input(v.name, v.dtype, v.dims)]));
@@ -46,11 +46,10 @@ export async function emitEmbedTokens(g: Graph, ctx: EmitContext, cfg: TextConfi
   const io = embedTokensIO(cfg);
   const { input_ids } = declareInputs(g, io);
   const { vocabSize: V, hiddenSize: H } = cfg;
-  const W = await ctx.w.get('model.embed_tokens.weight', [V, H]);
   const s = g.at('/model/embed_tokens');
   const y = ctx.format === 'q4' && H >= ctx.minQuantK
-    ? emitQ4Rows(g, quantizeQ4(W.data, V, H, ctx.blockSize), input_ids, H)
-    : s.op('Gather', 'Gather', [g.weight('model.embed_tokens.weight', f32Tensor(W)), input_ids], { axis: 0 });
+    ? emitQ4Rows(g, await readQ4(ctx, 'model.embed_tokens.weight', V, H), input_ids, H)
+    : s.op('Gather', 'Gather', [g.weight('model.embed_tokens.weight', f32Tensor(await ctx.w.get('model.embed_tokens.weight', [V, H]))), input_ids], { axis: 0 });
   declareOutput(g, io, 'inputs_embeds', y);
 }
 

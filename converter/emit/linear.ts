@@ -19,7 +19,7 @@ import { tensorData } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { f16Bytes } from '../../src/onnx/f16.ts';
 import { isF16Kernel } from '../quantize/f16.ts';
-import { quantizeQ4, type Q4Weight } from '../quantize/q4.ts';
+import { quantizeQ4From, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
 import { transposed, type Tensor } from '../read/tensor.ts';
 import { DataType } from '../../src/model-folder/onnx-types.ts';
@@ -35,6 +35,16 @@ export interface EmitContext {
   blockSize: number;
   /** Linears with fewer input features than this stay fp32 (tiny layers gain nothing from int4/int8). */
   minQuantK: number;
+  /** A q4 weight larger than this in float32 is read in row chunks (where the source can); default MAX_READ_BYTES. */
+  maxReadBytes?: number;
+}
+
+/** 64 MiB: the 151936×2048 embedding (1.24 GB in float32) is read in 19 parts instead of whole. */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
+
+/** Checkpoint weight `name` (N, K) quantized to q4, read in row chunks when large (quantizeQ4From). */
+export function readQ4(ctx: EmitContext, name: string, N: number, K: number): Promise<Q4Weight> {
+  return quantizeQ4From(ctx.w, name, N, K, ctx.blockSize, ctx.maxReadBytes ?? MAX_READ_BYTES);
 }
 
 export function f32Tensor(t: Tensor) {
@@ -43,15 +53,20 @@ export function f32Tensor(t: Tensor) {
 
 /** y = x · Wᵀ + b for checkpoint weight `${prefix}.weight` (N, K) and optional `${prefix}.bias` (N). */
 export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value, prefix: string, opts: { bias: boolean }): Promise<Value> {
+  const shape = ctx.w.shape(`${prefix}.weight`);
+  if (shape && shape.length !== 2) throw new Error(`${prefix}.weight: expected a 2-D Linear weight, got [${shape}]`);
+  const at = s.at(name);
+  let y: Value;
+  if (shape && ctx.format === 'q4' && shape[1] >= ctx.minQuantK) {
+    const [N, K] = shape;
+    const [B, scales, zp] = q4Initializers(at, prefix, await readQ4(ctx, `${prefix}.weight`, N, K));
+    y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
+    return opts.bias ? bias(ctx, at, prefix, N, y) : y;
+  }
   const W = await ctx.w.get(`${prefix}.weight`);
   if (W.shape.length !== 2) throw new Error(`${prefix}.weight: expected a 2-D Linear weight, got [${W.shape}]`);
   const [N, K] = W.shape;
-  const at = s.at(name);
-  let y: Value;
-  if (ctx.format === 'q4' && K >= ctx.minQuantK) {
-    const [B, scales, zp] = q4Initializers(at, prefix, quantizeQ4(W.data, N, K, ctx.blockSize));
-    y = at.ms('MatMulNBits', 'MatMulNBits', [x, B, scales, zp], { K, N, bits: 4, block_size: ctx.blockSize, accuracy_level: 4 })[0];
-  } else if (ctx.format === 'q8' && K >= ctx.minQuantK) {
+  if (ctx.format === 'q8' && K >= ctx.minQuantK) {
     const q = quantizeQ8(W.data, N, K);
     const B = s.graph.weight(`${prefix}.weight_int8`, { dtype: 'int8', dims: [K, N], bytes: new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength) });
     y = at.ms('DynamicQuantizeMatMul', 'DynamicQuantizeMatMul', [x, B, s.graph.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N]))])[0];
@@ -59,8 +74,11 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
     const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(transposed(W))); // (K, N)
     y = at.op('MatMul', 'MatMul', [x, Wt]);
   }
-  if (!opts.bias) return y;
-  const b = s.graph.weight(`${prefix}.bias`, f32Tensor(await ctx.w.get(`${prefix}.bias`, [N])));
+  return opts.bias ? bias(ctx, at, prefix, N, y) : y;
+}
+
+async function bias(ctx: EmitContext, at: Scope, prefix: string, N: number, y: Value): Promise<Value> {
+  const b = at.graph.weight(`${prefix}.bias`, f32Tensor(await ctx.w.get(`${prefix}.bias`, [N])));
   return at.op('Add', 'Add', [y, b]);
 }
 

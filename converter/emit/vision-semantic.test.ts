@@ -77,10 +77,10 @@ function layoutFeeds(cfg: VisionSemanticConfig, gh: number, gw: number, pixels: 
   return feeds;
 }
 
-async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, dtype: ModelDtype, minQuantK: number): Promise<Uint8Array> {
+async function buildGraph(w: WeightSource, cfg: VisionSemanticConfig, dtype: ModelDtype, minQuantK: number, scoresPerChunk?: number): Promise<Uint8Array> {
   const { format, graph } = dtypeBuild(dtype);
   const g = new Graph('vision_semantic', inlineWeights, graph);
-  await emitVisionSemantic(g, { w, format, blockSize: 32, minQuantK }, cfg);
+  await emitVisionSemantic(g, { w, format, blockSize: 32, minQuantK }, cfg, scoresPerChunk);
   return g.encode();
 }
 
@@ -169,6 +169,23 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
     };
     console.log('vision_semantic float16 errors (fp16 vs golden, q4f16 vs q4)', Object.fromEntries(Object.entries(errs).map(([k, e]) => [k, e.toExponential(2)])));
     for (const [k, e] of Object.entries(errs)) expect(e, k).toBeLessThanOrEqual(1e-2);
+  });
+
+  it('full attention over query chunks (3 here, the last one padded) computes the same as one chunk, in fp32 and q4f16', async () => {
+    // The golden grid runs in one chunk at the real bound (2^26 scores); a bound of nh·N·c scores makes each
+    // MultiHeadAttention call take c = ⌈N/3⌉ + 1 queries, so the Scan runs 3 chunks with pad rows in the last.
+    const N = grid[1] * grid[2];
+    const c = Math.ceil(N / 3) + 1;
+    const bound = cfg.vision.numHeads * N * c;
+    const q = { blockSize: 32, minQuantK: 32 };
+    const [chunked, chunkedQ4f16, q4f16] = await Promise.all([buildGraph(weights, cfg, 'fp32', Infinity, bound), buildGraph(weights, cfg, 'q4f16', q.minQuantK, bound), buildGraph(weights, cfg, 'q4f16', q.minQuantK)].map(async (m) => runModel(await m, feeds)));
+    const embeds = await tensors.get('output.image_embeds');
+    const level = await tensors.get(lastLevel);
+    expect(relErr(chunked.image_embeds.data as Float32Array, embeds.data)).toBeLessThanOrEqual(1e-4);
+    expect(relErr(chunked.vt_map.data as Float32Array, level.data)).toBeLessThanOrEqual(1e-4);
+    // q4f16 chunked reads the whole attention in float32 (the Scan's body), unchunked in float16.
+    expect(relErr(chunkedQ4f16.image_embeds.data as Float32Array, q4f16.image_embeds.data as Float32Array)).toBeLessThanOrEqual(1e-2);
+    expect(relErr(chunkedQ4f16.vt_map.data as Float32Array, q4f16.vt_map.data as Float32Array)).toBeLessThanOrEqual(1e-2);
   });
 
   // Divisible by the window (the reference pads a whole empty window), a single merged token, tall.

@@ -19,6 +19,7 @@ import type { WeightSource } from '../read/checkpoint.ts';
 import { PREFIX } from '../read/config.ts';
 import type { ProjectorType, VisionConfig } from '../../src/model-folder/config.ts';
 import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
+import { ATTENTION_SCORES_PER_CHUNK } from '../../src/model-folder/attention-chunk.ts';
 import { viewAs } from '../read/tensor.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
@@ -35,6 +36,8 @@ interface Shared {
   windowIndex: Value; // (nW, S)
   windowBias: Value; // (nW, 1, 1, S)
   windowScatter: Value; // (N)
+  /** Full attention's bound on scores per MultiHeadAttention call (ATTENTION_SCORES_PER_CHUNK unless a test asks). */
+  scoresPerChunk: number;
 }
 
 const P = PREFIX.vit.slice(0, -1); // model.vision_tower.image_tower
@@ -88,18 +91,33 @@ function emitWindowAttention(s: Scope, qkv: Value, sh: Shared, C: number, hd: nu
 }
 
 /**
- * Full attention over all N patches with com.microsoft MultiHeadAttention (CPU and WebGPU kernels):
- *   qkv (N, 3, nh, hd) ─ Split ─ q, k, v (1, N, C) ─ MHA ─ (N, C)
- * Memory: ORT's CPU/wasm kernel materializes the (nh, N, N) probabilities — 1.9 GB fp32 for 16 heads
- * at N = 5476 (a 1036² image) — while WebGPU's flash-attention path does not. That path wants
- * batch 1, no bias, head_dim % 4 = 0 and (in ORT 1.2x-1.3x) the present_key/present_value outputs
- * wired, so the node declares them (N·C floats each, unused).
+ * Full attention over all N patches with com.microsoft MultiHeadAttention (CPU and WebGPU kernels), over
+ * chunks of queries against every key so that no call holds more than ATTENTION_SCORES_PER_CHUNK scores:
+ *   qkv (N, 3, nh, hd) ─ Split ─ q, k, v (1, N, C)
+ *   chunk = min(N, ⌊2^26 / (nh·N)⌋) queries (N below 2048 patches at nh = 16: one chunk, the whole image)
+ *   q ─ Pad to nChunks·chunk rows ─ (nChunks, 1, chunk, C) ─ Scan: MHA(q_chunk, k, v) ─ (nChunks·chunk, C) ─ Slice ─ (N, C)
+ * Softmax is over keys, which every chunk sees whole, so this is the same function; zero pad queries are
+ * computed and dropped. WebGPU's flash-attention path (no (nh, N, N) tensor either) wants batch 1, no bias,
+ * head_dim % 4 = 0 and (in ORT 1.2x-1.3x) the present_key/present_value outputs wired, so the body's node
+ * declares them (chunk·C floats each, unused).
  */
-function emitFullAttention(s: Scope, qkv: Value, C: number, nh: number): Value {
+function emitFullAttention(s: Scope, qkv: Value, C: number, nh: number, scoresPerChunk: number): Value {
   const g = s.graph;
   const [q, k, v] = s.multi('Split', 'SplitQKV', [qkv, g.ints([1, 1, 1])], { axis: 1 }, 3).map((x, i) => s.op('Reshape', `To3D_${'qkv'[i]}`, [x, g.ints([1, -1, C])]));
-  const [out] = s.ms('MultiHeadAttention', 'MultiHeadAttention', [q, k, v], { num_heads: nh }, 3); // (1, N, C), present k, v
-  return s.op('Reshape', 'To2D', [out, g.ints([-1, C])]);
+  const n = s.op('Gather', 'N', [s.op('Shape', 'ShapeQ', [q]), g.ints([1])], { axis: 0 }); // (1) = [N]
+  const chunk = s.op('Min', 'Chunk', [n, s.op('Div', 'ChunkForBudget', [g.ints([Math.floor(scoresPerChunk / nh)]), n])]); // (1); ≥ 1 for N ≤ 2^22
+  const chunks = s.op('Div', 'NumChunks', [s.op('Sub', 'RoundUp', [s.op('Add', 'NPlusChunk', [n, chunk]), g.ints([1])]), chunk]); // (1) = ⌈N / chunk⌉
+  const pad = s.op('Sub', 'PadRows', [s.op('Mul', 'PaddedN', [chunks, chunk]), n]); // (1)
+  const padded = s.op('Pad', 'PadQ', [q, s.op('Concat', 'Pads', [g.ints([0, 0, 0, 0]), pad, g.ints([0])], { axis: 0 })]); // (1, nChunks·chunk, C)
+  const qChunks = s.op('Reshape', 'QChunks', [padded, s.op('Concat', 'ChunkShape', [g.ints([-1, 1]), chunk, g.ints([C])], { axis: 0 })]); // (nChunks, 1, chunk, C)
+
+  const body = g.subgraph(`${s.path}/chunk`);
+  const qc = body.input(`${s.path}/chunk/q`, 'float32', [1, 'chunk', C]);
+  const [out] = body.at(s.path).ms('MultiHeadAttention', 'chunk/MultiHeadAttention', [qc, k, v], { num_heads: nh }, 3); // (1, chunk, C), present k, v
+  body.output(out, `${s.path}/chunk/out`, 'float32', [1, 'chunk', C]);
+  const scanned = s.op('Scan', 'Chunks', [qChunks], { body: { graph: body.proto() }, num_scan_inputs: 1 }); // (nChunks, 1, chunk, C)
+  const rows = s.op('Reshape', 'To2D', [scanned, g.ints([-1, C])]); // (nChunks·chunk, C)
+  return s.op('Slice', 'DropPad', [rows, g.ints([0]), n, g.ints([0])]); // (N, C)
 }
 
 /** Qwen2_5_VLVisionAttention: qkv (bias) → 2-D RoPE on q, k → windowed or full attention → proj. */
@@ -110,7 +128,7 @@ async function emitAttention(ctx: EmitContext, s: Scope, x: Value, prefix: strin
   const heads = s.op('Reshape', 'SplitHeads', [qkv, g.ints([-1, 3, nh, hd])]); // (N, 3, nh, hd)
   const [qk, vv] = s.multi('Split', 'SplitQK_V', [heads, g.ints([2, 1])], { axis: 1 }, 2);
   const roped = s.op('Concat', 'QKV', [emitRope(s.at('rope'), qk, sh, hd), vv], { axis: 1 }); // (N, 3, nh, hd)
-  const out = full ? emitFullAttention(s.at('full'), roped, C, nh) : emitWindowAttention(s.at('window'), roped, sh, C, hd);
+  const out = full ? emitFullAttention(s.at('full'), roped, C, nh, sh.scoresPerChunk) : emitWindowAttention(s.at('window'), roped, sh, C, hd);
   return linear(ctx, s, 'proj', out, `${prefix}.proj`, { bias: true });
 }
 
@@ -191,8 +209,9 @@ function embedDim(w: WeightSource, cfg: VisionSemanticConfig): number {
 /**
  * Declares vision_semantic's I/O (VISION_SEMANTIC_IO, config-fixed dims filled in) and emits the ViT,
  * the merger, the image-token projector and the vt_map gather. Feed it vitLayout(cfg.vision, gh, gw).feeds.
+ * `scoresPerChunk` bounds full attention's memory (tests lower it to make small grids run several chunks).
  */
-export async function emitVisionSemantic(g: Graph, ctx: EmitContext, cfg: VisionSemanticConfig): Promise<void> {
+export async function emitVisionSemantic(g: Graph, ctx: EmitContext, cfg: VisionSemanticConfig, scoresPerChunk = ATTENTION_SCORES_PER_CHUNK): Promise<void> {
   const v = cfg.vision;
   checkConfig(v);
   const sizes = fixedDims(v, embedDim(ctx.w, cfg));
@@ -207,6 +226,7 @@ export async function emitVisionSemantic(g: Graph, ctx: EmitContext, cfg: Vision
     windowIndex: inputs.window_index,
     windowBias: inputs.window_bias,
     windowScatter: inputs.window_scatter,
+    scoresPerChunk,
   };
 
   const patchCtx = { ...ctx, w: withFlatPatchKernel(ctx.w, v) };

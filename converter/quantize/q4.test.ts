@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { roundF16 } from '../../src/onnx/f16.ts';
-import { dequantizeQ4, quantizeQ4, type Q4Weight } from './q4.ts';
+import { tensor } from '../read/tensor.ts';
+import type { WeightSource } from '../read/weights.ts';
+import { dequantizeQ4, quantizeQ4, quantizeQ4From, type Q4Weight } from './q4.ts';
 
 /** Deterministic values in [-1, 1) (xorshift), with some exact zeros. */
 function randomWeights(n: number, seed: number): Float32Array {
@@ -80,5 +82,31 @@ describe('quantizeQ4 / dequantizeQ4', () => {
         expect(s * 15).toBeLessThanOrEqual((hi - lo) * (1 + 2 ** -10));
       }
     expect(() => quantizeQ4(Float32Array.of(-1e6, 1e6), 1, 2, 16)).toThrow(/row 0 block 0 .* too wide for a float16 scale/);
+  });
+});
+
+describe('quantizeQ4From', () => {
+  it('reading in row chunks gives the whole weight\'s bytes, for a chunk size that does not divide N', async () => {
+    const N = 37;
+    const K = 70; // not a whole number of blocks: the last block of each row is zero-padded
+    const data = randomWeights(N * K, 5);
+    const chunks: [number, number][] = [];
+    const w: WeightSource = {
+      has: () => true,
+      shape: () => [N, K],
+      names: () => ['w'],
+      get: async () => tensor(data, [N, K]),
+      getRows: async (_name, begin, end) => {
+        chunks.push([begin, end]);
+        return tensor(data.slice(begin * K, end * K), [end - begin, K]);
+      },
+    };
+    const whole = quantizeQ4(data, N, K, 32);
+    const parts = await quantizeQ4From(w, 'w', N, K, 32, 8 * K * 4); // 8 rows a chunk
+    expect(chunks).toEqual([[0, 8], [8, 16], [16, 24], [24, 32], [32, 37]]);
+    expect(parts).toEqual(whole);
+    const small = await quantizeQ4From(w, 'w', N, K, 32, N * K * 4); // fits: read whole
+    expect(small).toEqual(whole);
+    expect(chunks).toHaveLength(5);
   });
 });

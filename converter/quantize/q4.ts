@@ -56,6 +56,27 @@ export function quantizeQ4(w: Float32Array, N: number, K: number, blockSize = 32
   return { N, K, blockSize, kBlocks, packed, scales, zeroPoints };
 }
 
+/**
+ * Quantizes the source's weight `name` (N, K), reading it whole, or in chunks of rows when its float32 form is
+ * over `maxReadBytes` and the source reads rows: q4 rows are independent (blocks run along K), so the chunks'
+ * results laid end to end are byte for byte the whole weight's.
+ */
+export async function quantizeQ4From(w: WeightSource, name: string, N: number, K: number, blockSize: number, maxReadBytes: number): Promise<Q4Weight> {
+  if (!w.getRows || N * K * 4 <= maxReadBytes) return quantizeQ4((await w.get(name, [N, K])).data, N, K, blockSize);
+  const kBlocks = Math.ceil(K / blockSize);
+  const zpRow = Math.ceil(kBlocks / 2);
+  const out: Q4Weight = { N, K, blockSize, kBlocks, packed: new Uint8Array((N * kBlocks * blockSize) / 2), scales: new Float32Array(N * kBlocks), zeroPoints: new Uint8Array(N * zpRow) };
+  const rows = Math.max(1, Math.floor(maxReadBytes / (K * 4)));
+  for (let r = 0; r < N; r += rows) {
+    const end = Math.min(N, r + rows);
+    const part = quantizeQ4((await w.getRows(name, r, end)).data, end - r, K, blockSize);
+    out.packed.set(part.packed, (r * kBlocks * blockSize) / 2);
+    out.scales.set(part.scales, r * kBlocks);
+    out.zeroPoints.set(part.zeroPoints, r * zpRow);
+  }
+  return out;
+}
+
 /** The float weight (N, K) a Q4Weight stands for — what MatMulNBits multiplies by. */
 export function dequantizeQ4(q: Q4Weight): Float32Array {
   const { N, K, blockSize, kBlocks, packed, scales, zeroPoints } = q;

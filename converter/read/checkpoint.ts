@@ -1,11 +1,10 @@
 // A checkpoint folder as the official release ships it: config.json plus model.safetensors or a sharded
-// model.safetensors.index.json ({weight_map: {tensor: shard file}}). Emitters and the TS reference read
-// weights through `WeightSource`, one tensor at a time, under their checkpoint names.
+// model.safetensors.index.json ({weight_map: {tensor: shard file}}), in a local folder or a Hub repository
+// (CheckpointFiles). Emitters and the TS reference read weights through `WeightSource`, one tensor at a time,
+// under their checkpoint names.
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { tensor, type Tensor } from './tensor.ts';
+import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
 import type { WeightSource } from './weights.ts';
 
@@ -16,42 +15,44 @@ export class Checkpoint implements WeightSource {
     readonly dir: string,
     readonly config: unknown,
     private readonly files: SafetensorsFile[],
-    private readonly where: ReadonlyMap<string, { file: SafetensorsFile; entry: TensorEntry }>,
+    private readonly where: ReadonlyMap<string, { file: SafetensorsFile; shard: string; entry: TensorEntry }>,
   ) {}
 
-  static async open(dir: string): Promise<Checkpoint> {
-    const configPath = join(dir, 'config.json');
-    if (!existsSync(configPath)) throw new SafetensorsError(`${dir}: no config.json (not a checkpoint folder)`);
+  /** A local folder (a path) or any CheckpointFiles (a Hub repository at one commit). */
+  static async open(folder: string | CheckpointFiles): Promise<Checkpoint> {
+    const src = await checkpointFiles(folder);
+    const dir = src.label;
+    if (!src.has('config.json')) throw new SafetensorsError(`${dir}: no config.json (not a checkpoint folder)`);
     let config: unknown;
     try {
-      config = JSON.parse(await readFile(configPath, 'utf8'));
+      config = JSON.parse(await src.text('config.json'));
     } catch (e) {
-      throw new SafetensorsError(`${configPath}: not valid JSON (${(e as Error).message})`);
+      throw new SafetensorsError(`${src.where('config.json')}: not valid JSON (${(e as Error).message})`);
     }
-    const { shards, weightMap, indexPath } = await shardFiles(dir);
+    const { shards, weightMap, indexPath } = await shardFiles(src);
     const files: SafetensorsFile[] = [];
     try {
-      for (const s of shards) files.push(await SafetensorsFile.open(join(dir, s)));
+      for (const s of shards) files.push(await SafetensorsFile.open(await src.open(s)));
     } catch (e) {
       await Promise.all(files.map((f) => f.close()));
       throw e;
     }
-    const where = new Map<string, { file: SafetensorsFile; entry: TensorEntry }>();
+    const where = new Map<string, { file: SafetensorsFile; shard: string; entry: TensorEntry }>();
     const fail = async (msg: string) => {
       await Promise.all(files.map((f) => f.close()));
       throw new SafetensorsError(msg);
     };
-    for (const file of files)
+    for (const [i, file] of files.entries())
       for (const entry of file.entries.values()) {
         const prev = where.get(entry.name);
-        if (prev) await fail(`${dir}: tensor ${entry.name} is in both ${basename(prev.file.path)} and ${basename(file.path)}`);
-        where.set(entry.name, { file, entry });
+        if (prev) await fail(`${dir}: tensor ${entry.name} is in both ${prev.shard} and ${shards[i]}`);
+        where.set(entry.name, { file, shard: shards[i], entry });
       }
     if (weightMap) {
       for (const [name, shard] of Object.entries(weightMap)) {
         const w = where.get(name);
         if (!w) await fail(`${indexPath}: weight_map lists ${name} in ${shard}, but ${shard} has no such tensor`);
-        else if (basename(w.file.path) !== shard) await fail(`${indexPath}: weight_map puts ${name} in ${shard}, but it is in ${basename(w.file.path)}`);
+        else if (w.shard !== shard) await fail(`${indexPath}: weight_map puts ${name} in ${shard}, but it is in ${w.shard}`);
       }
     }
     return new Checkpoint(dir, config, files, where);
@@ -60,7 +61,7 @@ export class Checkpoint implements WeightSource {
   /** Opens a single .safetensors file as a weight source (the fo1-golden fixtures). */
   static async openFile(path: string, config: unknown = {}): Promise<Checkpoint> {
     const file = await SafetensorsFile.open(path);
-    const where = new Map([...file.entries.values()].map((entry) => [entry.name, { file, entry }] as const));
+    const where = new Map([...file.entries.values()].map((entry) => [entry.name, { file, shard: path, entry }] as const));
     return new Checkpoint(path, config, [file], where);
   }
 
@@ -96,18 +97,25 @@ export class Checkpoint implements WeightSource {
     return tensor(await w.file.readFloat32(name), w.entry.shape);
   }
 
+  async getRows(name: string, begin: number, end: number): Promise<Tensor> {
+    const w = this.where.get(name);
+    if (!w) throw new SafetensorsError(`${this.dir}: missing tensor ${name}`);
+    return tensor(await w.file.readFloat32Rows(name, begin, end), [end - begin, ...w.entry.shape.slice(1)]);
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.files.map((f) => f.close()));
   }
 }
 
 /** Shard file names: those of the index's weight_map, or the single model.safetensors. */
-async function shardFiles(dir: string): Promise<{ shards: string[]; weightMap?: Record<string, string>; indexPath?: string }> {
-  const indexPath = join(dir, 'model.safetensors.index.json');
-  if (existsSync(indexPath)) {
+async function shardFiles(src: CheckpointFiles): Promise<{ shards: string[]; weightMap?: Record<string, string>; indexPath?: string }> {
+  const indexFile = 'model.safetensors.index.json';
+  const indexPath = src.where(indexFile);
+  if (src.has(indexFile)) {
     let index: { weight_map?: unknown };
     try {
-      index = JSON.parse(await readFile(indexPath, 'utf8'));
+      index = JSON.parse(await src.text(indexFile));
     } catch (e) {
       throw new SafetensorsError(`${indexPath}: not valid JSON (${(e as Error).message})`);
     }
@@ -116,13 +124,13 @@ async function shardFiles(dir: string): Promise<{ shards: string[]; weightMap?: 
     const weightMap = map as Record<string, unknown>;
     for (const [name, shard] of Object.entries(weightMap)) {
       // A shard must be a plain file name inside the folder: the index is data, not a path to follow.
-      if (typeof shard !== 'string' || shard !== basename(shard) || !shard.endsWith('.safetensors')) {
+      if (typeof shard !== 'string' || /[/\\]/.test(shard) || shard === '..' || !shard.endsWith('.safetensors')) {
         throw new SafetensorsError(`${indexPath}: weight_map.${name} = ${JSON.stringify(shard)} is not a .safetensors file name in the folder`);
       }
-      if (!existsSync(join(dir, shard))) throw new SafetensorsError(`${indexPath}: shard ${shard} (for ${name}) is missing from ${dir}`);
+      if (!src.has(shard)) throw new SafetensorsError(`${indexPath}: shard ${shard} (for ${name}) is missing from ${src.label}`);
     }
     return { shards: [...new Set(Object.values(weightMap as Record<string, string>))].sort(), weightMap: weightMap as Record<string, string>, indexPath };
   }
-  if (existsSync(join(dir, 'model.safetensors'))) return { shards: ['model.safetensors'] };
-  throw new SafetensorsError(`${dir}: neither model.safetensors nor model.safetensors.index.json`);
+  if (src.has('model.safetensors')) return { shards: ['model.safetensors'] };
+  throw new SafetensorsError(`${src.label}: neither model.safetensors nor model.safetensors.index.json`);
 }

@@ -1,46 +1,38 @@
-// Downloads a checkpoint folder from the Hugging Face Hub layout `<base>/<repo>/resolve/<revision>/<file>`:
-// config.json, the safetensors index (or the single model.safetensors) and every shard it names, plus the
-// tokenizer/processor/generation files that exist. Each file streams into `<file>.incomplete` and is renamed
-// when whole; an interrupted transfer resumes with an HTTP Range request (in the same run, up to
-// `retries` times, or in a later run from the .incomplete file).
+// A checkpoint read in place from a Hugging Face Hub repository (or a mirror with the same layout: the
+// endpoint is `hubUrl`, as HF_ENDPOINT sets it). The revision is resolved to its commit sha first, and every
+// file is then read at that sha, so a `main` that moves mid-conversion cannot mix files of two commits.
+// @huggingface/hub does the Hub API (the revision's sha, the file listing with sizes); the bytes are read by
+// range through fetch-byte-source.ts, so the weights stream into the converter and are never stored whole.
+// Browser-safe (fetch only).
 
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { HubApiError, listFiles, modelInfo } from '@huggingface/hub';
+import type { ByteSource, CheckpointFiles } from './byte-source.ts';
+import { fetchByteSource } from './fetch-byte-source.ts';
+import { HubError, HubFileNotFoundError, RepoAccessError, RepoNotFoundError } from './hub-errors.ts';
 
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
-
-/** Files a checkpoint may ship besides its weights; absent ones (404) are skipped. */
-const OPTIONAL_FILES = [
-  'generation_config.json',
-  'preprocessor_config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'vocab.json',
-  'merges.txt',
-  'added_tokens.json',
-  'special_tokens_map.json',
-  'chat_template.json',
-];
-
-export class HubError extends Error {
-  override name = 'HubError';
-}
-
-export interface HubProgress {
-  file: string;
-  received: number;
-  /** Total bytes when the server says (Content-Length / Content-Range). */
-  total: number | null;
-}
 
 export interface HubOptions {
   /** "owner/name" or "owner/name@revision" (revision defaults to main). */
   repo: string;
-  dest: string;
-  baseUrl?: string;
+  hubUrl?: string;
+  /** For gated or private repositories ("hf_…"). */
+  accessToken?: string;
+  fetch?: typeof fetch;
+  /** Per range read (fetch-byte-source.ts). */
   retries?: number;
-  onProgress?: (p: HubProgress) => void;
+  backoffMs?: number;
+  stallMs?: number;
+}
+
+export interface HubRepo extends CheckpointFiles {
+  repo: string;
+  /** The revision as asked (a branch, tag or sha). */
+  revision: string;
+  /** The commit it resolved to; every file is read at this sha. */
+  sha: string;
+  /** Every file of the repository at `sha` with its size in bytes, from the listing. */
+  sizes: ReadonlyMap<string, number>;
 }
 
 export function parseRepo(spec: string): { repo: string; revision: string } {
@@ -49,85 +41,54 @@ export function parseRepo(spec: string): { repo: string; revision: string } {
   return { repo, revision };
 }
 
-export function resolveUrl(baseUrl: string, repo: string, revision: string, file: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+export function resolveUrl(hubUrl: string, repo: string, revision: string, file: string): string {
+  return `${hubUrl.replace(/\/+$/, '')}/${repo}/resolve/${encodeURIComponent(revision)}/${file.split('/').map(encodeURIComponent).join('/')}`;
 }
 
-/** Downloads the checkpoint into `dest` (files already complete are kept); returns `dest`. */
-export async function downloadFromHub(opts: HubOptions): Promise<string> {
+/** Resolves the revision to a commit and lists the repository; fails with a named HubError. */
+export async function openHubRepo(opts: HubOptions): Promise<HubRepo> {
   const { repo, revision } = parseRepo(opts.repo);
-  const get = (file: string, required: boolean) =>
-    downloadFile(resolveUrl(opts.baseUrl ?? DEFAULT_HUB_URL, repo, revision, file), join(opts.dest, file), file, required, opts.retries ?? 3, opts.onProgress);
-  await mkdir(opts.dest, { recursive: true });
-  await get('config.json', true);
-  const shards = (await get('model.safetensors.index.json', false)) ? await shardsOf(join(opts.dest, 'model.safetensors.index.json')) : ['model.safetensors'];
-  for (const shard of shards) await get(shard, true);
-  for (const file of OPTIONAL_FILES) await get(file, false);
-  return opts.dest;
-}
-
-async function shardsOf(indexPath: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(indexPath, 'utf8')) as { weight_map?: Record<string, unknown> };
-  const names = Object.values(index.weight_map ?? {});
-  if (names.length === 0) throw new HubError(`${indexPath}: weight_map is empty`);
-  for (const n of names) {
-    if (typeof n !== 'string' || !/^[\w.-]+\.safetensors$/.test(n)) throw new HubError(`${indexPath}: shard name ${JSON.stringify(n)} is not a plain .safetensors file name`);
-  }
-  return [...new Set(names as string[])].sort();
-}
-
-/** One file with resume; false when the server has no such file and it is optional. */
-async function downloadFile(url: string, path: string, file: string, required: boolean, retries: number, onProgress?: (p: HubProgress) => void): Promise<boolean> {
-  if (existsSync(path)) return true;
-  const partial = `${path}.incomplete`;
-  for (let attempt = 0; ; attempt++) {
-    const have = existsSync(partial) ? (await stat(partial)).size : 0;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {}, redirect: 'follow' });
-    } catch (e) {
-      if (attempt < retries) continue;
-      throw new HubError(`${file}: cannot reach ${url} (${(e as Error).message})`);
-    }
-    if (res.status === 404 && !required) return false;
-    if (res.status === 416 && have > 0) {
-      // Nothing left to send: the partial file is already whole.
-      await rename(partial, path);
-      return true;
-    }
-    if (res.status !== 200 && res.status !== 206) {
-      throw new HubError(`${file}: ${url} answered HTTP ${res.status}${res.status === 404 ? ' (no such file, repo or revision)' : ''}`);
-    }
-    const resumed = res.status === 206;
-    const start = resumed ? have : 0; // a 200 to a Range request means the server restarts from byte 0
-    const total = totalBytes(res, start);
-    const fh = await open(partial, resumed ? 'a' : 'w');
-    let received = start;
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        await fh.write(chunk);
-        received += chunk.length;
-        onProgress?.({ file, received, total });
+  const hubUrl = (opts.hubUrl ?? DEFAULT_HUB_URL).replace(/\/+$/, '');
+  const common = { hubUrl, accessToken: opts.accessToken, fetch: opts.fetch };
+  const named = (what: string) => (e: unknown): never => {
+    if (e instanceof HubApiError) {
+      if (e.statusCode === 404) throw new RepoNotFoundError(`${repo}@${revision}: not found on ${hubUrl} (${what}: HTTP 404; check the repository name and revision)`);
+      if (e.statusCode === 401 || e.statusCode === 403) {
+        throw new RepoAccessError(`${repo}: HTTP ${e.statusCode} from ${hubUrl} (${what}): gated or private; accept its licence on the Hub and give an access token`, e.statusCode);
       }
-    } catch (e) {
-      if (attempt < retries) continue;
-      throw new HubError(`${file}: download interrupted at ${received} bytes after ${attempt + 1} attempts (${(e as Error).message}); run again to resume`);
-    } finally {
-      await fh.close();
+      throw new HubError(`${repo}@${revision}: ${what} failed with HTTP ${e.statusCode} (${e.message})`);
     }
-    if (total !== null && received !== total) {
-      if (attempt < retries) continue;
-      throw new HubError(`${file}: got ${received} of ${total} bytes after ${attempt + 1} attempts; run again to resume`);
-    }
-    await rename(partial, path);
-    return true;
+    if (e instanceof TypeError) throw new HubError(`${repo}: cannot reach ${hubUrl} for the ${what} (${e.message}; offline, or a CORS or redirect failure)`);
+    throw e;
+  };
+  const info = await modelInfo({ name: repo, revision, additionalFields: ['sha'], ...common }).catch(named('revision'));
+  const sha = (info as { sha?: unknown }).sha;
+  if (typeof sha !== 'string' || !/^[0-9a-f]{40}$/.test(sha)) throw new HubError(`${repo}@${revision}: the Hub gave no commit sha (${JSON.stringify(sha)})`);
+  const sizes = new Map<string, number>();
+  try {
+    for await (const f of listFiles({ repo, revision: sha, recursive: true, ...common })) if (f.type === 'file') sizes.set(f.path, f.size);
+  } catch (e) {
+    named('file listing')(e);
   }
-}
-
-function totalBytes(res: Response, start: number): number | null {
-  const range = res.headers.get('content-range'); // "bytes 100-199/200"
-  const m = range?.match(/\/(\d+)$/);
-  if (m) return Number(m[1]);
-  const len = res.headers.get('content-length');
-  return len === null ? null : start + Number(len);
+  const url = (file: string) => resolveUrl(hubUrl, repo, sha, file);
+  const open = (file: string): ByteSource => {
+    const size = sizes.get(file);
+    if (size === undefined) throw new HubFileNotFoundError(`${repo}@${sha.slice(0, 12)}: no file ${file} in the repository listing`);
+    return fetchByteSource({ url: url(file), size, commit: sha, accessToken: opts.accessToken, fetch: opts.fetch, retries: opts.retries, backoffMs: opts.backoffMs, stallMs: opts.stallMs });
+  };
+  return {
+    repo,
+    revision,
+    sha,
+    sizes,
+    label: `${repo}@${sha}`,
+    commit: sha,
+    where: url,
+    has: (file) => sizes.has(file),
+    open: async (file) => open(file),
+    text: async (file) => {
+      const src = open(file);
+      return new TextDecoder().decode(await src.read(0, src.size));
+    },
+  };
 }

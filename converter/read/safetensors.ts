@@ -1,8 +1,9 @@
 // safetensors: u64 little-endian header length N, an N-byte JSON header
 // {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?}, then the raw little-endian bytes.
-// Tensors are read one at a time from their byte range, so an 8 GB checkpoint is never held in memory.
+// Tensors are read one at a time from their byte range (a ByteSource: a local file or a Hub file), so an
+// 8 GB checkpoint is never held in memory.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import type { ByteSource } from './byte-source.ts';
 
 export type SafetensorsDType = 'F32' | 'F16' | 'BF16' | 'I64' | 'I32';
 export const BYTES: Record<SafetensorsDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
@@ -25,30 +26,31 @@ const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 export class SafetensorsFile {
   private constructor(
+    /** The source's name: a path, or a URL. */
     readonly path: string,
-    private readonly fh: FileHandle,
+    private readonly src: ByteSource,
     readonly entries: ReadonlyMap<string, TensorEntry>,
     readonly metadata: Readonly<Record<string, string>>,
   ) {}
 
-  static async open(path: string): Promise<SafetensorsFile> {
-    const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {
-      throw new SafetensorsError(`${path}: cannot open (${e.code ?? e.message})`);
-    });
+  /** Reads the header of a local file (a path) or of any ByteSource (a Hub file: two range reads). */
+  static async open(file: string | ByteSource): Promise<SafetensorsFile> {
+    // A path means Node: its file system module is loaded only then, so that browsers never import it.
+    const src = typeof file === 'string' ? await (await import('./node-byte-source.ts')).openFileSource(file).catch((e: Error) => {
+      throw new SafetensorsError(e.message);
+    }) : file;
+    const path = src.name;
     try {
-      const { size } = await fh.stat();
+      const { size } = src;
       if (size < 8) throw new SafetensorsError(`${path}: ${size} bytes is too short for a safetensors file (truncated?)`);
-      const lenBuf = Buffer.alloc(8);
-      await fh.read(lenBuf, 0, 8, 0);
-      const n = Number(lenBuf.readBigUInt64LE(0));
+      const len = await src.read(0, 8);
+      const n = Number(new DataView(len.buffer, len.byteOffset, 8).getBigUint64(0, true));
       if (n > MAX_HEADER_BYTES || 8 + n > size) {
         throw new SafetensorsError(`${path}: header length ${n} overruns the file of ${size} bytes (truncated or not safetensors)`);
       }
-      const headerBuf = Buffer.alloc(n);
-      await fh.read(headerBuf, 0, n, 8);
       let header: unknown;
       try {
-        header = JSON.parse(headerBuf.toString('utf8'));
+        header = JSON.parse(new TextDecoder().decode(await src.read(8, 8 + n)));
       } catch {
         throw new SafetensorsError(`${path}: header is not valid JSON (corrupt file)`);
       }
@@ -62,9 +64,9 @@ export class SafetensorsFile {
         entries.set(name, validateEntry(path, name, raw, dataStart, size));
       }
       checkNoOverlap(path, [...entries.values()]);
-      return new SafetensorsFile(path, fh, entries, ((header as Record<string, unknown>).__metadata__ as Record<string, string>) ?? {});
+      return new SafetensorsFile(path, src, entries, ((header as Record<string, unknown>).__metadata__ as Record<string, string>) ?? {});
     } catch (e) {
-      await fh.close();
+      await src.close();
       throw e;
     }
   }
@@ -73,10 +75,7 @@ export class SafetensorsFile {
   async readBytes(name: string): Promise<Uint8Array> {
     const e = this.entries.get(name);
     if (!e) throw new SafetensorsError(`${this.path}: no tensor ${name}`);
-    const buf = new Uint8Array(e.end - e.begin);
-    const { bytesRead } = await this.fh.read(buf, 0, buf.length, e.begin);
-    if (bytesRead !== buf.length) throw new SafetensorsError(`${this.path}: tensor ${name} is truncated (${bytesRead} of ${buf.length} bytes)`);
-    return buf;
+    return this.src.read(e.begin, e.end);
   }
 
   /** Reads one tensor converted to float32 (integer tensors are converted too). */
@@ -86,8 +85,18 @@ export class SafetensorsFile {
     return toFloat32(await this.readBytes(name), e.dtype);
   }
 
+  /** Rows [begin, end) of a tensor (along its first dim) as float32: a large tensor read a part at a time. */
+  async readFloat32Rows(name: string, begin: number, end: number): Promise<Float32Array> {
+    const e = this.entries.get(name);
+    if (!e) throw new SafetensorsError(`${this.path}: no tensor ${name}`);
+    const rows = e.shape[0] ?? 1;
+    if (!(0 <= begin && begin <= end && end <= rows)) throw new SafetensorsError(`${this.path}: rows ${begin}..${end} of ${name}, which has ${rows}`);
+    const rowBytes = (e.end - e.begin) / rows;
+    return toFloat32(await this.src.read(e.begin + begin * rowBytes, e.begin + end * rowBytes), e.dtype);
+  }
+
   close(): Promise<void> {
-    return this.fh.close();
+    return this.src.close();
   }
 }
 

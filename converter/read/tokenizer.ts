@@ -3,9 +3,7 @@
 // tokenizer, spec §3.1), from which the equivalent tokenizer.json is built. Which FO1 tags (<regionN>,
 // <ground>, <objects>…) are single added tokens is read from these files, never assumed.
 
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
 import type { AddedTokenJson, TokenizerJson } from '../../src/model-folder/tokens.ts';
 import { MAX_REGIONS } from '../../src/model-folder/config.ts';
 import { GROUND_CLOSE, GROUND_OPEN, OBJECTS_CLOSE, OBJECTS_OPEN, regionTag } from '../../src/model-folder/tokens.ts';
@@ -23,44 +21,46 @@ export interface CheckpointTokenizer {
 
 type Json = Record<string, unknown>;
 
-async function readJson(path: string): Promise<Json> {
-  let text: string;
+async function readText(src: CheckpointFiles, file: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await src.text(file);
   } catch (e) {
-    throw new TokenizerFilesError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new TokenizerFilesError(`${src.where(file)}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+async function readJson(src: CheckpointFiles, file: string): Promise<Json> {
+  const text = await readText(src, file);
   try {
     const v = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
     return v as Json;
   } catch (e) {
-    throw new TokenizerFilesError(`${path}: not a valid JSON object (${(e as Error).message})`);
+    throw new TokenizerFilesError(`${src.where(file)}: not a valid JSON object (${(e as Error).message})`);
   }
 }
 
-export async function readTokenizer(dir: string): Promise<CheckpointTokenizer> {
-  const configPath = join(dir, 'tokenizer_config.json');
-  const tokenizerConfig = existsSync(configPath) ? await readJson(configPath) : {};
-  if (existsSync(join(dir, 'tokenizer.json'))) {
-    const path = join(dir, 'tokenizer.json');
-    const json = await readJson(path);
+/** From a local folder (a path) or any CheckpointFiles (a Hub repository). */
+export async function readTokenizer(folder: string | CheckpointFiles): Promise<CheckpointTokenizer> {
+  const src = await checkpointFiles(folder);
+  const tokenizerConfig = src.has('tokenizer_config.json') ? await readJson(src, 'tokenizer_config.json') : {};
+  if (src.has('tokenizer.json')) {
+    const json = await readJson(src, 'tokenizer.json');
     const model = json.model as Json | undefined;
     if (!Array.isArray(json.added_tokens) || typeof model?.vocab !== 'object' || !Array.isArray(model?.merges)) {
-      throw new TokenizerFilesError(`${path}: expected added_tokens and a BPE model with vocab and merges`);
+      throw new TokenizerFilesError(`${src.where('tokenizer.json')}: expected added_tokens and a BPE model with vocab and merges`);
     }
     return { tokenizerJson: json as unknown as TokenizerJson, tokenizerConfig, source: 'tokenizer.json' };
   }
   for (const f of ['vocab.json', 'merges.txt']) {
-    if (!existsSync(join(dir, f))) throw new TokenizerFilesError(`${dir}: no tokenizer.json and no ${f} (need tokenizer.json, or vocab.json + merges.txt)`);
+    if (!src.has(f)) throw new TokenizerFilesError(`${src.label}: no tokenizer.json and no ${f} (need tokenizer.json, or vocab.json + merges.txt)`);
   }
-  const vocab = await readJson(join(dir, 'vocab.json'));
+  const vocab = await readJson(src, 'vocab.json');
   for (const [tok, id] of Object.entries(vocab)) {
-    if (!Number.isInteger(id)) throw new TokenizerFilesError(`${join(dir, 'vocab.json')}: token ${JSON.stringify(tok)} has id ${JSON.stringify(id)}, expected an integer`);
+    if (!Number.isInteger(id)) throw new TokenizerFilesError(`${src.where('vocab.json')}: token ${JSON.stringify(tok)} has id ${JSON.stringify(id)}, expected an integer`);
   }
-  const merges = parseMerges(await readFile(join(dir, 'merges.txt'), 'utf8'), join(dir, 'merges.txt'));
-  const addedPath = join(dir, 'added_tokens.json');
-  const addedJson = existsSync(addedPath) ? await readJson(addedPath) : {};
+  const merges = parseMerges(await readText(src, 'merges.txt'), src.where('merges.txt'));
+  const addedJson = src.has('added_tokens.json') ? await readJson(src, 'added_tokens.json') : {};
   const added = slowAddedTokens(tokenizerConfig, addedJson);
   return { tokenizerJson: buildTokenizerJson(vocab as Record<string, number>, merges, added), tokenizerConfig, source: 'vocab.json+merges.txt' };
 }

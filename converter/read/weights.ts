@@ -10,6 +10,11 @@ export interface WeightSource {
   /** The tensor as float32, or an error naming the tensor (and expected shape, when given). */
   get(name: string, expectedShape?: readonly number[]): Promise<Tensor>;
   names(): string[];
+  /**
+   * Rows [begin, end) of a tensor along its first dim, shape (end − begin, …rest): how a tensor too large to
+   * hold whole in float32 (the 151936-row embedding) is read, where the source can.
+   */
+  getRows?(name: string, begin: number, end: number): Promise<Tensor>;
 }
 
 /** `w` with each tensor passed through `f` as it is read (e.g. the rounded weights a quantized graph multiplies by). */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Graph, tensorData } from '../../src/onnx/graph.ts';
 import { f32, runModel } from '../../src/testing/ort.ts';
 import { ExternalDataStore, SharedWeights } from './external-data.ts';
-import { nodeFiles } from './file-sink.ts';
+import { nodeOutput } from './file-sink.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('ExternalDataStore', () => {
   it('rotates chunks before the size limit, aligns offsets, and ORT reads the weights back', async () => {
     // Three 40-byte weights with a 100-byte chunk limit: the 64-byte alignment forces a new chunk for each.
-    const store = new ExternalDataStore(nodeFiles, dir, 'g.onnx', 100);
+    const store = new ExternalDataStore(nodeOutput(), dir, 'g.onnx', 100);
     const g = new Graph('g', store);
     const x = g.input('x', 'float32', [10]);
     let y = x;
@@ -37,7 +37,7 @@ describe('ExternalDataStore', () => {
   });
 
   it('keeps one chunk while weights fit, with aligned offsets', () => {
-    const store = new ExternalDataStore(nodeFiles, dir, 'h.onnx', 1 << 20);
+    const store = new ExternalDataStore(nodeOutput(), dir, 'h.onnx', 1 << 20);
     const a = store.put('a', new Uint8Array(10)) as { offset: number; location: string };
     const b = store.put('b', new Uint8Array(10)) as { offset: number; location: string };
     expect([a.location, a.offset, b.location, b.offset]).toEqual(['h.onnx_data', 0, 'h.onnx_data', 64]);
@@ -45,19 +45,19 @@ describe('ExternalDataStore', () => {
   });
 
   it('names an initializer bigger than a chunk', () => {
-    const store = new ExternalDataStore(nodeFiles, dir, 'big.onnx', 16);
+    const store = new ExternalDataStore(nodeOutput(), dir, 'big.onnx', 16);
     expect(() => store.put('model.embed_tokens.weight', new Uint8Array(17))).toThrow(/big\.onnx: initializer model\.embed_tokens\.weight is 17 bytes, over the 16-byte/);
   });
 
   it('shares a weight another graph wrote with the same name and bytes, and ORT reads it from that file', async () => {
     const shared = new SharedWeights(dir);
     const table = tensorData('float32', [4], [1, 2, 3, 4]);
-    const first = new ExternalDataStore(nodeFiles, dir, 'first.onnx', 1 << 20, shared);
+    const first = new ExternalDataStore(nodeOutput(), dir, 'first.onnx', 1 << 20, shared);
     const g1 = new Graph('first', first);
     g1.weight('table', table);
     expect(first.finish().map((c) => c.name)).toEqual(['first.onnx_data']);
 
-    const second = new ExternalDataStore(nodeFiles, dir, 'second.onnx', 1 << 20, shared);
+    const second = new ExternalDataStore(nodeOutput(), dir, 'second.onnx', 1 << 20, shared);
     const g = new Graph('second', second);
     const x = g.input('x', 'float32', [4]);
     const own = g.weight('own', tensorData('float32', [4], [10, 20, 30, 40]));
@@ -74,13 +74,13 @@ describe('ExternalDataStore', () => {
 
   it('writes a weight again when its bytes differ from the one of that name, and shares only within one folder', () => {
     const shared = new SharedWeights(dir);
-    const first = new ExternalDataStore(nodeFiles, dir, 'p.onnx', 1 << 20, shared);
+    const first = new ExternalDataStore(nodeOutput(), dir, 'p.onnx', 1 << 20, shared);
     first.put('w', new Uint8Array([1, 2, 3, 4]));
     first.finish();
-    const other = new ExternalDataStore(nodeFiles, dir, 'q.onnx', 1 << 20, shared);
+    const other = new ExternalDataStore(nodeOutput(), dir, 'q.onnx', 1 << 20, shared);
     expect(other.put('w', new Uint8Array([1, 2, 3, 5]))).toMatchObject({ location: 'q.onnx_data', offset: 0 });
     expect(other.borrowed()).toEqual([]);
     other.finish();
-    expect(() => new ExternalDataStore(nodeFiles, join(dir, 'sub'), 'r.onnx', 1 << 20, shared)).toThrow(/r\.onnx: weights can only be shared between graphs of one folder/);
+    expect(() => new ExternalDataStore(nodeOutput(), join(dir, 'sub'), 'r.onnx', 1 << 20, shared)).toThrow(/r\.onnx: weights can only be shared between graphs of one folder/);
   });
 });

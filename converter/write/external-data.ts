@@ -9,10 +9,10 @@
 // tied embedding table, which embed_tokens gathers rows from and the decoder's lm_head multiplies by. Such a
 // graph then needs the other graph's file too (`borrowed()`; model.json lists it with the graph's chunks).
 
-import { createHash } from 'node:crypto';
 import type { WeightStore } from '../../src/onnx/graph.ts';
 import type { TensorProto } from '../../src/onnx/proto.ts';
-import { FileSink, type FileSystem } from './file-sink.ts';
+import type { ByteSink } from './byte-sink.ts';
+import type { OutputFiles } from './output-files.ts';
 
 /** Decimal 2 GB: under both 2^31 − 1 (protobuf/int32 offsets) and Chrome's 0x7fe00000 ArrayBuffer cap. */
 export const MAX_CHUNK_BYTES = 2_000_000_000;
@@ -50,23 +50,34 @@ export class SharedWeights {
   add(name: string, sha256: string, ref: ExternalRef): void {
     if (!this.written.has(name)) this.written.set(name, { sha256, ref });
   }
+
+  /** What was written, to record and `add` back when a conversion resumes after the graphs that wrote it. */
+  entries(): SharedEntry[] {
+    return [...this.written].map(([name, w]) => ({ name, ...w }));
+  }
+}
+
+export interface SharedEntry {
+  name: string;
+  sha256: string;
+  ref: ExternalRef;
 }
 
 export class ExternalDataStore implements WeightStore {
-  private sink: FileSink | null = null;
+  private sink: ByteSink | null = null;
   private readonly done: ChunkFile[] = [];
   private readonly zeros = new Uint8Array(4096);
   private readonly own = new Set<string>();
   private readonly borrowedFiles = new Set<string>();
 
   /** `graphFile` is the .onnx's file name; chunks are written beside it in `dir`. */
-  constructor(private readonly fs: FileSystem, private readonly dir: string, private readonly graphFile: string, private readonly maxChunkBytes = MAX_CHUNK_BYTES, private readonly shared?: SharedWeights) {
+  constructor(private readonly files: OutputFiles, private readonly dir: string, private readonly graphFile: string, private readonly maxChunkBytes = MAX_CHUNK_BYTES, private readonly shared?: SharedWeights) {
     if (shared && shared.dir !== dir) throw new Error(`${graphFile}: weights can only be shared between graphs of one folder (${shared.dir}, not ${dir})`);
   }
 
   put(name: string, bytes: Uint8Array): TensorProto['data'] {
     if (!this.shared) return this.write(name, bytes);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = this.files.sha256(bytes);
     const known = this.shared.find(name, sha256, bytes.length);
     if (known) {
       if (!this.own.has(known.location)) this.borrowedFiles.add(known.location);
@@ -92,8 +103,8 @@ export class ExternalDataStore implements WeightStore {
       sink = this.rotate();
       offset = 0;
     }
-    if (offset > sink.bytes) sink.write(this.zeros.subarray(0, offset - sink.bytes));
-    sink.write(bytes);
+    if (offset > sink.bytes) sink.append(this.zeros.subarray(0, offset - sink.bytes));
+    sink.append(bytes);
     const location = this.chunkFile(this.done.length);
     this.own.add(location);
     return { location, offset, length: bytes.length };
@@ -115,13 +126,22 @@ export class ExternalDataStore implements WeightStore {
     this.sink = null;
   }
 
+  /**
+   * Readies the chunk files the next put may create (the current one, if none is open yet, and the one after
+   * it): awaited before each weight is read, since put is synchronous and a browser file opens asynchronously.
+   */
+  async prepareNext(): Promise<void> {
+    const next = this.done.length + (this.sink ? 1 : 0);
+    for (const i of this.sink ? [next] : [next, next + 1]) await this.files.prepare(`${this.dir}/${this.chunkFile(i)}`);
+  }
+
   private chunkFile(index: number): string {
     return chunkName(this.graphFile, index);
   }
 
-  private rotate(): FileSink {
+  private rotate(): ByteSink {
     if (this.sink) this.closeCurrent();
-    this.sink = new FileSink(this.fs, `${this.dir}/${this.chunkFile(this.done.length)}`);
+    this.sink = this.files.create(`${this.dir}/${this.chunkFile(this.done.length)}`);
     return this.sink;
   }
 

@@ -1,9 +1,11 @@
-// The converter's only way to put bytes on disk: append-only files written synchronously (the graph
-// builder's WeightStore.put is synchronous), each hashed as it is written. Tests swap `nodeFiles` for a
+// The converter's only way to put bytes on a local disk (Node): append-only files written synchronously (the
+// graph builder's WeightStore.put is synchronous), each hashed as it is written. Tests swap `nodeFiles` for a
 // FileSystem that fails (a full disk: ENOSPC) to prove that no half-written model folder survives.
 
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import type { ByteSink } from './byte-sink.ts';
+import type { OutputFiles } from './output-files.ts';
 
 export interface FileSystem {
   open(path: string): number;
@@ -21,7 +23,7 @@ export const nodeFiles: FileSystem = {
 };
 
 /** One output file: appends, counts and hashes. */
-export class FileSink {
+export class FileSink implements ByteSink {
   private readonly fd: number;
   private readonly hash: Hash = createHash('sha256');
   bytes = 0;
@@ -30,7 +32,7 @@ export class FileSink {
     this.fd = fs.open(path);
   }
 
-  write(b: Uint8Array): void {
+  append(b: Uint8Array): void {
     this.fs.write(this.fd, b);
     this.hash.update(b);
     this.bytes += b.length;
@@ -41,4 +43,13 @@ export class FileSink {
     this.fs.close(this.fd);
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
+}
+
+/** OutputFiles on the local file system, through `fs` (tests inject a failing one). */
+export function nodeOutput(fs: FileSystem = nodeFiles): OutputFiles {
+  return {
+    prepare: async () => {},
+    create: (path) => new FileSink(fs, path),
+    sha256: (bytes) => createHash('sha256').update(bytes).digest('hex'),
+  };
 }

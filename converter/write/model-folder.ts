@@ -7,16 +7,19 @@ import { rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { FileEntry } from '../../src/model-folder/manifest.ts';
 import { ExternalDataStore, MAX_CHUNK_BYTES, SharedWeights } from './external-data.ts';
-import { FileSink, nodeFiles, type FileSystem } from './file-sink.ts';
+import { nodeFiles, nodeOutput, type FileSystem } from './file-sink.ts';
+import type { ModelFolderOutput, OutputFiles } from './output-files.ts';
 
-export class ModelFolderWriter {
+export class ModelFolderWriter implements ModelFolderOutput {
   readonly out: string;
   readonly tmp: string;
   private readonly stores: ExternalDataStore[] = [];
+  private readonly files: OutputFiles;
 
-  constructor(out: string, private readonly fs: FileSystem = nodeFiles, private readonly maxChunkBytes = MAX_CHUNK_BYTES) {
+  constructor(out: string, fs: FileSystem = nodeFiles, private readonly maxChunkBytes = MAX_CHUNK_BYTES) {
     this.out = resolve(out);
     this.tmp = `${this.out}.partial-${process.pid}`;
+    this.files = nodeOutput(fs);
   }
 
   async begin(): Promise<void> {
@@ -26,7 +29,7 @@ export class ModelFolderWriter {
 
   /** A WeightStore for the graph at `relPath` (e.g. onnx/decoder_model_merged_q4.onnx), sharing through `shared`. */
   weightStore(relPath: string, shared?: SharedWeights): ExternalDataStore {
-    const store = new ExternalDataStore(this.fs, this.dirOf(relPath), relPath.split('/').pop()!, this.maxChunkBytes, shared);
+    const store = new ExternalDataStore(this.files, this.dirOf(relPath), relPath.split('/').pop()!, this.maxChunkBytes, shared);
     this.stores.push(store);
     return store;
   }
@@ -40,16 +43,16 @@ export class ModelFolderWriter {
     return join(this.tmp, dirname(relPath));
   }
 
-  writeFile(relPath: string, bytes: Uint8Array): FileEntry {
+  async writeFile(relPath: string, bytes: Uint8Array): Promise<FileEntry> {
     mkdirSync(join(this.tmp, dirname(relPath)), { recursive: true });
-    const sink = new FileSink(this.fs, join(this.tmp, relPath));
-    sink.write(bytes);
+    const sink = this.files.create(join(this.tmp, relPath));
+    sink.append(bytes);
     return { path: relPath, ...sink.finish() };
   }
 
   /** Writes model.json and moves the folder into place (replacing an older one). */
   async commit(manifest: unknown): Promise<FileEntry> {
-    const entry = this.writeFile('model.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
+    const entry = await this.writeFile('model.json', new TextEncoder().encode(JSON.stringify(manifest, null, 2) + '\n'));
     const old = `${this.out}.old-${process.pid}`;
     mkdirSync(dirname(this.out), { recursive: true });
     await rm(old, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { imageInputFromFile, readDetector } from '../engine/node.ts';
 import type { DetectorFiles } from '../engine/engine.ts';
 import { MODEL_DTYPES, type ModelDtype } from '../model-folder/manifest.ts';
 import { EngineError } from '../protocol/errors.ts';
-import { presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type ImageInput, type PixelBox, type Task, type TaskPreset } from '../protocol/messages.ts';
+import { DETAIL_LEVELS, presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type DetailLevel, type ImageInput, type PixelBox, type Task, type TaskPreset } from '../protocol/messages.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -41,6 +41,8 @@ export interface AskArgs {
   temperature: number | undefined;
   topP: number | undefined;
   seed: number;
+  /** The image-detail level; undefined: the backend's default (engine/preprocess/detail.ts). */
+  detail: DetailLevel | undefined;
 }
 
 /** The options' syntax and values (no file is read but a --boxes FILE.json). */
@@ -63,6 +65,7 @@ export function parseAskArgs(argv: string[]): AskArgs {
         temperature: { type: 'string' },
         'top-p': { type: 'string' },
         seed: { type: 'string', default: '0' },
+        detail: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -72,6 +75,7 @@ export function parseAskArgs(argv: string[]): AskArgs {
   if (!values.image) throw new UsageError('--image FILE is required');
   const task = taskName(values.task);
   if (values.dtype !== undefined && !(MODEL_DTYPES as readonly string[]).includes(values.dtype)) throw new UsageError(`--dtype ${values.dtype}: expected one of ${MODEL_DTYPES.join(', ')}`);
+  if (values.detail !== undefined && !(DETAIL_LEVELS as readonly string[]).includes(values.detail)) throw new UsageError(`--detail ${values.detail}: expected one of ${DETAIL_LEVELS.join(', ')}`);
   const temperature = sampling('temperature', values.temperature, (temperature) => ({ temperature }));
   const topP = sampling('top-p', values['top-p'], (topP) => ({ topP }));
   const prompt = values.prompt;
@@ -91,6 +95,7 @@ export function parseAskArgs(argv: string[]): AskArgs {
     temperature,
     topP,
     seed: wholeNumber('seed', values.seed, 0),
+    detail: values.detail as DetailLevel | undefined,
   };
 }
 

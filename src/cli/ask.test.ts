@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relaxedSimdNodeFlags } from '../engine/decode/int4/node-flags.ts';
+import { atDetail, detailImageTokens } from '../engine/preprocess/detail.ts';
+import { fo1ImageProcessing } from '../model-folder/image.ts';
 import { hasShared, NO_SHARED, repoRoot } from '../testing/shared.ts';
 import { tinyModel } from '../engine/testing/tiny-model.ts';
 
@@ -59,6 +61,7 @@ describe.skipIf(!hasShared)(hasShared ? 'npm run ask: bad input' : NO_SHARED, ()
     ['--max-tokens 2.5', () => [...base(), '--max-tokens', '2.5', '--prompt', 'hi'], /--max-tokens 2.5: expected a whole number ≥ 1/],
     ['--temperature -1', () => [...base(), '--temperature=-1', '--prompt', 'hi'], /--temperature -1: temperature must be a finite number ≥ 0 \(got -1\)/],
     ['--top-p 2', () => [...base(), '--top-p', '2', '--prompt', 'hi'], /--top-p 2: topP must be in \(0, 1\] \(got 2\)/],
+    ['an unknown --detail', () => [...base(), '--detail', 'ultra', '--prompt', 'hi'], /--detail ultra: expected one of reference, medium, low/],
     ['--seed x', () => [...base(), '--seed', 'x', '--prompt', 'hi'], /--seed "x": expected a number/],
     ['an unknown option', () => [...base(), '--colour', 'red'], /Unknown option '--colour'/],
     ['an unknown task', () => [...base(), '--task', 'summarise', '--prompt', 'hi'], /--task summarise: expected one of free, region-caption-brief, .* \(older names: caption-brief, /],
@@ -109,12 +112,14 @@ describe.skipIf(!hasShared)(hasShared ? 'npm run ask: bad input' : NO_SHARED, ()
       const run = await ask(['--model', short, '--image', photo, '--json', '--prompt', 'what is it', '--max-tokens', '1e9']);
       expect(run.stderr).not.toMatch(/internal/);
       expect(run.code).toBe(0);
-      const out = JSON.parse(run.stdout) as { answer: string; stop: string; capped_new_tokens: { asked: number; allowed: number } };
+      const out = JSON.parse(run.stdout) as { answer: string; stop: string; capped_new_tokens: { asked: number; allowed: number }; detail: string; image_tokens: number };
       expect(out.capped_new_tokens.asked).toBe(1e9);
       expect(out.capped_new_tokens.allowed).toBeGreaterThan(0);
       expect(out.capped_new_tokens.allowed).toBeLessThan(430);
       expect(out.stop).toBe('context-full');
       expect(out.answer.length).toBeGreaterThan(0);
+      expect(out.detail).toBe('low'); // wasm's default level
+      expect(out.image_tokens).toBe(detailImageTokens(64, 48, atDetail(fo1ImageProcessing('dynamic'), 'low')));
     }, 120_000);
   });
 });

@@ -1,11 +1,12 @@
 // npm run ask -- --model DIR --image FILE [--boxes auto|FILE.json|"x1,y1,x2,y2;…"] [--detector FILE]
-//                [--task NAME] [--regions 0,2] --prompt TEXT [--json]
+//                [--task NAME] [--regions 0,2] --prompt TEXT [--json] [--detail reference|medium|low]
 //                [--dtype fp32|q4] [--max-tokens N] [--temperature T] [--top-p P] [--seed N]
 // Asks the model one question about a photo (issue 3 §8). The answer streams to stdout; with --json one
 // JSON object is printed instead: {answer, stop, regions:[{index, label, box}], proposals:[…], timings:{…},
-// backend} (plus capped_new_tokens when fewer new tokens fit than asked). `--json --boxes auto` without
-// --prompt prints the proposals alone. Every argument and file is checked before the model loads
-// (ask-args.ts): exit 2 on a bad one, naming it; exit 1 on an engine error (its code and message on stderr).
+// backend, detail, image_tokens} (plus capped_new_tokens when fewer new tokens fit than asked). Without
+// --detail the backend's default level (engine/preprocess/detail.ts). `--json --boxes auto` without --prompt
+// prints the proposals alone. Every argument and file is checked before the model loads (ask-args.ts): exit 2
+// on a bad one, naming it; exit 1 on an engine error (its code and message on stderr).
 import { createNodeEngine, folderSource } from '../engine/node.ts';
 import { relaunchWithRelaxedSimd } from '../engine/decode/int4/node-flags.ts';
 import { parseAnswer } from '../engine/parse/answer.ts';
@@ -44,7 +45,7 @@ async function main(args: AskArgs): Promise<void> {
     }
     const regions = chooseRegions(args, boxes.length, args.boxes.kind === 'auto' ? 'the detector proposed' : 'there are');
     const answer = await engine.ask(
-      { imageId: args.image, image: inputs.image, boxes, regions, task, generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP } },
+      { imageId: args.image, image: inputs.image, boxes, regions, task, generation: { maxNewTokens: args.maxTokens, temperature: args.temperature, topP: args.topP }, detail: args.detail },
       (piece) => {
         if (!args.json) process.stdout.write(piece);
       },
@@ -68,6 +69,8 @@ async function main(args: AskArgs): Promise<void> {
         proposals: proposalsJson,
         timings: { preprocess_ms: ms(t.preprocessMs), vision_ms: ms(t.visionMs), regions_ms: ms(t.regionsMs), prefill_ms: ms(t.prefillMs), ttft_ms: ms(t.ttftMs), decode_tok_s: ms(t.decodeTokPerS) },
         backend: answer.backend,
+        detail: answer.detail,
+        image_tokens: answer.imageTokens,
       }) + '\n',
     );
   } finally {

@@ -18,6 +18,7 @@ import { loadModelFiles } from './load/load-model.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
+import { atDetail } from './preprocess/detail.ts';
 import { ropeIndex } from './prompt/mrope.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
@@ -45,7 +46,7 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
     const photo = (JSON.parse(readFileSync(sharedAsset('coco-val2017', 'boxes.json'), 'utf8')) as Coco[])[1];
     const image = await decodeImage(new Uint8Array(readFileSync(sharedAsset('coco-val2017', 'images', photo.file_name))));
     const boxes = photo.objects.slice(0, 5).map(({ bbox_xyxy: [x1, y1, x2, y2] }) => ({ x1, y1, x2, y2 }));
-    prepared = prepareImage(image, files.manifest.image);
+    prepared = prepareImage(image, atDetail(files.manifest.image, 'reference'));
     frames = prepareBoxes(prepared, boxes);
     features = await model.encodeImage(prepared);
     regionEmbeds = await model.encodeRegions(features, frames);

@@ -13,6 +13,8 @@ import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
 import { Fo1Engine as Engine } from './engine.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { createNodeEngine, folderSource, imageInputFromFile } from './node.ts';
+import { atDetail, detailImageTokens } from './preprocess/detail.ts';
+import { fo1ImageProcessing } from '../model-folder/image.ts';
 import { lostDeviceOrt } from './testing/lost-device-ort.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
@@ -135,6 +137,29 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
     expect(tokens).toBe(3); // stopped within one decode step
     expect((await engine.ask(options, () => {}, never)).text).toBe(expected);
   }, 60_000);
+
+  it('answers at the detail level asked and reports it with its image tokens; another level re-encodes the kept pixels', async () => {
+    // A 1600×1200 photo: above the low and medium caps, under the reference's 2048 long side.
+    const [w, h] = [1600, 1200];
+    const data = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 251));
+    const big = (over: Partial<AskOptions>) => ask({ imageId: 'big', boxes: [{ x1: 400, y1: 300, x2: 1200, y2: 900 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 3 }, ...over });
+    const fo1 = fo1ImageProcessing('dynamic');
+    const byDefault = await engine.ask(big({ image: { kind: 'rgba', width: w, height: h, data } }), () => {}, never);
+    expect(byDefault.detail).toBe('low'); // wasm's default
+    expect(byDefault.imageTokens).toBe(detailImageTokens(w, h, atDetail(fo1, 'low')));
+    const reference = await engine.ask(big({ detail: 'reference' }), () => {}, never); // no pixels sent: the engine kept them
+    expect(reference.detail).toBe('reference');
+    expect(reference.imageTokens).toBe(detailImageTokens(w, h, atDetail(fo1, 'reference'))); // 1596×1204 / 28² = 2451
+    expect(reference.imageTokens).toBeGreaterThan(byDefault.imageTokens);
+    // The context budget counts the image at the level asked (measure runs no graph): only the image's tokens differ.
+    const { generation: _, ...question } = big({});
+    const atDefault = await engine.measure(question, never);
+    const atReference = await engine.measure({ ...question, detail: 'reference' }, never);
+    expect(atReference.promptTokens - atDefault.promptTokens).toBe(reference.imageTokens - byDefault.imageTokens);
+    expect((await engine.measure({ ...question, detail: 'low' }, never)).promptTokens).toBe(atDefault.promptTokens);
+    const low = await engine.ask(big({ detail: 'low' }), () => {}, never);
+    expect(low.text).toBe(byDefault.text); // back at low: the same encoding as the first time
+  }, 120_000);
 
   it('bad input gives a typed bad-input error naming the problem, and the engine answers afterwards', async () => {
     const photo = readFileSync(sharedAsset('coco-val2017', 'images', JSON.parse(readFileSync(sharedAsset('coco-val2017', 'boxes.json'), 'utf8'))[0].file_name));

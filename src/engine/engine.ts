@@ -7,7 +7,7 @@
 import type { ModelDtype } from '../model-folder/manifest.ts';
 import type { Engine } from '../protocol/engine.ts';
 import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ContextReport, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
@@ -23,8 +23,9 @@ import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
 import { validateBoxes, type Box } from './preprocess/boxes.ts';
+import { atDetail, defaultDetail, detailImageTokens } from './preprocess/detail.ts';
+import { visionRefusal } from './encoders/vision-memory.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
-import type { QwenPixels } from './preprocess/qwen-pixels.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
 import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
@@ -159,7 +160,7 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
       if (!loaded.proposer) throw new EngineError('not-available', 'this model folder has no box detector (detector/detector.json); draw boxes by hand instead');
-      const image = this.imageFor(options.imageId, options.image);
+      const image = this.originalFor(loaded, options.imageId, options.image);
       if (signal.aborted) throw new EngineError('cancelled', 'proposing boxes was cancelled');
       return (await loaded.proposer.propose(image.original)).map((p) => ({ box: p.box, score: p.score }));
     });
@@ -209,15 +210,16 @@ export class Fo1Engine implements Engine {
 
   private async answer(loaded: Loaded, options: AskOptions, onToken: (text: string) => void, signal: AbortSignal): Promise<Answer> {
     const t0 = now();
-    const image = this.imageFor(options.imageId, options.image);
+    const image = this.imageFor(options.imageId, options.image, options.detail ?? visionDefault(loaded));
     const boxes = options.boxes;
     checkSampling(options.generation);
     const { model, tokenizer } = loaded;
-    const { seq, budget } = this.question(loaded, image, options);
+    const { seq, budget } = this.question(loaded, image.original, image.detail, options);
     checkFits(budget);
     const asked = options.generation.maxNewTokens;
     const { maxNewTokens, capped } = capNewTokens(budget, asked);
     const prepared = prepareBoxes(image, boxes);
+    if (!image.features) checkVisionFits(loaded, image);
     const t1 = now();
     const features = image.features ?? (image.features = await model.encodeImage(image));
     const t2 = now();
@@ -259,6 +261,8 @@ export class Fo1Engine implements Engine {
         decodeTokPerS: decodeSteps > 0 ? (decodeSteps * 1000) / (tEnd - tFirst) : 0,
       },
       backend: model.decoderBackend,
+      detail: image.detail,
+      imageTokens: seq.imageTokens,
       // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
       stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
       ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
@@ -269,19 +273,21 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
       abortIfNeeded(signal);
-      const { budget } = this.question(loaded, this.imageFor(options.imageId, options.image), options);
+      // Counted at the level asked for, without re-preparing the image at it (its features stay).
+      const { budget } = this.question(loaded, this.originalFor(loaded, options.imageId, options.image).original, options.detail ?? visionDefault(loaded), options);
       return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
     });
   }
 
   /**
    * The question's prompt sequence and its context budget. The whole prompt is known before any graph runs
-   * (the image's token count follows from its size), so a question that cannot fit costs only the tokenizer.
+   * (the image's token count follows from its size at `detail`: the same work image and smart_resize that
+   * imageFor prepares at that level), so a question that cannot fit costs only the tokenizer.
    */
-  private question(loaded: Loaded, image: ImageState, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
-    validateBoxes(options.boxes, image.original);
+  private question(loaded: Loaded, original: RgbImage, detail: DetailLevel, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(options.boxes, original);
     const { model, tokenizer } = loaded;
-    const imageTokens = imageTokenCount(image.qwen, model.manifest.config.vision.spatialMergeSize);
+    const imageTokens = detailImageTokens(original.width, original.height, atDetail(model.manifest.image, detail));
     const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
     return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
@@ -319,16 +325,24 @@ export class Fo1Engine implements Engine {
     }
   }
 
-  /** The image `id` names: `input` replaces it when given, else it must be the one seen last. */
-  private imageFor(id: string, input: ImageInput | undefined): ImageState {
-    if (this.image && this.image.id === id && !input) return this.image;
-    if (!input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
-    if (this.image?.id === id) return this.image; // same id, same pixels: keep the encoded features
-    const original = this.toRgb(input);
-    const prepared = prepareImage(original, this.requireLoaded().model.manifest.image);
+  /**
+   * The image `id` names at `detail`: `input` replaces it when given, else it must be the one seen last. Same
+   * id and level: the encoded features are kept; another level re-prepares the kept pixels from scratch.
+   */
+  private imageFor(id: string, input: ImageInput | undefined, detail: DetailLevel): ImageState {
+    const known = this.image?.id === id ? this.image : null; // same id, same pixels
+    if (known?.detail === detail) return known;
+    if (!known && !input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
+    const original = known?.original ?? this.toRgb(input!);
+    const prepared = prepareImage(original, atDetail(this.requireLoaded().model.manifest.image, detail));
     this.forgetImage();
     this.image = { id, ...prepared, features: null, conversation: null };
     return this.image;
+  }
+
+  /** The image `id` names, for what reads its original pixels only: it keeps the level it has, or gets the default one. */
+  private originalFor(loaded: Loaded, id: string, input: ImageInput | undefined): ImageState {
+    return this.imageFor(id, input, this.image?.id === id ? this.image.detail : visionDefault(loaded));
   }
 
   private toRgb(input: ImageInput): RgbImage {
@@ -378,10 +392,17 @@ function deviceLostText(e: unknown): string | null {
   return /device (is |was )?(lost|destroyed)|GPUDevice.*(lost|destroyed)/i.test(text) ? `WebGPU device lost (${text})` : null;
 }
 
-/** N merged ViT tokens of an image: its patch grid (1, gh, gw) over the merge window (spec §1.1). */
-function imageTokenCount(qwen: QwenPixels, mergeSize: number): number {
-  const [, gh, gw] = qwen.gridThw;
-  return (gh * gw) / (mergeSize * mergeSize);
+/** Refuses, before any graph runs, an image whose level the backend cannot hold (encoders/vision-memory.ts). */
+function checkVisionFits(loaded: Loaded, image: ImageState): void {
+  const { manifest, encoderGraphBytes } = loaded.model;
+  const backend = loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend;
+  const refusal = visionRefusal(manifest, [image.original.width, image.original.height], image.detail, encoderGraphBytes, backend);
+  if (refusal) throw new EngineError('not-available', refusal);
+}
+
+/** The detail level for the backend the vision graphs run on. */
+function visionDefault(loaded: Loaded): DetailLevel {
+  return defaultDetail(loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend);
 }
 
 function abortIfNeeded(signal: AbortSignal): void {

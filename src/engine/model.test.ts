@@ -16,6 +16,7 @@ import { loadModelFiles } from './load/load-model.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { Fo1Model } from './model.ts';
 import { prepareBoxes, prepareImage } from './preprocess/prepare.ts';
+import { atDetail } from './preprocess/detail.ts';
 import type { Ort, OrtSession } from './session.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
@@ -114,7 +115,7 @@ describe.skipIf(!hasShared)(`Fo1Model region encoding (tiny model, fp32) ${hasSh
     // A 200×150 gradient photo; two different box sets on it.
     const data = Uint8Array.from({ length: 200 * 150 * 3 }, (_, i) => (i * 7) % 251);
     const photo = { width: 200, height: 150, data };
-    const prepared = prepareImage(photo, model.manifest.image);
+    const prepared = prepareImage(photo, atDetail(model.manifest.image, 'reference'));
     const first = prepareBoxes(prepared, [{ x1: 10, y1: 10, x2: 120, y2: 90 }]);
     const second = prepareBoxes(prepared, [{ x1: 50, y1: 20, x2: 190, y2: 140 }, { x1: 0, y1: 0, x2: 60, y2: 60 }]);
     const pyramidRuns = () => counting.runs.get('vt_map') ?? 0;

@@ -51,16 +51,20 @@ export class Fo1Model {
     readonly backends: SessionBackend[],
     /** onnxruntime's decoder session, or the int4 kernels on wasm (decode/create-decoder.ts). */
     private readonly decoder: Decoder,
+    /** Bytes of the encoder graphs and their weights: on wasm they share onnxruntime's heap with every activation. */
+    readonly encoderGraphBytes: number,
   ) {}
 
   static async create(ort: Ort, manifest: ModelManifest, graphs: Record<ComponentName, GraphBytes>, choice: BackendChoice, onProgress: (p: LoadProgress) => void): Promise<Fo1Model> {
     const sessions = {} as Record<EncoderName, OrtSession>;
     const backends: SessionBackend[] = [];
+    let encoderGraphBytes = 0;
     try {
       for (const name of COMPONENTS) {
         if (name === 'decoder_model_merged') continue;
         onProgress({ stage: 'compile', session: name });
         const created = await createSession(ort, { name, bytes: graphs[name], choice });
+        encoderGraphBytes += graphs[name].graph.length + graphs[name].externalData.reduce((n, d) => n + d.data.length, 0);
         sessions[name] = created.session;
         backends.push(created.report);
         // A graph from another converter would otherwise fail at its first run, with ORT's message.
@@ -69,7 +73,7 @@ export class Fo1Model {
       onProgress({ stage: 'compile', session: 'decoder_model_merged' });
       const { decoder, report } = await createDecoder(ort, manifest.config.text, graphs.decoder_model_merged, choice, onProgress);
       backends.splice(COMPONENTS.indexOf('decoder_model_merged'), 0, report);
-      return new Fo1Model(ort, manifest, sessions, backends, decoder);
+      return new Fo1Model(ort, manifest, sessions, backends, decoder, encoderGraphBytes);
     } catch (e) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw e;

@@ -4,6 +4,7 @@
 // Browser-safe: no node: imports. `validateManifest` turns untrusted JSON into a typed manifest or throws an
 // error naming the key that is wrong.
 
+import type { ConversionReport } from './conversion-report.ts';
 import type { Fo1Config } from './config.ts';
 import type { ImageProcessing } from './image.ts';
 import type { ValueInfo } from './onnx-types.ts';
@@ -95,6 +96,8 @@ export interface ModelManifest {
   tokens: TokenIds;
   image: ImageProcessing;
   tokenizer: { source: string; files: FileEntry[] };
+  /** What the converter read and left out (absent in folders from converters before it). */
+  conversion?: ConversionReport;
 }
 
 export class ManifestError extends Error {

@@ -14,6 +14,9 @@
 //   an input whose precision differs from its node's   a Cast before the node (one per value and type), or a
 //                          float16 copy for a small inline float32 constant; float16 weights read by a
 //                          float32 node go through a Cast that onnxruntime folds when it builds the session.
+//   Scan                   float32 like FLOAT32_OPS, body included: the body (built float32, graph.ts subgraph)
+//                          is left as it is, and each outer value it reads that is float16 here is cast to
+//                          float32 before the Scan and renamed in the body.
 //   graph inputs/outputs   keep their declared float32, except the names `float16IO` selects (the decoder's
 //                          KV cache), which become float16; an output computed in the other precision gets a
 //                          final Cast under its own name.
@@ -32,7 +35,7 @@ export interface Float16Options {
 /** Ops kept in float32 behind Casts: normalizations, softmax, reductions and the transcendental tables. */
 export const FLOAT32_OPS: ReadonlySet<string> = new Set([
   'LayerNormalization', 'SimplifiedLayerNormalization', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization',
-  'Softmax', 'ReduceMean', 'ReduceSum', 'ReduceProd', 'Pow', 'Sqrt', 'Cos', 'Sin',
+  'Softmax', 'ReduceMean', 'ReduceSum', 'ReduceProd', 'Pow', 'Sqrt', 'Cos', 'Sin', 'Scan',
 ]);
 
 /** Ops whose outputs are not their data's float type. */
@@ -49,7 +52,7 @@ const GENERIC_OPS: ReadonlySet<string> = new Set([
   'Reshape', 'Transpose', 'Concat', 'Split', 'Slice', 'Squeeze', 'Unsqueeze', 'Gather', 'Identity', 'Range',
   'ReduceMean', 'ReduceSum', 'ReduceProd',
   'LayerNormalization', 'SimplifiedLayerNormalization', 'SkipSimplifiedLayerNormalization',
-  'RotaryEmbedding', 'GroupQueryAttention', 'MultiHeadAttention',
+  'RotaryEmbedding', 'GroupQueryAttention', 'MultiHeadAttention', 'Scan',
 ]);
 
 const isFloat = (t: DType | null | undefined): t is 'float16' | 'float32' => t === 'float16' || t === 'float32';
@@ -122,7 +125,22 @@ class Float16Pass {
     const castTypes = inTypes.map((t) => (isFloat(t) ? precision : t));
     const data = castTypes.find(isFloat) ?? castTypes.find((t) => t !== null) ?? 'float32';
     const out = OUTPUT_TYPE[n.opType]?.(castTypes) ?? data;
-    this.emit({ ...n, inputs: cast }, n.outputs.map(() => out));
+    const attrs = n.opType === 'Scan' ? { ...n.attrs, body: { graph: this.float32Body(n) } } : n.attrs;
+    this.emit({ ...n, inputs: cast, attrs }, n.outputs.map(() => out));
+  }
+
+  /** A Scan's body reading float32 outer values: each one this graph has in float16 is read through a Cast. */
+  private float32Body(n: NodeProto): GraphProto {
+    const body = (n.attrs.body as { graph: GraphProto }).graph;
+    const local = new Set([...body.inputs.map((v) => v.name), ...body.initializers.map((t) => t.name), ...body.nodes.flatMap((b) => b.outputs)]);
+    const rename = new Map<string, string>();
+    for (const i of body.nodes.flatMap((b) => b.inputs)) {
+      if (i === '' || local.has(i) || rename.has(i)) continue;
+      const outer = this.resolve(i);
+      rename.set(i, this.typeOf(outer) === 'float16' ? this.castTo(outer, 'float32') : outer);
+    }
+    const nodes = body.nodes.map((b) => ({ ...b, inputs: b.inputs.map((i) => rename.get(i) ?? i) }));
+    return { ...body, nodes };
   }
 
   /** Appends `n`; an output that is a graph output of another type is produced under a new name first. */

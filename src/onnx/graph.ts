@@ -61,7 +61,17 @@ export class Graph {
   private readonly constants = new Map<string, Value>();
   readonly opsets: Record<string, number> = { '': 17, 'com.microsoft': 1 };
 
-  constructor(readonly name: string, private readonly store: WeightStore = inlineWeights, private readonly options: GraphOptions = {}) {}
+  /** `outer`: the graph a control-flow body (Scan's `body`) lives in; the body's nodes may read its values. */
+  constructor(readonly name: string, private readonly store: WeightStore = inlineWeights, private readonly options: GraphOptions = {}, private readonly outer?: Graph) {}
+
+  /**
+   * A body graph for a control-flow node of this graph (pass `{ graph: body.proto() }` as its attribute). It
+   * may read this graph's values by name, and names its own constants under its name so none shadows ours.
+   * It is always float32: the float16 pass types a Scan node's body as float32 (onnx/float16.ts).
+   */
+  subgraph(name: string): Graph {
+    return new Graph(name, inlineWeights, {}, this);
+  }
 
   /** A view of this graph that prefixes node names with `path` ("/model/layers.3"). */
   at(path: string): Scope {
@@ -95,7 +105,7 @@ export class Graph {
     const key = `${t.dtype}[${t.dims}]:${Array.from(t.bytes).join(',')}`;
     const seen = this.constants.get(key);
     if (seen) return seen;
-    const name = `/constants/${t.dtype}_${this.constants.size}`;
+    const name = `${this.outer ? `/${this.name}` : ''}/constants/${t.dtype}_${this.constants.size}`;
     this.define(name);
     this.initializers.push({ name, dtype: t.dtype, dims: t.dims, data: t.bytes });
     const v = { name };
@@ -114,7 +124,7 @@ export class Graph {
   /** Emits one node; `null` inputs are ONNX's "optional input omitted". */
   node(opType: string, name: string, inputs: readonly (Value | null)[], attrs: Attrs = {}, outputs: number | string[] = 1, domain = ''): Value[] {
     const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, (_, i) => `${name}/output_${i}`) : outputs;
-    for (const i of inputs) if (i && !this.defined.has(i.name)) throw new Error(`${name}: input ${i.name} is not defined yet`);
+    for (const i of inputs) if (i && !this.has(i.name)) throw new Error(`${name}: input ${i.name} is not defined yet`);
     // '' is ONNX's "optional output not produced" (e.g. SkipSimplifiedLayerNormalization's mean/inv_std_var).
     for (const o of outNames) if (o !== '') this.define(o);
     const cleanAttrs: Record<string, AttrValue> = {};
@@ -123,8 +133,13 @@ export class Graph {
     return outNames.map((n) => ({ name: n }));
   }
 
+  /** Whether `name` can be read here: defined in this graph or, for a body, in the graphs around it. */
+  private has(name: string): boolean {
+    return this.defined.has(name) || (this.outer?.has(name) ?? false);
+  }
+
   private define(name: string): void {
-    if (this.defined.has(name)) throw new Error(`graph ${this.name}: value ${name} defined twice`);
+    if (this.has(name)) throw new Error(`graph ${this.name}: value ${name} defined twice`);
     this.defined.add(name);
   }
 

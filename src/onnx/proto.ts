@@ -90,7 +90,7 @@ class Writer {
   }
 }
 
-export type AttrValue = number | string | number[] | string[] | { float: number } | { floats: number[] } | TensorProto;
+export type AttrValue = number | string | number[] | string[] | { float: number } | { floats: number[] } | TensorProto | { graph: GraphProto };
 
 export interface TensorProto {
   name: string;
@@ -144,7 +144,7 @@ function tensorProto(t: TensorProto): Writer {
 
 function attributeProto(name: string, v: AttrValue): Writer {
   const w = new Writer().string(1, name);
-  // AttributeType: FLOAT=1 INT=2 STRING=3 TENSOR=4 FLOATS=6 INTS=7 STRINGS=8
+  // AttributeType: FLOAT=1 INT=2 STRING=3 TENSOR=4 GRAPH=5 FLOATS=6 INTS=7 STRINGS=8
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new Error(`attribute ${name}: ${v} is not an integer; use {float: x}`);
     w.int(3, v).int(20, 2);
@@ -157,6 +157,7 @@ function attributeProto(name: string, v: AttrValue): Writer {
     }
   } else if ('float' in v) w.float(2, v.float).int(20, 1);
   else if ('floats' in v) w.packedFloats(7, v.floats).int(20, 6);
+  else if ('graph' in v) w.message(6, graphProto(v.graph)).int(20, 5);
   else w.message(5, tensorProto(v)).int(20, 4);
   return w;
 }
@@ -185,14 +186,19 @@ function valueInfoProto(v: ValueInfo): Writer {
   return new Writer().string(1, v.name).message(2, type);
 }
 
-export function encodeModel(m: ModelProto): Uint8Array {
+/** A GraphProto: the model's main graph, or a control-flow op's body (an attribute of type GRAPH). */
+function graphProto(graph: GraphProto): Writer {
   const g = new Writer();
-  for (const n of m.graph.nodes) g.message(1, nodeProto(n));
-  g.string(2, m.graph.name);
-  for (const t of m.graph.initializers) g.message(5, tensorProto(t));
-  for (const i of m.graph.inputs) g.message(11, valueInfoProto(i));
-  for (const o of m.graph.outputs) g.message(12, valueInfoProto(o));
+  for (const n of graph.nodes) g.message(1, nodeProto(n));
+  g.string(2, graph.name);
+  for (const t of graph.initializers) g.message(5, tensorProto(t));
+  for (const i of graph.inputs) g.message(11, valueInfoProto(i));
+  for (const o of graph.outputs) g.message(12, valueInfoProto(o));
+  return g;
+}
 
+export function encodeModel(m: ModelProto): Uint8Array {
+  const g = graphProto(m.graph);
   const w = new Writer();
   w.int(1, 8); // ir_version 8 (ONNX 1.10+): supported by every onnxruntime in use
   w.string(2, m.producer);

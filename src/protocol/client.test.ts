@@ -32,7 +32,7 @@ class EchoEngine implements Engine {
       if (w === 'LOSE') onBackendChange?.({ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] });
       else onToken(`${w} `);
     }
-    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', stop: 'stop-token' };
+    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', detail: 'low', imageTokens: 391, stop: 'stop-token' };
   }
   /** A 100-token context where every word of a free question takes one token after 10 fixed ones. */
   async measure(options: MeasureOptions): Promise<ContextReport> {

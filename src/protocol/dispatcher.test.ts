@@ -14,7 +14,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 function answer(text: string): Answer {
-  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', stop: 'stop-token' };
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391, stop: 'stop-token' };
 }
 
 const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };
@@ -164,7 +164,8 @@ describe('Dispatcher', () => {
       { kind: 'ask', id: 'm3', options: { imageId: 'i', boxes: [], regions: [2], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 } } },
       { kind: 'ask', id: 'm4', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'detect' }, generation: { maxNewTokens: 4 } } },
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
-      { kind: 'measure', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'caption-brief' } } }, // the CLI's old name
+      { kind: 'ask', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 }, detail: 'ultra' } },
+      { kind: 'measure', id: 'm7', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'caption-brief' } } }, // the CLI's old name
     ];
     for (const m of malformed) d.receive(m);
     d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
@@ -176,7 +177,7 @@ describe('Dispatcher', () => {
     const errors = events.filter((e) => e.kind === 'error');
     expect(errors.map((e) => [e.id, e.error.code])).toEqual([
       [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
-      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'], ['m7', 'bad-request'],
       ['l', 'load-failed'], ['p', 'internal'], ['ms', 'no-model'],
     ]);
     expect(errors.map((e) => e.error.message)).toEqual([
@@ -188,6 +189,7 @@ describe('Dispatcher', () => {
       'options.regions[0]: 2 is not the index of one of the 0 boxes',
       'options.task.label: expected a string, got undefined',
       'options.backend: expected "webgpu" or "wasm", got "cuda"',
+      'options.detail: unknown detail level "ultra"; one of reference, medium, low',
       'options.task.preset: unknown task preset "caption-brief" (known: free, region-caption-brief, region-caption-detailed, region-ocr, visual-prompt-detect, detect, count, grounded-caption, detect-all, reasoning)',
       'model.json: HTTP 404',
       'synchronous bug in propose',

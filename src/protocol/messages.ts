@@ -158,6 +158,9 @@ export interface Answer {
   count?: number;
   timings: AnswerTimings;
   backend: Backend;
+  /** The detail level the image was encoded at, and the image tokens that gave the decoder. */
+  detail: DetailLevel;
+  imageTokens: number;
   stop: StopReason;
   /** Set when fewer new tokens were allowed than asked for: prompt + answer must fit the context. */
   cappedNewTokens?: { asked: number; allowed: number };
@@ -227,6 +230,15 @@ export interface ProposeOptions {
   image: ImageInput;
 }
 
+/**
+ * How many pixels the encoders see (src/engine/preprocess/detail.ts): `reference` is the authors' pipeline
+ * exactly (long side 2048, up to 4,015 image tokens); `medium` and `low` cap the image at 1,280 and 512
+ * image tokens for every encoder and box frame.
+ */
+export type DetailLevel = 'reference' | 'medium' | 'low';
+
+export const DETAIL_LEVELS: readonly DetailLevel[] = ['reference', 'medium', 'low'];
+
 export interface AskOptions {
   /** The image the question is about; `image` is needed only the first time the engine sees the id. */
   imageId: string;
@@ -236,6 +248,8 @@ export interface AskOptions {
   regions: number[];
   task: Task;
   generation: GenerationOptions;
+  /** Absent: the backend's default (engine/preprocess/detail.ts defaultDetail). */
+  detail?: DetailLevel;
 }
 
 /** A question to count (the question box's budget): an ask without its generation settings. */

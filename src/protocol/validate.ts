@@ -4,7 +4,7 @@
 // image, an empty question, ...).
 
 import { EngineError } from './errors.ts';
-import { presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type GenerationOptions, type ImageInput, type LoadOptions, type MeasureOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
+import { DETAIL_LEVELS, presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type DetailLevel, type GenerationOptions, type ImageInput, type LoadOptions, type MeasureOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -134,7 +134,14 @@ function parseQuestion(o: Obj): MeasureOptions {
     boxes,
     regions,
     task: parseTask(obj(o.task, 'options.task')),
+    ...(o.detail === undefined ? {} : { detail: parseDetail(o.detail) }),
   };
+}
+
+function parseDetail(v: unknown): DetailLevel {
+  const level = str(v, 'options.detail') as DetailLevel;
+  if (!DETAIL_LEVELS.includes(level)) throw bad('options.detail', `unknown detail level "${level}"; one of ${DETAIL_LEVELS.join(', ')}`);
+  return level;
 }
 
 function parseTask(o: Obj): Task {

@@ -94,6 +94,11 @@ function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
       )}
       <CitedChips turn={turn} />
       {turn.answer && (
+        <p className="answer-meta" data-testid="answer-detail">
+          Image detail: {turn.answer.detail} · {turn.answer.imageTokens.toLocaleString('en')} image tokens
+        </p>
+      )}
+      {turn.answer && (
         <div className="turn-actions">
           {last && <Timings t={turn.answer.timings} backend={turn.answer.backend} />}
           <button type="button" className="btn btn-small" onClick={() => void copyAnswer(turn)}>Copy answer</button>

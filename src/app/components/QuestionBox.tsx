@@ -3,6 +3,8 @@
 
 import type { FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { DETAIL_LEVELS, type DetailLevel } from '../../protocol/messages.ts';
+import { DETAIL_TOKEN_CAP } from '../../engine/preprocess/detail.ts';
 import { budgetNote, QUESTION_MAX_CHARS } from '../ask/budget.ts';
 import { PRESETS } from '../ask/presets.ts';
 import { askQuestion, stopAsking } from '../engine/bridge.ts';
@@ -11,6 +13,13 @@ import { appStore, useApp } from '../store/store.ts';
 import { regionColor } from '../overlay/items.ts';
 
 const ANSWER_LENGTHS: readonly [number, string][] = [[16, 'A few words'], [64, 'Short'], [256, 'Normal'], [1024, 'Long']];
+
+/** "Reference (authors', ≤ 4,015 tokens)", "Medium (≤ 1,280 tokens)": short, the sidebar is narrow. */
+function detailLabel(level: DetailLevel): string {
+  const cap = DETAIL_TOKEN_CAP[level];
+  const name = level[0].toUpperCase() + level.slice(1);
+  return cap === null ? `${name} (authors', ≤ 4,015 tokens)` : `${name} (≤ ${cap.toLocaleString('en')} tokens)`;
+}
 
 function onSubmit(e: FormEvent): void {
   e.preventDefault();
@@ -26,8 +35,9 @@ export function QuestionBox() {
   const boxes = useApp(selectBoxes);
   const hovered = useApp(selectHovered);
   const maxNewTokens = useApp((s) => s.maxNewTokens);
+  const detail = useApp((s) => s.detail);
   const note = useApp((s) => budgetNote(s.budget, s.maxNewTokens));
-  const { setPreset, setText, selectBox, setHovered, setMaxNewTokens } = appStore.getState();
+  const { setPreset, setText, selectBox, setHovered, setMaxNewTokens, setDetail } = appStore.getState();
 
   return (
     <form className="question" onSubmit={onSubmit} aria-label="Ask about the image">
@@ -80,6 +90,14 @@ export function QuestionBox() {
         Answer length
         <select value={maxNewTokens} onChange={(e) => setMaxNewTokens(Number(e.currentTarget.value))} aria-label="Answer length">
           {ANSWER_LENGTHS.map(([n, name]) => <option key={n} value={n}>{name} (up to {n} tokens)</option>)}
+        </select>
+      </label>
+
+      <label className="length">
+        Image detail
+        <select value={detail ?? ''} onChange={(e) => setDetail((e.currentTarget.value || null) as DetailLevel | null)} aria-label="Image detail">
+          <option value="">Backend default</option>
+          {DETAIL_LEVELS.map((l) => <option key={l} value={l}>{detailLabel(l)}</option>)}
         </select>
       </label>
 

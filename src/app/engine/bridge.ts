@@ -66,9 +66,12 @@ export function proposeAutomatically(): () => void {
   });
 }
 
-/** The question as composed in the box now, as the engine takes it (ask adds its generation settings). */
+/**
+ * The question as composed in the box now, as the engine takes it (ask adds its generation settings). The
+ * detail level goes with it: the image's token count, and so the budget, depend on it.
+ */
 function composedQuestion(s: AppState, image: NonNullable<AppState['image']>): MeasureOptions {
-  return { imageId: image.id, image: { kind: 'bitmap', bitmap: image.bitmap }, boxes: selectPixelBoxes(s), regions: selectSelectedIndices(s), task: selectPreset(s).toTask(s.text.trim()) };
+  return { imageId: image.id, image: { kind: 'bitmap', bitmap: image.bitmap }, boxes: selectPixelBoxes(s), regions: selectSelectedIndices(s), task: selectPreset(s).toTask(s.text.trim()), ...(s.detail ? { detail: s.detail } : {}) };
 }
 
 /**
@@ -83,7 +86,7 @@ export function measureAutomatically(): () => void {
   return appStore.subscribe((s) => {
     const image = s.image;
     const ready = image !== null && s.model.kind === 'ready' && !(selectPreset(s).input && s.text.trim() === '');
-    const key = ready ? JSON.stringify([image.id, s.model.kind === 'ready' ? s.model.ready.modelId : '', s.presetId, s.text.trim(), selectSelectedIndices(s), selectPixelBoxes(s)]) : '';
+    const key = ready ? JSON.stringify([image.id, s.model.kind === 'ready' ? s.model.ready.modelId : '', s.presetId, s.text.trim(), selectSelectedIndices(s), selectPixelBoxes(s), s.detail]) : '';
     if (key === last) return;
     last = key;
     clearTimeout(timer);

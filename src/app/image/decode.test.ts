@@ -52,6 +52,19 @@ describe('decodeImageFile refuses by the header, before the browser decodes', ()
     expect(decoder).not.toHaveBeenCalled();
   });
 
+  it('the page’s bad-input list: a 1×10000 strip and a 30000×20 panorama, by the header', async () => {
+    await expect(decodeImageFile(file(pngHeaderOnly(1, 10000), 'strip.png'))).rejects.toMatchObject({ code: 'too-small', message: expect.stringContaining('1×10000 pixels') });
+    await expect(decodeImageFile(file(pngHeaderOnly(30000, 20), 'panorama.png'))).rejects.toMatchObject({ code: 'unsupported', message: expect.stringContaining('30000×20 pixels: its aspect ratio is over 200:1') });
+    expect(decoder).not.toHaveBeenCalled();
+  });
+
+  it('a HEIC photo goes to the browser’s decoder (Safari has one); where it fails, the message says this browser cannot', async () => {
+    const heic = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode('ftypheic\0\0\0\0mif1heic'), ...new Uint8Array(64)]);
+    const err = await decodeImageFile(new File([heic], 'IMG_0001.HEIC', { type: 'image/heic' })).catch((e: unknown) => e);
+    expect(decoder).toHaveBeenCalledOnce();
+    expect(err).toMatchObject({ code: 'unsupported', message: '“IMG_0001.HEIC” is a HEIC photo, which is not supported by this browser. Export it as JPEG first (or open it in Safari).' });
+  });
+
   it('a header of an acceptable size goes on to the decoder', async () => {
     const err = await decodeImageFile(file(pngHeaderOnly(640, 480), 'ok.png')).catch((e: unknown) => e);
     expect(decoder).toHaveBeenCalledOnce();

@@ -4,7 +4,7 @@
 // browser allocate 3.6 GB first), the browser decodes with createImageBitmap (EXIF orientation honoured),
 // and every failure is an ImageDecodeError whose message names the file and what was wrong.
 
-import { readBlobHeader } from '../../engine/image/image-header.ts';
+import { isHeic, readBlobHeader } from '../../engine/image/image-header.ts';
 import { checkImageSize, ImageError } from '../../engine/image/rgb-image.ts';
 import { looksLikeSvg, SVG_REFUSED } from '../../engine/image/svg.ts';
 
@@ -34,11 +34,8 @@ export function sniffImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (ascii(bytes, 0, 4) === 'GIF8') return 'gif';
   if (ascii(bytes, 0, 4) === 'RIFF' && ascii(bytes, 8, 12) === 'WEBP') return 'webp';
   if (ascii(bytes, 0, 2) === 'BM') return 'bmp';
-  if (ascii(bytes, 4, 8) === 'ftyp') {
-    const brand = ascii(bytes, 8, 12);
-    if (brand === 'avif' || brand === 'avis') return 'avif';
-    if (['heic', 'heix', 'hevc', 'mif1', 'msf1'].includes(brand)) return 'heic';
-  }
+  if (ascii(bytes, 4, 8) === 'ftyp' && ['avif', 'avis'].includes(ascii(bytes, 8, 12))) return 'avif';
+  if (isHeic(bytes)) return 'heic';
   return null;
 }
 
@@ -57,13 +54,14 @@ export async function decodeImageFile(file: File): Promise<DecodedImage> {
   if (!format && looksLikeSvg(head)) throw new ImageDecodeError('unsupported', `“${name}”: ${SVG_REFUSED}.`);
   // The type comes from the name (a text file renamed .jpg says image/jpeg): quoted as the name's claim only.
   if (!format) throw new ImageDecodeError('not-an-image', `“${name}” is not an image: its bytes are not a JPEG, PNG, WebP, GIF, BMP or AVIF picture${file.type ? ` (its name says ${file.type})` : ''}.`);
-  if (format === 'heic') throw new ImageDecodeError('unsupported', `“${name}” is a HEIC photo, which this browser cannot decode. Export it as JPEG first.`);
   const header = await readBlobHeader(file);
   if (header) checkSize(name, header.width, header.height); // AVIF, or a JPEG frame header past 64 KiB: checked after decoding
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
+    // Safari decodes HEIC; Chromium and Firefox do not: only the browser can say, by trying.
+    if (format === 'heic') throw new ImageDecodeError('unsupported', `“${name}” is a HEIC photo, which is not supported by this browser. Export it as JPEG first (or open it in Safari).`);
     throw new ImageDecodeError('corrupt', `“${name}” looks like a ${format.toUpperCase()} but could not be decoded: the file is probably truncated or corrupt.`);
   }
   const { width, height } = bitmap;

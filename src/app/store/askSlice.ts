@@ -3,7 +3,7 @@
 // region indices in its answer refer to the boxes as they were then, even after boxes change.
 
 import type { StateCreator } from 'zustand';
-import type { Answer, ContextReport, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
+import type { Answer, ContextReport, DetailLevel, PixelBox, Task, TaskPreset } from '../../protocol/messages.ts';
 import type { AppState } from './store.ts';
 
 export type TurnStatus = 'streaming' | 'done' | 'stopped' | 'failed';
@@ -36,12 +36,15 @@ export interface AskSlice {
   onlyCited: boolean;
   /** The answer length limit, in tokens. */
   maxNewTokens: number;
+  /** The image-detail level asked for; null: the backend's default (the engine decides and the answer says). */
+  detail: DetailLevel | null;
   /** The question as composed now, counted against the context by the worker (bridge.ts measureAutomatically); null until counted. */
   budget: ContextReport | null;
   setPreset(id: TaskPreset): void;
   setText(text: string): void;
   setOnlyCited(onlyCited: boolean): void;
   setMaxNewTokens(n: number): void;
+  setDetail(detail: DetailLevel | null): void;
   setBudget(budget: ContextReport | null): void;
   startTurn(turn: NewTurn, controller: AbortController): string;
   appendToken(turnId: string, text: string): void;
@@ -61,11 +64,13 @@ export const createAskSlice: StateCreator<AppState, [], [], AskSlice> = (set) =>
     turns: [],
     onlyCited: false,
     maxNewTokens: 256,
+    detail: null,
     budget: null,
     setPreset: (presetId) => set({ presetId }),
     setText: (text) => set({ text }),
     setOnlyCited: (onlyCited) => set({ onlyCited }),
     setMaxNewTokens: (maxNewTokens) => set({ maxNewTokens }),
+    setDetail: (detail) => set({ detail }),
     setBudget: (budget) => set({ budget }),
     startTurn: (turn, asking) => {
       const id = `turn-${++nextTurn}`;

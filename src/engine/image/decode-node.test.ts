@@ -132,6 +132,53 @@ describe('decodeImage (Node, sharp)', () => {
     await rejectsWith(strip, 'unsupported', /aspect ratio/);
   });
 
+  // The issue's list of awkward inputs: each decodes or is refused with its own code and message.
+  it('a 1×10000 strip and a 30000×20 panorama are refused for their aspect ratio, naming their size', async () => {
+    const strip = await sharp(new Uint8Array(10000 * 3), { raw: { width: 1, height: 10000, channels: 3 } }).png().toBuffer();
+    await rejectsWith(strip, 'too-small', /1×10000.*at least 2 px/); // a 1-px side is refused before its ratio
+    const panorama = await sharp(new Uint8Array(30000 * 20 * 3), { raw: { width: 30000, height: 20, channels: 3 } }).png().toBuffer();
+    await rejectsWith(panorama, 'unsupported', /30000×20.*aspect ratio is over 200:1/);
+  });
+
+  it('an animated GIF decodes to its first frame', async () => {
+    const [w, h] = [8, 6];
+    const frame = (v: number) => new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : i % 4 === 0 ? v : 0));
+    const frames = Buffer.concat([frame(250), frame(10), frame(120)]);
+    const gif = await sharp(frames, { raw: { width: w, height: h * 3, channels: 4, pageHeight: h } }).gif({ loop: 0, delay: [100, 100, 100] }).toBuffer();
+    const animated = await sharp(gif, { animated: true }).metadata();
+    expect(animated.pages).toBe(3); // the test file really is animated
+    const img = await decodeImage(gif);
+    expect([img.width, img.height]).toEqual([w, h]);
+    for (let i = 0; i < w * h; i++) expect(img.data[i * 3]).toBeGreaterThan(200); // frame 0's red, not 10 or 120
+  });
+
+  it('a HEIC photo is refused as HEIC (sharp’s libheif reads AVIF only), not as "not an image"', async () => {
+    // An ISO-BMFF 'ftyp heic' box: what a phone's .heic starts with, all the sniffers look at.
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]);
+    await rejectsWith(heic, 'unsupported', /HEIC photo, which this decoder cannot read.*export it as JPEG/);
+  });
+
+  it.skipIf(!hasShared)(hasShared ? 'EXIF orientation: all 8 orientations of a landscape and a portrait photo decode upright, alike' : NO_SHARED, async () => {
+    // exif-orientation/{Landscape,Portrait}_N.jpg: the same picture stored transformed, with orientation N
+    // saying how to undo it (_0 has no EXIF). Upright, each matches _1 up to JPEG re-encoding (mean |Δ| ≤ 3.7
+    // here); a wrong turn or mirror is far off (mirrored: 43–74).
+    const mirrored = (img: { width: number; height: number; data: Uint8Array }) => {
+      const out = new Uint8Array(img.data.length);
+      for (let y = 0; y < img.height; y++) for (let x = 0; x < img.width; x++) out.set(img.data.subarray((y * img.width + img.width - 1 - x) * 3, (y * img.width + img.width - x) * 3), (y * img.width + x) * 3);
+      return out;
+    };
+    const meanAbs = (a: Uint8Array, b: Uint8Array) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+    for (const [kind, size] of [['Landscape', [1800, 1200]], ['Portrait', [1200, 1800]]] as const) {
+      const upright = await decodeImage(readFileSync(sharedAsset('exif-orientation', `${kind}_1.jpg`)));
+      expect(meanAbs(mirrored(upright), upright.data)).toBeGreaterThan(20);
+      for (let n = 0; n <= 8; n++) {
+        const img = await decodeImage(readFileSync(sharedAsset('exif-orientation', `${kind}_${n}.jpg`)));
+        expect([img.width, img.height], `${kind}_${n}`).toEqual(size);
+        expect(meanAbs(img.data, upright.data), `${kind}_${n}`).toBeLessThan(8);
+      }
+    }
+  }, 60_000);
+
   it.skipIf(!hasShared)(hasShared ? 'decodes a real COCO photo' : NO_SHARED, async () => {
     const img = await decodeImage(readFileSync(sharedAsset('coco-val2017', 'images', '000000555009.jpg')));
     expect([img.width, img.height]).toEqual([500, 375]);

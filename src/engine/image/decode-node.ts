@@ -5,7 +5,7 @@
 // - alpha is dropped, not composited (PIL drops it too); grey becomes R=G=B;
 // - 16-bit samples become 8-bit (high byte), CMYK goes through libvips' CMYK→sRGB conversion.
 import sharp from 'sharp';
-import { readImageHeader } from './image-header.ts';
+import { isHeic, readImageHeader } from './image-header.ts';
 import { looksLikeSvg, SVG_REFUSED } from './svg.ts';
 import { checkImageSize, ImageError, MAX_IMAGE_PIXELS, rgbImage, type DecodeOptions, type RgbImage } from './rgb-image.ts';
 
@@ -18,6 +18,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   const header = readImageHeader(bytes);
   if (header) checkImageSize(header.width, header.height, maxPixels);
   const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch((e: unknown) => {
+    // sharp's own libheif reads AVIF only: a HEIC photo fails as "unsupported image format".
+    if (isHeic(bytes)) throw new ImageError('unsupported', 'the file is a HEIC photo, which this decoder cannot read (sharp has no HEVC); export it as JPEG first');
     throw decodeFailure(e);
   });
   checkImageSize(meta.width ?? 0, meta.height ?? 0, maxPixels);

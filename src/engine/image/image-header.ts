@@ -37,6 +37,15 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   return null;
 }
 
+/** HEIF brands of HEVC-coded photos (ISO/IEC 23008-12 §B.4; what phones save as .heic), not AVIF's. */
+const HEIC_BRANDS: readonly string[] = ['heic', 'heix', 'hevc', 'mif1', 'msf1'];
+
+/** Whether the bytes start with an ISO-BMFF 'ftyp' box of a HEIC brand (decoders without HEVC cannot read it). */
+export function isHeic(bytes: Uint8Array): boolean {
+  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
+  return bytes.length >= 12 && ascii(4, 8) === 'ftyp' && HEIC_BRANDS.includes(ascii(8, 12));
+}
+
 /** Walks the JPEG marker segments up to the first SOFn frame header (ITU T.81 §B.2). */
 function jpegSize(bytes: Uint8Array, v: DataView): ImageHeader | null {
   let p = 2;

@@ -1,25 +1,28 @@
 // Everything the encoders need from one photo and its boxes, in the reference order: work image (the 2048
-// cap) → Qwen pixels and DaViT input, once per image; then, per question, the boxes in each frame
-// (docs/model-format.md). Every constant comes from model.json's `image` section, which the converter wrote;
-// the engine and the tests both run these two functions.
-import type { ImageProcessing } from '../../model-folder/image.ts';
+// cap) → Qwen pixels and DaViT input, once per image and detail level; then, per question, the boxes in each
+// frame (docs/model-format.md). Every constant comes from model.json's `image` section, which the converter
+// wrote, capped by the detail level (detail.ts atDetail); the engine and the tests both run these two functions.
+import type { DetailLevel } from '../../protocol/messages.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { boxFrames, validateBoxes, type Box, type BoxFrames } from './boxes.ts';
 import { davitInput, type DavitInput } from './davit-input.ts';
+import type { DetailProcessing } from './detail.ts';
 import { qwenPixelValues, type QwenPixels } from './qwen-pixels.ts';
 import { toWorkImage } from './work-image.ts';
 
 /** One image as the encoders see it: everything but the boxes. */
 export interface PreparedImage {
   original: RgbImage;
+  /** The level work, qwen and davit were made at. */
+  detail: DetailLevel;
   work: RgbImage;
   qwen: QwenPixels;
   davit: DavitInput;
 }
 
-export function prepareImage(original: RgbImage, processing: ImageProcessing): PreparedImage {
+export function prepareImage(original: RgbImage, processing: DetailProcessing): PreparedImage {
   const work = toWorkImage(original, processing);
-  return { original, work, qwen: qwenPixelValues(work, processing.semantic), davit: davitInput(work, processing.perception) };
+  return { original, detail: processing.level, work, qwen: qwenPixelValues(work, processing.semantic), davit: davitInput(work, processing.perception) };
 }
 
 /** The boxes of a question in every frame; throws BoxError for unusable boxes. */

@@ -1,0 +1,105 @@
+// The in-page converter in Chromium: workers/convert-worker.ts, bundled as the browser gets it, converts the
+// tiny checkpoint from a local Hub (resolve → 302 to a second origin, single ranges, CORS/CORP under the app's
+// cross-origin isolation) into the origin-private file system, and writes files byte-identical to the Node
+// conversion of the same checkpoint. Not yet through the app's UI (issue 11's model screen is still to come).
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, type Rollup } from 'vite';
+import { convert } from '../converter/convert.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
+import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
+import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
+import { repoRoot } from '../src/testing/shared.ts';
+import { expect, test } from './fixtures.ts';
+
+const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
+const SHA = 'e2e0'.repeat(10);
+let root: string;
+let hub: HubServer;
+let local: ModelManifest;
+let workerCode: string;
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  root = await mkdtemp(join(tmpdir(), 'e2e-convert-'));
+  await writeFixture({ preset: 'tiny', out: join(root, 'ckpt'), seed: 7, maxShardBytes: 6e6 });
+  hub = await startHubServer({ [REPO]: { dir: join(root, 'ckpt'), sha: SHA } });
+  local = (await convert({ checkpoint: join(root, 'ckpt'), out: join(root, 'local'), dtypes: ['q4'] })).manifest;
+  const out = (await build({
+    configFile: false,
+    root: repoRoot,
+    logLevel: 'silent',
+    build: { write: false, minify: false, target: 'es2022', rollupOptions: { input: { w: 'workers/convert-worker.ts' } } },
+  })) as Rollup.RollupOutput | Rollup.RollupOutput[];
+  workerCode = [out].flat().flatMap((o) => o.output).find((c): c is Rollup.OutputChunk => c.type === 'chunk' && c.isEntry)!.code;
+});
+test.afterAll(async () => {
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
+
+type WorkerEvent = { type: string; name?: string; message?: string; sha?: string; resumed?: string[] };
+
+/** Runs the worker in the page to its end; its events (without progress) and what OPFS holds then. */
+function runWorker(page: import('@playwright/test').Page, folder: string) {
+  return page.evaluate(async ({ code, hubUrl, repo, folder }) => {
+    // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
+    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+    const events: WorkerEvent[] = [];
+    await new Promise<void>((resolve) => {
+      worker.onmessage = (e) => {
+        if (e.data.type !== 'progress') events.push(e.data);
+        if (e.data.type === 'done' || e.data.type === 'error') resolve();
+      };
+      worker.onerror = (e) => {
+        events.push({ type: 'uncaught', message: e.message });
+        resolve();
+      };
+      worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder });
+    });
+    worker.terminate();
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+    const stored: Record<string, number> = {};
+    for await (const [name, h] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) if (h.kind === 'file') stored[name] = (await (h as FileSystemFileHandle).getFile()).size;
+    const manifest = stored['model.json'] === undefined ? null : JSON.parse(await (await (await dir.getFileHandle('model.json')).getFile()).text());
+    return { events, manifest: manifest as ModelManifest | null, stored };
+  }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO, folder });
+}
+
+test('converts the tiny checkpoint from a local Hub into OPFS, byte-identical to the Node conversion', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  const got = await test.step('run the worker', () => runWorker(page, 'fo1-e2e'));
+  expect(got.events.map((e) => e.type)).toEqual(['resolved', 'done']);
+  expect(got.events[0].sha).toBe(SHA);
+  expect(files(got.manifest!)).toEqual(files(local));
+  expect(got.manifest!.conversion?.commit).toBe(SHA);
+  expect(Object.keys(got.stored).sort()).toEqual(['model.json', 'tokenizer.json', 'tokenizer_config.json']); // the graphs are under onnx/; no journal left
+  expect(hub.requests.filter((r) => r.origin === 'cdn').every((r) => r.referer === undefined && r.range)).toBe(true);
+});
+
+test('a conversion that loses the network resumes after a reload from its last finished graph, and ends identical', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  const index = JSON.parse(await readFile(join(root, 'ckpt', 'model.safetensors.index.json'), 'utf8'));
+  const first = await test.step('every read of the embedding fails: the worker stops with ConnectionLostError', async () => {
+    hub.faults.cut = { file: index.weight_map['model.embed_tokens.weight'], afterBytes: 0, times: 1000, minBytes: 4096 };
+    try {
+      return await runWorker(page, 'fo1-resume');
+    } finally {
+      hub.faults.cut = undefined;
+    }
+  });
+  expect(first.events.at(-1)).toMatchObject({ type: 'error', name: 'ConnectionLostError' });
+  expect(first.manifest).toBeNull();
+  expect(Object.keys(first.stored)).toContain('convert-progress.json');
+  await page.reload();
+  const second = await test.step('after a reload, the same request resumes', () => runWorker(page, 'fo1-resume'));
+  expect(second.events.at(-1)).toMatchObject({ type: 'done', resumed: ['onnx/vision_semantic_q4.onnx', 'onnx/vision_perception_q4.onnx', 'onnx/region_pyramid_q4.onnx', 'onnx/region_encoder_q4.onnx'] });
+  expect(files(second.manifest!)).toEqual(files(local));
+  expect(Object.keys(second.stored)).not.toContain('convert-progress.json');
+});
