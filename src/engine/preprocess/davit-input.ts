@@ -11,10 +11,10 @@ export interface DavitInput {
   height: number;
 }
 
-/** [width, height] DaViT sees for a work image; unknown modes behave as 'squash', as in the reference. */
 /** model.json's DaViT constants; the mode is a string because the reference treats any unknown one as squash. */
 export type DavitPreprocess = Omit<ImageProcessing['perception'], 'aspectMode'> & { aspectMode: string };
 
+/** [width, height] DaViT sees for a work image; unknown modes behave as 'squash', as in the reference. */
 export function davitSize(workWidth: number, workHeight: number, { aspectMode: mode, squashSize, dynamicSquareSizes }: Omit<DavitPreprocess, 'mean' | 'std'>): [number, number] {
   if (mode === 'dynamic') return [workWidth, workHeight];
   if (mode === 'dynamic_square') {
