@@ -4,7 +4,7 @@ import { relaxedSimdNodeFlags } from './src/engine/decode/int4/node-flags.ts';
 // Unit and integration tests run in Node: onnxruntime-web uses its wasm backend there.
 export default defineConfig({
   test: {
-    include: ['{src,workers,converter,reference,bench}/**/*.test.ts'],
+    include: ['{src,workers,converter,fixtures,reference,bench}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 300_000,

@@ -68,7 +68,7 @@ function run(cmd: string, args: string[]): Promise<void> {
 /** The demo model (npm run build's first step) and a production build into the bench cache. */
 async function build(outDir: string): Promise<void> {
   log('building the demo model and the app…');
-  await run('npx', ['tsx', 'converter/fixture/demo-model.ts']);
+  await run('npx', ['tsx', 'fixtures/demo-model.ts']);
   await run('npx', ['vite', 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn']);
 }
 

@@ -11,7 +11,7 @@ import { cpus, homedir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convert } from '../converter/convert.ts';
-import { writeFixture } from '../converter/fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { formatBytes, progressLine, throttled } from '../converter/progress.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { writeResults } from './results.ts';

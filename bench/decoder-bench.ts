@@ -15,7 +15,7 @@ import { KERNEL_ISA_LABEL, type KernelIsa } from '../src/engine/decode/int4/kern
 import { externalDataLocations } from '../src/engine/load/onnx-initializers.ts';
 import { parseManifestText } from '../src/engine/load/load-model.ts';
 import type { GraphBytes } from '../src/engine/session.ts';
-import type { TextConfig } from '../converter/read/config.ts';
+import type { TextConfig } from '../src/model-folder/config.ts';
 
 export interface DecoderShape {
   layers: number;

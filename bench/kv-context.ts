@@ -13,9 +13,9 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { pathToFileURL } from 'node:url';
 import { emitDecoder } from '../converter/emit/decoder.ts';
-import { Graph } from '../converter/onnx/graph.ts';
+import { Graph } from '../src/onnx/graph.ts';
 import type { WeightSource } from '../converter/read/checkpoint.ts';
-import type { TextConfig } from '../converter/read/config.ts';
+import type { TextConfig } from '../src/model-folder/config.ts';
 import { tensor } from '../reference/tensor.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
 import { summarize, type Summary } from './stats.ts';

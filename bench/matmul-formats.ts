@@ -7,7 +7,7 @@
 // only for x64 and ARM64. The wasm build has none of them (its MLAS sources are wasm_simd/Sgemm*), so every
 // MatMulNBits call there dequantizes the whole weight to a fresh fp32 buffer and then runs SGEMM.
 
-import { Graph, type Value } from '../converter/onnx/graph.ts';
+import { Graph, type Value } from '../src/onnx/graph.ts';
 import type { RtTensor, Runtime } from './runtime.ts';
 import { summarize, timeRuns, type Summary } from './stats.ts';
 

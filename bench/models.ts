@@ -13,9 +13,9 @@ import { emitRegionEncoder } from '../converter/emit/region-encoder.ts';
 import { emitRegionPyramid } from '../converter/emit/region-pyramid.ts';
 import { emitVisionPerception } from '../converter/emit/vision-perception.ts';
 import { emitVisionSemantic } from '../converter/emit/vision-semantic.ts';
-import { writeFixture } from '../converter/fixture/fixture.ts';
-import type { PresetName } from '../converter/fixture/presets.ts';
-import { Graph } from '../converter/onnx/graph.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
+import type { PresetName } from '../fixtures/presets.ts';
+import { Graph } from '../src/onnx/graph.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
 import { parseFo1Config } from '../converter/read/config.ts';
 import { ExternalDataStore } from '../converter/write/external-data.ts';
@@ -26,7 +26,7 @@ export const CACHE = process.env.FO1_BENCH_CACHE ?? join(homedir(), '.cache', 'f
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-/** The random checkpoint of a fixture preset (converter/fixture/presets.ts), generated once. */
+/** The random checkpoint of a fixture preset (fixtures/presets.ts), generated once. */
 export async function presetCheckpoint(preset: PresetName, seed = 0): Promise<string> {
   const dir = join(CACHE, `fixture-${preset}-seed${seed}`);
   if (!existsSync(join(dir, 'config.json'))) {

@@ -40,7 +40,7 @@ import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeName, RuntimeSpec } from './runtime.ts';
 import { mergePeerRuns, type PeerArgs, type PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
-import { PRESETS, type PresetName } from '../converter/fixture/presets.ts';
+import { PRESETS, type PresetName } from '../fixtures/presets.ts';
 import { relaxedSimdNodeFlags } from '../src/engine/decode/int4/node-flags.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.ts';
-import { writeFixture } from '../converter/fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 import { measureEngine, measurePeer, mergePeerRuns, promptIds, transformersJsFolder, type PeerArgs, type PeerRun } from './transformersjs.ts';
 

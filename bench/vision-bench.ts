@@ -17,7 +17,7 @@ import { boxFrames, type Box } from '../src/engine/preprocess/boxes.ts';
 import { davitSize } from '../src/engine/preprocess/davit-input.ts';
 import { smartResize } from '../src/engine/preprocess/smart-resize.ts';
 import { regionEncoderFeeds } from '../src/engine/regions/region-feeds.ts';
-import { pyramidLevelName, REGION_PYRAMID_IO } from '../converter/emit/region-pyramid.ts';
+import { pyramidLevelName, REGION_PYRAMID_IO } from '../src/model-folder/graph-io.ts';
 import { decoderFiles } from './decoder-bench.ts';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
@@ -129,7 +129,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
 
 /** The photo's work image is itself (≤ 2048 long side); DaViT sees what the aux mode makes of it. */
 async function timePerception(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs) {
-  const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception.aspectMode);
+  const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception);
   const feeds = { pixel_values: rt.tensor('float32', randomF32(3 * w * h, w), [1, 3, h, w]) };
   let stages: RtTensor[] = [];
   const ms = await timeBudgeted(async () => {

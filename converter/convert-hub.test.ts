@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestFiles, validateManifest, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { repoRoot } from '../src/testing/shared.ts';
 import { convert } from './convert.ts';
-import { writeFixture } from './fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { openHubRepo } from './read/hub.ts';
 import { ConnectionLostError } from './read/hub-errors.ts';
 import { SafetensorsFile } from './read/safetensors.ts';

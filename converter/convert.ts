@@ -15,19 +15,22 @@
 //                                              ├─ emitDecoder          ─► onnx/decoder_model_merged…
 //                                              └─ tokenizer.json, tokenizer_config.json, model.json
 
-import { Graph, type GraphOptions } from './onnx/graph.ts';
-import type { ValueInfo } from './onnx/proto.ts';
-import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens, isKvName } from './emit/decoder.ts';
+import { Graph, type GraphOptions } from '../src/onnx/graph.ts';
+import type { ValueInfo } from '../src/onnx/proto.ts';
+import { emitDecoder, emitEmbedTokens } from './emit/decoder.ts';
 import type { EmitContext, WeightFormat } from './emit/linear.ts';
-import { emitRegionEncoder, REGION_ENCODER_IO } from './emit/region-encoder.ts';
-import { emitRegionPyramid, REGION_PYRAMID_IO } from './emit/region-pyramid.ts';
-import { emitVisionPerception, VISION_PERCEPTION_IO } from './emit/vision-perception.ts';
-import { emitVisionSemantic, VISION_SEMANTIC_IO } from './emit/vision-semantic.ts';
+import { emitRegionEncoder } from './emit/region-encoder.ts';
+import { emitRegionPyramid } from './emit/region-pyramid.ts';
+import { emitVisionPerception } from './emit/vision-perception.ts';
+import { emitVisionSemantic } from './emit/vision-semantic.ts';
+import { decoderIO, embedTokensIO, isKvName, REGION_ENCODER_IO, REGION_PYRAMID_IO, VISION_PERCEPTION_IO, VISION_SEMANTIC_IO } from '../src/model-folder/graph-io.ts';
 import { checkpointFiles, type CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
 import { ConfigReads, unusedTensors } from './report.ts';
 import { ConvertJournal } from './resume.ts';
-import { ConfigError, parseFo1Config, type Fo1Config } from './read/config.ts';
+import { ConfigError, parseFo1Config } from './read/config.ts';
+import type { Fo1Config } from '../src/model-folder/config.ts';
+import { fo1ImageProcessing, type ImageProcessing } from '../src/model-folder/image.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
 import type { FileSystem } from './write/file-sink.ts';
 import type { ExternalDataStore } from './write/external-data.ts';
@@ -40,7 +43,6 @@ import {
   type ComponentEntry,
   type ComponentName,
   type FileEntry,
-  type ImageProcessing,
   type ModelDtype,
   type ModelManifest,
   type TokenIds,
@@ -99,7 +101,7 @@ const EMITTERS: Record<ComponentName, ComponentSpec> = {
 
 /**
  * How each dtype is built from the one set of emitters: the Linears' weight format (linear.ts), and whether
- * the graph goes through the float16 pass (onnx/float16.ts), which keeps float32 I/O except the KV cache.
+ * the graph goes through the float16 pass (src/onnx/float16.ts), which keeps float32 I/O except the KV cache.
  */
 const BUILDS: Record<ModelDtype, { format: WeightFormat; float16: boolean }> = {
   fp32: { format: 'fp32', float16: false },
@@ -305,7 +307,7 @@ function channels(c: Json, key: string, file: string, fallback: number[]): numbe
   return v as number[];
 }
 
-/** Image constants: Qwen2VLImageProcessor's from preprocessor_config.json (spec §5.1), DaViT's fixed ones (§5.2). */
+/** Image constants: FO1's (src/model-folder/image.ts), the Qwen processor's as preprocessor_config.json says. */
 async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config, reads: Map<string, ConfigReads>): Promise<ImageProcessing> {
   const f = 'preprocessor_config.json';
   const p = (await optionalJson(dir, f, reads)).json;
@@ -315,24 +317,18 @@ async function readImageProcessing(dir: CheckpointFiles, config: Fo1Config, read
   if (patchSize !== config.vision.patchSize || mergeSize !== config.vision.spatialMergeSize) {
     throw new ConfigError(`${f}: patch_size ${patchSize} / merge_size ${mergeSize} disagree with config.json vision_config (${config.vision.patchSize} / ${config.vision.spatialMergeSize})`);
   }
+  const fo1 = fo1ImageProcessing(config.region.auxAspectMode);
   return {
-    maxLongSide: 2048,
-    minSide: 28,
+    ...fo1,
     semantic: {
-      mean: channels(p, 'image_mean', f, [0.48145466, 0.4578275, 0.40821073]),
-      std: channels(p, 'image_std', f, [0.26862954, 0.26130258, 0.27577711]),
+      mean: channels(p, 'image_mean', f, fo1.semantic.mean),
+      std: channels(p, 'image_std', f, fo1.semantic.std),
       patchSize,
       temporalPatchSize: numberKey(p, 'temporal_patch_size', f, config.vision.temporalPatchSize),
       mergeSize,
+      // Absent keys: Qwen2VLImageProcessor's own defaults, as transformers would load the file.
       minPixels: numberKey(p, 'min_pixels', f, (size.shortest_edge as number | undefined) ?? 3136),
       maxPixels: numberKey(p, 'max_pixels', f, (size.longest_edge as number | undefined) ?? 12845056),
-    },
-    perception: {
-      mean: [0.485, 0.456, 0.406],
-      std: [0.229, 0.224, 0.225],
-      aspectMode: config.region.auxAspectMode,
-      squashSize: 768,
-      dynamicSquareSizes: [384, 448, 512, 576, 640, 704, 768, 832, 896, 960, 1024, 1280, 1536, 1792, 2048],
     },
   };
 }

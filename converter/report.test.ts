@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateManifest } from '../src/model-folder/manifest.ts';
 import { convert } from './convert.ts';
-import { writeFixture } from './fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { ConfigReads, UnknownTensorError } from './report.ts';
 import { writeSafetensors } from './write/safetensors-writer.ts';
 

@@ -4,7 +4,7 @@
 // module this converter does not know means the checkpoint is not the VLM-FO1 it converts.
 
 import type { ConfigFileReport, ConversionReport } from '../src/model-folder/conversion-report.ts';
-import type { Fo1Config } from './read/config.ts';
+import type { Fo1Config } from '../src/model-folder/config.ts';
 
 export class UnknownTensorError extends Error {
   override name = 'UnknownTensorError';

@@ -1,14 +1,14 @@
 // Issue 4 §5 "streamed answer → its cited region highlighted", with an answer known in advance: the demo
 // model's random weights never emit `<regionN>`, so this runs the scripted test fixture
-// (converter/fixture/scripted.ts: weights constructed so that greedy decoding always answers
+// (fixtures/scripted.ts: weights constructed so that greedy decoding always answers
 // `<ground>person</ground><objects><region0></objects>`). Its folder is converted into the OS temp folder
 // and served at /models/scripted/ through the page's routes, loaded by URL on the model screen like any
 // hosted model; it is never in dist/ or the app's model list. On a real COCO photo with YOLOX-nano's
 // proposals: click box 0, ask, and the answer's chip, box 0's citation and the chip ↔ box hover must follow.
 import type { Page, TestInfo } from '@playwright/test';
 import sharp from 'sharp';
-import { scriptedModel } from '../converter/fixture/scripted-model.ts';
-import { SCRIPTED_ANSWER, SCRIPTED_LABEL } from '../converter/fixture/scripted.ts';
+import { scriptedModel } from '../fixtures/scripted-model.ts';
+import { SCRIPTED_ANSWER, SCRIPTED_LABEL } from '../fixtures/scripted.ts';
 import { cocoPhoto, expect, requireShared, serveFolder, test } from './fixtures.ts';
 
 const BACKEND_NAMES = { wasm: 'WASM', webgpu: 'WebGPU' } as const;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Rollup } from 'vite';
 import { convert } from '../converter/convert.ts';
-import { writeFixture } from '../converter/fixture/fixture.ts';
+import { writeFixture } from '../fixtures/fixture.ts';
 import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { repoRoot } from '../src/testing/shared.ts';

@@ -2,8 +2,8 @@
 // 1200×1800) is shown upright, answered at the wasm default detail level, and the person can change the
 // level; each answer says its level and image-token count, which the Node engine computes for the same photo.
 import { readFileSync } from 'node:fs';
-import { detailImageTokens } from '../src/engine/preprocess/detail.ts';
-import { FO1_QWEN_PREPROCESS } from '../src/engine/preprocess/qwen-pixels.ts';
+import { atDetail, detailImageTokens } from '../src/engine/preprocess/detail.ts';
+import { fo1ImageProcessing } from '../src/model-folder/image.ts';
 import { sharedAsset } from '../src/testing/shared.ts';
 import { expect, requireShared, snapshot, test } from './fixtures.ts';
 
@@ -11,7 +11,7 @@ test('a portrait phone photo is shown upright and answered at the detail level t
   requireShared();
   test.setTimeout(300_000);
   const photo = { name: 'Portrait_6.jpg', mimeType: 'image/jpeg', buffer: readFileSync(sharedAsset('exif-orientation', 'Portrait_6.jpg')) };
-  const tokens = (level: 'low' | 'reference') => detailImageTokens(1200, 1800, level, FO1_QWEN_PREPROCESS).toLocaleString('en');
+  const tokens = (level: 'low' | 'reference') => detailImageTokens(1200, 1800, atDetail(fo1ImageProcessing('dynamic'), level)).toLocaleString('en');
 
   await test.step('the photo opens upright: 1200×1800, taller than wide on screen', async () => {
     await app.loadDemo('wasm');

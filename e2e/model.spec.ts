@@ -1,6 +1,6 @@
 // Issue 4 §5 with a model: the bundled demo model (random weights) run end to end in the app's worker, on a
 // real COCO photo, on WASM and on WebGPU (SwiftShader here), with the real YOLOX-nano proposing boxes (the
-// demo build carries it as its detector/ when ../shared is present; converter/fixture/demo-model.ts).
+// demo build carries it as its detector/ when ../shared is present; fixtures/demo-model.ts).
 // Random weights answer gibberish and cite no regions (measured: the demo answers "outesoutes…"), so these
 // tests check the flow and the plumbing — streaming, cancel, proposals, exports — never answer content.
 import { readFileSync } from 'node:fs';

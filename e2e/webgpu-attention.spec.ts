@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { build } from 'vite';
-import { Graph } from '../converter/onnx/graph.ts';
+import { Graph } from '../src/onnx/graph.ts';
 import { emitDecoder } from '../converter/emit/decoder.ts';
 import { embedTokens, loadDecoderWeights } from '../reference/decoder.ts';
 import { loadQwenGolden } from '../reference/decoder-golden.ts';

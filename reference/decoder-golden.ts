@@ -2,7 +2,8 @@
 // and weights through the converter's own readers, and the reference implementation's tensors.
 import { readFile } from 'node:fs/promises';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { parseText, type TextConfig } from '../converter/read/config.ts';
+import { parseText } from '../converter/read/config.ts';
+import type { TextConfig } from '../src/model-folder/config.ts';
 import { sharedAsset } from '../src/testing/shared.ts';
 import { reshape, slice, type Tensor } from './tensor.ts';
 

@@ -8,7 +8,7 @@
 //                    h = h + down(silu(gate(rms(h))) · up(rms(h)))
 //   logits = lm_head(rms(h))
 
-import type { TextConfig } from '../converter/read/config.ts';
+import type { TextConfig } from '../src/model-folder/config.ts';
 import type { WeightSource } from '../converter/read/checkpoint.ts';
 import { add, concat, linear, mul, rmsNorm, silu, tensor, type Tensor } from './tensor.ts';
 

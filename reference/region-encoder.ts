@@ -7,7 +7,8 @@
 // (region_encoder, per box set); regionEncoder is the two in a row, HFREModule.__call__ as written.
 
 import type { WeightSource } from '../converter/read/checkpoint.ts';
-import { PREFIX, type RegionConfig } from '../converter/read/config.ts';
+import { PREFIX } from '../converter/read/config.ts';
+import type { RegionConfig } from '../src/model-folder/config.ts';
 import { roiAlignMean } from './roi-align.ts';
 import { interpolateBilinear } from './resample.ts';
 import { simpleFpn } from './simple-fpn.ts';

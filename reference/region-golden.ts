@@ -6,7 +6,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { parseDavit, parseRegion, type DavitConfig, type RegionConfig } from '../converter/read/config.ts';
+import { parseDavit, parseRegion } from '../converter/read/config.ts';
+import type { DavitConfig, RegionConfig } from '../src/model-folder/config.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import type { Tensor } from './tensor.ts';
 

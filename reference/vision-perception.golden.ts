@@ -3,7 +3,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { parseDavit, type DavitConfig } from '../converter/read/config.ts';
+import { parseDavit } from '../converter/read/config.ts';
+import type { DavitConfig } from '../src/model-folder/config.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import type { Tensor } from './tensor.ts';
 

@@ -8,7 +8,8 @@
 // LayerNorms all read off the same tensor.
 
 import type { WeightSource } from '../converter/read/checkpoint.ts';
-import { PREFIX, type DavitConfig } from '../converter/read/config.ts';
+import { PREFIX } from '../converter/read/config.ts';
+import type { DavitConfig } from '../src/model-folder/config.ts';
 import { conv2d } from './conv2d.ts';
 import { add, gelu, layerNorm, linear, matmul, permute, reshape, scale, slice, softmax, zeros, type Tensor } from './tensor.ts';
 

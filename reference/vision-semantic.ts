@@ -10,7 +10,7 @@
 //   vlm_fo1/model/multimodal_projector/builder.py build_vision_projector (mm_projector)
 
 import type { WeightSource } from '../converter/read/checkpoint.ts';
-import type { ProjectorType, VisionConfig } from '../converter/read/config.ts';
+import type { ProjectorType, VisionConfig } from '../src/model-folder/config.ts';
 import { PREFIX } from '../converter/read/config.ts';
 import { add, concat, gelu, linear, matmul, mul, permute, reshape, rmsNorm, scale, silu, slice, softmax, tensor, type Tensor } from './tensor.ts';
 

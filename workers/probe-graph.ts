@@ -3,7 +3,7 @@
 // Relu after a MatMul+Add exercises the three op kinds every real graph leans on, at a size that compiles
 // in milliseconds even on a software WebGPU adapter.
 
-import { Graph, tensorData } from '../converter/onnx/graph.ts';
+import { Graph, tensorData } from '../src/onnx/graph.ts';
 
 export const PROBE_X = { data: [1, 1, 2, -1], dims: [2, 2] } as const; // (N=2, 2)
 const W = [1, 2, 3, 4, 5, 6]; // (2, 3)

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
-import { roundF16 } from '../quantize/f16.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
+import { roundF16 } from '../../src/onnx/f16.ts';
 import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import type { TextConfig } from '../read/config.ts';
+import type { TextConfig } from '../../src/model-folder/config.ts';
 import { argmaxRow, decoderForward, embedTokens, KVCache, loadDecoderWeights, type DecoderWeights } from '../../reference/decoder.ts';
 import { loadQwenGolden, positionsAt, type QwenGolden } from '../../reference/decoder-golden.ts';
 import { concat, slice, tensor, type Tensor } from '../../reference/tensor.ts';
@@ -12,7 +12,8 @@ import { expectClose, relErr } from '../../src/testing/close.ts';
 import { kvDtype, type ModelDtype } from '../../src/model-folder/manifest.ts';
 import { f32, i64, ort } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
-import { decoderIO, embedTokensIO, emitDecoder, emitEmbedTokens } from './decoder.ts';
+import { emitDecoder, emitEmbedTokens } from './decoder.ts';
+import { decoderIO, embedTokensIO } from '../../src/model-folder/graph-io.ts';
 import type { EmitContext } from './linear.ts';
 
 const BLOCK = 32;

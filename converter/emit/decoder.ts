@@ -1,7 +1,7 @@
-// The two text graphs of the model folder (issue 2 §3), I/O-compatible with transformers.js' Qwen2.5-VL
-// `embed_tokens` and `decoder_model_merged` (runtime-notes §1), so that library can drive the same files.
-// Math: reference/decoder.ts (Qwen2.5 decoder, spec §1.1; M-RoPE, spec §3.3). Ops: the contrib ops ORT-web runs
-// on both the wasm CPU EP and the WebGPU EP (runtime-notes §3): SimplifiedLayerNormalization,
+// The two text graphs of the model folder, I/O-compatible with transformers.js' Qwen2.5-VL `embed_tokens` and
+// `decoder_model_merged`, so that library can drive the same files (docs/model-format.md, Graph I/O and
+// Runtime constraints). Math: reference/decoder.ts (the Qwen2.5 decoder; M-RoPE, src/model-folder/rope.ts).
+// Ops: the contrib ops ORT-web runs on both the wasm CPU EP and the WebGPU EP: SimplifiedLayerNormalization,
 // SkipSimplifiedLayerNormalization, RotaryEmbedding, GroupQueryAttention, MatMulNBits.
 //
 // M-RoPE choice: cos/sin are computed once per run for the S new tokens, already merged across the t/h/w
@@ -13,58 +13,15 @@
 // exactly to the total length as transformers.js expects. seqlens_k / total_sequence_length come from
 // attention_mask as onnxruntime-genai derives them (batch rows right-padded or unpadded).
 
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import type { Dim, ValueInfo } from '../onnx/proto.ts';
-import { tensorData } from '../onnx/graph.ts';
-import type { TextConfig } from '../read/config.ts';
-import { f16Bytes } from '../quantize/f16.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
+import { tensorData } from '../../src/onnx/graph.ts';
+import type { TextConfig } from '../../src/model-folder/config.ts';
+import { decoderIO, embedTokensIO, type GraphIO } from '../../src/model-folder/graph-io.ts';
+import { f16Bytes } from '../../src/onnx/f16.ts';
 import type { Q4Weight } from '../quantize/q4.ts';
-import { lmHeadPrefix, mropeAxisOf, ropeInvFreq } from '../../reference/decoder.ts';
+import { mropeAxisOf, ropeInvFreq } from '../../src/model-folder/rope.ts';
+import type { WeightSource } from '../read/weights.ts';
 import { f32Tensor, linear, readQ4, type EmitContext } from './linear.ts';
-
-const B: Dim = 'batch_size';
-const S: Dim = 'sequence_length';
-const P: Dim = 'past_sequence_length';
-const T: Dim = 'total_sequence_length';
-const L: Dim = 'logits_length';
-
-export interface GraphIO {
-  inputs: ValueInfo[];
-  outputs: ValueInfo[];
-}
-
-/** embed_tokens: input_ids (B, S) int64 → inputs_embeds (B, S, H). */
-export function embedTokensIO(cfg: TextConfig): GraphIO {
-  return {
-    inputs: [{ name: 'input_ids', dtype: 'int64', dims: [B, S] }],
-    outputs: [{ name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] }],
-  };
-}
-
-/** decoder_model_merged: the layer count fixes the KV names, so the contract is a function of the config. */
-export function decoderIO(cfg: TextConfig): GraphIO {
-  const kv = (prefix: string, len: Dim): ValueInfo[] =>
-    Array.from({ length: cfg.numLayers }, (_, i) =>
-      (['key', 'value'] as const).map((kind) => ({ name: `${prefix}.${i}.${kind}`, dtype: 'float32' as const, dims: [B, cfg.numKvHeads, len, cfg.headDim] })),
-    ).flat();
-  return {
-    inputs: [
-      { name: 'inputs_embeds', dtype: 'float32', dims: [B, S, cfg.hiddenSize] },
-      { name: 'attention_mask', dtype: 'int64', dims: [B, T] },
-      { name: 'position_ids', dtype: 'int64', dims: [3, B, S] },
-      // transformers.js sets it when the session declares it: 0 = logits for every token, k = the last k only
-      // (generation needs 1; full prefill logits would be S·V floats, 1.2 GB at S = 2048 for the 3B vocabulary).
-      { name: 'num_logits_to_keep', dtype: 'int64', dims: [] },
-      ...kv('past_key_values', P),
-    ],
-    outputs: [{ name: 'logits', dtype: 'float32', dims: [B, L, cfg.vocabSize] }, ...kv('present', T)],
-  };
-}
-
-/** Whether a graph I/O name is one of the KV cache's (past_key_values.{i}.key|value, present.{i}.key|value). */
-export function isKvName(name: string): boolean {
-  return /^(past_key_values|present)\.\d+\.(key|value)$/.test(name);
-}
 
 function declareInputs(g: Graph, io: GraphIO): Record<string, Value> {
   return Object.fromEntries(io.inputs.map((v) => [v.name, g.input(v.name, v.dtype, v.dims)]));
@@ -141,6 +98,11 @@ interface KV {
   value: Value;
 }
 
+/** The checkpoint Linear lm_head is: embed_tokens when the config ties them or lm_head.weight is absent. */
+function lmHeadWeights(w: WeightSource, cfg: TextConfig): 'lm_head' | 'model.embed_tokens' {
+  return cfg.tieWordEmbeddings || !w.has('lm_head.weight') ? 'model.embed_tokens' : 'lm_head';
+}
+
 /** Per-run values every layer shares: the rotary tables and GQA's sequence lengths. */
 interface Shared {
   cos: Value; // (B·S, hd/2)
@@ -151,7 +113,7 @@ interface Shared {
 }
 
 /**
- * M-RoPE tables for the S new tokens (reference/decoder.ts mropeCosSin):
+ * M-RoPE tables for the S new tokens (src/model-folder/rope.ts mropeTables, computed in-graph):
  *   position_ids (3,B,S) ─Cast─Unsqueeze─×inv_freq─► (3,B,S,hd/2) ─Slice axis a, section a─Concat─► (1,B,S,hd/2)
  *   ─Reshape─► (B·S, hd/2) ─Cos/Sin─► cos, sin;   Range(B·S) ─Reshape(B,S)─► ropeIds
  */
@@ -186,7 +148,7 @@ function emitSequenceLengths(g: Graph, mask: Value): Pick<Shared, 'seqlensK' | '
 /**
  * The last k rows of x (B, S, H) for num_logits_to_keep = k (clamped to S), every row for k = 0, none for k < 0
  * (the slice then starts past the end): the engine's chunked prefill asks for none until its last chunk
- * (src/engine/decode/decoder-run.ts NO_LOGITS).
+ * (src/model-folder/graph-io.ts NO_LOGITS).
  */
 function emitKeepLast(g: Graph, x: Value, k: Value): Value {
   const s = g.at('/model/num_logits_to_keep');
@@ -275,7 +237,7 @@ export async function emitDecoder(g: Graph, ctx: EmitContext, cfg: TextConfig): 
   }
   const final = await emitAddNorm(g, ctx, cfg, '/model/norm', 'model.norm', h, pending);
   const kept = emitKeepLast(g, final.y, inp.num_logits_to_keep); // (B, L, H)
-  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadPrefix(ctx.w, cfg), { bias: false }));
+  declareOutput(g, io, 'logits', await linear(ctx, g.at('/model'), 'lm_head', kept, lmHeadWeights(ctx.w, cfg), { bias: false }));
   presents.forEach((kv, i) => {
     declareOutput(g, io, `present.${i}.key`, kv.key);
     declareOutput(g, io, `present.${i}.value`, kv.value);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../onnx/graph.ts';
+import { Graph } from '../../src/onnx/graph.ts';
 import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
 import { dequantizeQ8, quantizeQ8 } from '../quantize/q8.ts';
 import type { WeightSource } from '../read/checkpoint.ts';

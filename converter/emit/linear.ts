@@ -10,17 +10,20 @@
 // before (so no kernel ever sees float16, which WebGPU devices without shader-f16 could not run).
 // Every emitter calls `linear()` / `denseWeight()` so a new format is one change here.
 // The float16 dtypes reuse these formats — fp16 = 'fp32', q4f16 = 'q4' (converter/convert.ts dtypeBuild) — and
-// the float16 pass (onnx/float16.ts) turns the finished graph's float32 into float16: it stores every float32
+// the float16 pass (src/onnx/float16.ts) turns the finished graph's float32 into float16: it stores every float32
 // weight as binary16 and drops the Casts to float32 above, so q4f16's MatMulNBits reads float16 activations
 // and the float16 scales directly.
 
-import type { Scope, Value } from '../onnx/graph.ts';
-import { tensorData } from '../onnx/graph.ts';
+import type { Scope, Value } from '../../src/onnx/graph.ts';
+import { tensorData } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import { f16Bytes, isF16Kernel } from '../quantize/f16.ts';
+import { f16Bytes } from '../../src/onnx/f16.ts';
+import { isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4From, type Q4Weight } from '../quantize/q4.ts';
 import { quantizeQ8 } from '../quantize/q8.ts';
-import { permute, type Tensor } from '../../reference/tensor.ts';
+import { transposed, type Tensor } from '../read/tensor.ts';
+import { DataType } from '../../src/model-folder/onnx-types.ts';
+import { q4InitializerNames } from '../../src/model-folder/graph-io.ts';
 
 export type WeightFormat = 'fp32' | 'q4' | 'q8';
 export const WEIGHT_FORMATS: readonly WeightFormat[] = ['fp32', 'q4', 'q8'];
@@ -68,7 +71,7 @@ export async function linear(ctx: EmitContext, s: Scope, name: string, x: Value,
     const B = s.graph.weight(`${prefix}.weight_int8`, { dtype: 'int8', dims: [K, N], bytes: new Uint8Array(q.data.buffer, q.data.byteOffset, q.data.byteLength) });
     y = at.ms('DynamicQuantizeMatMul', 'DynamicQuantizeMatMul', [x, B, s.graph.weight(`${prefix}.weight_scale`, f32Bytes(q.scales, [N]))])[0];
   } else {
-    const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(permute(W, [1, 0]))); // (K, N)
+    const Wt = s.graph.weight(`${prefix}.weight`, f32Tensor(transposed(W))); // (K, N)
     y = at.op('MatMul', 'MatMul', [x, Wt]);
   }
   return opts.bias ? bias(ctx, at, prefix, N, y) : y;
@@ -87,11 +90,12 @@ async function bias(ctx: EmitContext, at: Scope, prefix: string, N: number, y: V
 export function q4Initializers(at: Scope, prefix: string, q: Q4Weight): [Value, Value, Value] {
   const { N, kBlocks, blockSize } = q;
   const g = at.graph;
-  const scales = g.weight(`${prefix}.weight_scale`, { dtype: 'float16', dims: [N * kBlocks], bytes: f16Bytes(q.scales) });
+  const names = q4InitializerNames(prefix, blockSize);
+  const scales = g.weight(names.scales, { dtype: 'float16', dims: [N * kBlocks], bytes: f16Bytes(q.scales) });
   return [
-    g.weight(`${prefix}.weight_Q4G${blockSize}`, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
-    at.op('Cast', 'Cast_scale', [scales], { to: ONNX_FLOAT }),
-    g.weight(`${prefix}.weight_zp`, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
+    g.weight(names.codes, { dtype: 'uint8', dims: [N, kBlocks, blockSize / 2], bytes: q.packed }),
+    at.op('Cast', 'Cast_scale', [scales], { to: DataType.float32 }),
+    g.weight(names.zeroPoints, { dtype: 'uint8', dims: [N * Math.ceil(kBlocks / 2)], bytes: q.zeroPoints }),
   ];
 }
 
@@ -103,11 +107,8 @@ export function q4Initializers(at: Scope, prefix: string, q: Q4Weight): [Value, 
 export function denseWeight(ctx: EmitContext, at: Scope, name: string, t: Tensor): Value {
   if (ctx.format === 'fp32' || !isF16Kernel(name, t.shape, t.data)) return at.graph.weight(name, f32Tensor(t));
   const half = at.graph.weight(name, { dtype: 'float16', dims: [...t.shape], bytes: f16Bytes(t.data) });
-  return at.op('Cast', 'Cast_weight', [half], { to: ONNX_FLOAT });
+  return at.op('Cast', 'Cast_weight', [half], { to: DataType.float32 });
 }
-
-/** onnx.TensorProto.FLOAT, Cast's `to` for float32. */
-const ONNX_FLOAT = 1;
 
 function f32Bytes(a: Float32Array, dims: number[]) {
   return { dtype: 'float32' as const, dims, bytes: new Uint8Array(a.buffer, a.byteOffset, a.byteLength) };

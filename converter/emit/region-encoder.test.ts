@@ -8,14 +8,15 @@ import { expectClose, maxAbs, relErr } from '../../src/testing/close.ts';
 import { f32, runModel, type Feeds } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
 import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { f16KernelsRounded } from '../quantize/f16.ts';
 import { dequantizeQ4, q4RoundTripped, quantizeQ4 } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import type { EmitContext, WeightFormat } from './linear.ts';
-import { emitRegionEncoder, REGION_ENCODER_IO } from './region-encoder.ts';
-import { emitRegionPyramid, REGION_PYRAMID_IO } from './region-pyramid.ts';
+import { emitRegionEncoder } from './region-encoder.ts';
+import { emitRegionPyramid } from './region-pyramid.ts';
+import { REGION_ENCODER_IO, REGION_PYRAMID_IO } from '../../src/model-folder/graph-io.ts';
 
 const Q4_BLOCK = 32;
 const ctxFor = (gold: RegionGolden, format: WeightFormat): EmitContext =>

@@ -17,33 +17,12 @@
 //                                                      Concat → vt (K, 4·out) [→ LN vt_region_norm]
 //   Concat(aux, vt) (K, D) + box_embedding (K, D) → mm_projector_aux → region_embeds (K, hidden)
 
-import type { ValueInfo } from '../onnx/proto.ts';
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import { ConfigError, PREFIX, type DavitConfig, type RegionConfig } from '../read/config.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
+import { ConfigError, PREFIX } from '../read/config.ts';
+import type { DavitConfig, RegionConfig } from '../../src/model-folder/config.ts';
+import { auxWeightsName, DAVIT_STAGES, PYRAMID_LEVELS, pyramidLevelName, REGION_ENCODER_IO, regionStageName, vtWeightsName } from '../../src/model-folder/graph-io.ts';
 import { linear, type EmitContext } from './linear.ts';
-import { emitLayerNorm, PYRAMID_LEVELS, pyramidLevelInfo, pyramidLevelName } from './region-pyramid.ts';
-
-/** HFRE pools all four DaViT stages and all four SimpleFP levels. */
-const LEVELS = PYRAMID_LEVELS;
-
-export const auxWeightsName = (l: number): string => `aux_roi_weights_${l}`;
-export const vtWeightsName = (l: number): string => `vt_roi_weights_${l}`;
-
-export const REGION_ENCODER_IO: { inputs: ValueInfo[]; outputs: ValueInfo[] } = {
-  inputs: [
-    // SimpleFP levels of the ViT block-31 map (the region_pyramid graph's outputs), strides 3.5, 7, 14, 28.
-    ...Array.from({ length: LEVELS }, (_, l) => pyramidLevelInfo(l)),
-    // vision_perception's stage maps, strides 4, 8, 16, 32.
-    ...Array.from({ length: LEVELS }, (_, l): ValueInfo => ({ name: `davit_stage${l}`, dtype: 'float32', dims: [1, `stage${l}_channels`, `stage${l}_height`, `stage${l}_width`] })),
-    // RoIAlign-mean weights over each DaViT level at its own size (upsampling to F0 folded in).
-    ...Array.from({ length: LEVELS }, (_, l): ValueInfo => ({ name: auxWeightsName(l), dtype: 'float32', dims: ['num_regions', `stage${l}_pixels`] })),
-    // RoIAlign-mean weights over each SimpleFP level: (4gh·4gw), (2gh·2gw), (gh·gw), (⌊gh/2⌋·⌊gw/2⌋).
-    ...Array.from({ length: LEVELS }, (_, l): ValueInfo => ({ name: vtWeightsName(l), dtype: 'float32', dims: ['num_regions', `fpn${l}_pixels`] })),
-    // y-first sine embedding of the vt boxes (spec §2.4).
-    { name: 'box_embedding', dtype: 'float32', dims: ['num_regions', 'region_hidden_size'] },
-  ],
-  outputs: [{ name: 'region_embeds', dtype: 'float32', dims: ['num_regions', 'hidden_size'] }],
-};
+import { emitLayerNorm } from './region-pyramid.ts';
 
 export interface RegionEncoderConfig {
   region: RegionConfig;
@@ -59,17 +38,17 @@ export interface RegionEncoderValues {
 export async function emitRegionEncoder(g: Graph, ctx: EmitContext, cfg: RegionEncoderConfig): Promise<RegionEncoderValues> {
   const { region, davit } = cfg;
   if (!region.applyPositionEmbedding) throw new ConfigError('config.json: unsupported mm_apply_position_embedding = false (the region graph always adds box_embedding)');
-  if (davit.dimEmbed.length !== LEVELS) throw new Error(`region_encoder: DaViT has ${davit.dimEmbed.length} stages, HFRE pools exactly ${LEVELS}`);
+  if (davit.dimEmbed.length !== DAVIT_STAGES) throw new Error(`region_encoder: DaViT has ${davit.dimEmbed.length} stages, HFRE pools exactly ${DAVIT_STAGES}`);
   const inputs = new Map(REGION_ENCODER_IO.inputs.map((i) => [i.name, g.input(i.name, i.dtype, i.dims)]));
   const input = (name: string) => inputs.get(name)!;
   const s = g.at('/object_vp_extractor');
 
   // Aux branch (L318-366): pooled per DaViT level, concatenated in level order.
-  const auxPooled = davit.dimEmbed.map((C, l) => emitRoiPool(s.at(`aux_pool.${l}`), input(`davit_stage${l}`), input(auxWeightsName(l)), C));
+  const auxPooled = davit.dimEmbed.map((C, l) => emitRoiPool(s.at(`aux_pool.${l}`), input(regionStageName(l)), input(auxWeightsName(l)), C));
   let aux = s.op('Concat', 'aux/Concat', auxPooled, { axis: 1 }); // (K, ΣC_l)
   // ViT branch (extract_vt_region_feature, variant A) on the SimpleFP levels region_pyramid computed.
   const out = region.simpleFpnOutChannels;
-  const vtPooled = Array.from({ length: LEVELS }, (_, l) => emitRoiPool(s.at(`vt_pool.${l}`), input(pyramidLevelName(l)), input(vtWeightsName(l)), out));
+  const vtPooled = Array.from({ length: PYRAMID_LEVELS }, (_, l) => emitRoiPool(s.at(`vt_pool.${l}`), input(pyramidLevelName(l)), input(vtWeightsName(l)), out));
   let vt = s.op('Concat', 'vt/Concat', vtPooled, { axis: 1 }); // (K, 4·out)
   if (region.applyRegionLayerNorm) {
     aux = await emitLayerNorm(g, ctx, s.at('aux_region_norm'), aux, `${PREFIX.hfre}aux_region_norm`, region.regionLayerNormEps);

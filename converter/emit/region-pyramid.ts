@@ -20,26 +20,13 @@
 //   simfp_3: Conv1×1+LN → Conv3×3+LN                                         (stride 14)
 //   simfp_4: MaxPool k2s2 → Conv1×1+LN → Conv3×3+LN                          (stride 28)
 
-import type { ValueInfo } from '../onnx/proto.ts';
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import { PREFIX, type RegionConfig } from '../read/config.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
+import { PREFIX } from '../read/config.ts';
+import type { RegionConfig } from '../../src/model-folder/config.ts';
+import { REGION_PYRAMID_IO } from '../../src/model-folder/graph-io.ts';
 import { denseWeight, f32Tensor, type EmitContext } from './linear.ts';
 
 const SIMPLE_FPN = `${PREFIX.hfre}simple_fpn`;
-/** SimpleFP's four scale factors 4, 2, 1, ½. */
-export const PYRAMID_LEVELS = 4;
-
-export const pyramidLevelName = (l: number): string => `fpn_level${l}`;
-
-/** A pyramid level's contract: out channels at the level's own size (see the diagram above). */
-export const pyramidLevelInfo = (l: number): ValueInfo => ({ name: pyramidLevelName(l), dtype: 'float32', dims: [1, 'fpn_channels', `fpn${l}_height`, `fpn${l}_width`] });
-
-export const REGION_PYRAMID_IO: { inputs: ValueInfo[]; outputs: ValueInfo[] } = {
-  // ViT block-31 pre-merger map in raster order (the vision_semantic graph's vt_map output).
-  inputs: [{ name: 'vt_map', dtype: 'float32', dims: [1, 'vt_channels', 'grid_h', 'grid_w'] }],
-  outputs: Array.from({ length: PYRAMID_LEVELS }, (_, l) => pyramidLevelInfo(l)),
-};
-
 export async function emitRegionPyramid(g: Graph, ctx: EmitContext, region: RegionConfig): Promise<void> {
   const [io] = REGION_PYRAMID_IO.inputs;
   const levels = await emitSimpleFpn(g, ctx, region.simpleFpnLayerNormEps, g.input(io.name, io.dtype, io.dims));

@@ -17,23 +17,11 @@
 //     ▼
 //   x (1, H1, W1, C1) ── blocks.1.j … ──► stage1          … likewise for stages 2, 3 (no final norm)
 
-import type { ValueInfo } from '../onnx/proto.ts';
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
-import { PREFIX, type DavitConfig } from '../read/config.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
+import { PREFIX } from '../read/config.ts';
+import type { DavitConfig } from '../../src/model-folder/config.ts';
+import { DAVIT_STAGES, VISION_PERCEPTION_IO } from '../../src/model-folder/graph-io.ts';
 import { denseWeight, f32Tensor, linear, type EmitContext } from './linear.ts';
-
-const STAGES = 4;
-
-export const VISION_PERCEPTION_IO: { inputs: ValueInfo[]; outputs: ValueInfo[] } = {
-  // ImageNet-normalized (spec §5.2); any H, W.
-  inputs: [{ name: 'pixel_values', dtype: 'float32', dims: [1, 3, 'height', 'width'] }],
-  // stage i has stride 4·2^i: H_0 = ⌊(H−1)/4⌋+1, H_i = ⌊(H_{i−1}−1)/2⌋+1 (spec §5.2).
-  outputs: Array.from({ length: STAGES }, (_, i) => ({
-    name: `stage${i}`,
-    dtype: 'float32' as const,
-    dims: [1, `stage${i}_channels`, `stage${i}_height`, `stage${i}_width`],
-  })),
-};
 
 /** Per-stage shape values, computed in-graph from the stage's (1, H, W, C) stream. */
 interface StageGeometry {
@@ -54,7 +42,7 @@ interface StageGeometry {
 }
 
 export async function emitVisionPerception(g: Graph, ctx: EmitContext, cfg: DavitConfig): Promise<void> {
-  if (cfg.dimEmbed.length !== STAGES) throw new Error(`vision_perception: DaViT has ${cfg.dimEmbed.length} stages, expected ${STAGES}`);
+  if (cfg.dimEmbed.length !== DAVIT_STAGES) throw new Error(`vision_perception: DaViT has ${cfg.dimEmbed.length} stages, expected ${DAVIT_STAGES}`);
   cfg.dimEmbed.forEach((C, i) => {
     if (C % cfg.numHeads[i] || C % cfg.numGroups[i]) {
       throw new Error(`vision_perception: stage ${i} width ${C} is not divisible by its ${cfg.numHeads[i]} heads and ${cfg.numGroups[i]} groups`);
@@ -63,7 +51,7 @@ export async function emitVisionPerception(g: Graph, ctx: EmitContext, cfg: Davi
   const s = g.at('/image_tower');
   const pixels = g.input('pixel_values', 'float32', VISION_PERCEPTION_IO.inputs[0].dims);
   let x: Value = pixels;
-  for (let i = 0; i < STAGES; i++) {
+  for (let i = 0; i < DAVIT_STAGES; i++) {
     x = await emitConvEmbed(s.at(`convs.${i}`), ctx, cfg, i, x); // (1, H_i, W_i, C_i)
     const geo = emitStageGeometry(s.at(`stages.${i}`), cfg.dimEmbed[i], cfg.windowSize, x);
     for (let j = 0; j < cfg.depths[i]; j++) {

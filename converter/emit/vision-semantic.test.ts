@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dtypeBuild } from '../convert.ts';
-import { Graph, inlineWeights } from '../onnx/graph.ts';
+import { Graph, inlineWeights } from '../../src/onnx/graph.ts';
 import type { ModelDtype } from '../../src/model-folder/manifest.ts';
 import { Checkpoint, type WeightSource } from '../read/checkpoint.ts';
-import { parseVision, PREFIX, type ProjectorType } from '../read/config.ts';
+import { parseVision, PREFIX } from '../read/config.ts';
+import type { ProjectorType } from '../../src/model-folder/config.ts';
 import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
 import { reshape, tensor, type Tensor } from '../../reference/tensor.ts';
 import { visionSemanticReference, type VisionSemanticConfig } from '../../reference/vision-semantic.ts';
@@ -13,7 +14,8 @@ import { relErr } from '../../src/testing/close.ts';
 import { ort, runModel, type Feeds } from '../../src/testing/ort.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../../src/testing/shared.ts';
 import type { EmitContext } from './linear.ts';
-import { emitVisionSemantic, VISION_SEMANTIC_IO } from './vision-semantic.ts';
+import { emitVisionSemantic } from './vision-semantic.ts';
+import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
 
 /** Golden weights plus extra in-memory tensors (a projector the golden fixture does not carry). */
 function withExtra(base: WeightSource, extra: Map<string, Tensor>): WeightSource {

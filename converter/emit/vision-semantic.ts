@@ -13,38 +13,21 @@
 //          after the last full-attention block: Gather(raster_index) ─ Transpose ─ vt_map (1, C, gh, gw)
 //   merger: rmsnorm ─ (N/4, 4C) ─ Linear ─ GELU ─ Linear ─ mm_projector ─ image_embeds (N/4, D)
 
-import type { Dim, DType, ValueInfo } from '../onnx/proto.ts';
-import type { Graph, Scope, Value } from '../onnx/graph.ts';
+import type { Dim } from '../../src/onnx/proto.ts';
+import type { Graph, Scope, Value } from '../../src/onnx/graph.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
-import { PREFIX, type VisionConfig } from '../read/config.ts';
-import { reshape } from '../../reference/tensor.ts';
-import type { VisionSemanticConfig } from '../../reference/vision-semantic.ts';
+import { PREFIX } from '../read/config.ts';
+import type { ProjectorType, VisionConfig } from '../../src/model-folder/config.ts';
+import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
 import { ATTENTION_SCORES_PER_CHUNK } from '../../src/model-folder/attention-chunk.ts';
+import { viewAs } from '../read/tensor.ts';
 import { f32Tensor, linear, type EmitContext } from './linear.ts';
 
-export type { VisionSemanticConfig };
-
-const io = (name: string, dtype: DType, dims: Dim[]): ValueInfo => ({ name, dtype, dims });
-
-/**
- * I/O contract. N = gh·gw patches in processor order; hd = head_dim; nW windows of S slots.
- * Every input but pixel_values comes from vitLayout(vision, gh, gw).feeds under the same name.
- */
-export const VISION_SEMANTIC_IO = {
-  inputs: [
-    io('pixel_values', 'float32', ['num_patches', 'patch_dim']),
-    io('rope_cos', 'float32', ['num_patches', 'head_dim']),
-    io('rope_sin', 'float32', ['num_patches', 'head_dim']),
-    io('window_index', 'int64', ['num_windows', 'window_slots']),
-    io('window_bias', 'float32', ['num_windows', 1, 1, 'window_slots']),
-    io('window_scatter', 'int64', ['num_patches']),
-    io('raster_index', 'int64', ['grid_h', 'grid_w']),
-  ],
-  outputs: [
-    io('image_embeds', 'float32', ['num_image_tokens', 'embed_dim']),
-    io('vt_map', 'float32', [1, 'vision_hidden', 'grid_h', 'grid_w']),
-  ],
-} as const;
+/** What the graph depends on: the ViT and the image-token projector after its merger. */
+export interface VisionSemanticConfig {
+  vision: VisionConfig;
+  projectorType: ProjectorType;
+}
 
 /** Graph-wide values every block reads. */
 interface Shared {
@@ -67,13 +50,13 @@ function withFlatPatchKernel(w: WeightSource, v: VisionConfig): WeightSource {
     has: (n) => w.has(n),
     names: () => w.names(),
     shape: (n) => (n === name ? [v.hiddenSize, K] : w.shape(n)),
-    get: async (n, expected) => (n === name ? reshape(await w.get(n, [v.hiddenSize, v.inChannels, v.temporalPatchSize, v.patchSize, v.patchSize]), [v.hiddenSize, K]) : w.get(n, expected)),
+    get: async (n, expected) => (n === name ? viewAs(await w.get(n, [v.hiddenSize, v.inChannels, v.temporalPatchSize, v.patchSize, v.patchSize]), [v.hiddenSize, K]) : w.get(n, expected)),
   };
 }
 
 /**
  * Qwen2RMSNorm over the last dim, x · rsqrt(mean(x²) + eps) · w, as one SimplifiedLayerNormalization (the op the
- * decoder's norms use): fused on WebGPU, and kept whole in float32 by the float16 pass (onnx/float16.ts), where
+ * decoder's norms use): fused on WebGPU, and kept whole in float32 by the float16 pass (src/onnx/float16.ts), where
  * a separate x² in float16 would overflow for |x| > 256.
  */
 async function emitRmsNorm(ctx: EmitContext, s: Scope, x: Value, weight: string, C: number, eps: number): Promise<Value> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { roundF16 } from './f16.ts';
-import { tensor } from '../../reference/tensor.ts';
+import { roundF16 } from '../../src/onnx/f16.ts';
+import { tensor } from '../read/tensor.ts';
 import type { WeightSource } from '../read/weights.ts';
 import { dequantizeQ4, quantizeQ4, quantizeQ4From, type Q4Weight } from './q4.ts';
 

@@ -6,7 +6,7 @@
 // and dequantized value = (q − zp) · scale. K is zero-padded up to a whole number of blocks.
 
 import { mapWeights, type WeightSource } from '../read/weights.ts';
-import { ceilF16, F16_MAX } from './f16.ts';
+import { ceilF16, F16_MAX } from '../../src/onnx/f16.ts';
 
 export interface Q4Weight {
   N: number;

@@ -2,8 +2,8 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixture } from '../fixture/fixture.ts';
-import { planTensors, PRESETS } from '../fixture/presets.ts';
+import { writeFixture } from '../../fixtures/fixture.ts';
+import { planTensors, PRESETS } from '../../fixtures/presets.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { ConfigError, parseFo1Config } from './config.ts';
 

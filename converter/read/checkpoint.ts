@@ -3,7 +3,7 @@
 // (CheckpointFiles). Emitters and the TS reference read weights through `WeightSource`, one tensor at a time,
 // under their checkpoint names.
 
-import { tensor, type Tensor } from '../../reference/tensor.ts';
+import { tensor, type Tensor } from './tensor.ts';
 import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
 import { SafetensorsError, SafetensorsFile, type TensorEntry } from './safetensors.ts';
 import type { WeightSource } from './weights.ts';

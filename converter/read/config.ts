@@ -1,5 +1,5 @@
-// The architecture record every emitter, the TS reference and the engine read. Parsed once from the
-// checkpoint's config.json (spec §1, §2.6) plus the tensor shapes, frozen, and never branched on by
+// The parser of the architecture record (its types: src/model-folder/config.ts). Parsed once from the
+// checkpoint's config.json (keys and variants: docs/model-format.md, Config keys) plus the tensor shapes, frozen, and never branched on by
 // environment. A value the converter does not support is an error naming the key and value.
 //
 // Layout read: the FO1 checkpoint's config.json is a Qwen2.5-VL config (text keys at top level, or under
@@ -8,90 +8,7 @@
 // derived from tensor shapes, with head/group counts from the optional `davit_config` key our random
 // fixtures write, else DaViT-L's head width of 32.
 
-export interface TextConfig {
-  hiddenSize: number; // 2048
-  intermediateSize: number; // 11008
-  numLayers: number; // 36
-  numHeads: number; // 16
-  numKvHeads: number; // 2
-  headDim: number; // hidden / heads = 128
-  vocabSize: number; // 151936 embedding rows
-  rmsNormEps: number; // 1e-6
-  ropeTheta: number; // 1e6
-  /** M-RoPE sections of headDim/2 for (t, h, w): [16, 24, 24]. */
-  mropeSection: readonly [number, number, number];
-  /** Qwen2.5-VL-3B ties lm_head to embed_tokens; FO1 may store lm_head.weight anyway. */
-  tieWordEmbeddings: boolean;
-  /**
-   * Positions prompt + answer may take: FO1's tokenizer_model_max_length when set (the reference truncates
-   * there), else max_position_embeddings. Absent in model.json from converters before issue 15.
-   */
-  contextLength?: number;
-}
-
-export interface VisionConfig {
-  depth: number; // 32
-  hiddenSize: number; // 1280
-  intermediateSize: number; // 3420
-  numHeads: number; // 16
-  outHiddenSize: number; // 2048 (merger output = LLM width)
-  patchSize: number; // 14
-  temporalPatchSize: number; // 2
-  spatialMergeSize: number; // 2
-  /** Window attention span in pixels: 112 px = 8×8 patches = 4×4 merged tokens. */
-  windowSize: number;
-  /** Blocks with full attention; FO1 gathers the hidden state after each (spec §1.2). */
-  fullattBlockIndexes: readonly number[];
-  inChannels: number; // 3
-  rmsNormEps: number; // 1e-6 (fixed in the reference)
-}
-
-export interface DavitConfig {
-  dimEmbed: readonly number[]; // [256, 512, 1024, 2048]
-  depths: readonly number[]; // [1, 1, 9, 1]
-  numHeads: readonly number[]; // [8, 16, 32, 64]
-  numGroups: readonly number[]; // [8, 16, 32, 64]
-  patchSize: readonly number[]; // [7, 3, 3, 3]
-  patchStride: readonly number[]; // [4, 2, 2, 2]
-  patchPadding: readonly number[]; // [3, 1, 1, 1]
-  patchPrenorm: readonly boolean[]; // [false, true, true, true]
-  windowSize: number; // 12
-  mlpRatio: number; // 4
-  layerNormEps: number; // 1e-5 (torch nn.LayerNorm default)
-}
-
-export type AuxAspectMode = 'squash' | 'dynamic_square' | 'dynamic';
-export type ProjectorType = 'identity' | 'linear' | 'mlp2x_gelu';
-
-export interface RegionConfig {
-  /** RoIAlign output size R (bins per side) before the spatial mean. */
-  roiOutputSize: number;
-  /** D = aux channels + ViT-branch channels (5888 for the release). */
-  regionHiddenSize: number;
-  /** Variant A (SimpleFP over block 31) — the only ViT-branch variant the converter supports. */
-  useSimpleFpn: true;
-  simpleFpnOutChannels: number; // 512
-  simpleFpnStrides: readonly [number, number, number, number]; // [3.5, 7, 14, 28] in input pixels
-  simpleFpnLayerNormEps: number; // 1e-6
-  applyRegionLayerNorm: boolean;
-  regionLayerNormEps: number; // 1e-5 (nn.LayerNorm default)
-  applyPositionEmbedding: boolean;
-  projectorAuxType: Exclude<ProjectorType, 'identity'>;
-  /** The image-token projector after the ViT merger; identity keeps Qwen2.5-VL untouched. */
-  projectorType: ProjectorType;
-  auxAspectMode: AuxAspectMode;
-  auxSpatialScale: number; // 0.25 (DaViT stage 0 is stride 4)
-  maxRegions: number; // 100
-}
-
-export interface Fo1Config {
-  text: TextConfig;
-  vision: VisionConfig;
-  davit: DavitConfig;
-  region: RegionConfig;
-  /** Special ids the config itself names (the tokenizer adds the region/grounding tokens). */
-  ids: { imageToken: number; videoToken: number; visionStart: number; visionEnd: number; eos: number; bos: number };
-}
+import { MAX_REGIONS, type DavitConfig, type Fo1Config, type RegionConfig, type TextConfig, type VisionConfig } from '../../src/model-folder/config.ts';
 
 /** Tensor name → shape, from the checkpoint's headers. */
 export type ShapeOf = (name: string) => readonly number[] | undefined;
@@ -272,7 +189,7 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
     projectorType,
     auxAspectMode: oneOf(get<string>(c, 'aux_image_aspect_ratio', 'string', ''), ['squash', 'dynamic_square', 'dynamic'] as const, 'aux_image_aspect_ratio'),
     auxSpatialScale: 0.25,
-    maxRegions: 100,
+    maxRegions: MAX_REGIONS,
   };
 }
 

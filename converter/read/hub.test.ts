@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSafetensorsMetadata } from '@huggingface/hub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { writeFixture } from '../fixture/fixture.ts';
+import { writeFixture } from '../../fixtures/fixture.ts';
 import { startHubServer, type HubServer } from '../testing/hub-server.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { ConnectionLostError, HubError, HubFileMismatchError, RepoAccessError, RepoNotFoundError } from './hub-errors.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fo1Tokenizer } from '../../src/engine/prompt/tokenizer.ts';
-import { writeFixture } from '../fixture/fixture.ts';
+import { writeFixture } from '../../fixtures/fixture.ts';
 import { parseMerges, readTokenizer, specialTokenIds, TokenizerFilesError } from './tokenizer.ts';
 
 let root: string;

@@ -4,8 +4,9 @@
 // <ground>, <objects>…) are single added tokens is read from these files, never assumed.
 
 import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';
-import type { AddedTokenJson, TokenizerJson } from '../../src/engine/prompt/tokenizer.ts';
-import { GROUND_CLOSE, GROUND_OPEN, MAX_REGIONS, OBJECTS_CLOSE, OBJECTS_OPEN, regionTag } from '../../src/engine/prompt/fo1-tokens.ts';
+import type { AddedTokenJson, TokenizerJson } from '../../src/model-folder/tokens.ts';
+import { MAX_REGIONS } from '../../src/model-folder/config.ts';
+import { GROUND_CLOSE, GROUND_OPEN, OBJECTS_CLOSE, OBJECTS_OPEN, regionTag } from '../../src/model-folder/tokens.ts';
 
 export class TokenizerFilesError extends Error {
   override name = 'TokenizerFilesError';

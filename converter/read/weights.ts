@@ -1,7 +1,7 @@
 // Named-weight access shared by the emitters, the TS reference and the tests. Browser-safe (no node:
 // imports): emitters run in the converter, and their I/O contracts are read by the engine.
 
-import type { Tensor } from '../../reference/tensor.ts';
+import type { Tensor } from './tensor.ts';
 
 /** Read access to named weights; shapes are known without reading data. */
 export interface WeightSource {

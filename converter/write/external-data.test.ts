@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph, tensorData } from '../onnx/graph.ts';
+import { Graph, tensorData } from '../../src/onnx/graph.ts';
 import { f32, runModel } from '../../src/testing/ort.ts';
 import { ExternalDataStore, SharedWeights } from './external-data.ts';
 import { nodeOutput } from './file-sink.ts';

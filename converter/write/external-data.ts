@@ -1,7 +1,7 @@
-// A WeightStore (converter/onnx/graph.ts) that appends initializers to `<graph>.onnx_data`, starting
+// A WeightStore (src/onnx/graph.ts) that appends initializers to `<graph>.onnx_data`, starting
 // `<graph>.onnx_data_1`, `_2`, … before a chunk reaches MAX_CHUNK_BYTES — transformers.js' chunk names
 // (utils/model-loader.js getExternalDataChunkNames) and below Chrome's ~2 GB ArrayBuffer limit, since
-// onnxruntime-web loads each chunk into one buffer (runtime-notes §3). Offsets are aligned as onnx's
+// onnxruntime-web loads each chunk into one buffer (docs/model-format.md, Runtime constraints). Offsets are aligned as onnx's
 // external_data_helper does (4096 for tensors ≥ 1 MiB, so a loader may mmap them; 64 otherwise).
 //
 // Graphs of one folder and dtype may share weights (SharedWeights): an initializer whose checkpoint name and
@@ -9,8 +9,8 @@
 // tied embedding table, which embed_tokens gathers rows from and the decoder's lm_head multiplies by. Such a
 // graph then needs the other graph's file too (`borrowed()`; model.json lists it with the graph's chunks).
 
-import type { WeightStore } from '../onnx/graph.ts';
-import type { TensorProto } from '../onnx/proto.ts';
+import type { WeightStore } from '../../src/onnx/graph.ts';
+import type { TensorProto } from '../../src/onnx/proto.ts';
 import type { ByteSink } from './byte-sink.ts';
 import type { OutputFiles } from './output-files.ts';
 

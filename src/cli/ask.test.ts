@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relaxedSimdNodeFlags } from '../engine/decode/int4/node-flags.ts';
-import { detailImageTokens } from '../engine/preprocess/detail.ts';
-import { FO1_QWEN_PREPROCESS } from '../engine/preprocess/qwen-pixels.ts';
+import { atDetail, detailImageTokens } from '../engine/preprocess/detail.ts';
+import { fo1ImageProcessing } from '../model-folder/image.ts';
 import { hasShared, NO_SHARED, repoRoot } from '../testing/shared.ts';
 import { tinyModel } from '../engine/testing/tiny-model.ts';
 
@@ -119,7 +119,7 @@ describe.skipIf(!hasShared)(hasShared ? 'npm run ask: bad input' : NO_SHARED, ()
       expect(out.stop).toBe('context-full');
       expect(out.answer.length).toBeGreaterThan(0);
       expect(out.detail).toBe('low'); // wasm's default level
-      expect(out.image_tokens).toBe(detailImageTokens(64, 48, 'low', FO1_QWEN_PREPROCESS));
+      expect(out.image_tokens).toBe(detailImageTokens(64, 48, atDetail(fo1ImageProcessing('dynamic'), 'low')));
     }, 120_000);
   });
 });

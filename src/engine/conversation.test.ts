@@ -16,7 +16,9 @@ import { decodeImage } from './image/decode-node.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
-import { prepareImage, type PreparedImage } from './preprocess/prepare.ts';
+import type { BoxFrames } from './preprocess/boxes.ts';
+import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
+import { atDetail } from './preprocess/detail.ts';
 import { ropeIndex } from './prompt/mrope.ts';
 import { buildPromptSequence } from './prompt/sequence.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
@@ -30,6 +32,7 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
   let tokenizer: Fo1Tokenizer;
   let ck: Checkpoint;
   let prepared: PreparedImage;
+  let frames: BoxFrames;
   let features: ImageFeatures;
   let regionEmbeds: Float32Array;
 
@@ -43,9 +46,10 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
     const photo = (JSON.parse(readFileSync(sharedAsset('coco-val2017', 'boxes.json'), 'utf8')) as Coco[])[1];
     const image = await decodeImage(new Uint8Array(readFileSync(sharedAsset('coco-val2017', 'images', photo.file_name))));
     const boxes = photo.objects.slice(0, 5).map(({ bbox_xyxy: [x1, y1, x2, y2] }) => ({ x1, y1, x2, y2 }));
-    prepared = prepareImage(image, boxes, { auxAspectRatio: files.manifest.config.region.auxAspectMode });
+    prepared = prepareImage(image, atDetail(files.manifest.image, 'reference'));
+    frames = prepareBoxes(prepared, boxes);
     features = await model.encodeImage(prepared);
-    regionEmbeds = await model.encodeRegions(features, prepared.boxes);
+    regionEmbeds = await model.encodeRegions(features, frames);
   }, 120_000);
 
   afterAll(async () => {
@@ -60,14 +64,14 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
     expectClose(features.imageEmbeds, sem.imageEmbeds.data, 1e-4, 'image embeddings');
     const stages = await visionPerception(ck, cfg.davit, tensor(prepared.davit.pixelValues, [1, 3, prepared.davit.height, prepared.davit.width]));
     const box = (bs: readonly { x1: number; y1: number; x2: number; y2: number }[]) => tensor(bs.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]), [bs.length, 4]);
-    const ref = await regionEncoder(ck, cfg.region, cfg.vision.patchSize, { vtMap: sem.levels.at(-1)!, davitStages: stages, auxBoxes: box(prepared.boxes.aux), vtBoxes: box(prepared.boxes.vt) });
+    const ref = await regionEncoder(ck, cfg.region, cfg.vision.patchSize, { vtMap: sem.levels.at(-1)!, davitStages: stages, auxBoxes: box(frames.aux), vtBoxes: box(frames.vt) });
     expectClose(regionEmbeds, ref.embeds.data, 1e-4, 'region embeddings');
   }, 60_000);
 
   it('inputs_embeds holds the image embeddings in the image slots and box k’s embedding in region slot k', async () => {
     const H = model.manifest.config.text.hiddenSize;
     const conv = new Conversation(model, { embeds: features.imageEmbeds, grid: features.grid }, regionEmbeds);
-    const K = prepared.boxes.vt.length;
+    const K = frames.vt.length;
     const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / H, boxCount: K, task: taskFromText('detect', 'person') }, { imageToken: model.manifest.tokens.imagePad });
     const embeds = await conv.embeddings(seq, 0, seq.ids.length); // (S, H)
     const row = (i: number) => Array.from(embeds.subarray(i * H, (i + 1) * H));
@@ -79,7 +83,7 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
 
   it('a follow-up reusing the prefix KV cache gives the logits of a fresh one-shot prefill', async () => {
     const H = model.manifest.config.text.hiddenSize;
-    const K = prepared.boxes.vt.length;
+    const K = frames.vt.length;
     const seqOf = (kind: string, text: string) => buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / H, boxCount: K, task: taskFromText(kind, text, [1]) }, { imageToken: model.manifest.tokens.imagePad });
     const conv = new Conversation(model, { embeds: features.imageEmbeds, grid: features.grid }, regionEmbeds);
     const first = await conv.prefill(seqOf('free', 'What is this?'));

@@ -13,8 +13,8 @@ import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
 import { Fo1Engine as Engine } from './engine.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { createNodeEngine, folderSource, imageInputFromFile } from './node.ts';
-import { detailImageTokens } from './preprocess/detail.ts';
-import { FO1_QWEN_PREPROCESS } from './preprocess/qwen-pixels.ts';
+import { atDetail, detailImageTokens } from './preprocess/detail.ts';
+import { fo1ImageProcessing } from '../model-folder/image.ts';
 import { lostDeviceOrt } from './testing/lost-device-ort.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
@@ -143,13 +143,13 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
     const [w, h] = [1600, 1200];
     const data = new Uint8ClampedArray(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : (i * 37) % 251));
     const big = (over: Partial<AskOptions>) => ask({ imageId: 'big', boxes: [{ x1: 400, y1: 300, x2: 1200, y2: 900 }], regions: [0], task: { preset: 'region-caption-brief' }, generation: { maxNewTokens: 3 }, ...over });
-    const geo = FO1_QWEN_PREPROCESS;
+    const fo1 = fo1ImageProcessing('dynamic');
     const byDefault = await engine.ask(big({ image: { kind: 'rgba', width: w, height: h, data } }), () => {}, never);
     expect(byDefault.detail).toBe('low'); // wasm's default
-    expect(byDefault.imageTokens).toBe(detailImageTokens(w, h, 'low', geo));
+    expect(byDefault.imageTokens).toBe(detailImageTokens(w, h, atDetail(fo1, 'low')));
     const reference = await engine.ask(big({ detail: 'reference' }), () => {}, never); // no pixels sent: the engine kept them
     expect(reference.detail).toBe('reference');
-    expect(reference.imageTokens).toBe(detailImageTokens(w, h, 'reference', geo)); // 1596×1204 / 28² = 2451
+    expect(reference.imageTokens).toBe(detailImageTokens(w, h, atDetail(fo1, 'reference'))); // 1596×1204 / 28² = 2451
     expect(reference.imageTokens).toBeGreaterThan(byDefault.imageTokens);
     // The context budget counts the image at the level asked (measure runs no graph): only the image's tokens differ.
     const { generation: _, ...question } = big({});

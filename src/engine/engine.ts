@@ -17,17 +17,15 @@ import { toEngineError } from './errors.ts';
 import { checkImageSize, rgbaToRgb, type RgbImage } from './image/rgb-image.ts';
 import { FilesFolder } from './load/files-folder.ts';
 import { readFolderDetector } from './load/detector.ts';
-import { LoadError, type ModelFolder } from './load/folder.ts';
+import type { ModelFolder } from './load/folder.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
-import { boxFrames, validateBoxes, type Box } from './preprocess/boxes.ts';
-import { davitInput, type DavitInput } from './preprocess/davit-input.ts';
-import { defaultDetail, detailImageTokens, detailMaxPixels, detailQwen } from './preprocess/detail.ts';
+import { validateBoxes, type Box } from './preprocess/boxes.ts';
+import { atDetail, defaultDetail, detailImageTokens } from './preprocess/detail.ts';
 import { visionRefusal } from './encoders/vision-memory.ts';
-import { qwenPixelValues, type QwenPixels } from './preprocess/qwen-pixels.ts';
-import { toWorkImage } from './preprocess/work-image.ts';
+import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
 import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
@@ -77,15 +75,9 @@ interface Loaded {
   threads?: number;
 }
 
-/** One image as the encoders see it: everything but the boxes. */
-interface ImageState {
+/** One image as the encoders see it (everything but the boxes), with what was computed from it. */
+interface ImageState extends PreparedImage {
   id: string;
-  original: RgbImage;
-  /** The level work, qwen and davit were made at; features and conversation belong to it too. */
-  detail: DetailLevel;
-  work: RgbImage;
-  qwen: QwenPixels;
-  davit: DavitInput;
   features: ImageFeatures | null;
   conversation: { key: string; conv: Conversation } | null;
 }
@@ -226,10 +218,10 @@ export class Fo1Engine implements Engine {
     checkFits(budget);
     const asked = options.generation.maxNewTokens;
     const { maxNewTokens, capped } = capNewTokens(budget, asked);
-    const prepared = boxFrames(boxes, image.original, image.work, image.davit, { width: image.qwen.resizedHW[1], height: image.qwen.resizedHW[0] });
+    const prepared = prepareBoxes(image, boxes);
     if (!image.features) checkVisionFits(loaded, image);
     const t1 = now();
-    const features = image.features ?? (image.features = await model.encodeImage({ work: image.work, qwen: image.qwen, davit: image.davit, boxes: prepared }));
+    const features = image.features ?? (image.features = await model.encodeImage(image));
     const t2 = now();
     const conv = await this.conversationFor(image, features, boxes, () => (boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
     const t3 = now();
@@ -295,7 +287,7 @@ export class Fo1Engine implements Engine {
   private question(loaded: Loaded, original: RgbImage, detail: DetailLevel, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
     validateBoxes(options.boxes, original);
     const { model, tokenizer } = loaded;
-    const imageTokens = detailImageTokens(original.width, original.height, detail, model.manifest.image.semantic);
+    const imageTokens = detailImageTokens(original.width, original.height, atDetail(model.manifest.image, detail));
     const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
     return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
@@ -342,12 +334,9 @@ export class Fo1Engine implements Engine {
     if (known?.detail === detail) return known;
     if (!known && !input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
     const original = known?.original ?? this.toRgb(input!);
-    const { semantic, perception } = this.requireLoaded().model.manifest.image;
-    const work = toWorkImage(original, { maxPixels: detailMaxPixels(detail, semantic) });
-    const qwen = qwenPixelValues(work, { ...detailQwen(detail, semantic), mean: triple(semantic.mean), std: triple(semantic.std) });
-    const davit = davitInput(work, perception.aspectMode);
+    const prepared = prepareImage(original, atDetail(this.requireLoaded().model.manifest.image, detail));
     this.forgetImage();
-    this.image = { id, original, detail, work, qwen, davit, features: null, conversation: null };
+    this.image = { id, ...prepared, features: null, conversation: null };
     return this.image;
   }
 
@@ -418,11 +407,6 @@ function visionDefault(loaded: Loaded): DetailLevel {
 
 function abortIfNeeded(signal: AbortSignal): void {
   if (signal.aborted) throw new EngineError('cancelled', 'the question was cancelled');
-}
-
-function triple(v: number[]): [number, number, number] {
-  if (v.length !== 3) throw new LoadError(`model.json: expected 3 channel values, got ${v.length}`);
-  return [v[0], v[1], v[2]];
 }
 
 /** parseAnswer's (label, index) pairs as the protocol's label → indices groups; bare citations under ''. */

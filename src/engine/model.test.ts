@@ -15,7 +15,8 @@ import type { KvCache } from './decode/kv-cache.ts';
 import { loadModelFiles } from './load/load-model.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { Fo1Model } from './model.ts';
-import { prepareImage } from './preprocess/prepare.ts';
+import { prepareBoxes, prepareImage } from './preprocess/prepare.ts';
+import { atDetail } from './preprocess/detail.ts';
 import type { Ort, OrtSession } from './session.ts';
 import { tinyModel } from './testing/tiny-model.ts';
 
@@ -114,23 +115,37 @@ describe.skipIf(!hasShared)(`Fo1Model region encoding (tiny model, fp32) ${hasSh
     // A 200×150 gradient photo; two different box sets on it.
     const data = Uint8Array.from({ length: 200 * 150 * 3 }, (_, i) => (i * 7) % 251);
     const photo = { width: 200, height: 150, data };
-    const options = { auxAspectRatio: model.manifest.config.region.auxAspectMode };
-    const first = prepareImage(photo, [{ x1: 10, y1: 10, x2: 120, y2: 90 }], options);
-    const second = prepareImage(photo, [{ x1: 50, y1: 20, x2: 190, y2: 140 }, { x1: 0, y1: 0, x2: 60, y2: 60 }], options);
+    const prepared = prepareImage(photo, atDetail(model.manifest.image, 'reference'));
+    const first = prepareBoxes(prepared, [{ x1: 10, y1: 10, x2: 120, y2: 90 }]);
+    const second = prepareBoxes(prepared, [{ x1: 50, y1: 20, x2: 190, y2: 140 }, { x1: 0, y1: 0, x2: 60, y2: 60 }]);
     const pyramidRuns = () => counting.runs.get('vt_map') ?? 0;
 
-    const features = await model.encodeImage(first);
+    const features = await model.encodeImage(prepared);
     expect(features.pyramid, 'no pyramid before any boxes are asked about').toBeNull();
-    await model.encodeRegions(features, first.boxes);
+    await model.encodeRegions(features, first);
     expect(pyramidRuns()).toBe(1);
     const [gh, gw] = features.grid;
     expect(features.pyramid!.map((p) => p.dims.slice(2))).toEqual([[4 * gh, 4 * gw], [2 * gh, 2 * gw], [gh, gw], [gh >> 1, gw >> 1]]);
-    const reused = await model.encodeRegions(features, second.boxes);
+    const reused = await model.encodeRegions(features, second);
     expect(pyramidRuns(), 'the second box set ran no pyramid').toBe(1);
 
-    const fresh = await model.encodeRegions(await model.encodeImage(second), second.boxes);
+    const fresh = await model.encodeRegions(await model.encodeImage(prepared), second);
     expect(pyramidRuns()).toBe(2);
     expect(reused.length).toBe(2 * model.manifest.config.text.hiddenSize);
     expect(Array.from(reused)).toEqual(Array.from(fresh));
   });
+});
+
+describe.skipIf(!hasShared)(`Fo1Model checks each graph against its I/O contract (tiny model, fp32) ${hasShared ? '' : NO_SHARED}`, () => {
+  it('refuses a graph whose names are not its component\'s, naming the graph and the name', async () => {
+    const files = await loadModelFiles(new NodeFolder((await tinyModel()).dir), 'fp32', () => {}, never);
+    // region_pyramid's file in vision_semantic's place: a real graph, with vt_map where pixel_values should be.
+    const graphs = { ...files.graphs, vision_semantic: files.graphs.region_pyramid };
+    await expect(Fo1Model.create(ort, files.manifest, graphs, { backend: 'wasm', reason: 'test' }, () => {})).rejects.toThrow(
+      /^vision_semantic: the graph has no input pixel_values \(its inputs: vt_map\); re-convert the model$/,
+    );
+    // The contract's names are the emitted graphs' own: the unchanged folder loads.
+    const model = await Fo1Model.create(ort, files.manifest, files.graphs, { backend: 'wasm', reason: 'test' }, () => {});
+    await model.release();
+  }, 120_000);
 });

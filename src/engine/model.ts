@@ -4,16 +4,17 @@
 //                 region_encoder (HFRE pooling + mm_projector_aux), fed the RoIAlign-mean weights of the boxes
 //   embedText     embed_tokens
 //   decode        decoder_model_merged: inputs_embeds + M-RoPE position ids + KV cache → last logits
-// Sessions are created here (one per graph, backend per session.ts); nothing here knows about prompts.
+// Sessions are created here (one per graph, backend per session.ts), each checked against its I/O contract
+// (src/model-folder/graph-io.ts); nothing here knows about prompts.
 // The decoder is created by decode/create-decoder.ts: onnxruntime's session (with its WebGPU attention
 // self-check, decode/ort-decoder.ts) or, on wasm, the engine's own int4 kernels.
 import { COMPONENTS, type ComponentName, type ModelManifest } from '../model-folder/manifest.ts';
+import { checkGraphNames, componentIO, DAVIT_STAGES, davitStageName, PYRAMID_LEVELS, pyramidLevelName, regionStageName, TENSOR } from '../model-folder/graph-io.ts';
 import type { LoadProgress, SessionBackend } from '../protocol/messages.ts';
 import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
 import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
 import { regionEncoderFeeds } from './regions/region-feeds.ts';
-import { PYRAMID_LEVELS, pyramidLevelName } from '../../converter/emit/region-pyramid.ts';
 import type { KvCache } from './decode/kv-cache.ts';
 import { createDecoder } from './decode/create-decoder.ts';
 import type { DecodeResult, Decoder, LogitsWanted } from './decode/decoder-run.ts';
@@ -66,6 +67,8 @@ export class Fo1Model {
         encoderGraphBytes += graphs[name].graph.length + graphs[name].externalData.reduce((n, d) => n + d.data.length, 0);
         sessions[name] = created.session;
         backends.push(created.report);
+        // A graph from another converter would otherwise fail at its first run, with ORT's message.
+        checkGraphNames(name, componentIO(name, manifest.config.text), created.session);
       }
       onProgress({ stage: 'compile', session: 'decoder_model_merged' });
       const { decoder, report } = await createDecoder(ort, manifest.config.text, graphs.decoder_model_merged, choice, onProgress);
@@ -103,17 +106,17 @@ export class Fo1Model {
     const [, gh, gw] = prepared.qwen.gridThw;
     const layout = vitLayout(vision, gh, gw);
     const patchDim = prepared.qwen.pixelValues.length / (gh * gw);
-    const semanticFeeds: Record<string, OrtTensor> = { pixel_values: this.f32(prepared.qwen.pixelValues, [gh * gw, patchDim]) };
+    const semanticFeeds: Record<string, OrtTensor> = { [TENSOR.pixelValues]: this.f32(prepared.qwen.pixelValues, [gh * gw, patchDim]) };
     for (const [name, t] of Object.entries(layout.feeds)) semanticFeeds[name] = this.layout(t);
     const semantic = await runSession('vision_semantic', this.sessions.vision_semantic, semanticFeeds);
     const { davit } = prepared;
     const perception = await runSession('vision_perception', this.sessions.vision_perception, {
-      pixel_values: this.f32(davit.pixelValues, [1, 3, davit.height, davit.width]),
+      [TENSOR.pixelValues]: this.f32(davit.pixelValues, [1, 3, davit.height, davit.width]),
     });
     return {
-      imageEmbeds: (await semantic.image_embeds.getData()) as Float32Array,
-      vtMap: semantic.vt_map,
-      davitStages: [0, 1, 2, 3].map((l) => perception[`stage${l}`]),
+      imageEmbeds: (await semantic[TENSOR.imageEmbeds].getData()) as Float32Array,
+      vtMap: semantic[TENSOR.vtMap],
+      davitStages: Array.from({ length: DAVIT_STAGES }, (_, l) => perception[davitStageName(l)]),
       grid: [gh, gw],
       pyramid: null,
     };
@@ -126,23 +129,23 @@ export class Fo1Model {
     const geo = { auxLevels: features.davitStages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: features.grid, patchSize: vision.patchSize };
     const feeds: Record<string, OrtTensor> = {};
     pyramid.forEach((p, l) => (feeds[pyramidLevelName(l)] = p));
-    features.davitStages.forEach((s, l) => (feeds[`davit_stage${l}`] = s));
+    features.davitStages.forEach((s, l) => (feeds[regionStageName(l)] = s));
     for (const [name, t] of Object.entries(regionEncoderFeeds(boxes.aux, boxes.vt, geo, region))) feeds[name] = this.f32(t.data, t.dims);
     const out = await runSession('region_encoder', this.sessions.region_encoder, feeds);
-    return (await out.region_embeds.getData()) as Float32Array;
+    return (await out[TENSOR.regionEmbeds].getData()) as Float32Array;
   }
 
   /** region_pyramid: the four SimpleFP levels of the ViT map (1, Cv, gh, gw). */
   private async regionPyramid(vtMap: OrtTensor): Promise<OrtTensor[]> {
-    const out = await runSession('region_pyramid', this.sessions.region_pyramid, { vt_map: vtMap });
+    const out = await runSession('region_pyramid', this.sessions.region_pyramid, { [TENSOR.vtMap]: vtMap });
     return Array.from({ length: PYRAMID_LEVELS }, (_, l) => out[pyramidLevelName(l)]);
   }
 
   /** (S, hidden) token embeddings; `ids` must hold real token ids only. */
   async embedText(ids: ArrayLike<number>): Promise<Float32Array> {
     const data = BigInt64Array.from(Array.from(ids, (v) => BigInt(v)));
-    const out = await runSession('embed_tokens', this.sessions.embed_tokens, { input_ids: this.i64(data, [1, ids.length]) });
-    return (await out.inputs_embeds.getData()) as Float32Array;
+    const out = await runSession('embed_tokens', this.sessions.embed_tokens, { [TENSOR.inputIds]: this.i64(data, [1, ids.length]) });
+    return (await out[TENSOR.inputsEmbeds].getData()) as Float32Array;
   }
 
   /** Positions prompt + answer may take: the decoder's KV capacity or the model's context length, the smaller. */

@@ -5,8 +5,9 @@
 // error naming the key that is wrong.
 
 import type { ConversionReport } from './conversion-report.ts';
-import type { Fo1Config } from '../../converter/read/config.ts';
-import type { ValueInfo } from '../../converter/onnx/proto.ts';
+import type { Fo1Config } from './config.ts';
+import type { ImageProcessing } from './image.ts';
+import type { ValueInfo } from './onnx-types.ts';
 
 export const MANIFEST_FORMAT = 'fo1-web-model';
 /** 2: SimpleFP split out of region_encoder into region_pyramid (run once per image); region_encoder takes its levels. */
@@ -67,14 +68,6 @@ export interface ComponentEntry {
   inputs: ValueInfo[];
   outputs: ValueInfo[];
   variants: Partial<Record<ModelDtype, ComponentVariant>>;
-}
-
-export interface ImageProcessing {
-  /** Long side capped before anything else (spec §2.1, §5.0); sides below minSide are scaled up. */
-  maxLongSide: number;
-  minSide: number;
-  semantic: { mean: number[]; std: number[]; patchSize: number; temporalPatchSize: number; mergeSize: number; minPixels: number; maxPixels: number };
-  perception: { mean: number[]; std: number[]; aspectMode: Fo1Config['region']['auxAspectMode']; squashSize: number; dynamicSquareSizes: number[] };
 }
 
 export interface TokenIds {

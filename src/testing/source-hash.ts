@@ -5,6 +5,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './shared.ts';
 
+/**
+ * Every source folder a converted test model is built from (the converter, the ONNX layer, the contract, the
+ * fixtures, the tokenizer tags they add, and the reference the scripted model's weights are solved against):
+ * the one staleness rule of every cached model folder (tiny model, scripted model, the app's demo model).
+ */
+export const MODEL_BUILD_SOURCES = ['converter', 'fixtures', 'reference', 'src/model-folder', 'src/onnx', 'src/engine/prompt'] as const;
+
 export function sourceHash(folders: readonly string[]): string {
   const h = createHash('sha256');
   const walk = (dir: string) => {

@@ -3,7 +3,7 @@
 // selection stable while boxes are removed.
 
 import type { StateCreator } from 'zustand';
-import { MAX_BOXES } from '../../engine/preprocess/boxes.ts';
+import { MAX_REGIONS } from '../../model-folder/config.ts';
 import type { PixelBox } from '../../protocol/messages.ts';
 import type { AppState } from './store.ts';
 
@@ -44,8 +44,8 @@ export const createBoxesSlice: StateCreator<AppState, [], [], BoxesSlice> = (set
   addBox: (box) => {
     const b: AppBox = { id: newBoxId(), box, source: 'drawn' };
     set((s) => {
-      // The model takes MAX_BOXES boxes: a drawn box takes the place of the lowest-scoring shown proposal.
-      const over = s.boxes.length + 1 - MAX_BOXES;
+      // The model takes MAX_REGIONS boxes: a drawn box takes the place of the lowest-scoring shown proposal.
+      const over = s.boxes.length + 1 - MAX_REGIONS;
       const lowest = new Set(over > 0 ? s.boxes.filter((x) => x.source === 'proposal').sort((x, y) => (x.score ?? 0) - (y.score ?? 0)).slice(0, over).map((x) => x.id) : []);
       return { boxes: [...s.boxes.filter((x) => !lowest.has(x.id)), b], selected: [b.id] };
     });

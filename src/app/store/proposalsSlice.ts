@@ -3,7 +3,7 @@
 // about. Proposal boxes keep an id per proposal, so moving the slider keeps the selection.
 
 import type { StateCreator } from 'zustand';
-import { MAX_BOXES } from '../../engine/preprocess/boxes.ts';
+import { MAX_REGIONS } from '../../model-folder/config.ts';
 import type { ScoredBox } from '../../protocol/messages.ts';
 import type { AppBox } from './boxesSlice.ts';
 import type { AppState } from './store.ts';
@@ -29,10 +29,10 @@ export interface ProposalsSlice {
 }
 
 /**
- * The shown proposals as boxes, highest score first, at most `room` of them: the model takes MAX_BOXES boxes in
+ * The shown proposals as boxes, highest score first, at most `room` of them: the model takes MAX_REGIONS boxes in
  * all, and boxes the person drew take their places first (the tiled proposer fills all 100 on most photos).
  */
-export function proposalBoxes(imageId: string, proposals: readonly ScoredBox[], minScore: number, room = MAX_BOXES): AppBox[] {
+export function proposalBoxes(imageId: string, proposals: readonly ScoredBox[], minScore: number, room = MAX_REGIONS): AppBox[] {
   return proposals
     .map((p, i) => ({ id: `proposal-${imageId}-${i}`, box: p.box, source: 'proposal' as const, score: p.score }))
     .filter((b) => b.score >= minScore)
@@ -45,7 +45,7 @@ export const createProposalsSlice: StateCreator<AppState, [], [], ProposalsSlice
   const withProposals = (imageId: string, proposals: readonly ScoredBox[], minScore: number) => {
     const s = get();
     const drawn = s.boxes.filter((b) => b.source === 'drawn');
-    const boxes = [...proposalBoxes(imageId, proposals, minScore, MAX_BOXES - drawn.length), ...drawn];
+    const boxes = [...proposalBoxes(imageId, proposals, minScore, MAX_REGIONS - drawn.length), ...drawn];
     const ids = new Set(boxes.map((b) => b.id));
     return { boxes, selected: s.selected.filter((id) => ids.has(id)) };
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { selectFallbackNote, selectModelBackend, selectSelectedIndices } from './selectors.ts';
-import { MAX_BOXES } from '../../engine/preprocess/boxes.ts';
+import { MAX_REGIONS } from '../../model-folder/config.ts';
 import { createAppStore } from './store.ts';
 
 const box = (x: number) => ({ x1: x, y1: 0, x2: x + 10, y2: 10 });
@@ -96,23 +96,23 @@ describe('app store: loading stages', () => {
   });
 });
 
-describe('app store: at most MAX_BOXES boxes, drawn ones first', () => {
+describe('app store: at most MAX_REGIONS boxes, drawn ones first', () => {
   const proposals = (n: number) => Array.from({ length: n }, (_, i) => ({ box: box(i), score: 0.9 - i * 0.001 }));
 
   it('shows proposals only up to the room the drawn boxes leave, and a new drawn box replaces the lowest-scoring one', () => {
     const s = createAppStore().getState;
     s().setMinScore(0);
-    s().setProposals('img', proposals(MAX_BOXES + 20));
-    expect(s().boxes).toHaveLength(MAX_BOXES);
-    const lowest = s().boxes[MAX_BOXES - 1];
+    s().setProposals('img', proposals(MAX_REGIONS + 20));
+    expect(s().boxes).toHaveLength(MAX_REGIONS);
+    const lowest = s().boxes[MAX_REGIONS - 1];
     s().addBox(box(500));
-    expect(s().boxes).toHaveLength(MAX_BOXES);
+    expect(s().boxes).toHaveLength(MAX_REGIONS);
     expect(s().boxes.map((b) => b.id)).not.toContain(lowest.id);
     expect(s().boxes.at(-1)).toMatchObject({ source: 'drawn', box: box(500) });
-    expect(selectSelectedIndices(s())).toEqual([MAX_BOXES - 1]);
+    expect(selectSelectedIndices(s())).toEqual([MAX_REGIONS - 1]);
     // Proposing again keeps the drawn box and leaves it its place.
-    s().setProposals('img', proposals(MAX_BOXES + 20));
-    expect(s().boxes).toHaveLength(MAX_BOXES);
+    s().setProposals('img', proposals(MAX_REGIONS + 20));
+    expect(s().boxes).toHaveLength(MAX_REGIONS);
     expect(s().boxes.filter((b) => b.source === 'drawn')).toHaveLength(1);
   });
 });

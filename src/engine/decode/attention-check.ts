@@ -1,6 +1,6 @@
 // The load-time self-check of long-run attention on a WebGPU adapter (issue 3 §1 and §4: answers must be
 // right on every adapter). One com.microsoft GroupQueryAttention node with the decoder's head geometry runs
-// on the adapter and is compared with the float32 reference (reference/decoder.ts causalGqa).
+// on the adapter and is compared with float32 attention computed in JS (expectedAttention).
 //
 // Why: onnxruntime-web's WebGPU GQA (contrib_ops/webgpu/bert/flash_attention.cc, ApplyFlashAttention) sends
 // runs of fewer than 32 new tokens through its split-reduce kernels and runs of 32 or more through the
@@ -16,9 +16,7 @@
 // the longest split-reduce run (31) and the engine then prefills in chunks of that length. Adapters where
 // long runs are right keep one-run prefill. If even short runs disagree, nothing on this adapter can be
 // trusted for attention and the decoder moves to wasm (model.ts).
-import { Graph } from '../../../converter/onnx/graph.ts';
-import { causalGqa } from '../../../reference/decoder.ts';
-import { concat, tensor, type Tensor } from '../../../reference/tensor.ts';
+import { Graph } from '../../onnx/graph.ts';
 import type { Backend } from '../../protocol/messages.ts';
 import type { Ort, OrtSession } from '../session.ts';
 
@@ -111,29 +109,29 @@ export function attentionGraph(geom: AttentionGeometry): Uint8Array {
   return g.encode();
 }
 
-/** Runs case `c` on `session` and returns max |out − ref| / max |ref| against the float32 reference. */
+/** Runs case `c` on `session` and returns max |out − ref| / max |ref| against float32 attention in JS. */
 export async function attentionError(ort: Ort, session: OrtSession, geom: AttentionGeometry, c: AttentionCase): Promise<number> {
   const { numHeads: nh, numKvHeads: kvh, headDim: hd } = geom;
   const S = c.newTokens, P = c.past, T = P + S;
   const seed = 1 + 7919 * (S * 1000 + P);
-  const q = randomTensor([nh, S, hd], seed);
-  const k = randomTensor([kvh, S, hd], seed + 1);
-  const v = randomTensor([kvh, S, hd], seed + 2);
-  const pastK = randomTensor([kvh, P, hd], seed + 3);
-  const pastV = randomTensor([kvh, P, hd], seed + 4);
-  const f32 = (t: Tensor, dims: number[]) => new ort.Tensor('float32', t.data, dims);
+  const q = randomHeads(nh, S, hd, seed);
+  const k = randomHeads(kvh, S, hd, seed + 1);
+  const v = randomHeads(kvh, S, hd, seed + 2);
+  const pastK = randomHeads(kvh, P, hd, seed + 3);
+  const pastV = randomHeads(kvh, P, hd, seed + 4);
+  const f32 = (data: Float32Array, dims: number[]) => new ort.Tensor('float32', data, dims);
   const out = await session.run({
     query: f32(tokenMajor(q), [1, S, nh * hd]),
     key: f32(tokenMajor(k), [1, S, kvh * hd]),
     value: f32(tokenMajor(v), [1, S, kvh * hd]),
-    past_key: f32(pastK, [1, kvh, P, hd]),
-    past_value: f32(pastV, [1, kvh, P, hd]),
+    past_key: f32(pastK.data, [1, kvh, P, hd]),
+    past_value: f32(pastV.data, [1, kvh, P, hd]),
     seqlens_k: new ort.Tensor('int32', Int32Array.of(T - 1), [1]),
     total_sequence_length: new ort.Tensor('int32', Int32Array.of(T), []),
   });
   try {
     const got = (await out.output.getData()) as Float32Array;
-    const ref = tokenMajor(causalGqa(q, concat([pastK, k], 1), concat([pastV, v], 1))).data;
+    const ref = expectedAttention(q, appendPositions(pastK, k), appendPositions(pastV, v));
     let max = 0, err = 0;
     for (let i = 0; i < ref.length; i++) {
       max = Math.max(max, Math.abs(ref[i]));
@@ -145,21 +143,76 @@ export async function attentionError(ort: Ort, session: OrtSession, geom: Attent
   }
 }
 
+/** Per-head rows: data (heads, len, hd) row-major. */
+interface Heads {
+  data: Float32Array;
+  heads: number;
+  len: number;
+  hd: number;
+}
+
+/**
+ * What GQA must output, token-major (S, nh·hd): query s of the S new ones sits at position T − S + s and
+ * attends causally to keys 0 … T − S + s of its kv head ⌊h·kvh / nh⌋, softmax(q·kᵀ/√hd)·v summed in float64.
+ * Written here rather than taken from reference/ so the oracle stays independent of the runtime.
+ */
+function expectedAttention(q: Heads, k: Heads, v: Heads): Float32Array {
+  const { heads: nh, len: S, hd } = q;
+  const { heads: kvh, len: T } = k;
+  const out = new Float32Array(S * nh * hd);
+  const weights = new Float64Array(T);
+  const acc = new Float64Array(hd);
+  for (let h = 0; h < nh; h++) {
+    const kvRow = Math.floor((h * kvh) / nh) * T;
+    for (let s = 0; s < S; s++) {
+      const visible = T - S + s + 1;
+      const query = q.data.subarray((h * S + s) * hd, (h * S + s + 1) * hd);
+      let top = -Infinity;
+      for (let t = 0; t < visible; t++) {
+        const key = k.data.subarray((kvRow + t) * hd, (kvRow + t + 1) * hd);
+        let dot = 0;
+        for (let d = 0; d < hd; d++) dot += query[d] * key[d];
+        weights[t] = dot / Math.sqrt(hd);
+        if (weights[t] > top) top = weights[t];
+      }
+      let total = 0;
+      acc.fill(0);
+      for (let t = 0; t < visible; t++) total += weights[t] = Math.exp(weights[t] - top);
+      for (let t = 0; t < visible; t++)
+        for (let d = 0; d < hd; d++) acc[d] += (weights[t] / total) * v.data[(kvRow + t) * hd + d];
+      out.set(acc, (s * nh + h) * hd);
+    }
+  }
+  return out;
+}
+
+/** The cache after a run: each head's past positions, then its new ones. */
+function appendPositions(past: Heads, next: Heads): Heads {
+  const { heads, hd } = past;
+  const len = past.len + next.len;
+  const data = new Float32Array(heads * len * hd);
+  for (let h = 0; h < heads; h++) {
+    data.set(past.data.subarray(h * past.len * hd, (h + 1) * past.len * hd), h * len * hd);
+    data.set(next.data.subarray(h * next.len * hd, (h + 1) * next.len * hd), (h * len + past.len) * hd);
+  }
+  return { data, heads, len, hd };
+}
+
 /** (heads, S, hd) → (S, heads·hd), the layout GQA's q/k/v inputs and output use. */
-function tokenMajor(x: Tensor): Tensor {
-  const [n, S, hd] = x.shape;
+function tokenMajor(x: Heads): Float32Array {
+  const { heads: n, len: S, hd } = x;
   const out = new Float32Array(x.data.length);
   for (let h = 0; h < n; h++) for (let s = 0; s < S; s++) out.set(x.data.subarray((h * S + s) * hd, (h * S + s + 1) * hd), (s * n + h) * hd);
-  return tensor(out, [S, n * hd]);
+  return out;
 }
 
 /** Deterministic values in [−1, 1) (a 32-bit LCG), so every run checks the same numbers. */
-function randomTensor(shape: number[], seed: number): Tensor {
-  const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+function randomHeads(heads: number, len: number, hd: number, seed: number): Heads {
+  const data = new Float32Array(heads * len * hd);
   let s = seed >>> 0;
   for (let i = 0; i < data.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     data[i] = s / 2 ** 31 - 1;
   }
-  return tensor(data, shape);
+  return { data, heads, len, hd };
 }

@@ -2,7 +2,7 @@
 // the graph is int4 block 32 and the runtime has shared memory — onnxruntime-web's wasm build has no int4
 // MatMul kernel, so its session would dequantize every weight on every step (bench/RESULTS.md) — else
 // onnxruntime's session. On WebGPU: onnxruntime's session (ort-decoder.ts). The report says which and why.
-import type { TextConfig } from '../../../converter/read/config.ts';
+import type { TextConfig } from '../../model-folder/config.ts';
 import { EngineError } from '../../protocol/errors.ts';
 import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
 import { errorText, type BackendChoice, type GraphBytes, type Ort } from '../session.ts';

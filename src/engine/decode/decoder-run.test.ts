@@ -3,7 +3,7 @@
 // cache that continues to the golden next-step logits. This is what the engine does on adapters where
 // long-run attention fails its self-check (attention-check.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../../../converter/onnx/graph.ts';
+import { Graph } from '../../onnx/graph.ts';
 import { emitDecoder } from '../../../converter/emit/decoder.ts';
 import { embedTokens, loadDecoderWeights } from '../../../reference/decoder.ts';
 import { loadQwenGolden, type QwenGolden } from '../../../reference/decoder-golden.ts';

@@ -1,5 +1,5 @@
 // One pass of decoder_model_merged over S new positions (spec §8 step 5: prefill, and each generation step),
-// fed as converter/emit/decoder.ts declares: inputs_embeds (1, S, H), attention_mask (1, T) of the valid
+// fed as src/model-folder/graph-io.ts decoderIO declares: inputs_embeds (1, S, H), attention_mask (1, T) of the valid
 // length, position_ids (3, 1, S) M-RoPE ids, num_logits_to_keep, and the KV cache's past/present.
 //
 // A backend may limit how many new positions one run may hold (attention-check.ts finds that limit on
@@ -8,6 +8,7 @@
 // have seen in one run: chunking changes the schedule, not the logits (decoder-run.test.ts checks this).
 // Only the last chunk's logits are used, so the others ask for none (NO_LOGITS): lm_head is a V × H product
 // that on a software adapter (SwiftShader) takes seconds per run even for one row.
+import { NO_LOGITS, TENSOR } from '../../model-folder/graph-io.ts';
 import type { Ort, OrtSession, OrtTensor } from '../session.ts';
 import { runSession } from '../session.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -83,13 +84,6 @@ export function positionColumns(positions: Int32Array, S: number, from: number, 
   return out;
 }
 
-/**
- * num_logits_to_keep that keeps no rows: the graph slices rows [S − k, S) with k clamped to S
- * (converter/emit/decoder.ts emitKeepLast), so a negative k starts the slice past the end and lm_head runs on
- * none. 0 would mean every row (transformers.js' convention).
- */
-export const NO_LOGITS = -1;
-
 /** One decoder run of all of `embeds` (S, H) after `cache`; the last position's logits when keepLogits is 1, empty for NO_LOGITS. */
 async function runOnce(d: DecoderSession, embeds: Float32Array, positions: Int32Array, cache: KvCache, keepLogits: 1 | typeof NO_LOGITS): Promise<DecodeResult> {
   const { ort, hiddenSize: H } = d;
@@ -97,16 +91,16 @@ async function runOnce(d: DecoderSession, embeds: Float32Array, positions: Int32
   const total = cache.length + S;
   const kv = cache.prepare(S);
   const feeds: Record<string, OrtTensor> = {
-    inputs_embeds: new ort.Tensor('float32', embeds, [1, S, H]),
+    [TENSOR.inputsEmbeds]: new ort.Tensor('float32', embeds, [1, S, H]),
     // The valid length, also in share-buffer mode where the past buffers are longer (GQA's seqlens_k).
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(positions, (p) => BigInt(p)), [3, 1, S]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keepLogits)), []),
+    [TENSOR.attentionMask]: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+    [TENSOR.positionIds]: new ort.Tensor('int64', BigInt64Array.from(positions, (p) => BigInt(p)), [3, 1, S]),
+    [TENSOR.numLogitsToKeep]: new ort.Tensor('int64', BigInt64Array.of(BigInt(keepLogits)), []),
     ...kv.feeds,
   };
-  const fetches = kv.fetches && { logits: null, ...kv.fetches };
+  const fetches = kv.fetches && { [TENSOR.logits]: null, ...kv.fetches };
   const out = await runSession('decoder_model_merged', d.session, feeds, fetches);
-  const logits = (await out.logits.getData()) as Float32Array;
-  out.logits.dispose();
+  const logits = (await out[TENSOR.logits].getData()) as Float32Array;
+  out[TENSOR.logits].dispose();
   return { logits, cache: cache.extendedBy(out, S) };
 }

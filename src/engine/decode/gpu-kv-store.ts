@@ -9,7 +9,8 @@
 // Capacity: a power of two ≥ the run's total (at least MIN_CAPACITY); when a run needs more, new buffers of
 // twice the size take the held positions in one GPU copy per head — amortized O(1) per token.
 import type { Ort, OrtTensor } from '../session.ts';
-import { kvSlots, pastName, presentName, type KvRun, type KvShape, type KvStore } from './kv-cache.ts';
+import { kvSlots, pastName, presentName } from '../../model-folder/graph-io.ts';
+import type { KvRun, KvShape, KvStore } from './kv-cache.ts';
 
 /** Smallest capacity allocated: prompts are hundreds of tokens, so smaller buffers would only grow at once. */
 export const MIN_CAPACITY = 256;

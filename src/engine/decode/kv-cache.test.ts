@@ -3,7 +3,7 @@
 // capacity-long presents, rows written in place — is exercised here by CapacityStore, the same protocol over
 // CPU arrays (ORT's CPU GQA cannot share the buffer, so the present rows are copied back in place).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Graph } from '../../../converter/onnx/graph.ts';
+import { Graph } from '../../onnx/graph.ts';
 import { emitDecoder } from '../../../converter/emit/decoder.ts';
 import { embedTokens, loadDecoderWeights } from '../../../reference/decoder.ts';
 import { loadQwenGolden, type QwenGolden } from '../../../reference/decoder-golden.ts';
@@ -11,7 +11,8 @@ import { concat, slice } from '../../../reference/tensor.ts';
 import { expectClose } from '../../testing/close.ts';
 import { f32, i64, ort } from '../../testing/ort.ts';
 import { hasShared, NO_SHARED } from '../../testing/shared.ts';
-import { FreshKvStore, KvCache, kvSlots, pastName, presentName, type KvRun, type KvShape, type KvStore } from './kv-cache.ts';
+import { kvSlots, pastName, presentName } from '../../model-folder/graph-io.ts';
+import { FreshKvStore, KvCache, type KvRun, type KvShape, type KvStore } from './kv-cache.ts';
 
 /** Share-buffer protocol over CPU arrays (1, kvh, capacity, hd), capacity fixed at construction. */
 class CapacityStore implements KvStore {

@@ -1,4 +1,4 @@
-// The decoder's KV cache: past_key_values.{i}.{key,value} in, present.{i}.* out (converter/emit/decoder.ts
+// The decoder's KV cache: past_key_values.{i}.{key,value} in, present.{i}.* out (src/model-folder/graph-io.ts
 // decoderIO). A KvCache is a view — the first `length` positions of a KvStore — and a store is one of:
 //
 //   GpuKvStore (gpu-kv-store.ts, WebGPU): GroupQueryAttention's past_present_share_buffer mode, as
@@ -18,6 +18,7 @@
 // the follow-up prefix, which is why a follow-up needs no copy at all: its tail overwrites the last answer.
 // Ownership: views of length > 0 hold the store; when the last one is disposed the store frees its memory
 // (an empty view holds nothing, so never disposing it leaks nothing).
+import { kvSlots, pastName, presentName } from '../../model-folder/graph-io.ts';
 import type { OrtTensor } from '../session.ts';
 
 /** The per-layer KV geometry of a decoder (TextConfig's numLayers, numKvHeads, headDim). */
@@ -50,14 +51,6 @@ export interface KvStore {
   commit(outputs: Record<string, OrtTensor>): KvStore;
   /** Frees the memory; a later `prepare` may allocate again. */
   release(): void;
-}
-
-export const pastName = (layer: number, kind: 'key' | 'value') => `past_key_values.${layer}.${kind}`;
-export const presentName = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
-
-/** [layer, kind] pairs in the graph's I/O order. */
-export function kvSlots(layers: number): [number, 'key' | 'value'][] {
-  return Array.from({ length: layers }, (_, i) => [[i, 'key'], [i, 'value']] as [number, 'key' | 'value'][]).flat();
 }
 
 /** Live views and references of each store. */

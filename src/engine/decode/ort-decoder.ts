@@ -1,7 +1,8 @@
 // decoder_model_merged as an onnxruntime-web session (decoder-run.ts feeds it): on WebGPU with the KV cache
 // in GPU buffers (gpu-kv-store.ts) after a long-run attention self-check (attention-check.ts); on wasm with
 // fresh present tensors each run (kv-cache.ts FreshKvStore).
-import type { TextConfig } from '../../../converter/read/config.ts';
+import type { TextConfig } from '../../model-folder/config.ts';
+import { checkGraphNames, decoderIO } from '../../model-folder/graph-io.ts';
 import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
 import { createSession, errorText, type BackendChoice, type GraphBytes, type Ort, type OrtSession } from '../session.ts';
 import { checkAttention, type AttentionCheck } from './attention-check.ts';
@@ -32,6 +33,7 @@ export class OrtDecoder implements Decoder {
     let session = created.session;
     let maxRun = Infinity;
     try {
+      checkGraphNames(NAME, decoderIO(cfg), session);
       const guarded = await guardAttention(ort, session, report, graph, cfg, onProgress);
       ({ session, maxRun } = guarded);
     } catch (e) {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointConfig, planTensors, PRESETS } from '../../../converter/fixture/presets.ts';
+import { checkpointConfig, planTensors, PRESETS } from '../../../fixtures/presets.ts';
 import { parseFo1Config } from '../../../converter/read/config.ts';
 import type { ModelManifest } from '../../model-folder/manifest.ts';
-import { FO1_QWEN_PREPROCESS } from '../preprocess/qwen-pixels.ts';
+import { fo1ImageProcessing } from '../../model-folder/image.ts';
 import { davitPeakBytes, visionRefusal, vitPeakBytes, WASM_MEMORY_BYTES } from './vision-memory.ts';
 
 /** The parts of a model.json the estimate reads, for a fixture preset (the full one has the real 3B dims). */
@@ -10,16 +10,7 @@ function manifestOf(preset: keyof typeof PRESETS): Pick<ModelManifest, 'config' 
   const arch = PRESETS[preset];
   const shapes = new Map(planTensors(arch).map((t) => [t.name, t.shape]));
   const config = parseFo1Config(checkpointConfig(arch), (n) => shapes.get(n));
-  const { mean, std, ...geo } = FO1_QWEN_PREPROCESS;
-  return {
-    config,
-    image: {
-      maxLongSide: 2048,
-      minSide: 28,
-      semantic: { ...geo, mean: [...mean], std: [...std] },
-      perception: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], aspectMode: config.region.auxAspectMode, squashSize: 768, dynamicSquareSizes: [] },
-    },
-  };
+  return { config, image: fo1ImageProcessing(config.region.auxAspectMode) };
 }
 
 describe('vision memory estimate', () => {

@@ -13,7 +13,7 @@
 import { DETAIL_LEVELS, type Backend, type DetailLevel } from '../../protocol/messages.ts';
 import { ATTENTION_SCORES_PER_CHUNK } from '../../model-folder/attention-chunk.ts';
 import type { ModelManifest } from '../../model-folder/manifest.ts';
-import { detailShapes } from '../preprocess/detail.ts';
+import { atDetail, detailShapes } from '../preprocess/detail.ts';
 
 /** wasm32's address space: everything onnxruntime-web holds (weights and activations) shares it. */
 export const WASM_MEMORY_BYTES = 4 * 2 ** 30;
@@ -61,7 +61,7 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
  */
 export function visionRefusal(manifest: Pick<ModelManifest, 'config' | 'image'>, size: [number, number], level: DetailLevel, graphBytes: number, backend: Backend): string | null {
   const need = (l: DetailLevel) => {
-    const shapes = detailShapes(...size, l, manifest.image.semantic, manifest.image.perception.aspectMode);
+    const shapes = detailShapes(...size, atDetail(manifest.image, l));
     return visionNeed(manifest.config, shapes.qwenGrid, shapes.davit, graphBytes, backend);
   };
   const asked = need(level);

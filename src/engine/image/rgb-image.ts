@@ -1,5 +1,5 @@
 // The decoded picture every engine stage works on, and the size rules every decoder enforces.
-// PIL's `Image.open(path).convert('RGB')` (vlm-fo1-spec.md §5.0) is the behaviour decoders imitate:
+// PIL's `Image.open(path).convert('RGB')` (docs/model-format.md, Preprocessing step 1) is the behaviour decoders imitate:
 // 8-bit RGB, alpha dropped (not composited), no colour management.
 
 /** 8-bit RGB pixels, row-major, 3 bytes per pixel: data[(y * width + x) * 3 + c]. */

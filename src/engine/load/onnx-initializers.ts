@@ -7,9 +7,6 @@
 // location / offset / length), data_location = 14.
 import type { GraphBytes } from '../session.ts';
 
-/** onnx TensorProto.DataType values the engine reads. */
-export const ONNX_DTYPE = { float32: 1, uint8: 2, int8: 3, float16: 10 } as const;
-
 export interface Initializer {
   name: string;
   dataType: number;

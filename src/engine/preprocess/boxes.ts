@@ -1,6 +1,8 @@
-// User boxes and the coordinate frames they pass through (vlm-fo1-spec.md §2.1):
+// User boxes and the coordinate frames they pass through (docs/model-format.md, Coordinate frames):
 // original pixels → work image (×new/old per axis) → clamped to the work image and scaled into the
 // DaViT input ("aux boxes", mm_utils.py adjust_bbox) → scaled into the Qwen-resized image ("vt boxes").
+
+import { MAX_REGIONS } from '../../model-folder/config.ts';
 
 /** An axis-aligned box in pixels: (x1, y1) top-left, (x2, y2) bottom-right. */
 export interface Box {
@@ -14,9 +16,6 @@ export interface Size {
   width: number;
   height: number;
 }
-
-/** The reference keeps the first 100 boxes but builds the prompt from all of them, so more must be refused. */
-export const MAX_BOXES = 100;
 
 export type BoxErrorCode = 'not-finite' | 'inverted' | 'outside' | 'zero-area' | 'too-many';
 
@@ -33,8 +32,9 @@ const show = (b: Box) => `[${b.x1}, ${b.y1}, ${b.x2}, ${b.y2}]`;
 
 /** Throws a BoxError for the first unusable box of `boxes` on an image of `image` size. */
 export function validateBoxes(boxes: readonly Box[], image: Size): void {
-  if (boxes.length > MAX_BOXES) {
-    throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_BOXES}`);
+  // The reference keeps the first MAX_REGIONS boxes but builds the prompt from all of them, so more must be refused.
+  if (boxes.length > MAX_REGIONS) {
+    throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_REGIONS}`);
   }
   boxes.forEach((b, i) => {
     const what = `box ${i} ${show(b)}`;

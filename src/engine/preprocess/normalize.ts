@@ -3,15 +3,8 @@
 // float32 (mean and std cast to the image dtype). Math.fround reproduces each float32 rounding.
 import type { RgbImage } from '../image/rgb-image.ts';
 
-export type Triple = readonly [number, number, number];
-
-export const CLIP_MEAN: Triple = [0.48145466, 0.4578275, 0.40821073];
-export const CLIP_STD: Triple = [0.26862954, 0.26130258, 0.27577711];
-export const IMAGENET_MEAN: Triple = [0.485, 0.456, 0.406];
-export const IMAGENET_STD: Triple = [0.229, 0.224, 0.225];
-
 /** Returns (3, H, W) float32: ((v / 255) − mean[c]) / std[c]. */
-export function normalizeChw(img: RgbImage, mean: Triple, std: Triple): Float32Array {
+export function normalizeChw(img: RgbImage, mean: readonly number[], std: readonly number[]): Float32Array {
   const { width, height, data } = img;
   const plane = width * height;
   const out = new Float32Array(3 * plane);

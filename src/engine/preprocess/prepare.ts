@@ -1,30 +1,33 @@
-// Everything the encoders need from one photo and its boxes, in the reference order (vlm-fo1-spec.md
-// §8): validate boxes → work image (2048 cap) → Qwen pixels and DaViT input → boxes in each frame.
+// Everything the encoders need from one photo and its boxes, in the reference order: work image (the 2048
+// cap) → Qwen pixels and DaViT input, once per image and detail level; then, per question, the boxes in each
+// frame (docs/model-format.md). Every constant comes from model.json's `image` section, which the converter
+// wrote, capped by the detail level (detail.ts atDetail); the engine and the tests both run these two functions.
+import type { DetailLevel } from '../../protocol/messages.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import { boxFrames, validateBoxes, type Box, type BoxFrames } from './boxes.ts';
 import { davitInput, type DavitInput } from './davit-input.ts';
-import { FO1_QWEN_PREPROCESS, qwenPixelValues, type QwenPixels, type QwenVisionPreprocess } from './qwen-pixels.ts';
+import type { DetailProcessing } from './detail.ts';
+import { qwenPixelValues, type QwenPixels } from './qwen-pixels.ts';
 import { toWorkImage } from './work-image.ts';
 
-export interface PrepareOptions {
-  /** config.json `aux_image_aspect_ratio`. */
-  auxAspectRatio: string;
-  qwen?: QwenVisionPreprocess;
-}
-
+/** One image as the encoders see it: everything but the boxes. */
 export interface PreparedImage {
+  original: RgbImage;
+  /** The level work, qwen and davit were made at. */
+  detail: DetailLevel;
   work: RgbImage;
   qwen: QwenPixels;
   davit: DavitInput;
-  boxes: BoxFrames;
 }
 
-/** Throws BoxError for unusable boxes before any pixel work. */
-export function prepareImage(image: RgbImage, boxes: readonly Box[], options: PrepareOptions): PreparedImage {
-  validateBoxes(boxes, image);
-  const work = toWorkImage(image);
-  const qwen = qwenPixelValues(work, options.qwen ?? FO1_QWEN_PREPROCESS);
-  const davit = davitInput(work, options.auxAspectRatio);
-  const [vh, vw] = qwen.resizedHW;
-  return { work, qwen, davit, boxes: boxFrames(boxes, image, work, davit, { width: vw, height: vh }) };
+export function prepareImage(original: RgbImage, processing: DetailProcessing): PreparedImage {
+  const work = toWorkImage(original, processing);
+  return { original, detail: processing.level, work, qwen: qwenPixelValues(work, processing.semantic), davit: davitInput(work, processing.perception) };
+}
+
+/** The boxes of a question in every frame; throws BoxError for unusable boxes. */
+export function prepareBoxes(image: PreparedImage, boxes: readonly Box[]): BoxFrames {
+  validateBoxes(boxes, image.original);
+  const [vh, vw] = image.qwen.resizedHW;
+  return boxFrames(boxes, image.original, image.work, image.davit, { width: vw, height: vh });
 }

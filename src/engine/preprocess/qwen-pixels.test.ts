@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../image/decode-node.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../../testing/shared.ts';
-import { CLIP_MEAN, CLIP_STD } from './normalize.ts';
-import { FO1_QWEN_PREPROCESS, patchify, qwenPixelValues } from './qwen-pixels.ts';
+import { CLIP_MEAN, CLIP_STD, fo1ImageProcessing } from '../../model-folder/image.ts';
+import { patchify, qwenPixelValues } from './qwen-pixels.ts';
 
 /**
  * The reference's reshape + permute done literally: the permuted tensor's multi-index is mapped back
@@ -61,7 +61,7 @@ describe.skipIf(!hasShared)(hasShared ? 'qwenPixelValues on the preprocess refer
 
     const image = await decodeImage(readFileSync(`${dir}/australia.jpg`));
     const { pixelValues, gridThw, resizedHW } = qwenPixelValues(image, {
-      ...FO1_QWEN_PREPROCESS,
+      ...fo1ImageProcessing('dynamic').semantic,
       minPixels: resize.min_pixels,
       maxPixels: resize.max_pixels,
       patchSize: resize.patch_size,

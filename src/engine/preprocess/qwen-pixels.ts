@@ -1,30 +1,13 @@
-// Qwen2.5-VL ViT input (vlm-fo1-spec.md §5.1; transformers Qwen2VLImageProcessor): smart_resize,
+// Qwen2.5-VL ViT input (docs/model-format.md, Preprocessing step 3; transformers Qwen2VLImageProcessor): smart_resize,
 // PIL bicubic, rescale + CLIP normalize, then patchify into (gh·gw, 3·2·14·14) rows.
 import type { RgbImage } from '../image/rgb-image.ts';
-import { CLIP_MEAN, CLIP_STD, normalizeChw, type Triple } from './normalize.ts';
+import type { ImageProcessing } from '../../model-folder/image.ts';
+import { normalizeChw } from './normalize.ts';
 import { resizeRgb } from './resample.ts';
 import { smartResize } from './smart-resize.ts';
 
-export interface QwenVisionPreprocess {
-  patchSize: number; // 14
-  mergeSize: number; // 2
-  temporalPatchSize: number; // 2
-  minPixels: number;
-  maxPixels: number;
-  mean: Triple;
-  std: Triple;
-}
-
-/** FO1 builds the processor with min 56·56 and max 2048·2048 (qwen2_5_vl_encoder.py L179-212). */
-export const FO1_QWEN_PREPROCESS: QwenVisionPreprocess = {
-  patchSize: 14,
-  mergeSize: 2,
-  temporalPatchSize: 2,
-  minPixels: 56 * 56,
-  maxPixels: 2048 * 2048,
-  mean: CLIP_MEAN,
-  std: CLIP_STD,
-};
+/** model.json's Qwen processor constants. */
+export type QwenVisionPreprocess = ImageProcessing['semantic'];
 
 export interface QwenPixels {
   pixelValues: Float32Array; // (gh·gw, 3·T·p·p) = (gh·gw, 1176)
@@ -32,7 +15,7 @@ export interface QwenPixels {
   resizedHW: [number, number]; // [gh·p, gw·p]
 }
 
-export function qwenPixelValues(work: RgbImage, cfg: QwenVisionPreprocess = FO1_QWEN_PREPROCESS): QwenPixels {
+export function qwenPixelValues(work: RgbImage, cfg: QwenVisionPreprocess): QwenPixels {
   const p = cfg.patchSize;
   const [h, w] = smartResize(work.height, work.width, p * cfg.mergeSize, cfg.minPixels, cfg.maxPixels);
   const resized = w === work.width && h === work.height ? work : resizeRgb(work, w, h, 'bicubic');

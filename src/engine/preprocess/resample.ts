@@ -1,5 +1,5 @@
 // PIL-exact image resizing in pure TypeScript: Pillow's `Image.resize(size, BICUBIC | BILINEAR)` for
-// 8-bit images, as the reference preprocessing calls it (vlm-fo1-spec.md §2.1, §5; transformers'
+// 8-bit images, as the reference preprocessing calls it (docs/model-format.md, Preprocessing; transformers'
 // `resize` hands uint8 images to PIL). Follows Pillow src/libImaging/Resample.c:
 // - separable filters, horizontal pass first, then vertical;
 // - the filter support is widened by the downscale factor (antialiasing), taps normalized to sum 1;

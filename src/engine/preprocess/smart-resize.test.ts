@@ -11,7 +11,7 @@ describe('smartResize', () => {
 
   it('matches hand-computed sizes', () => {
     expect(smartResize(876, 1300, 28, MIN, 12845056)).toEqual([868, 1288]); // the preprocess reference photo
-    expect(smartResize(480, 640, 28, MIN, MAX)).toEqual([476, 644]); // spec §5.1 example: 17·28, 23·28
+    expect(smartResize(480, 640, 28, MIN, MAX)).toEqual([476, 644]); // docs/model-format.md's example: 17·28, 23·28
     expect(smartResize(1536, 2048, 28, MIN, MAX)).toEqual([1540, 2044]); // 55·28, 73·28
     // 42/28 = 1.5 and 70/28 = 2.5: both halves round to even (2, 2), not up (2, 3).
     expect(smartResize(42, 70, 28, 0, MAX)).toEqual([56, 56]);

@@ -1,4 +1,4 @@
-// Qwen2-VL `smart_resize` (transformers image_processing_qwen2_vl.py; vlm-fo1-spec.md §5.1 step 1):
+// Qwen2-VL `smart_resize` (transformers image_processing_qwen2_vl.py; docs/model-format.md, Preprocessing step 3):
 // the size closest to H×W whose sides are multiples of `factor` with the pixel count in [min, max].
 
 /** Python 3 `round(x)` for a float: halves go to the even neighbour. */

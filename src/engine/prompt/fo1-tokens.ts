@@ -1,35 +1,14 @@
-// The tags VLM-FO1 adds to Qwen2.5's vocabulary (spec §3.1, §3.4): <region0>..<region99> and the
-// grounding / reasoning tags. Whether a given checkpoint's tokenizer holds them as single added tokens is
-// read from its files (Fo1Tokenizer.addedTokenId), never assumed; `addFo1Tokens` builds such a tokenizer
-// for the random-weight fixtures, with ids after Qwen's last added token (151664) and inside the
+// The tags VLM-FO1 adds to Qwen2.5's vocabulary (spelled in src/model-folder/tokens.ts). Whether a given
+// checkpoint's tokenizer holds them as single added tokens is read from its files
+// (Fo1Tokenizer.addedTokenId), never assumed; `addFo1Tokens` builds such a tokenizer for the random-weight fixtures, with ids after Qwen's last added token (151664) and inside the
 // 151936-row embedding.
 
-import { TokenizerError, type AddedTokenJson, type TokenizerJson } from './tokenizer.ts';
+import { MAX_REGIONS } from '../../model-folder/config.ts';
+import { FO1_TAGS, type AddedTokenJson, type TokenizerJson } from '../../model-folder/tokens.ts';
+import { TokenizerError } from './tokenizer.ts';
 
-/** vlm_fo1 truncates to 100 boxes (`mm_utils.py` L600), so region tags run 0..99. */
-export const MAX_REGIONS = 100;
-
-export function regionTag(index: number): string {
-  if (!Number.isInteger(index) || index < 0 || index >= MAX_REGIONS) {
-    throw new RangeError(`region index ${index} is outside 0..${MAX_REGIONS - 1}`);
-  }
-  return `<region${index}>`;
-}
-
-export const GROUND_OPEN = '<ground>';
-export const GROUND_CLOSE = '</ground>';
-export const OBJECTS_OPEN = '<objects>';
-export const OBJECTS_CLOSE = '</objects>';
-export const THINK_OPEN = '<think>';
-export const THINK_CLOSE = '</think>';
-export const ANSWER_OPEN = '<answer>';
-export const ANSWER_CLOSE = '</answer>';
-
-/** Every FO1 tag, regions first, in the order addFo1Tokens assigns ids. */
-export const FO1_TAGS: readonly string[] = [
-  ...Array.from({ length: MAX_REGIONS }, (_, i) => regionTag(i)),
-  GROUND_OPEN, GROUND_CLOSE, OBJECTS_OPEN, OBJECTS_CLOSE, THINK_OPEN, THINK_CLOSE, ANSWER_OPEN, ANSWER_CLOSE,
-];
+export { MAX_REGIONS };
+export { ANSWER_CLOSE, ANSWER_OPEN, FO1_TAGS, GROUND_CLOSE, GROUND_OPEN, OBJECTS_CLOSE, OBJECTS_OPEN, regionTag, THINK_CLOSE, THINK_OPEN } from '../../model-folder/tokens.ts';
 
 export interface AddFo1TokensOptions {
   /** First id to assign; default 151665, right after Qwen2.5's 22 added tokens. */

@@ -12,24 +12,9 @@
 // user text holds no control tokens gets exactly the reference's ids.
 
 import { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { AddedTokenJson, TokenizerJson } from '../../model-folder/tokens.ts';
 
-/** One entry of tokenizer.json's `added_tokens`. */
-export interface AddedTokenJson {
-  id: number;
-  content: string;
-  single_word: boolean;
-  lstrip: boolean;
-  rstrip: boolean;
-  normalized: boolean;
-  special: boolean;
-}
-
-/** The parts of tokenizer.json this project reads or edits; the rest passes through untouched. */
-export interface TokenizerJson {
-  added_tokens: AddedTokenJson[];
-  model: { type: string; vocab: Record<string, number>; merges: unknown[]; [key: string]: unknown };
-  [key: string]: unknown;
-}
+export type { AddedTokenJson, TokenizerJson };
 
 /** A piece of one tokenized chunk: trusted text may contain control tokens, untrusted text never does. */
 export interface TextSegment {

@@ -4,7 +4,7 @@ import { auxRegionFeatures, boxSineEmbedding as referenceEmbedding, vtRegionFeat
 import { boxRows, openRegionGolden, regionGoldenDirs, type RegionGolden } from '../../../reference/region-golden.ts';
 import { simpleFpn } from '../../../reference/simple-fpn.ts';
 import { concat, tensor, type Tensor } from '../../../reference/tensor.ts';
-import { REGION_ENCODER_IO } from '../../../converter/emit/region-encoder.ts';
+import { REGION_ENCODER_IO } from '../../model-folder/graph-io.ts';
 import { expectClose } from '../../testing/close.ts';
 import { hasShared, NO_SHARED } from '../../testing/shared.ts';
 import { boxFrames } from '../preprocess/boxes.ts';

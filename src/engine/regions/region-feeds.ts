@@ -1,17 +1,14 @@
-// The region_encoder graph's box-dependent inputs (converter/emit/region-encoder.ts REGION_ENCODER_IO):
+// The region_encoder graph's box-dependent inputs (src/model-folder/graph-io.ts REGION_ENCODER_IO):
 // per-level RoIAlign-mean weights for the aux (DaViT) and vt (SimpleFP) branches, and the box sine
 // embedding. The feature maps themselves come from the per-image graphs: fpn_level0..3 from region_pyramid
 // (SimpleFP, run once per image), davit_stage0..3 from vision_perception.
 
-import type { RegionConfig } from '../../../converter/read/config.ts';
-import { auxWeightsName, vtWeightsName } from '../../../converter/emit/region-encoder.ts';
+import type { RegionConfig } from '../../model-folder/config.ts';
+import { auxWeightsName, DAVIT_STAGES, TENSOR, vtWeightsName } from '../../model-folder/graph-io.ts';
 import { boxSineEmbedding } from './box-embedding.ts';
 import { levelWeights, type PixelBox } from './roi-sampling.ts';
 
-/** HFRE pools all four DaViT stages (strides 4, 8, 16, 32). */
-const DAVIT_LEVELS = 4;
-
-/** What the sampling needs from the model config (spec §2.6). */
+/** What the sampling needs from the model config (docs/model-format.md, Config keys). */
 export type RegionSamplingConfig = Pick<RegionConfig, 'roiOutputSize' | 'regionHiddenSize' | 'auxSpatialScale' | 'simpleFpnStrides' | 'maxRegions'>;
 
 /** Map sizes the boxes are sampled on. */
@@ -41,14 +38,14 @@ export function regionWeightBytes(K: number, geo: RegionGeometry): number {
 }
 
 /**
- * The graph feeds for K boxes. `auxBoxes` are on the DaViT input (clamped; spec §2.1 step 4),
+ * The graph feeds for K boxes. `auxBoxes` are on the DaViT input (clamped; docs/model-format.md, Coordinate frames),
  * `vtBoxes` the same boxes on the Qwen-resized image (step 5) — src/engine/preprocess/boxes.ts boxFrames.
  */
 export function regionEncoderFeeds(auxBoxes: readonly PixelBox[], vtBoxes: readonly PixelBox[], geo: RegionGeometry, cfg: RegionSamplingConfig): Record<string, FeedTensor> {
   const K = auxBoxes.length;
   if (K < 1 || K > cfg.maxRegions) throw new Error(`region encoder: ${K} boxes given; it takes 1 to ${cfg.maxRegions}`);
   if (vtBoxes.length !== K) throw new Error(`region encoder: ${K} aux boxes but ${vtBoxes.length} vt boxes; they must be the same boxes`);
-  if (geo.auxLevels.length !== DAVIT_LEVELS) throw new Error(`region encoder: ${geo.auxLevels.length} DaViT level sizes given, HFRE pools all ${DAVIT_LEVELS}`);
+  if (geo.auxLevels.length !== DAVIT_STAGES) throw new Error(`region encoder: ${geo.auxLevels.length} DaViT level sizes given, HFRE pools all ${DAVIT_STAGES}`);
   const R = cfg.roiOutputSize;
   const feeds: Record<string, FeedTensor> = {};
   // Aux: roi_align runs on F0's grid with levels 1..3 upsampled to it; the weights address each level as stored.
@@ -63,6 +60,6 @@ export function regionEncoderFeeds(auxBoxes: readonly PixelBox[], vtBoxes: reado
     feeds[vtWeightsName(l)] = { data, dims: [K, h * w] };
   });
   const D = cfg.regionHiddenSize;
-  feeds.box_embedding = { data: boxSineEmbedding(vtBoxes, gw * geo.patchSize, gh * geo.patchSize, D), dims: [K, D] };
+  feeds[TENSOR.boxEmbedding] = { data: boxSineEmbedding(vtBoxes, gw * geo.patchSize, gh * geo.patchSize, D), dims: [K, D] };
   return feeds;
 }

@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../../../converter/convert.ts';
-import { writeFixture } from '../../../converter/fixture/fixture.ts';
+import { writeFixture } from '../../../fixtures/fixture.ts';
 import type { ModelDtype } from '../../model-folder/manifest.ts';
-import { sourceHash } from '../../testing/source-hash.ts';
+import { MODEL_BUILD_SOURCES, sourceHash } from '../../testing/source-hash.ts';
 
 /** Fixture seed: the weights (and so every answer) are a function of it. */
 export const TINY_SEED = 0;
@@ -22,7 +22,7 @@ export interface TinyModel {
 
 /** The tiny model converted to `dtypes` (fp32 graphs unless asked; each dtype set has its own folder). */
 export async function tinyModel(dtypes: ModelDtype[] = ['fp32']): Promise<TinyModel> {
-  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash(['converter', 'src/model-folder'])}${dtypes.join('-') === 'fp32' ? '' : `-${dtypes.join('-')}`}`);
+  const root = join(tmpdir(), `fo1-web-engine-tiny-${sourceHash(MODEL_BUILD_SOURCES)}${dtypes.join('-') === 'fp32' ? '' : `-${dtypes.join('-')}`}`);
   const checkpoint = join(root, 'checkpoint');
   const dir = join(root, 'model');
   if (!existsSync(join(checkpoint, 'config.json'))) {

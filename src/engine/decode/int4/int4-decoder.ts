@@ -18,9 +18,9 @@
 // (exact: attention is causal, decoder-run.ts explains), which bounds the scratch memory. Where this rounds
 // what the graph keeps in float32: activations into the int4 products (int8, as MatMulNBits' accuracy_level 4
 // does on native CPUs) and the KV cache and attention's products (int8; kernels.as.ts says why and how).
-import type { TextConfig } from '../../../../converter/read/config.ts';
-import { mropeCosSin } from '../../../../reference/decoder.ts';
-import { tensor } from '../../../../reference/tensor.ts';
+import type { TextConfig } from '../../../model-folder/config.ts';
+import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
+import { mropeTables } from '../../../model-folder/rope.ts';
 import { readInitializers } from '../../load/onnx-initializers.ts';
 import type { GraphBytes } from '../../session.ts';
 import { positionColumns, type DecodeResult, type LogitsWanted } from '../decoder-run.ts';
@@ -114,7 +114,7 @@ export class Int4Decoder {
         });
       }
       // A tied lm_head reads embed_tokens' table (converter/emit/decoder.ts); an untied one has its own.
-      const lmHead = w.linear(inits.has(`lm_head.weight_Q4G${KERNEL_BLOCK}`) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
+      const lmHead = w.linear(inits.has(q4InitializerNames('lm_head', KERNEL_BLOCK).codes) ? 'lm_head' : 'model.embed_tokens', V, H, { bias: false });
       const R = options.maxRun;
       const kbMax = Math.ceil(Math.max(H, I, nh * hd) / KERNEL_BLOCK);
       const f32 = (n: number) => k.alloc(n * 4);
@@ -210,12 +210,12 @@ export class Int4Decoder {
   private forward(n: number, P: number, positions: Int32Array, kv: KvMemory): void {
     const { s, cfg } = this;
     const { hiddenSize: H, numHeads: nh, numKvHeads: kvh, headDim: hd, intermediateSize: I } = cfg;
-    const { cos, sin } = mropeCosSin(cfg, tensor(Float32Array.from(positions), [3, n]));
+    const { cos, sin } = mropeTables(cfg, positions);
     this.layers.forEach((L, i) => {
       this.rmsNorm(s.h, L.inputNorm, s.x, n);
       this.linear(s.x, n, [L.q, L.k, L.v], [s.q, s.k, s.v]);
-      this.rope(s.q, n, nh, cos.data, sin.data);
-      this.rope(s.k, n, kvh, cos.data, sin.data);
+      this.rope(s.q, n, nh, cos, sin);
+      this.rope(s.k, n, kvh, cos, sin);
       this.store(kv.layers[i], kv.capacity, P, n);
       this.k.parallel('attention', [s.q, kv.layers[i].key, kv.layers[i].value, s.att, n, P, nh, kvh, hd, kv.capacity, s.scores]);
       this.linear(s.att, n, [L.o], [s.proj]);

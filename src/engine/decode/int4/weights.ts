@@ -1,8 +1,10 @@
 // decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
 // checkpoint names) into the kernels' memory in the layout kernels.as.ts multiplies: int4 codes as stored,
 // block scales widened float16 → float32, zero points unpacked to a byte each.
-import { f16Value } from '../../../../converter/quantize/f16.ts';
-import { ONNX_DTYPE, type Initializer } from '../../load/onnx-initializers.ts';
+import { f16Value } from '../../../onnx/f16.ts';
+import type { Initializer } from '../../load/onnx-initializers.ts';
+import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
+import { DataType } from '../../../model-folder/onnx-types.ts';
 import type { Kernels } from './kernels.ts';
 
 /** The one block size the kernels implement (16 code bytes a block). */
@@ -31,14 +33,14 @@ export class DecoderWeights {
   private get(name: string, dataType: number, elements: number): Initializer {
     const t = this.inits.get(name);
     if (!t) throw new Error(`${this.graph}: no initializer ${name}`);
-    const size = t.dataType === ONNX_DTYPE.float16 ? 2 : t.dataType === ONNX_DTYPE.float32 ? 4 : 1;
+    const size = t.dataType === DataType.float16 ? 2 : t.dataType === DataType.float32 ? 4 : 1;
     if (t.dataType !== dataType || t.bytes.length !== elements * size) throw new Error(`${this.graph}: ${name} is type ${t.dataType} with ${t.bytes.length} bytes, expected type ${dataType} with ${elements} elements`);
     return t;
   }
 
   /** A float32 vector (a norm weight, a bias) as a JS array. */
   vector(name: string, length: number): Float32Array {
-    const t = this.get(name, ONNX_DTYPE.float32, length);
+    const t = this.get(name, DataType.float32, length);
     return new Float32Array(t.bytes.slice().buffer);
   }
 
@@ -48,20 +50,19 @@ export class DecoderWeights {
    */
   linear(prefix: string, N: number, K: number, opts: { bias: boolean }): Q4Linear {
     const kb = Math.ceil(K / KERNEL_BLOCK);
-    const codesName = `${prefix}.weight_Q4G${KERNEL_BLOCK}`;
+    const { codes: codesName, scales: scaleName, zeroPoints: zpName } = q4InitializerNames(prefix, KERNEL_BLOCK);
     if (!this.inits.has(codesName)) throw new Error(`${this.graph}: ${prefix} is not an int4 block-${KERNEL_BLOCK} weight (no ${codesName})`);
-    const codes = this.get(codesName, ONNX_DTYPE.uint8, N * kb * (KERNEL_BLOCK / 2));
-    const scaleName = `${prefix}.weight_scale`;
-    const wide = this.inits.get(scaleName)?.dataType === ONNX_DTYPE.float32; // folders from before float16 scales
-    const zpPacked = this.get(`${prefix}.weight_zp`, ONNX_DTYPE.uint8, N * Math.ceil(kb / 2));
+    const codes = this.get(codesName, DataType.uint8, N * kb * (KERNEL_BLOCK / 2));
+    const wide = this.inits.get(scaleName)?.dataType === DataType.float32; // folders from before float16 scales
+    const zpPacked = this.get(zpName, DataType.uint8, N * Math.ceil(kb / 2));
     const k = this.k;
     const B = k.alloc(codes.bytes.length);
     k.u8(B, codes.bytes.length).set(codes.bytes);
     const S = k.alloc(N * kb * 4);
     const scales = k.f32(S, N * kb);
-    if (wide) scales.set(new Float32Array(this.get(scaleName, ONNX_DTYPE.float32, N * kb).bytes.slice().buffer));
+    if (wide) scales.set(new Float32Array(this.get(scaleName, DataType.float32, N * kb).bytes.slice().buffer));
     else {
-      const half = new Uint16Array(this.get(scaleName, ONNX_DTYPE.float16, N * kb).bytes.slice().buffer);
+      const half = new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer);
       for (let i = 0; i < half.length; i++) scales[i] = f16Value(half[i]);
     }
     const Z = k.alloc(N * kb);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph, tensorData } from './graph.ts';
-import { f32, runModel } from '../../src/testing/ort.ts';
+import { f32, runModel } from '../testing/ort.ts';
 
 function linearGraph(): Graph {
   // y = x · Wᵀ + b, written the way emitters write blocks.

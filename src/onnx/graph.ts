@@ -3,7 +3,7 @@
 // like the model's forward pass. Node names spell out their path ("/model/layers.3/attn/q_proj/MatMul"),
 // outputs are "<node>/output_<i>", constants are deduplicated, and weights keep their checkpoint names.
 
-import { f16Bytes, fitsF16 } from '../quantize/f16.ts';
+import { f16Bytes, fitsF16 } from './f16.ts';
 import { toFloat16, type Float16Options } from './float16.ts';
 import { BYTES_PER_ELEMENT, encodeModel, type AttrValue, type Dim, type DType, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from './proto.ts';
 

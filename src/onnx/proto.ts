@@ -3,23 +3,9 @@
 // byte-for-byte deterministic and lets large initializers point at external data instead of
 // passing through an object model.
 
-/** ONNX TensorProto.DataType values. */
-export const DataType = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  uint32: 12,
-  bfloat16: 16,
-} as const;
-export type DType = keyof typeof DataType;
+import { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo } from '../model-folder/onnx-types.ts';
 
-export const BYTES_PER_ELEMENT: Record<DType, number> = {
-  float32: 4, uint8: 1, int8: 1, int32: 4, int64: 8, bool: 1, float16: 2, uint32: 4, bfloat16: 2,
-};
+export { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo };
 
 /** Appends protobuf wire-format fields to a growing list of byte chunks. */
 class Writer {
@@ -121,13 +107,6 @@ export interface NodeProto {
   inputs: readonly string[];
   outputs: readonly string[];
   attrs: Readonly<Record<string, AttrValue>>;
-}
-
-export type Dim = number | string;
-export interface ValueInfo {
-  name: string;
-  dtype: DType;
-  dims: readonly Dim[];
 }
 
 export interface GraphProto {

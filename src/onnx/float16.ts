@@ -24,7 +24,7 @@
 // weights as binary16 as they stream out (graph.ts), since a 3B model's weights are never held in memory.
 // A new op type needs a line in OUTPUT_TYPE or GENERIC_OPS: the pass refuses ops whose typing it does not know.
 
-import { f16Bytes } from '../quantize/f16.ts';
+import { f16Bytes } from './f16.ts';
 import { DataType, type AttrValue, type DType, type GraphProto, type NodeProto, type TensorProto, type ValueInfo } from './proto.ts';
 
 export interface Float16Options {
@@ -119,7 +119,7 @@ class Float16Pass {
       this.emit({ ...n, inputs }, [to]);
       return;
     }
-    if (!GENERIC_OPS.has(n.opType) && !(n.opType in OUTPUT_TYPE)) throw new Error(`float16: no typing rule for op ${n.opType} (node ${n.name}); add it to converter/onnx/float16.ts`);
+    if (!GENERIC_OPS.has(n.opType) && !(n.opType in OUTPUT_TYPE)) throw new Error(`float16: no typing rule for op ${n.opType} (node ${n.name}); add it to src/onnx/float16.ts`);
     const precision = FLOAT32_OPS.has(n.opType) || !inTypes.includes('float16') ? 'float32' : 'float16';
     const cast = inputs.map((i, k) => (isFloat(inTypes[k]) && inTypes[k] !== precision ? this.castTo(i, precision) : i));
     const castTypes = inTypes.map((t) => (isFloat(t) ? precision : t));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { expectClose } from '../../src/testing/close.ts';
-import { f32, i64, ort, runModel } from '../../src/testing/ort.ts';
-import { f16Bytes } from '../quantize/f16.ts';
+import { expectClose } from '../testing/close.ts';
+import { f32, i64, ort, runModel } from '../testing/ort.ts';
+import { f16Bytes } from './f16.ts';
 import { Graph, inlineWeights, tensorData, type GraphOptions, type Value } from './graph.ts';
 import { FLOAT32_OPS, toFloat16 } from './float16.ts';
 
