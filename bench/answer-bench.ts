@@ -7,9 +7,11 @@
 
 import { readFile } from 'node:fs/promises';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
-import type { AnswerTimings, ImageInput } from '../src/protocol/messages.ts';
+import type { AnswerTimings, DetailLevel, ImageInput } from '../src/protocol/messages.ts';
+import type { Fo1Engine } from '../src/engine/engine.ts';
 import type { Box } from '../src/engine/preprocess/boxes.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
+import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
 import type { Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
 import { spreadBoxes } from './vision-bench.ts';
@@ -21,6 +23,8 @@ export interface AnswerArgs {
   rounds: number;
   warmupRounds: number;
   maxNewTokens: number;
+  /** Then the phone photo (bench/phone-photo.ts, EXIF-rotated to portrait) asked once at each of these levels. */
+  phoneLevels: DetailLevel[];
 }
 
 export const QUESTION = 'What is this, and what is it doing?';
@@ -73,10 +77,23 @@ export interface AnswerRun {
   /** Median follow-up TTFT ÷ median first TTFT (goal ≤ 0.1). */
   followUpVsFirst: number;
   firstAnswer: string;
+  /** The phone photo at each detail level asked for, lowest first (so each peak is that level's own). */
+  phonePhoto?: { photo: string; levels: PhoneLevelRun[] };
   peakWasmBytes?: number;
   peakRssBytes: number;
   /** 1-minute load average at the start and end (bench/child.ts). */
   loadAverage?: number[];
+}
+
+/** One detail level on the phone photo: a first question with a new image id (vision, regions, prefill). */
+export interface PhoneLevelRun {
+  level: DetailLevel;
+  answered: boolean;
+  imageTokens?: number;
+  timings?: AnswerTimings;
+  /** The largest wasm memory after this level ran (memories only grow, and levels run lowest first); absent on native. */
+  peakWasmBytes?: number;
+  error?: string;
 }
 
 const log = (m: string) => process.stderr.write(`  ${m}\n`);
@@ -146,6 +163,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       firstAnswer = first.text;
       backend = first.backend;
     }
+    const phonePhoto = args.phoneLevels.length && hasShared ? await askPhone(engine, args, rt) : undefined;
     const summary = summarizeRounds(rounds);
     return {
       preset,
@@ -160,6 +178,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       summary,
       followUpVsFirst: Math.round((summary.followUpTtftMs.median / summary.firstTtftMs.median) * 1000) / 1000,
       firstAnswer,
+      phonePhoto,
     };
   } catch (e) {
     // A model that does not fit or fails to run is a result too (issue 5: full q4 on wasm).
@@ -175,6 +194,29 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
   } finally {
     await engine.dispose();
   }
+}
+
+const LEVEL_ORDER: readonly DetailLevel[] = ['low', 'medium', 'reference'];
+
+/** The phone photo, portrait by its EXIF tag, asked at each level (lowest first); a level that fails is a figure too. */
+async function askPhone(engine: Fo1Engine, args: AnswerArgs, rt: Runtime): Promise<NonNullable<AnswerRun['phonePhoto']>> {
+  const { imageInputFromFile } = await import('../src/engine/node.ts');
+  const image = await imageInputFromFile(new Uint8Array(await phonePhotoJpeg(6)));
+  const { width, height } = image.kind === 'rgba' ? image : { width: 0, height: 0 };
+  const boxes = spreadBoxes(args.boxes, width, height);
+  const levels: PhoneLevelRun[] = [];
+  for (const level of LEVEL_ORDER.filter((l) => args.phoneLevels.includes(l))) {
+    const ask = { imageId: `phone-${level}`, image, boxes, regions: [0], task: { preset: 'free', text: QUESTION } as const, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 }, detail: level };
+    try {
+      const a = await engine.ask(ask, () => {}, new AbortController().signal);
+      levels.push({ level, answered: true, imageTokens: a.imageTokens, timings: a.timings, peakWasmBytes: rt.wasmMemoryBytes() });
+      log(`phone photo at ${level}: ${a.imageTokens} image tokens, first ttft ${Math.round(a.timings.ttftMs)} ms`);
+    } catch (e) {
+      levels.push({ level, answered: false, error: (e as Error).message.split('\n')[0], peakWasmBytes: rt.wasmMemoryBytes() });
+      log(`phone photo at ${level}: ${levels.at(-1)!.error}`);
+    }
+  }
+  return { photo: `${PHONE_SOURCE} upscaled to ${PHONE_SIZE.width}×${PHONE_SIZE.height}, EXIF orientation 6 (shown ${width}×${height})`, levels };
 }
 
 /** A deterministic RGBA test card (gradients and blocks), so the vision encoders see structure, not noise. */

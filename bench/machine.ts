@@ -25,7 +25,7 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
-function chromiumVersion(): string | null {
+export function chromiumVersion(): string | null {
   try {
     return execFileSync('chromium', ['--version'], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {

@@ -3,12 +3,9 @@
 // tiled.ts) on the same detector session, side by side in one process: recall@0.5 of the top 100 against the
 // COCO ground truth of the 16 photos in ../shared (crowd regions left out, as COCO's own recall does), and the
 // time per photo, the two proposers alternating photo by photo so a drifting machine load hits both alike.
-// Then a 4032×3024 phone-size photo, made in a temp dir by upscaling a COCO photo, its truth scaled alike.
+// Then a 4032×3024 phone-size photo (bench/phone-photo.ts: a COCO photo upscaled), its truth scaled alike.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import sharp from 'sharp';
+import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../src/engine/image/decode-node.ts';
 import type { RgbImage } from '../src/engine/image/rgb-image.ts';
 import type { Box } from '../src/engine/preprocess/boxes.ts';
@@ -17,6 +14,7 @@ import { iou } from '../src/engine/proposals/nms.ts';
 import { TiledProposer, type TiledSettings } from '../src/engine/proposals/tiled.ts';
 import { YoloxProposer, type Proposal } from '../src/engine/proposals/yolox.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
+import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
 import type { Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
 
@@ -118,10 +116,6 @@ async function measureSet(label: string, photos: readonly Photo[], sides: readon
   return { photos: label, current, tiled, timeRatio: summarize(ratios) };
 }
 
-/** The COCO photo the phone-size case is made from (640×480, 22 objects), and the size it is made at. */
-const LARGE_SOURCE = '000000520707.jpg';
-const LARGE = { width: 4032, height: 3024 };
-
 export async function measureProposals(rt: Runtime, args: ProposalsArgs, log: (m: string) => void): Promise<ProposalsRun> {
   if (!hasShared) throw new Error('the proposals bench needs ../shared (YOLOX-nano and the COCO photos)');
   const session = await rt.load(sharedAsset('detector', 'yolox-nano', YOLOX_NANO.file));
@@ -142,17 +136,10 @@ export async function measureProposals(rt: Runtime, args: ProposalsArgs, log: (m
   const coco = await measureSet(`${photos.length} COCO val2017 photos (../shared)`, photos, sides, args.rounds, log);
   let large: PhotoSetRun | undefined;
   if (args.largeRounds > 0) {
-    const source = entries.find((e) => e.file_name === LARGE_SOURCE)!;
-    const dir = await mkdtemp(join(tmpdir(), 'fo1-proposals-'));
-    try {
-      const file = join(dir, 'large.jpg');
-      await sharp(sharedAsset('coco-val2017', 'images', LARGE_SOURCE)).resize(LARGE.width, LARGE.height, { fit: 'fill', kernel: 'lanczos3' }).jpeg({ quality: 90 }).toFile(file);
-      const image = await decodeImage(await readFile(file));
-      const photo = { name: `${LARGE_SOURCE} upscaled`, image, truth: truthOf(source, LARGE.width / source.width) };
-      large = await measureSet(`${LARGE_SOURCE} upscaled to ${LARGE.width}×${LARGE.height} (a temp file)`, [photo], sides, args.largeRounds, log);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const source = entries.find((e) => e.file_name === PHONE_SOURCE)!;
+    const image = await decodeImage(await phonePhotoJpeg());
+    const photo = { name: `${PHONE_SOURCE} upscaled`, image, truth: truthOf(source, PHONE_SIZE.width / source.width) };
+    large = await measureSet(`${PHONE_SOURCE} upscaled to ${PHONE_SIZE.width}×${PHONE_SIZE.height}`, [photo], sides, args.largeRounds, log);
   }
   await session.release();
   return { version: rt.version, threads: rt.spec.threads, detector: `${YOLOX_NANO.file} (${YOLOX_NANO.inputSize}²)`, coco, large, settings: tiled.settings };

@@ -13,6 +13,7 @@ import { FOLLOW_UP, QUESTION, type AnswerFailure, type AnswerRun } from './answe
 import type { BrowserRun } from './browser-bench.ts';
 import type { KvContextRun } from './kv-context.ts';
 import type { PhotoSetRun, ProposalsRun } from './proposals-bench.ts';
+import type { BrowserConvertRun } from './browser-convert.ts';
 import type { VisionFigure } from './vision-bench.ts';
 import type { PeerRun } from './transformersjs.ts';
 import { fmt, round, type Summary } from './stats.ts';
@@ -92,6 +93,8 @@ export interface Results {
   full_q4_wasm?: { answered: boolean; peak_wasm_bytes: number | null; note: string };
   /** Issue 12 §3 (bench/proposals-bench.ts). */
   proposals?: ProposalsRun;
+  /** Issue 11 (bench/browser-convert.ts). */
+  browser_convert?: BrowserConvertRun;
   [other: string]: unknown;
 }
 
@@ -133,6 +136,7 @@ export function deriveRatios(r: Results): Record<string, number | null> {
     decode_4096_vs_512_kv_context: kvContextRatio(r.kv_context),
     followup_ttft_vs_first_tiny: followUpRatio(r.answers, 'tiny'),
     followup_ttft_vs_first_full: followUpRatio(r.answers, 'full'),
+    browser_convert_vs_cli: ratio(r.browser_convert?.browser.MBps, r.browser_convert?.cli.MBps),
   };
 }
 

@@ -1,17 +1,20 @@
-// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer|proposals] [--threads 2]
+// npm run bench [-- all|machine|formats|decoder|vision|answer|kv-context|browser|peer|proposals|browser-convert] [--threads 2]
 //   decoder:    [--dtype q4] [--contexts 512,2048,4096] [--decode-runs 5] [--prefill 512,2048] [--prefill-runs 2]
 //               [--wasm-prefill 512] [--wasm-prefill-runs 1] [--int4-prefill 64,512] [--only native,int4,int4-simd,wasm]
 //   vision:     [--presets tiny,full] [--vision-dtypes q4,fp32] [--vision-runtimes wasm] [--vision-runs 5]
 //               [--semantic 448,896] [--boxes 1,20,100] [--budget 120] [--part-timeout 900] [--vision-no-warmup]
 //               [--no-davit] (with --boxes '': --no-davit --boxes '' --semantic 896 times only the ViT at 896)
 //   answer:     [--presets tiny] (add full to try the full model) [--answer-dtypes q4] [--rounds 5] [--max-tokens 8]
-//               [--part-timeout 900]
+//               [--part-timeout 900] [--phone-levels low,medium,reference] (then a 4032×3024 EXIF-rotated photo, once
+//               per level: bench/phone-photo.ts; '' skips it)
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
 //   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
 //               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
 //               the same files and runtime — on wasm the engine's decoder is its int4 kernels; full on wasm: the
 //               engine alone; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
+//   browser-convert: [--convert-preset full] (issue 11) the full checkpoint → q4 from a local Hub server, by the CLI and in Chromium's
+//               convert worker side by side, then interrupted in the page at half and resumed (bench/browser-convert.ts)
 //   proposals:  [--proposal-rounds 5] [--large-rounds 3] (issue 12 §3: recall@0.5@100 on the COCO photos and ms/photo,
 //               the reference proposer and the tiled one side by side; then a 4032×3024 photo made in a temp dir)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
@@ -31,6 +34,7 @@ import type { DecoderShape } from './decoder-bench.ts';
 import { machineInfo, streamingReadBandwidth } from './machine.ts';
 import type { AnswerArgs } from './answer-bench.ts';
 import { measureBrowser } from './browser-bench.ts';
+import { measureBrowserConvert } from './browser-convert.ts';
 import type { KvContextArgs } from './kv-context.ts';
 import type { ProposalsArgs, ProposalsRun } from './proposals-bench.ts';
 import { CACHE, decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
@@ -40,6 +44,7 @@ import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeName, RuntimeSpec } from './runtime.ts';
 import { mergePeerRuns, type PeerArgs, type PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
+import type { DetailLevel } from '../src/protocol/messages.ts';
 import { PRESETS, type PresetName } from '../fixtures/presets.ts';
 import { relaxedSimdNodeFlags } from '../src/engine/decode/int4/node-flags.ts';
 
@@ -236,10 +241,12 @@ async function main(): Promise<void> {
       'peer-repeats': { type: 'string', default: '2' },
       'proposal-rounds': { type: 'string', default: '5' },
       'large-rounds': { type: 'string', default: '3' },
+      'convert-preset': { type: 'string', default: 'full' },
+      'phone-levels': { type: 'string', default: 'low,medium,reference' },
     },
   });
   const what = positionals[0] ?? 'all';
-  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser', 'peer', 'proposals'];
+  const known = ['all', 'machine', 'formats', 'decoder', 'vision', 'answer', 'kv-context', 'browser', 'peer', 'proposals', 'browser-convert'];
   if (!known.includes(what)) throw new Error(`npm run bench -- ${what}: expected one of ${known.join(', ')}`);
   const threads = Number(values.threads);
   const dtype = values.dtype as WeightFormat;
@@ -330,6 +337,7 @@ async function main(): Promise<void> {
         rounds: preset === 'full' ? 1 : Number(values.rounds),
         warmupRounds: preset === 'full' ? 0 : 1,
         maxNewTokens: Number(values['max-tokens']),
+        phoneLevels: values['phone-levels'].split(',').filter(Boolean) as DetailLevel[],
       };
       let rec: AnswerRecord;
       try {
@@ -371,6 +379,10 @@ async function main(): Promise<void> {
     process.stderr.write(`▶ browser ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
     results.browser = await measureBrowser({ rounds: Number(values['browser-rounds']), budgetS: Number(values['browser-budget']) });
     await writeResults(results);
+  }
+  if (what === 'all' || what === 'browser-convert') {
+    process.stderr.write(`▶ browser-convert ${new Date().toISOString().slice(11, 19)} load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`);
+    await writeResults({ browser_convert: await measureBrowserConvert(values['convert-preset'] as PresetName) });
   }
   process.stderr.write('wrote bench/results.json and bench/RESULTS.md\n');
 }

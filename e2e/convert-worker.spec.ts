@@ -6,12 +6,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, type Rollup } from 'vite';
 import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../fixtures/fixture.ts';
+import { bundleConvertWorker } from '../converter/testing/convert-worker-bundle.ts';
 import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
-import { repoRoot } from '../src/testing/shared.ts';
 import { expect, test } from './fixtures.ts';
 
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
@@ -27,13 +26,7 @@ test.beforeAll(async () => {
   await writeFixture({ preset: 'tiny', out: join(root, 'ckpt'), seed: 7, maxShardBytes: 6e6 });
   hub = await startHubServer({ [REPO]: { dir: join(root, 'ckpt'), sha: SHA } });
   local = (await convert({ checkpoint: join(root, 'ckpt'), out: join(root, 'local'), dtypes: ['q4'] })).manifest;
-  const out = (await build({
-    configFile: false,
-    root: repoRoot,
-    logLevel: 'silent',
-    build: { write: false, minify: false, target: 'es2022', rollupOptions: { input: { w: 'workers/convert-worker.ts' } } },
-  })) as Rollup.RollupOutput | Rollup.RollupOutput[];
-  workerCode = [out].flat().flatMap((o) => o.output).find((c): c is Rollup.OutputChunk => c.type === 'chunk' && c.isEntry)!.code;
+  workerCode = await bundleConvertWorker();
 });
 test.afterAll(async () => {
   await hub?.close();

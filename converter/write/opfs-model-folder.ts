@@ -11,15 +11,42 @@ import { ExternalDataStore, MAX_CHUNK_BYTES, SharedWeights } from './external-da
 import { OpfsSink, type SyncAccessHandle } from './opfs-sink.ts';
 import type { ModelFolderOutput, OutputFiles } from './output-files.ts';
 
+interface FileHandle {
+  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+}
+
 /** The part of FileSystemDirectoryHandle used (createSyncAccessHandle is in the WebWorker lib, not DOM's). */
 export interface OpfsDirectory {
   getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<OpfsDirectory>;
-  getFileHandle(name: string, options?: { create?: boolean }): Promise<{ createSyncAccessHandle(): Promise<SyncAccessHandle> }>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<FileHandle>;
   removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
 }
 
 export class OpfsFolderError extends Error {
   override name = 'OpfsFolderError';
+}
+
+/**
+ * A worker or tab that is converting into the same folder holds its files' synchronous handles: another one
+ * gets NoModificationAllowedError. So does a run started right after a reload or Cancel, until the browser
+ * has released the ended worker's handles (measured: after a reload mid-write in a profile on disk,
+ * bench/browser-convert.ts). So wait for the handle this long, then refuse, naming the file.
+ */
+export const HANDLE_WAIT_MS = 30_000;
+
+/** The file's synchronous handle, once no other worker holds one. */
+export async function openSyncHandle(file: FileHandle, path: string, waitMs = HANDLE_WAIT_MS): Promise<SyncAccessHandle> {
+  const until = performance.now() + waitMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await file.createSyncAccessHandle();
+    } catch (e) {
+      if ((e as DOMException).name !== 'NoModificationAllowedError') throw e;
+      if (performance.now() + delay > until)
+        throw new OpfsFolderError(`${path}: another tab or worker is writing this file (it is still open there after ${waitMs / 1000} s); close the other conversion, or wait for it to end, then convert again`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 const JOURNAL = 'convert-progress.json';
@@ -39,7 +66,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
     prepare: async (path) => {
       if (this.prepared.has(path)) return;
       const { dirs, file } = split(path);
-      const handle = await (await (await this.subdir(dirs)).getFileHandle(file, { create: true })).createSyncAccessHandle();
+      const handle = await openSyncHandle(await (await this.subdir(dirs)).getFileHandle(file, { create: true }), `${this.out}/${path}`);
       this.prepared.set(path, await OpfsSink.open(`${this.out}/${path}`, handle));
     },
     create: (path) => {
@@ -58,7 +85,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
         throw e;
       });
       if (!file) return null;
-      const h = await file.createSyncAccessHandle();
+      const h = await openSyncHandle(file, `${this.out}/${JOURNAL}`);
       try {
         const buf = new Uint8Array(h.getSize());
         h.read(buf, { at: 0 });

@@ -61,4 +61,17 @@ describe('OpfsSink', () => {
     expect(h.data).toEqual(bytes(900, 1));
     expect(s.bytes).toBe(900);
   });
+
+  it('reads Chromium\'s returned file error codes: no space is StorageFullError, another names its code', async () => {
+    const h = new MemoryHandle();
+    const write = h.write.bind(h);
+    let code = -8;
+    h.write = (b, options) => ((options?.at ?? 0) + b.length > 1000 ? 2 ** 32 + code : write(b, options));
+    const s = await OpfsSink.open('onnx/d.onnx_data', h);
+    s.append(bytes(900, 1));
+    expect(() => s.append(bytes(200, 2))).toThrow(StorageFullError);
+    code = -5;
+    expect(() => s.append(bytes(200, 2))).toThrow(/onnx\/d\.onnx_data: the write failed \(browser file error -5\) at 900/);
+    expect(s.bytes).toBe(900);
+  });
 });

@@ -26,6 +26,9 @@ export class StorageFullError extends OpfsSinkError {
   override name = 'StorageFullError';
 }
 
+/** base::File::Error's FILE_ERROR_NO_SPACE (Chromium, base/files/file.h). */
+const FILE_ERROR_NO_SPACE = -8;
+
 export class OpfsSink implements ByteSink {
   private constructor(
     readonly name: string,
@@ -58,11 +61,19 @@ export class OpfsSink implements ByteSink {
       n = this.handle.write(b, { at: this.at });
     } catch (e) {
       if ((e as Error).name !== 'QuotaExceededError') throw e;
-      throw new StorageFullError(`${this.name}: the browser's storage quota ran out after ${this.at} bytes of this file (${b.length} more needed at least); free space or allow persistent storage, then convert again to resume`);
+      throw this.full(b.length);
     }
-    if (n !== b.length) throw new OpfsSinkError(`${this.name}: wrote ${n} of ${b.length} bytes at ${this.at}`);
+    // Chromium reports some failed writes by returning, not throwing: base::File's negative error code read as
+    // an unsigned 32-bit count (measured: 2^32 − 8, FILE_ERROR_NO_SPACE, when an off-the-record profile's
+    // in-memory storage filled up during bench/browser-convert.ts).
+    if (n > b.length && n - 2 ** 32 === FILE_ERROR_NO_SPACE) throw this.full(b.length);
+    if (n !== b.length) throw new OpfsSinkError(`${this.name}: ${n > b.length ? `the write failed (browser file error ${n - 2 ** 32})` : `wrote ${n} of ${b.length} bytes`} at ${this.at}`);
     this.hash.update(b);
     this.at += b.length;
+  }
+
+  private full(needed: number): StorageFullError {
+    return new StorageFullError(`${this.name}: the browser's storage quota ran out after ${this.at} bytes of this file (${needed} more needed at least); free space or allow persistent storage, then convert again to resume`);
   }
 
   /** The state to continue from; flushes first so that the bytes it counts are stored. */
