@@ -1,4 +1,4 @@
-// Issue 12 §3: how much of a photo the automatic boxes find. The reference pipeline (YoloxProposer: one
+// How much of a photo the automatic boxes find. The reference pipeline (YoloxProposer: one
 // letterboxed view, the manifest's threshold and NMS) and the engine's tiled proposer (src/engine/proposals/
 // tiled.ts) on the same detector session, side by side in one process: recall@0.5 of the top 100 against the
 // COCO ground truth of the 16 photos in ../shared (crowd regions left out, as COCO's own recall does), and the

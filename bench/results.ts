@@ -90,7 +90,7 @@ export interface Results {
   peer?: Record<string, PeerRecord>;
   ratios?: Record<string, number | null>;
   full_q4_wasm?: { answered: boolean; peak_wasm_bytes: number | null; note: string };
-  /** Issue 12 §3 (bench/proposals-bench.ts). */
+  /** Box proposals' recall and time (bench/proposals-bench.ts). */
   proposals?: ProposalsRun;
   [other: string]: unknown;
 }
@@ -411,7 +411,7 @@ function renderBrowser(L: string[], b: BrowserRun): void {
 
 function renderProposals(L: string[], p: ProposalsRun): void {
   const s = p.settings;
-  L.push('## Box proposals (issue 12 §3): recall@0.5 of the top 100, and time per photo', '',
+  L.push('## Box proposals: recall@0.5 of the top 100, and time per photo', '',
     `bench/proposals-bench.ts: ${p.detector} on ORT-web ${p.version} wasm ×${p.threads}, one session for both proposers, decoded RGB in → proposals out. "current": the reference pipeline (one letterboxed view, score > 0.01, class-agnostic NMS 0.65). "tiled": src/engine/proposals/tiled.ts — overlapping tiles (${s.views} views per photo up to ${s.largePixels / 1e6} MP, ${s.largeViews} above), score > ${s.scoreThreshold}, boxes cut by a tile's inner edge scored ×${s.edgeWeight}, one class-agnostic NMS ${s.nmsIou} over all views, boxes the user drew first. Recall: COCO ground-truth boxes (crowd regions left out) with IoU ≥ 0.5 against one of a photo's first 100 proposals, pooled over the photos. ms: median (min–max) over rounds; each photo goes through both proposers back to back, in alternating order, and the time ratio is taken per round (median, min–max), so both sides of a ratio saw the same machine load.`, '',
     '| photos | proposer | views per photo | **recall@0.5@100** | found / objects | **ms per photo** | tiled ÷ current time |', '|---|---|---|---|---|---|---|');
   const rows = (set: PhotoSetRun) => {

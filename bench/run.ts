@@ -12,7 +12,7 @@
 //               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
 //               the same files and runtime — on wasm the engine's decoder is its int4 kernels; full on wasm: the
 //               engine alone; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
-//   proposals:  [--proposal-rounds 5] [--large-rounds 3] (issue 12 §3: recall@0.5@100 on the COCO photos and ms/photo,
+//   proposals:  [--proposal-rounds 5] [--large-rounds 3] (recall@0.5@100 on the COCO photos and ms/photo,
 //               the reference proposer and the tiled one side by side; then a 4032×3024 photo made in a temp dir)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)

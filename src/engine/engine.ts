@@ -1,7 +1,7 @@
 // The real engine (issue 3): the protocol's `Engine` over a model folder, identical in the worker and in
 // Node — every platform difference is injected (the ORT module, how to open a source, a cache, a decoder
-// for bitmaps). One ask follows spec §8: image → preprocess → vision graphs → region encoder → prompt
-// (§3.2) → splice → prefill → generate → parse (§3.6). Per image the encoded features are kept; per image
+// for bitmaps). One ask follows docs/model.md: image → preprocess → vision graphs → region encoder →
+// prompt → splice → prefill → generate → parse. Per image the encoded features are kept; per image
 // and box set the region embeddings and the prefix KV cache (conversation.ts), so a follow-up question
 // pays only for its own tokens. Any failure becomes a typed EngineError and leaves the engine ready.
 import type { ModelDtype } from '../model-folder/manifest.ts';

@@ -1,4 +1,4 @@
-// Picks each next token from the last position's logits (spec §8 "Generation settings"): greedy argmax by
+// Picks each next token from the last position's logits (docs/model.md "Generation"): greedy argmax by
 // default, as every reference script runs (temperature 0 → do_sample False); with a temperature, softmax
 // sampling restricted to the top-p nucleus, from a seeded generator so a given seed replays the same answer.
 

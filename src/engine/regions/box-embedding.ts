@@ -1,5 +1,5 @@
 // The box position embedding HFRE adds to each region feature (hybrid_finegrained_region_encoder.py
-// gen_sineembed_for_position and HFREModule.__call__ L438-465; spec §2.4): vt boxes normalised by the
+// gen_sineembed_for_position and HFREModule.__call__ L438-465; docs/model.md "Region features"): vt boxes normalised by the
 // Qwen-resized image (grid · 14), as (cx, cy, w, h); d = D/4 frequencies 10000^(2⌊i/2⌋/d); each
 // coordinate becomes [sin a0, cos a1, sin a2, …] and the four are concatenated **y first**: cy, cx, w, h.
 

@@ -1,6 +1,6 @@
 // RoIAlign-mean as a matrix: HFRE pools each box with torchvision roi_align (aligned=False,
 // sampling_ratio=-1) and then averages the R×R bins (hybrid_finegrained_region_encoder.py L318-366,
-// L230-259; spec §2.5). That is linear in the feature map, so per level
+// L230-259; docs/model.md "Region features", RoIAlign). That is linear in the feature map, so per level
 //   pooled (K, C) = W (K, H·W) · map(C, H·W)ᵀ
 // and the graph needs no RoiAlign kernel (WebGPU has none). Every step is separable per axis — the
 // sample grid is a product grid, bilinear weights factor into y·x, the "outside [-1, H] × [-1, W]"
