@@ -21,6 +21,7 @@ import { pyramidLevelName, REGION_PYRAMID_IO } from '../src/model-folder/graph-i
 import { decoderFiles } from './decoder-bench.ts';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
+import { uniformFloats } from '../fixtures/random.ts';
 
 export interface VisionArgs {
   /** A model folder: its model.json gives the config, and the graphs unless `graphDir` is set. */
@@ -61,16 +62,6 @@ export interface VisionRun {
 }
 
 const log = (m: string) => process.stderr.write(`  ${m}\n`);
-
-function randomF32(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
 
 /** `count` boxes spread over a W×H photo on a grid, each a different size (deterministic). */
 export function spreadBoxes(count: number, width: number, height: number): Box[] {
@@ -117,7 +108,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
     const g = size / vision.patchSize;
     if (!Number.isInteger(g) || g % vision.spatialMergeSize) throw new Error(`semantic size ${size}: not a multiple of ${vision.patchSize * vision.spatialMergeSize}`);
     const layout = vitLayout(vision, g, g);
-    const feeds: Record<string, RtTensor> = { pixel_values: rt.tensor('float32', randomF32(g * g * patchDim, size), [g * g, patchDim]) };
+    const feeds: Record<string, RtTensor> = { pixel_values: rt.tensor('float32', uniformFloats(g * g * patchDim, size), [g * g, patchDim]) };
     for (const [name, t] of Object.entries(layout.feeds)) feeds[name] = rt.tensor(t.dtype, t.data, t.dims);
     const warm = args.warmup !== false && i === 0;
     const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, warm);
@@ -130,7 +121,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
 /** The photo's work image is itself (≤ 2048 long side); DaViT sees what the aux mode makes of it. */
 async function timePerception(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs) {
   const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception);
-  const feeds = { pixel_values: rt.tensor('float32', randomF32(3 * w * h, w), [1, 3, h, w]) };
+  const feeds = { pixel_values: rt.tensor('float32', uniformFloats(3 * w * h, w), [1, 3, h, w]) };
   let stages: RtTensor[] = [];
   const ms = await timeBudgeted(async () => {
     const out = await session.run(feeds);
@@ -152,7 +143,7 @@ function photoGrid(manifest: ModelManifest, args: VisionArgs): { grid: [number, 
 async function timePyramid(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs): Promise<{ figure: VisionFigure; levels: RtTensor[] }> {
   const { grid } = photoGrid(manifest, args);
   const C = manifest.config.vision.hiddenSize;
-  const feeds = { vt_map: rt.tensor('float32', randomF32(C * grid[0] * grid[1], 7), [1, C, grid[0], grid[1]]) };
+  const feeds = { vt_map: rt.tensor('float32', uniformFloats(C * grid[0] * grid[1], 7), [1, C, grid[0], grid[1]]) };
   let levels: RtTensor[] = [];
   const warm = args.warmup !== false;
   const ms = await timeBudgeted(async () => {
