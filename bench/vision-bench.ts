@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnxPath, type ComponentName, type ModelDtype, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { vitLayout } from '../src/engine/encoders/vit-layout.ts';
-import { boxFrames, type Box } from '../src/engine/preprocess/boxes.ts';
+import type { PixelBox } from '../src/model-folder/boxes.ts';
+import { boxFrames, validateBoxes } from '../src/engine/preprocess/boxes.ts';
 import { davitSize } from '../src/engine/preprocess/davit-input.ts';
 import { smartResize } from '../src/engine/preprocess/smart-resize.ts';
 import { regionEncoderFeeds } from '../src/engine/regions/region-feeds.ts';
@@ -64,7 +65,7 @@ export interface VisionRun {
 const log = (m: string) => process.stderr.write(`  ${m}\n`);
 
 /** `count` boxes spread over a W×H photo on a grid, each a different size (deterministic). */
-export function spreadBoxes(count: number, width: number, height: number): Box[] {
+export function spreadBoxes(count: number, width: number, height: number): PixelBox[] {
   const side = Math.ceil(Math.sqrt(count));
   return Array.from({ length: count }, (_, i) => {
     const cw = width / side;
@@ -161,7 +162,7 @@ async function timeRegions(rt: Runtime, session: RtSession, manifest: ModelManif
   const geo = { auxLevels: maps.stages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: grid, patchSize: vision.patchSize };
   const out: VisionFigure[] = [];
   for (const [i, K] of args.boxCounts.entries()) {
-    const frames = boxFrames(spreadBoxes(K, args.photo.width, args.photo.height), args.photo, args.photo, davit, resized);
+    const frames = boxFrames(validateBoxes(spreadBoxes(K, args.photo.width, args.photo.height), args.photo), args.photo, args.photo, davit, resized);
     const feedsFor = () => {
       const feeds: Record<string, RtTensor> = {};
       maps.levels.forEach((t, l) => (feeds[pyramidLevelName(l)] = t));

@@ -22,7 +22,8 @@ import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
-import { validateBoxes, type Box } from './preprocess/boxes.ts';
+import type { PixelBox } from '../model-folder/boxes.ts';
+import { validateBoxes } from './preprocess/boxes.ts';
 import { atDetail, defaultDetail, detailImageTokens } from './preprocess/detail.ts';
 import { visionRefusal } from './encoders/vision-memory.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
@@ -355,7 +356,7 @@ export class Fo1Engine implements Engine {
     return this.options.bitmapToRgb(input.bitmap);
   }
 
-  private async conversationFor(image: ImageState, features: ImageFeatures, boxes: readonly Box[], regions: () => Promise<Float32Array>): Promise<Conversation> {
+  private async conversationFor(image: ImageState, features: ImageFeatures, boxes: readonly PixelBox[], regions: () => Promise<Float32Array>): Promise<Conversation> {
     const key = JSON.stringify(boxes.map((b) => [b.x1, b.y1, b.x2, b.y2]));
     if (image.conversation?.key === key) return image.conversation.conv;
     image.conversation?.conv.dispose();

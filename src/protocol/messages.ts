@@ -3,6 +3,7 @@
 // the worker runs them one at a time. `kind` fixes the payload type on both sides: a `switch` on it
 // narrows without casts and ends in `unreachable()` so that adding a kind breaks every unhandled switch.
 
+import type { PixelBox } from '../model-folder/boxes.ts';
 import type { EngineErrorData } from './errors.ts';
 
 /** One execution provider of onnxruntime-web that the engine can run a session on. */
@@ -17,13 +18,10 @@ export type ModelSource =
   | { kind: 'files'; files: File[] } // a folder picked or dropped by the user; names relative to it
   | { kind: 'cached'; modelId: string }; // a model already stored in Cache Storage / OPFS
 
-/** An axis-aligned box in original image pixels: (x1, y1) top-left, (x2, y2) bottom-right, x2 > x1. */
-export interface PixelBox {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
+// A box crosses the worker as a plain PixelBox in original image pixels, x2 > x1: a brand cannot travel in a
+// message, so the engine checks the boxes and only then takes them as the contract's OriginalBox
+// (src/engine/preprocess/boxes.ts validateBoxes).
+export type { PixelBox };
 
 /** Pixels for the engine: a decoded bitmap from the browser, or raw RGBA (Node, tests, CLI). */
 export type ImageInput =

@@ -3,7 +3,8 @@ import { roiAlignMean } from '../../../reference/roi-align.ts';
 import { interpolateBilinear } from '../../../reference/resample.ts';
 import { tensor, type Tensor } from '../../../reference/tensor.ts';
 import { expectClose } from '../../testing/close.ts';
-import { axisWeights, levelWeights, type PixelBox } from './roi-sampling.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
+import { axisWeights, levelWeights } from './roi-sampling.ts';
 import { uniformFloats } from '../../../fixtures/random.ts';
 
 /** pooled (K, C) = W (K, H·W) · map(C, H·W)ᵀ — what the graph's Gemm computes. */
