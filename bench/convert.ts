@@ -14,7 +14,7 @@ import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../fixtures/fixture.ts';
 import { formatBytes, progressLine, throttled } from '../converter/progress.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { writeResults } from './results.ts';
+import { writeResults } from './results-file.ts';
 
 const CACHE = join(homedir(), '.cache', 'fo1-web');
 
