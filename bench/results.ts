@@ -199,7 +199,7 @@ function followUpRatio(answers: Results['answers'], preset: string): number | nu
 
 /**
  * KV bytes one decode step reads at `context`, every layer: ORT's cache is fp32 keys and values; the int4
- * kernels' is int8 codes plus a float scale per 32 key dims and one per value row (kernels.as.ts).
+ * kernels' is int8 codes plus a float scale per 32 key dims and one per value row (src/engine/decode/int4/kv-cache.as.ts).
  */
 export function kvBytes(shape: DecoderShape, context: number, format: 'fp32' | 'int8' = 'fp32'): number {
   const perHead = format === 'fp32' ? 2 * shape.headDim * 4 : 2 * shape.headDim + (Math.ceil(shape.headDim / 32) + 1) * 4;
