@@ -2,7 +2,7 @@ import { defineConfig, devices } from '@playwright/test';
 
 // E2E runs against the production build served by `vite preview` (build first: `npm run build`, or
 // `npx vite build`). Chromium is Debian's; `--enable-unsafe-webgpu` is the one flag that gives headless
-// Chromium a WebGPU adapter (SwiftShader on machines without a GPU; environment-notes.md §2).
+// Chromium a WebGPU adapter (SwiftShader on machines without a GPU).
 // E2E_PORT lets a second checkout run its suite beside this one (each serves its own build).
 const PORT = Number(process.env.E2E_PORT ?? 4173);
 

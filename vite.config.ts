@@ -42,7 +42,7 @@ export default defineConfig({
   ],
   // Workers are ES modules: ORT and transformers.js are ESM and import each other.
   worker: { format: 'es' },
-  // Pre-bundling would break ORT's `new URL('*.wasm', import.meta.url)` lookups (environment-notes §3).
+  // Pre-bundling would break ORT's `new URL('*.wasm', import.meta.url)` lookups.
   optimizeDeps: { exclude: ['onnxruntime-web', '@huggingface/transformers'] },
   server: { headers: isolation },
   preview: { headers: isolation, port: 4173, strictPort: true },

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
 import type { AnswerTimings, DetailLevel, ImageInput } from '../src/protocol/messages.ts';
 import type { Fo1Engine } from '../src/engine/engine.ts';
-import type { Box } from '../src/engine/preprocess/boxes.ts';
+import type { PixelBox } from '../src/model-folder/boxes.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
 import type { Runtime } from './runtime.ts';
@@ -101,7 +101,7 @@ const log = (m: string) => process.stderr.write(`  ${m}\n`);
 interface Photo {
   name: string;
   image: ImageInput;
-  boxes: Box[];
+  boxes: PixelBox[];
 }
 
 /** The COCO photo and its first `count` ground-truth boxes (spread boxes fill up to `count`), or a test card. */

@@ -3,7 +3,7 @@
 // reports wall time, MB/s of checkpoint read, peak RSS and the q4 folder's size (issue 2 goals: ≤ 10 min,
 // ≤ 3 GB RSS, ≤ 2.7 GB folder). The fixture is generated once and cached in ~/.cache/fo1-web (several
 // minutes); figures are merged into bench/results.json under "convert" ("convert_block<N>" for other block sizes)
-// and bench/RESULTS.md is regenerated (bench/results.ts).
+// and bench/RESULTS.md is regenerated (bench/results-file.ts).
 
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../fixtures/fixture.ts';
 import { formatBytes, progressLine, throttled } from '../converter/progress.ts';
 import { Checkpoint } from '../converter/read/checkpoint.ts';
-import { writeResults } from './results.ts';
+import { writeResults } from './results-file.ts';
 
 const CACHE = join(homedir(), '.cache', 'fo1-web');
 

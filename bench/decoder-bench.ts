@@ -16,6 +16,7 @@ import { externalDataLocations } from '../src/engine/load/onnx-initializers.ts';
 import { parseManifestText } from '../src/engine/load/load-model.ts';
 import type { GraphBytes } from '../src/engine/session.ts';
 import type { TextConfig } from '../src/model-folder/config.ts';
+import { uniformFloats } from '../fixtures/random.ts';
 
 export interface DecoderShape {
   layers: number;
@@ -50,23 +51,13 @@ export async function decoderFiles(graph: string): Promise<DecoderFiles> {
   return { graph, externalData, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
-function randomF32(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = (s / 2 ** 32 - 0.5) * 2;
-  }
-  return a;
-}
-
 class DecoderDriver {
   constructor(private readonly rt: Runtime, private readonly session: RtSession, private readonly shape: DecoderShape) {}
 
   /** A cache of `length` positions: past_key_values.{i}.{key,value} (1, kvh, length, hd). */
   cache(length: number): Record<string, RtTensor> {
     const { layers, kvHeads, headDim } = this.shape;
-    const block = randomF32(kvHeads * length * headDim, length + 1); // shared contents; the runtime copies feeds
+    const block = uniformFloats(kvHeads * length * headDim, length + 1); // shared contents; the runtime copies feeds
     const out: Record<string, RtTensor> = {};
     for (let i = 0; i < layers; i++)
       for (const kind of ['key', 'value']) out[`past_key_values.${i}.${kind}`] = this.rt.tensor('float32', block, [1, kvHeads, length, headDim]);
@@ -80,7 +71,7 @@ class DecoderDriver {
     for (let a = 0; a < 3; a++) for (let s = 0; s < S; s++) positions[a * S + s] = BigInt(P + s);
     const feeds: Record<string, RtTensor> = {
       ...past,
-      inputs_embeds: rt.tensor('float32', randomF32(S * shape.hidden, S), [1, S, shape.hidden]),
+      inputs_embeds: rt.tensor('float32', uniformFloats(S * shape.hidden, S), [1, S, shape.hidden]),
       attention_mask: rt.tensor('int64', new BigInt64Array(P + S).fill(1n), [1, P + S]),
       position_ids: rt.tensor('int64', positions, [3, 1, S]),
       num_logits_to_keep: rt.tensor('int64', BigInt64Array.of(1n), []),
@@ -169,11 +160,11 @@ export async function measureInt4(threads: number, args: Int4Args, log: (m: stri
   const loadMs = performance.now() - t;
   log(`int4 decoder (${decoder.isa}) loaded in ${Math.round(loadMs)} ms; kernel memory ${decoder.memoryBytes}`);
   const H = cfg.hiddenSize;
-  const step = (cache: KvCache, P: number, S: number) => decoder.decode(randomF32(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
+  const step = (cache: KvCache, P: number, S: number) => decoder.decode(uniformFloats(S * H, S).map((v) => v * 0.05), Int32Array.from({ length: 3 * S }, (_, i) => P + (i % S)), cache);
   const caches = args.contexts.map((context) => {
     const empty = decoder.emptyCache();
     const kv = empty.prepare(context).memory!;
-    const rows = randomF32(context * cfg.numKvHeads * cfg.headDim, context + 1); // (context, kvh, hd); the same rows in every layer
+    const rows = uniformFloats(context * cfg.numKvHeads * cfg.headDim, context + 1); // (context, kvh, hd); the same rows in every layer
     for (let layer = 0; layer < cfg.numLayers; layer++) decoder.writeKv(kv, layer, 0, rows, rows);
     return empty.extendedBy({}, context);
   });

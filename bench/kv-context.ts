@@ -19,6 +19,7 @@ import type { TextConfig } from '../src/model-folder/config.ts';
 import { tensor } from '../reference/tensor.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
 import { summarize, type Summary } from './stats.ts';
+import { tensorSeed, uniformFloats } from '../fixtures/random.ts';
 
 type Ort = typeof OrtModule;
 
@@ -60,13 +61,7 @@ function randomWeights(cfg: TextConfig): WeightSource {
     names: () => [],
     async get(name) {
       const shape = shapeOf(cfg, name);
-      const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      let s = name.length;
-      for (let i = 0; i < d.length; i++) {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        d[i] = (s / 2 ** 32 - 0.5) * 0.04;
-      }
-      return tensor(d, shape);
+      return tensor(uniformFloats(shape.reduce((a, b) => a * b, 1), tensorSeed(0, name), -0.02, 0.02), shape);
     },
   };
 }

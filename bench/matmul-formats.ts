@@ -10,6 +10,7 @@
 import { Graph, type Value } from '../src/onnx/graph.ts';
 import type { RtTensor, Runtime } from './runtime.ts';
 import { summarize, timeRuns, type Summary } from './stats.ts';
+import { randomBytes } from '../fixtures/random.ts';
 
 export const N = 11008;
 export const K = 2048;
@@ -25,16 +26,6 @@ export interface FormatTiming {
   id: string;
   M: number;
   ms: Summary;
-}
-
-function rand(n: number, seed: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    out[i] = s & 255;
-  }
-  return out;
 }
 
 function f32(n: number, v: number): Uint8Array {
@@ -57,9 +48,9 @@ function matMulNBits(bits: 4 | 8, block: number, zeroPoints: boolean, accuracy: 
     op: 'MatMulNBits',
     bytes: N * kBlocks * (blobBytes + 4) + (zeroPoints ? zpBytes : 0),
     build: () => graphWith((g, x) => {
-      const B = g.weight('B', { dtype: 'uint8', dims: [N, kBlocks, blobBytes], bytes: rand(N * kBlocks * blobBytes, 1) });
+      const B = g.weight('B', { dtype: 'uint8', dims: [N, kBlocks, blobBytes], bytes: randomBytes(N * kBlocks * blobBytes, 1) });
       const scales = g.weight('scales', { dtype: 'float32', dims: [N * kBlocks], bytes: f32(N * kBlocks, 0.01) });
-      const zp = zeroPoints ? g.weight('zp', { dtype: 'uint8', dims: [zpBytes], bytes: rand(zpBytes, 2) }) : null;
+      const zp = zeroPoints ? g.weight('zp', { dtype: 'uint8', dims: [zpBytes], bytes: randomBytes(zpBytes, 2) }) : null;
       return g.at('/l').ms('MatMulNBits', 'MatMulNBits', zp ? [x, B, scales, zp] : [x, B, scales], { K, N, bits, block_size: block, accuracy_level: accuracy })[0];
     }),
   };
@@ -78,7 +69,7 @@ const dynamicInt8: FormatCase = {
   op: 'DynamicQuantizeMatMul',
   bytes: N * K + N * 4,
   build: () => graphWith((g, x) => {
-    const W = g.weight('W', { dtype: 'int8', dims: [K, N], bytes: rand(K * N, 3) });
+    const W = g.weight('W', { dtype: 'int8', dims: [K, N], bytes: randomBytes(K * N, 3) });
     const scale = g.weight('scale', { dtype: 'float32', dims: [N], bytes: f32(N, 0.01) });
     return g.at('/l').ms('DynamicQuantizeMatMul', 'DynamicQuantizeMatMul', [x, W, scale])[0];
   }),

@@ -1,4 +1,4 @@
-// Issue 12 §3: how much of a photo the automatic boxes find. The reference pipeline (YoloxProposer: one
+// How much of a photo the automatic boxes find. The reference pipeline (YoloxProposer: one
 // letterboxed view, the manifest's threshold and NMS) and the engine's tiled proposer (src/engine/proposals/
 // tiled.ts) on the same detector session, side by side in one process: recall@0.5 of the top 100 against the
 // COCO ground truth of the 16 photos in ../shared (crowd regions left out, as COCO's own recall does), and the
@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../src/engine/image/decode-node.ts';
 import type { RgbImage } from '../src/engine/image/rgb-image.ts';
-import type { Box } from '../src/engine/preprocess/boxes.ts';
+import type { PixelBox } from '../src/model-folder/boxes.ts';
 import { YOLOX_NANO } from '../src/engine/proposals/detector-manifest.ts';
 import { iou } from '../src/engine/proposals/nms.ts';
 import { TiledProposer, type TiledSettings } from '../src/engine/proposals/tiled.ts';
@@ -60,7 +60,7 @@ export interface ProposalsRun {
 interface Photo {
   name: string;
   image: RgbImage;
-  truth: Box[];
+  truth: PixelBox[];
 }
 
 interface CocoEntry {
@@ -70,12 +70,12 @@ interface CocoEntry {
 }
 
 /** Objects found: ground-truth boxes with IoU ≥ RECALL_IOU against one of a photo's first RECALL_TOP proposals. */
-export function countFound(truth: readonly Box[], proposals: readonly Box[]): number {
+export function countFound(truth: readonly PixelBox[], proposals: readonly PixelBox[]): number {
   const top = proposals.slice(0, RECALL_TOP);
   return truth.filter((t) => top.some((p) => iou(p, t) >= RECALL_IOU)).length;
 }
 
-const toBox = ([x1, y1, x2, y2]: readonly number[]): Box => ({ x1, y1, x2, y2 });
+const toBox = ([x1, y1, x2, y2]: readonly number[]): PixelBox => ({ x1, y1, x2, y2 });
 
 interface Side {
   name: string;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeFigure } from './decoder-bench.ts';
-import { deriveRatios, kvBytes, peerGoal, peerGoalLabel, sameRuntimePair, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
+import { peerGoalLabel } from './results-markdown.ts';
+import { deriveRatios, kvBytes, peerGoal, sameRuntimePair, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
 
 const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
 const run = (runtime: 'wasm' | 'native' | 'int4', tps: Record<number, number>): DecoderRun => ({

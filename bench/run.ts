@@ -13,10 +13,11 @@
 //               [--peer-rounds 2] [--peer-repeats 2] [--part-timeout 900] (figure 2: transformers.js vs the engine on
 //               the same files and runtime — on wasm the engine's decoder is its int4 kernels; full on wasm: the
 //               engine alone; each side runs --peer-repeats children of --peer-rounds rounds, ABBA)
-//   browser-convert: [--convert-preset full] (issue 11) the full checkpoint → q4 from a local Hub server, by the CLI and in Chromium's
-//               convert worker side by side, then interrupted in the page at half and resumed (bench/browser-convert.ts)
-//   proposals:  [--proposal-rounds 5] [--large-rounds 3] (issue 12 §3: recall@0.5@100 on the COCO photos and ms/photo,
-//               the reference proposer and the tiled one side by side; then a 4032×3024 photo made in a temp dir)
+//   browser-convert: [--convert-preset full] (issue 11) the full checkpoint → q4 from a local Hub server, by the CLI
+//               and in Chromium's convert worker side by side, then interrupted in the page at half and resumed
+//               (bench/browser-convert.ts)
+//   proposals:  [--proposal-rounds 5] [--large-rounds 3] (recall@0.5@100 on the COCO photos and ms/photo,
+//               the reference proposer and the tiled one side by side; then the 4032×3024 photo of bench/phone-photo.ts)
 // (wasm prefill defaults to one 512-token run: MatMulNBits costs ~1 s per 11008×2048 Linear at M = 512 there,
 // so a 2048-token wasm prefill alone takes ~10 minutes on a 2-core machine.)
 // Issue 5's benchmarks on the `full` random checkpoint (VLM-FO1-3B's shapes; generated and converted once into
@@ -38,7 +39,8 @@ import { measureBrowserConvert } from './browser-convert.ts';
 import type { KvContextArgs } from './kv-context.ts';
 import type { ProposalsArgs, ProposalsRun } from './proposals-bench.ts';
 import { CACHE, decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
-import { readResults, writeResults, type AnswerRecord, type PeerRecord, type PeerSideRun, type Results, type VisionRecord } from './results.ts';
+import { readResults, writeResults } from './results-file.ts';
+import type { AnswerRecord, PeerRecord, PeerSideRun, Results, VisionRecord } from './results.ts';
 import type { VisionArgs, VisionRun } from './vision-bench.ts';
 import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeName, RuntimeSpec } from './runtime.ts';

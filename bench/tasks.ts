@@ -52,7 +52,7 @@ export const TASKS = {
   /** Figure 2's comparison: the engine's decode path on the same files and runtime. */
   'peer-engine': (rt: Runtime, args: PeerArgs) => measureEngine(rt, args, log),
 
-  /** Issue 12 §3: recall@0.5@100 and ms/photo, the reference proposer beside the tiled one (bench/proposals-bench.ts). */
+  /** Recall@0.5@100 and ms/photo, the reference proposer beside the tiled one (bench/proposals-bench.ts). */
   proposals: (rt: Runtime, args: ProposalsArgs) => measureProposals(rt, args, log),
 
   /** Decode step vs context on a few-layer decoder with 3B layer dims (bench/kv-context.ts); wasm only. */

@@ -32,6 +32,7 @@ import { int4KernelsName, readDecoderGraph } from './decoder-bench.ts';
 import { CACHE } from './models.ts';
 import type { RtSession, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
+import { mulberry32 } from '../fixtures/random.ts';
 
 export interface PeerArgs {
   /** Our model folder (model.json + onnx/). */
@@ -133,11 +134,8 @@ function instrumentDecoder(decoder: Decoder): Probe {
 
 /** A prompt of `n` ordinary (non-special) token ids, the same on both sides; weights are random, so only the length matters. */
 export function promptIds(n: number): number[] {
-  let s = 12345;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return 200 + (s % 100_000);
-  });
+  const next = mulberry32(12345);
+  return Array.from({ length: n }, () => 200 + Math.floor(next() * 100_000));
 }
 
 // ---------------------------------------------------------------------------------------------------------

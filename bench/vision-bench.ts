@@ -13,7 +13,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onnxPath, type ComponentName, type ModelDtype, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { vitLayout } from '../src/engine/encoders/vit-layout.ts';
-import { boxFrames, type Box } from '../src/engine/preprocess/boxes.ts';
+import type { PixelBox } from '../src/model-folder/boxes.ts';
+import { boxFrames, validateBoxes } from '../src/engine/preprocess/boxes.ts';
 import { davitSize } from '../src/engine/preprocess/davit-input.ts';
 import { smartResize } from '../src/engine/preprocess/smart-resize.ts';
 import { regionEncoderFeeds } from '../src/engine/regions/region-feeds.ts';
@@ -21,6 +22,7 @@ import { pyramidLevelName, REGION_PYRAMID_IO } from '../src/model-folder/graph-i
 import { decoderFiles } from './decoder-bench.ts';
 import type { RtSession, RtTensor, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
+import { uniformFloats } from '../fixtures/random.ts';
 
 export interface VisionArgs {
   /** A model folder: its model.json gives the config, and the graphs unless `graphDir` is set. */
@@ -62,18 +64,8 @@ export interface VisionRun {
 
 const log = (m: string) => process.stderr.write(`  ${m}\n`);
 
-function randomF32(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    a[i] = s / 2 ** 31 - 1;
-  }
-  return a;
-}
-
 /** `count` boxes spread over a W×H photo on a grid, each a different size (deterministic). */
-export function spreadBoxes(count: number, width: number, height: number): Box[] {
+export function spreadBoxes(count: number, width: number, height: number): PixelBox[] {
   const side = Math.ceil(Math.sqrt(count));
   return Array.from({ length: count }, (_, i) => {
     const cw = width / side;
@@ -117,7 +109,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
     const g = size / vision.patchSize;
     if (!Number.isInteger(g) || g % vision.spatialMergeSize) throw new Error(`semantic size ${size}: not a multiple of ${vision.patchSize * vision.spatialMergeSize}`);
     const layout = vitLayout(vision, g, g);
-    const feeds: Record<string, RtTensor> = { pixel_values: rt.tensor('float32', randomF32(g * g * patchDim, size), [g * g, patchDim]) };
+    const feeds: Record<string, RtTensor> = { pixel_values: rt.tensor('float32', uniformFloats(g * g * patchDim, size), [g * g, patchDim]) };
     for (const [name, t] of Object.entries(layout.feeds)) feeds[name] = rt.tensor(t.dtype, t.data, t.dims);
     const warm = args.warmup !== false && i === 0;
     const ms = await timeBudgeted(() => session.run(feeds), args.runs, args.budgetS * 1000, warm);
@@ -130,7 +122,7 @@ async function timeSemantic(rt: Runtime, session: RtSession, manifest: ModelMani
 /** The photo's work image is itself (≤ 2048 long side); DaViT sees what the aux mode makes of it. */
 async function timePerception(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs) {
   const [w, h] = davitSize(args.photo.width, args.photo.height, manifest.image.perception);
-  const feeds = { pixel_values: rt.tensor('float32', randomF32(3 * w * h, w), [1, 3, h, w]) };
+  const feeds = { pixel_values: rt.tensor('float32', uniformFloats(3 * w * h, w), [1, 3, h, w]) };
   let stages: RtTensor[] = [];
   const ms = await timeBudgeted(async () => {
     const out = await session.run(feeds);
@@ -152,7 +144,7 @@ function photoGrid(manifest: ModelManifest, args: VisionArgs): { grid: [number, 
 async function timePyramid(rt: Runtime, session: RtSession, manifest: ModelManifest, args: VisionArgs): Promise<{ figure: VisionFigure; levels: RtTensor[] }> {
   const { grid } = photoGrid(manifest, args);
   const C = manifest.config.vision.hiddenSize;
-  const feeds = { vt_map: rt.tensor('float32', randomF32(C * grid[0] * grid[1], 7), [1, C, grid[0], grid[1]]) };
+  const feeds = { vt_map: rt.tensor('float32', uniformFloats(C * grid[0] * grid[1], 7), [1, C, grid[0], grid[1]]) };
   let levels: RtTensor[] = [];
   const warm = args.warmup !== false;
   const ms = await timeBudgeted(async () => {
@@ -170,7 +162,7 @@ async function timeRegions(rt: Runtime, session: RtSession, manifest: ModelManif
   const geo = { auxLevels: maps.stages.map((s) => [s.dims[2], s.dims[3]] as [number, number]), vtGrid: grid, patchSize: vision.patchSize };
   const out: VisionFigure[] = [];
   for (const [i, K] of args.boxCounts.entries()) {
-    const frames = boxFrames(spreadBoxes(K, args.photo.width, args.photo.height), args.photo, args.photo, davit, resized);
+    const frames = boxFrames(validateBoxes(spreadBoxes(K, args.photo.width, args.photo.height), args.photo), args.photo, args.photo, davit, resized);
     const feedsFor = () => {
       const feeds: Record<string, RtTensor> = {};
       maps.levels.forEach((t, l) => (feeds[pyramidLevelName(l)] = t));

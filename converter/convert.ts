@@ -1,4 +1,4 @@
-// Checkpoint folder → model folder (issue 2 §3): reads config.json + safetensors + tokenizer files, emits the
+// Checkpoint folder → model folder (docs/model-format.md): reads config.json + safetensors + tokenizer files, emits the
 // six ONNX graphs per dtype through the emitters with external data beside each graph, and writes model.json.
 // A weight two graphs of a dtype store alike (the tied q4 embedding table) is written once and listed among
 // the external data of both.

@@ -1,4 +1,4 @@
-// Issue 2 §1: onnxruntime-web runs in the app's worker on both backends, with the right numbers.
+// onnxruntime-web runs in the app's worker on both backends, with the right numbers.
 import { expect, snapshot, test } from './fixtures.ts';
 
 // relu(x·W + b) for x = [[1, 1], [2, -1]], W = [[1, 2, 3], [4, 5, 6]], b = [0.5, -1, 2], by hand:

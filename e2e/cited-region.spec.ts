@@ -1,4 +1,4 @@
-// Issue 4 §5 "streamed answer → its cited region highlighted", with an answer known in advance: the demo
+// A streamed answer lights up the region it cites, with an answer known in advance: the demo
 // model's random weights never emit `<regionN>`, so this runs the scripted test fixture
 // (fixtures/scripted.ts: weights constructed so that greedy decoding always answers
 // `<ground>person</ground><objects><region0></objects>`). Its folder is converted into the OS temp folder

@@ -1,4 +1,4 @@
-// Issue 12 §1 in the page: a phone photo shot in portrait (EXIF orientation 6: stored 1800×1200, shown
+// Image detail levels in the page: a phone photo shot in portrait (EXIF orientation 6: stored 1800×1200, shown
 // 1200×1800) is shown upright, answered at the wasm default detail level, and the person can change the
 // level; each answer says its level and image-token count, which the Node engine computes for the same photo.
 import { readFileSync } from 'node:fs';

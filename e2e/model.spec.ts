@@ -1,4 +1,4 @@
-// Issue 4 §5 with a model: the bundled demo model (random weights) run end to end in the app's worker, on a
+// The page with a model: the bundled demo model (random weights) run end to end in the app's worker, on a
 // real COCO photo, on WASM and on WebGPU (SwiftShader here), with the real YOLOX-nano proposing boxes (the
 // demo build carries it as its detector/ when ../shared is present; fixtures/demo-model.ts).
 // Random weights answer gibberish and cite no regions (measured: the demo answers "outesoutes…"), so these

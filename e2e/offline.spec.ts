@@ -1,4 +1,4 @@
-// Issue 4 §4: after one online visit the service worker has precached the app shell and ORT's wasm, so
+// Offline: after one online visit the service worker has precached the app shell and ORT's wasm, so
 // the app loads and its worker runs ONNX with no network at all.
 import { expect, snapshot, test } from './fixtures.ts';
 

@@ -1,4 +1,4 @@
-// Long-run attention on this browser's WebGPU adapter (issue 3 §1 and §4): the engine's load-time self-check
+// Long-run attention on this browser's WebGPU adapter (answers must be right on every adapter): the engine's load-time self-check
 // (src/engine/decode/attention-check.ts) and the chunked prefill it selects, on the fo1-golden qwen decoder.
 // On SwiftShader — headless Chromium's adapter here, with 4-lane subgroups — onnxruntime-web's flash prefill
 // kernel (≥ 32 new tokens) is wrong: the check must catch it, the chunked decoder must then match the golden

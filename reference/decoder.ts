@@ -1,4 +1,4 @@
-// The Qwen2.5 text decoder of Qwen2.5-VL-3B (spec §1.1) with M-RoPE (spec §3.3), float32, batch 1.
+// The Qwen2.5 text decoder of Qwen2.5-VL-3B (docs/model.md "Components") with M-RoPE (docs/model.md "Prompt"), float32, batch 1.
 // Straight from transformers' modeling_qwen2_5_vl.py (4.50): Qwen2RMSNorm, Qwen2_5_VLRotaryEmbedding,
 // apply_multimodal_rotary_pos_emb, Qwen2_5_VLAttention (eager, GQA by repeat_kv), Qwen2MLP, Qwen2_5_VLDecoderLayer.
 // It is the oracle for the ONNX decoder: readable, not fast.
@@ -31,7 +31,7 @@ export interface DecoderWeights {
   lmHead: Tensor; // (V, H): embed_tokens itself when tied
 }
 
-/** The checkpoint weight lm_head reads: embed_tokens when the config ties them or lm_head.weight is absent (spec §1.1). */
+/** The checkpoint weight lm_head reads: embed_tokens when the config ties them or lm_head.weight is absent (`omchat_qwen2_5_vl.py` L38). */
 export function lmHeadPrefix(w: WeightSource, cfg: TextConfig): 'lm_head' | 'model.embed_tokens' {
   return cfg.tieWordEmbeddings || !w.has('lm_head.weight') ? 'model.embed_tokens' : 'lm_head';
 }
@@ -76,7 +76,7 @@ export function ropeInvFreq(cfg: TextConfig): Float32Array {
   return Float32Array.from({ length: half }, (_, j) => 1 / Math.fround(cfg.ropeTheta ** Math.fround((2 * j) / cfg.headDim)));
 }
 
-/** Which position axis (0 = t, 1 = h, 2 = w) rotates frequency j < hd/2: mrope_section splits the half (spec §3.3). */
+/** Which position axis (0 = t, 1 = h, 2 = w) rotates frequency j < hd/2: mrope_section splits the half (docs/model.md, M-RoPE). */
 export function mropeAxisOf(cfg: TextConfig): Uint8Array {
   const axis = new Uint8Array(cfg.headDim / 2);
   let j = 0;

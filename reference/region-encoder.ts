@@ -1,7 +1,7 @@
 // HFRE + region projector, straight from
 // vlm_fo1/model/multimodal_visual_prompt_encoder/hybrid_finegrained_region_encoder.py (HFREModule.__call__,
 // extract_vt_region_feature, gen_sineembed_for_position) and multimodal_projector/builder.py
-// (build_vision_projector_aux), spec §2.2–2.4. Written like the PyTorch, including the 4-level
+// (build_vision_projector_aux), docs/model.md "Region features". Written like the PyTorch, including the 4-level
 // upsample-then-concat aux map the browser graph never builds: this is the oracle, not the fast path.
 // Split as the browser graphs are: simpleFpn (region_pyramid, once per image) then regionsOnPyramid
 // (region_encoder, per box set); regionEncoder is the two in a row, HFREModule.__call__ as written.

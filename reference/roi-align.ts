@@ -1,5 +1,5 @@
 // torchvision.ops.roi_align as its CPU kernel computes it (torchvision/csrc/ops/cpu/roi_align_kernel.cpp,
-// roi_align_common.h), for the defaults VLM-FO1 uses: aligned=False, sampling_ratio=-1 (spec §2.5).
+// roi_align_common.h), for the defaults VLM-FO1 uses: aligned=False, sampling_ratio=-1 (docs/model.md "Region features").
 // The box geometry runs in float32 (Math.fround) because the kernel's T is float: ceil(roi_h / R) must
 // pick the same sample count as the kernel when roi_h / R lands next to an integer.
 
@@ -39,7 +39,7 @@ export function bilinearTaps(y: number, x: number, H: number, W: number): Biline
   return { y: [y0, y1], x: [x0, x1], w: [hy * hx, hy * lx, ly * hx, ly * lx] };
 }
 
-/** The sampling grid of one box on one axis: where the kernel samples, bin by bin (spec §2.5). */
+/** The sampling grid of one box on one axis: where the kernel samples, bin by bin (docs/model.md, RoIAlign). */
 export interface RoiAxisGrid {
   /** Sample coordinates on the feature map, R·g of them, bin-major. */
   points: number[];

@@ -1,5 +1,5 @@
 // SimpleFP (ViTDet's simple feature pyramid) over the ViT block-31 map, as
-// vlm_fo1/model/multimodal_visual_prompt_encoder/simple_fpn.py builds it with norm="LN" (spec §2.3 A):
+// vlm_fo1/model/multimodal_visual_prompt_encoder/simple_fpn.py builds it with norm="LN" (docs/model.md, variant A):
 // scale factors 4, 2, 1, ½ → strides 3.5, 7, 14, 28; stage names simfp_{1..4} (int(log2(int(14/scale)))).
 // Convs followed by a norm have no bias; the norm is the ConvNeXt channel LayerNorm (eps 1e-6).
 // Depends on the image alone: the browser runs it as its own graph, region_pyramid, once per image

@@ -1,7 +1,7 @@
 // The perception encoder, DaViT (Florence-2's vision tower), in float32 — the oracle for
 // converter/emit/vision-perception.ts. Straight from VLM-FO1's vendored
 // vlm_fo1/model/multimodal_encoder/davit/modeling_davit.py (DaViT.forward_features, ConvEmbed,
-// SpatialBlock/WindowAttention, ChannelBlock/ChannelAttention, Mlp) and spec §1.3.
+// SpatialBlock/WindowAttention, ChannelBlock/ChannelAttention, Mlp) and docs/model.md "Components".
 //
 // Batch 1. Inside a stage the tokens are kept as an (H, W, C) grid — the reference's (B, H·W, C) with
 // the batch dropped and the spatial axes unflattened — so the convs, the window partition and the

@@ -1,5 +1,5 @@
 // The float32 reference of the "semantic" encoder: the Qwen2.5-VL ViT with FO1's multi-level gather
-// (vlm-fo1-spec.md §1.2). Written the way the authors' code runs, on purpose unlike the ONNX graph:
+// (docs/model.md "Components"). Written the way the authors' code runs, on purpose unlike the ONNX graph:
 // tokens are permuted into window order before block 0, attention masks are built from cu_seqlens,
 // and the permutation is undone at the end with argsort(window_index).
 //   vlm_fo1/model/multimodal_encoder/qwen2_5_vl/modeling_qwen2_5_vl.py

@@ -1,8 +1,8 @@
 // The Cache Storage cache that holds downloaded model files (the model library lists the same one), and a
 // watch on the writes into it. The engine's URL folder keeps loading when a file cannot be stored — the
 // model then runs from memory — so the failure never becomes an error; the watch remembers why the first
-// write of a load failed, so the page can say the model will not be there offline, and why (issue 4 §3:
-// clear messages for quota errors).
+// write of a load failed, so the page can say the model will not be there offline, and why (a quota
+// error gets a clear message).
 import type { CacheLike } from '../src/engine/load/url-folder.ts';
 
 export const MODEL_CACHE = 'fo1-models-v1';

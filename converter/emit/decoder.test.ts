@@ -15,6 +15,7 @@ import { hasShared, NO_SHARED } from '../../src/testing/shared.ts';
 import { emitDecoder, emitEmbedTokens } from './decoder.ts';
 import { decoderIO, embedTokensIO } from '../../src/model-folder/graph-io.ts';
 import type { EmitContext } from './linear.ts';
+import { uniformFloats } from '../../fixtures/random.ts';
 
 const BLOCK = 32;
 
@@ -257,8 +258,7 @@ describe.skipIf(!hasShared)(`ONNX decoder + embed_tokens vs fo1-golden qwen/ ${h
 describe('embed_tokens q4 with an odd number of blocks and a padded last block', () => {
   it('returns the dequantized rows (zero points unpacked from their shared nibble layout)', async () => {
     const V = 7, H = 80; // block 32: 3 blocks (one zero-point byte holds a lone nibble), 16 padded columns
-    let seed = 5;
-    const table = tensor(Float32Array.from({ length: V * H }, () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1), [V, H]);
+    const table = tensor(uniformFloats(V * H, 5), [V, H]);
     const w: WeightSource = { has: (n) => n === 'model.embed_tokens.weight', shape: () => [V, H], names: () => ['model.embed_tokens.weight'], get: async () => table };
     const cfg = { vocabSize: V, hiddenSize: H } as TextConfig;
     const sess = await session((g) => emitEmbedTokens(g, context(w, 'q4'), cfg));

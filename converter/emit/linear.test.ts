@@ -7,14 +7,7 @@ import { linear as linearRef, tensor, type Tensor } from '../../reference/tensor
 import { expectClose } from '../../src/testing/close.ts';
 import { f32, runModel } from '../../src/testing/ort.ts';
 import { linear, type WeightFormat } from './linear.ts';
-
-function seeded(n: number, seed: number): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31) * 2 - 1;
-  });
-}
+import { uniformFloats as seeded } from '../../fixtures/random.ts';
 
 function memoryWeights(ts: Record<string, Tensor>): WeightSource {
   return {

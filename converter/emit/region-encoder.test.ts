@@ -17,6 +17,7 @@ import type { EmitContext, WeightFormat } from './linear.ts';
 import { emitRegionEncoder } from './region-encoder.ts';
 import { emitRegionPyramid } from './region-pyramid.ts';
 import { REGION_ENCODER_IO, REGION_PYRAMID_IO } from '../../src/model-folder/graph-io.ts';
+import type { AuxBox, PixelBox, VtBox } from '../../src/model-folder/boxes.ts';
 
 const Q4_BLOCK = 32;
 const ctxFor = (gold: RegionGolden, format: WeightFormat): EmitContext =>
@@ -43,13 +44,14 @@ async function buildPyramid(gold: RegionGolden, dtype: ModelDtype): Promise<Uint
 
 /** Golden maps + engine-computed box inputs, as the app would feed them; the pyramid levels come per dtype. */
 async function goldenFeeds(gold: RegionGolden): Promise<{ vtMap: Feeds; boxes: Feeds }> {
-  const toBoxes = (t: Tensor) => boxRows(t).map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 }));
+  // The golden stores the boxes already in the aux and vt frames.
+  const toBoxes = <B extends PixelBox>(t: Tensor) => boxRows(t).map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 }) as B);
   const vtMap = await gold.get('input.vt_map');
   const stages = await Promise.all([0, 1, 2, 3].map((l) => gold.get(`output.davit_stage${l}`)));
   const geo = { auxLevels: stages.map((s) => [s.shape[2], s.shape[3]] as const), vtGrid: [vtMap.shape[2], vtMap.shape[3]] as const, patchSize: gold.patchSize };
   const feeds: Feeds = {};
   stages.forEach((s, l) => { feeds[`davit_stage${l}`] = f32(s.data, [...s.shape]); });
-  const boxes = regionEncoderFeeds(toBoxes(await gold.get('input.aux_boxes')), toBoxes(await gold.get('input.vt_boxes')), geo, gold.region);
+  const boxes = regionEncoderFeeds(toBoxes<AuxBox>(await gold.get('input.aux_boxes')), toBoxes<VtBox>(await gold.get('input.vt_boxes')), geo, gold.region);
   for (const [name, t] of Object.entries(boxes)) feeds[name] = f32(t.data, t.dims);
   return { vtMap: { vt_map: f32(vtMap.data, [...vtMap.shape]) }, boxes: feeds };
 }

@@ -2,7 +2,7 @@
 // box-dependent half; SimpleFP, which depends on the image alone, is the region_pyramid graph
 // (./region-pyramid.ts), run once per image. Source:
 // vlm_fo1/model/multimodal_visual_prompt_encoder/hybrid_finegrained_region_encoder.py,
-// multimodal_projector/builder.py (build_vision_projector_aux); spec §2.2–2.5. Oracle:
+// multimodal_projector/builder.py (build_vision_projector_aux); docs/model.md "Region features". Oracle:
 // reference/region-encoder.ts (regionsOnPyramid).
 //
 // No RoiAlign (ORT's WebGPU EP has no kernel) and no 3840-channel stride-4 concat map (≈4 GB at 2048²):

@@ -1,5 +1,5 @@
 // region_pyramid: HFRE's SimpleFP over the ViT block-31 map, the box-independent half of the region encoder.
-// Source: vlm_fo1/model/multimodal_visual_prompt_encoder/simple_fpn.py (norm="LN"), spec §2.3 A.
+// Source: vlm_fo1/model/multimodal_visual_prompt_encoder/simple_fpn.py (norm="LN"); docs/model.md "Region features", variant A.
 // Oracle: reference/simple-fpn.ts.
 //
 // Why a graph of its own: the pyramid depends on the image alone, yet it is ~99 % of the region encoder's

@@ -1,6 +1,6 @@
 // vision_perception: the DaViT perception encoder (Florence-2's vision tower) as one ONNX graph,
 // pixel_values (1, 3, H, W) → stage0..stage3 (1, C_i, H_i, W_i). Source: VLM-FO1's vendored
-// vlm_fo1/model/multimodal_encoder/davit/modeling_davit.py (DaViT.forward_features) and spec §1.3;
+// vlm_fo1/model/multimodal_encoder/davit/modeling_davit.py (DaViT.forward_features) and docs/model.md "Components";
 // the float32 oracle is reference/vision-perception.ts.
 //
 // One graph serves every image size: the window padding, window counts and the channel-attention

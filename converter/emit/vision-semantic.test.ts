@@ -16,6 +16,7 @@ import { hasShared, NO_SHARED, sharedAsset } from '../../src/testing/shared.ts';
 import type { EmitContext } from './linear.ts';
 import { emitVisionSemantic } from './vision-semantic.ts';
 import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
+import { uniformFloats } from '../../fixtures/random.ts';
 
 /** Golden weights plus extra in-memory tensors (a projector the golden fixture does not carry). */
 function withExtra(base: WeightSource, extra: Map<string, Tensor>): WeightSource {
@@ -61,14 +62,9 @@ function quantizedLinears(w: WeightSource, minQuantK: number): string[] {
   });
 }
 
-/** Deterministic small weights (a projector for the golden ViT), xorshift so runs are reproducible. */
+/** Deterministic small weights in [-amp, amp) (a projector for the golden ViT), seeded so runs are reproducible. */
 function randomTensor(shape: number[], seed: number, amp: number): Tensor {
-  let x = seed >>> 0 || 1;
-  const data = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    return (x / 0xffffffff - 0.5) * 2 * amp;
-  });
-  return tensor(data, shape);
+  return tensor(uniformFloats(shape.reduce((a, b) => a * b, 1), seed, -amp, amp), shape);
 }
 
 function layoutFeeds(cfg: VisionSemanticConfig, gh: number, gw: number, pixels: Tensor): Feeds {

@@ -1,4 +1,4 @@
-// vision_semantic: the Qwen2.5-VL ViT with FO1's gather, as one ONNX graph (vlm-fo1-spec.md §1.2).
+// vision_semantic: the Qwen2.5-VL ViT with FO1's gather, as one ONNX graph (docs/model.md "Components").
 // Math from vlm_fo1/model/multimodal_encoder/qwen2_5_vl/modeling_qwen2_5_vl.py
 // (Qwen2_5_VisionTransformerPretrainedModel.forward, Qwen2_5_VLVisionBlock, Qwen2_5_VLPatchMerger) and
 // qwen2_5_vl_encoder.py (custom_forward + VisionFeaturesGather); reference/vision-semantic.ts is the oracle.

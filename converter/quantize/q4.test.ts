@@ -3,14 +3,11 @@ import { roundF16 } from '../../src/onnx/f16.ts';
 import { tensor } from '../read/tensor.ts';
 import type { WeightSource } from '../read/weights.ts';
 import { dequantizeQ4, quantizeQ4, quantizeQ4From, type Q4Weight } from './q4.ts';
+import { uniformFloats } from '../../fixtures/random.ts';
 
-/** Deterministic values in [-1, 1) (xorshift), with some exact zeros. */
+/** Deterministic values in [-1, 1), with some exact zeros. */
 function randomWeights(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, (_, i) => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    return i % 11 === 0 ? 0 : ((s >>> 0) / 2 ** 32) * 2 - 1;
-  });
+  return uniformFloats(n, seed).map((v, i) => (i % 11 === 0 ? 0 : v));
 }
 
 /** The 4-bit code and zero point of element (n, k), read back from the packed layout. */

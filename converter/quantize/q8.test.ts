@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dequantizeQ8, quantizeQ8 } from './q8.ts';
-
-function randomWeights(n: number, seed: number): Float32Array {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length: n }, () => {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    return ((s >>> 0) / 2 ** 32) * 2 - 1;
-  });
-}
+import { uniformFloats as randomWeights } from '../../fixtures/random.ts';
 
 describe('quantizeQ8 / dequantizeQ8', () => {
   it('round trip is within scale/2 per element, codes in [-127, 127], the row maximum exact', () => {

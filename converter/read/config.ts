@@ -170,7 +170,7 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
   if (applyRegionLayerNorm) requireShape(shapeOf, `${P.hfre}aux_region_norm.weight`);
   const projectorAuxType = oneOf(get<string>(c, 'mm_projector_aux_type', 'string', '', 'linear'), ['linear', 'mlp2x_gelu'] as const, 'mm_projector_aux_type');
   const projectorType = oneOf(get<string>(c, 'mm_projector_type', 'string', '', 'linear'), ['identity', 'linear', 'mlp2x_gelu'] as const, 'mm_projector_type');
-  // Spec §1.2: stored mm_projector weights mean the image tokens are projected; "identity" would drop them.
+  // Stored mm_projector weights mean the image tokens are projected; "identity" would drop them.
   const projectorWeight = [`${P.proj}0.weight`, `${P.proj}weight`].find((n) => shapeOf(n));
   if (projectorType === 'identity' && projectorWeight) {
     throw new ConfigError(`config.json: mm_projector_type = "identity", but the checkpoint has ${projectorWeight} (expected "linear" or "mlp2x_gelu")`);

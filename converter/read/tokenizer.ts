@@ -1,6 +1,6 @@
 // The checkpoint's tokenizer as it ships: tokenizer.json when present, else the slow Qwen2Tokenizer files
 // (vocab.json + merges.txt + tokenizer_config.json / added_tokens.json — the reference loads the slow
-// tokenizer, spec §3.1), from which the equivalent tokenizer.json is built. Which FO1 tags (<regionN>,
+// tokenizer, `builder.py` L37), from which the equivalent tokenizer.json is built. Which FO1 tags (<regionN>,
 // <ground>, <objects>…) are single added tokens is read from these files, never assumed.
 
 import { checkpointFiles, type CheckpointFiles } from './byte-source.ts';

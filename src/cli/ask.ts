@@ -1,7 +1,7 @@
 // npm run ask -- --model DIR --image FILE [--boxes auto|FILE.json|"x1,y1,x2,y2;…"] [--detector FILE]
 //                [--task NAME] [--regions 0,2] --prompt TEXT [--json] [--detail reference|medium|low]
 //                [--dtype fp32|q4] [--max-tokens N] [--temperature T] [--top-p P] [--seed N]
-// Asks the model one question about a photo (issue 3 §8). The answer streams to stdout; with --json one
+// Asks the model one question about a photo, in Node. The answer streams to stdout; with --json one
 // JSON object is printed instead: {answer, stop, regions:[{index, label, box}], proposals:[…], timings:{…},
 // backend, detail, image_tokens} (plus capped_new_tokens when fewer new tokens fit than asked). Without
 // --detail the backend's default level (engine/preprocess/detail.ts). `--json --boxes auto` without --prompt

@@ -1,8 +1,8 @@
 // Questions about one image with one set of boxes. The prompt's first `taskStart` positions — system
 // text, the image slots, `<regionN>` + feature per box — do not depend on the question (prompt/sequence.ts),
-// so their KV cache is computed once and every question only prefills its own tail (issue 3 §4: no
+// so their KV cache is computed once and every question only prefills its own tail (no
 // re-encoding, no re-prefill of the prefix). The image features and region embeddings it holds come from
-// Fo1Model.encodeImage / encodeRegions and are spliced in per spec §3.2 (splice.ts).
+// Fo1Model.encodeImage / encodeRegions and are spliced in as the reference does (splice.ts).
 import type { KvCache } from './decode/kv-cache.ts';
 import type { DecodeResult, Fo1Model } from './model.ts';
 import { ropeIndex } from './prompt/mrope.ts';
@@ -14,7 +14,7 @@ export interface Prefilled {
   first: DecodeResult;
   /** The shared prefix's cache: the caller must not dispose it (the conversation does). */
   prefix: KvCache;
-  /** M-RoPE offset: a decoded token at cache position c sits at c + ropeDelta (spec §3.3). */
+  /** M-RoPE offset: a decoded token at cache position c sits at c + ropeDelta (docs/model.md "Prompt", M-RoPE). */
   ropeDelta: number;
   /** Whether the prefix came from an earlier question. */
   reused: boolean;

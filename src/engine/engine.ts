@@ -1,7 +1,7 @@
 // The real engine (issue 3): the protocol's `Engine` over a model folder, identical in the worker and in
 // Node — every platform difference is injected (the ORT module, how to open a source, a cache, a decoder
-// for bitmaps). One ask follows spec §8: image → preprocess → vision graphs → region encoder → prompt
-// (§3.2) → splice → prefill → generate → parse (§3.6). Per image the encoded features are kept; per image
+// for bitmaps). One ask follows docs/model.md: image → preprocess → vision graphs → region encoder →
+// prompt → splice → prefill → generate → parse. Per image the encoded features are kept; per image
 // and box set the region embeddings and the prefix KV cache (conversation.ts), so a follow-up question
 // pays only for its own tokens. Any failure becomes a typed EngineError and leaves the engine ready.
 import type { ModelDtype } from '../model-folder/manifest.ts';
@@ -22,7 +22,8 @@ import { loadModelFiles } from './load/load-model.ts';
 import { UrlFolder, type CacheLike } from './load/url-folder.ts';
 import { Fo1Model, type ImageFeatures } from './model.ts';
 import { parseAnswer } from './parse/answer.ts';
-import { validateBoxes, type Box } from './preprocess/boxes.ts';
+import type { PixelBox } from '../model-folder/boxes.ts';
+import { validateBoxes } from './preprocess/boxes.ts';
 import { atDetail, defaultDetail, detailImageTokens } from './preprocess/detail.ts';
 import { visionRefusal } from './encoders/vision-memory.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
@@ -355,7 +356,7 @@ export class Fo1Engine implements Engine {
     return this.options.bitmapToRgb(input.bitmap);
   }
 
-  private async conversationFor(image: ImageState, features: ImageFeatures, boxes: readonly Box[], regions: () => Promise<Float32Array>): Promise<Conversation> {
+  private async conversationFor(image: ImageState, features: ImageFeatures, boxes: readonly PixelBox[], regions: () => Promise<Float32Array>): Promise<Conversation> {
     const key = JSON.stringify(boxes.map((b) => [b.x1, b.y1, b.x2, b.y2]));
     if (image.conversation?.key === key) return image.conversation.conv;
     image.conversation?.conv.dispose();

@@ -1,4 +1,4 @@
-// The six graphs of a model folder as one object, each forward pass of spec §8 step 5 as one method:
+// The six graphs of a model folder as one object, each forward pass (docs/model.md "Data flow") as one method:
 //   encodeImage   vision_semantic (Qwen ViT + merger + mm_projector) and vision_perception (DaViT)
 //   encodeRegions region_pyramid (HFRE's SimpleFP; once per image, kept in ImageFeatures) then
 //                 region_encoder (HFRE pooling + mm_projector_aux), fed the RoIAlign-mean weights of the boxes

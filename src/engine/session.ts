@@ -1,6 +1,6 @@
 // The engine's onnxruntime-web sessions: one ORT instance (injected — `onnxruntime-web/webgpu` in the
 // worker, `onnxruntime-web` wasm in Node), one execution provider chosen per session, and a record of
-// what each session got and why (issue 3 §1; runtime-notes.md §2–§3).
+// what each session got and why.
 //
 // Choice: a forced backend wins; otherwise WebGPU when the runtime has a hardware adapter, else wasm (a
 // software adapter — SwiftShader, llvmpipe, WARP — emulates the GPU on the CPU, where every graph runs far

@@ -1,4 +1,4 @@
-// The decoder's inputs_embeds for a range of the prompt (spec §3.2 "Embedding substitution";
+// The decoder's inputs_embeds for a range of the prompt (docs/model.md "Prompt", embedding substitution;
 // omchat_qwen2_5_vl.py prepare_inputs_labels_for_qwen2_5_vl_multimodal L289-372): text slots take their
 // token embedding, the N image slots the projected ViT tokens in order, and region slot k box k's
 // projected region feature.

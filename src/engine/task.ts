@@ -1,7 +1,7 @@
 // The protocol's task (what the page sends: a preset plus the indices of the selected boxes) as the
 // prompt's typed task (src/engine/prompt/tasks.ts). Region tasks cite the selected boxes; a free or
 // reasoning question with selected boxes gets their tags appended after the text, as the gradio demo
-// appends `<region{i}>` for the drawn boxes (spec §3.5 notes).
+// appends `<region{i}>` for the drawn boxes (docs/model.md "Prompt", task templates).
 import type { Task as AskTask } from '../protocol/messages.ts';
 import { PromptError, type PromptPart, type Task } from './prompt/tasks.ts';
 

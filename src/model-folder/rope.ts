@@ -1,7 +1,7 @@
 // The decoder's M-RoPE frequencies, which graph and engine must compute bit for bit alike: the decoder graph
 // turns position_ids into cos/sin in-graph from these tables (converter/emit/decoder.ts), the engine's int4
 // kernels compute the same cos/sin on the CPU (src/engine/decode/int4/). Qwen2_5_VLRotaryEmbedding with
-// mrope_section splitting the half head into t, h, w frequencies (docs/model-format.md). The float32
+// mrope_section splitting the half head into t, h, w frequencies (docs/model.md, M-RoPE). The float32
 // reference (reference/decoder.ts) keeps its own copy, so a mistake here shows up against it.
 
 import type { TextConfig } from './config.ts';

@@ -1,8 +1,9 @@
-// The typed messages between the page and the engine worker (issue 3 §7). Every request carries a
+// The typed messages between the page and the engine worker. Every request carries a
 // uuid `id`; every reply names the request it answers, so the client can keep several in flight while
 // the worker runs them one at a time. `kind` fixes the payload type on both sides: a `switch` on it
 // narrows without casts and ends in `unreachable()` so that adding a kind breaks every unhandled switch.
 
+import type { PixelBox } from '../model-folder/boxes.ts';
 import type { EngineErrorData } from './errors.ts';
 
 /** One execution provider of onnxruntime-web that the engine can run a session on. */
@@ -11,19 +12,16 @@ export type Backend = 'webgpu' | 'wasm';
 // ---------------------------------------------------------------------------------------------------
 // Shared payload types
 
-/** Where a model folder comes from (issue 3 §1). */
+/** Where a model folder comes from: a static host, or files the person picked. */
 export type ModelSource =
   | { kind: 'url'; url: string } // a folder holding model.json (any static host)
   | { kind: 'files'; files: File[] } // a folder picked or dropped by the user; names relative to it
   | { kind: 'cached'; modelId: string }; // a model already stored in Cache Storage / OPFS
 
-/** An axis-aligned box in original image pixels: (x1, y1) top-left, (x2, y2) bottom-right, x2 > x1. */
-export interface PixelBox {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
+// A box crosses the worker as a plain PixelBox in original image pixels, x2 > x1: a brand cannot travel in a
+// message, so the engine checks the boxes and only then takes them as the contract's OriginalBox
+// (src/engine/preprocess/boxes.ts validateBoxes).
+export type { PixelBox };
 
 /** Pixels for the engine: a decoded bitmap from the browser, or raw RGBA (Node, tests, CLI). */
 export type ImageInput =
@@ -31,7 +29,7 @@ export type ImageInput =
   | { kind: 'rgba'; width: number; height: number; data: Uint8ClampedArray }; // (H, W, 4) row-major
 
 /**
- * The task templates of vlm-fo1-spec.md §3.5 plus free text. Region references are not part of the
+ * The task templates of docs/model.md ("Prompt") plus free text. Region references are not part of the
  * text: they come from `AskRequest.regions`, so typed text can never inject `<regionN>`.
  */
 export type Task =
@@ -107,7 +105,7 @@ export interface ProbeReport {
   wasmThreads: number;
 }
 
-/** Which backend one ONNX session got, and why (issue 3 §1). */
+/** Which backend one ONNX session got, and why (src/engine/session.ts chooses). */
 export interface SessionBackend {
   session: string;
   backend: Backend;
@@ -130,7 +128,7 @@ export interface ScoredBox {
   score: number;
 }
 
-/** One label of a parsed answer with the caller's boxes it cites (issue 3 §5). */
+/** One label of a parsed answer with the caller's boxes it cites (docs/model.md "Answer grammar"). */
 export interface CitedRegion {
   label: string;
   /** Indices into `AskRequest.boxes`. */

@@ -1,4 +1,4 @@
-// The task presets of the question box (vlm-fo1-spec.md §3.5) as the UI sees them: a label, what the
+// The task presets of the question box (docs/model.md "Prompt", task templates) as the UI sees them: a label, what the
 // text field means for this task, whether it needs selected regions, and the typed `Task` it sends.
 // The prompt wording itself is the engine's (src/engine/prompt); the app never builds prompt text.
 

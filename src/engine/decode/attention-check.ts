@@ -1,5 +1,5 @@
-// The load-time self-check of long-run attention on a WebGPU adapter (issue 3 §1 and §4: answers must be
-// right on every adapter). One com.microsoft GroupQueryAttention node with the decoder's head geometry runs
+// The load-time self-check of long-run attention on a WebGPU adapter (answers must be right on every
+// adapter). One com.microsoft GroupQueryAttention node with the decoder's head geometry runs
 // on the adapter and is compared with float32 attention computed in JS (expectedAttention).
 //
 // Why: onnxruntime-web's WebGPU GQA (contrib_ops/webgpu/bert/flash_attention.cc, ApplyFlashAttention) sends

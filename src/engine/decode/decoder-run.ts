@@ -1,4 +1,4 @@
-// One pass of decoder_model_merged over S new positions (spec §8 step 5: prefill, and each generation step),
+// One pass of decoder_model_merged over S new positions (the prefill, and each generation step),
 // fed as src/model-folder/graph-io.ts decoderIO declares: inputs_embeds (1, S, H), attention_mask (1, T) of the valid
 // length, position_ids (3, 1, S) M-RoPE ids, num_logits_to_keep, and the KV cache's past/present.
 //

@@ -1,4 +1,4 @@
-// The generation loop (spec §8 step 5.8 and "Generation settings"): pick a token from the last logits, stop
+// The generation loop (docs/model.md "Generation"): pick a token from the last logits, stop
 // on a stop id (<|im_end|>, generation_config's eos), after maxNewTokens or when prompt + answer fill the
 // context (the text so far is the answer, issue 15), else run it through the decoder with the cache and go on. Each token is handed to `onToken` as soon as it is picked. The abort signal is
 // checked after every step, so a cancel takes effect within one decode step; the caches this loop made are

@@ -38,7 +38,7 @@ export interface KvRun {
   memory?: KvMemory;
 }
 
-/** Per layer, the byte offsets of the int8 key and value arrays in the kernels' memory (layout: int4/kernels.as.ts). */
+/** Per layer, the byte offsets of the int8 key and value arrays in the kernels' memory (layout: int4/kv-cache.as.ts). */
 export interface KvMemory {
   capacity: number;
   layers: { key: number; value: number }[];

@@ -1,6 +1,7 @@
-// Picks each next token from the last position's logits (spec §8 "Generation settings"): greedy argmax by
+// Picks each next token from the last position's logits (docs/model.md "Generation"): greedy argmax by
 // default, as every reference script runs (temperature 0 → do_sample False); with a temperature, softmax
 // sampling restricted to the top-p nucleus, from a seeded generator so a given seed replays the same answer.
+import { mulberry32 } from '../random.ts';
 
 export interface SamplingOptions {
   /** 0 or absent: greedy. */
@@ -58,16 +59,4 @@ export function argmax(x: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
   return best;
-}
-
-/** A small seeded uniform [0, 1) generator (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

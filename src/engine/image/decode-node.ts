@@ -1,5 +1,6 @@
 // Node decoding with sharp (libvips), matching PIL's `Image.open(f).convert('RGB')` as the reference
-// loads photos (vlm-fo1-spec.md §5.0), except that EXIF orientation is applied (issue 3 §2).
+// loads photos (docs/model.md "Image loading"), except that EXIF orientation is applied: a phone photo is
+// answered the way it is shown.
 // - the size is checked from the header before any pixel is decoded;
 // - embedded ICC profiles are ignored, as PIL's convert does (pixel values pass through unchanged);
 // - alpha is dropped, not composited (PIL drops it too); grey becomes R=G=B;

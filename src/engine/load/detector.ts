@@ -1,4 +1,4 @@
-// A model folder may carry its box detector (issue 3 §6: pluggable, optional): `detector/detector.json`
+// A model folder may carry its box detector (optional, and any detector that fits the manifest): `detector/detector.json`
 // (src/engine/proposals/detector-manifest.ts) with the ONNX file it names beside it. No such file means the
 // folder has no detector; user boxes still work. "No such file" includes a host that answers a missing file
 // with its HTML app page (an SPA fallback): that is not a detector manifest, it is the absence of one.

@@ -1,4 +1,4 @@
-// Reads a model folder (issue 3 §1): model.json first, then every file the chosen dtype needs — the five
+// Reads a model folder (docs/model-format.md): model.json first, then every file the chosen dtype needs — the five
 // graphs with their external-data chunks and the tokenizer files — each checked against model.json's byte
 // count and sha256 (verify.ts). Progress is reported per file. A cached copy that fails its check is
 // evicted and fetched once more before the load gives up, so a corrupt cache heals itself.

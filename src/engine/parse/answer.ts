@@ -1,4 +1,4 @@
-// Reads VLM-FO1's answer text (spec §3.6; `mm_utils.py` extract_predictions_to_indexes L314-369,
+// Reads VLM-FO1's answer text (docs/model.md "Answer grammar"; `mm_utils.py` extract_predictions_to_indexes L346-369,
 // `evaluation/eval_countbench.py` L146-153):
 // - grounding groups: the reference regex `<ground>(.*?)</ground><objects>(.*?)</objects>` (Python `.`:
 //   anything but "\n"; no whitespace allowed between the tags), labels strip()ped, repeated labels unioned;

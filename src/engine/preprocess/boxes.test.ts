@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BoxError, boxFrames, validateBoxes, type Box, type BoxErrorCode } from './boxes.ts';
+import type { PixelBox, VtBox } from '../../model-folder/boxes.ts';
+import { BoxError, boxFrames, validateBoxes, type BoxErrorCode } from './boxes.ts';
 
 const image = { width: 640, height: 480 };
-const box = (x1: number, y1: number, x2: number, y2: number): Box => ({ x1, y1, x2, y2 });
+const box = (x1: number, y1: number, x2: number, y2: number): PixelBox => ({ x1, y1, x2, y2 });
 
-function refusal(boxes: Box[]): BoxError {
+function refusal(boxes: PixelBox[]): BoxError {
   try {
     validateBoxes(boxes, image);
   } catch (e) {
@@ -28,7 +29,7 @@ describe('validateBoxes', () => {
     ['zero-area', box(10, 10, 10, 40), /is empty: it has no width/],
     ['zero-area', box(0, 0, 0, 0), /box 1 \[0, 0, 0, 0\] is empty/],
     ['zero-area', box(10, 700, 50, 700), /is empty: it has no height/],
-  ] as [BoxErrorCode, Box, RegExp][])('refuses %s: %j', (code, bad, message) => {
+  ] as [BoxErrorCode, PixelBox, RegExp][])('refuses %s: %j', (code, bad, message) => {
     const e = refusal([box(0, 0, 10, 10), bad]);
     expect(e.code).toBe(code);
     expect(e.index).toBe(1);
@@ -43,9 +44,19 @@ describe('validateBoxes', () => {
 });
 
 describe('boxFrames', () => {
+  it('keeps the frames apart in the types (tsc checks the expected errors)', () => {
+    const size = { width: 64, height: 48 };
+    const f = boxFrames(validateBoxes([box(1, 2, 30, 40)], size), size, size, size, size);
+    // @ts-expect-error an aux box is not a vt box, even where the two frames have the same size
+    const vt: VtBox[] = f.aux;
+    // @ts-expect-error a plain box has no frame until validateBoxes takes it as the original image's
+    expect(() => boxFrames([box(1, 2, 30, 40)], size, size, size, size)).not.toThrow();
+    expect(vt).toEqual(f.vt);
+  });
   it('scales into the work image, clamps, then scales into the DaViT and Qwen frames', () => {
     // A 4096×3000 photo: work 2048×1500, DaViT squash 768×768, Qwen 2044×1484.
-    const f = boxFrames([box(-100, 300, 1000, 3200)], { width: 4096, height: 3000 }, { width: 2048, height: 1500 }, { width: 768, height: 768 }, { width: 2044, height: 1484 });
+    const original = { width: 4096, height: 3000 };
+    const f = boxFrames(validateBoxes([box(-100, 300, 1000, 3200)], original), original, { width: 2048, height: 1500 }, { width: 768, height: 768 }, { width: 2044, height: 1484 });
     expect(f.work[0]).toEqual(box(-50, 150, 500, 1600));
     const aux = f.aux[0];
     expect([aux.x1, aux.y1, aux.x2, aux.y2]).toEqual([0, 150 * (768 / 1500), 500 * (768 / 2048), 1500 * (768 / 1500)]);

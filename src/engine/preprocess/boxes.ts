@@ -1,16 +1,10 @@
 // User boxes and the coordinate frames they pass through (docs/model-format.md, Coordinate frames):
 // original pixels → work image (×new/old per axis) → clamped to the work image and scaled into the
 // DaViT input ("aux boxes", mm_utils.py adjust_bbox) → scaled into the Qwen-resized image ("vt boxes").
+// validateBoxes and boxFrames are the only places a box gets its frame's brand (src/model-folder/boxes.ts).
 
+import type { AuxBox, BoxFrame, FrameBox, OriginalBox, PixelBox, VtBox, WorkBox } from '../../model-folder/boxes.ts';
 import { MAX_REGIONS } from '../../model-folder/config.ts';
-
-/** An axis-aligned box in pixels: (x1, y1) top-left, (x2, y2) bottom-right. */
-export interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
 
 export interface Size {
   width: number;
@@ -28,10 +22,10 @@ export class BoxError extends Error {
   }
 }
 
-const show = (b: Box) => `[${b.x1}, ${b.y1}, ${b.x2}, ${b.y2}]`;
+const show = (b: PixelBox) => `[${b.x1}, ${b.y1}, ${b.x2}, ${b.y2}]`;
 
-/** Throws a BoxError for the first unusable box of `boxes` on an image of `image` size. */
-export function validateBoxes(boxes: readonly Box[], image: Size): void {
+/** The caller's boxes as boxes of the original image; throws a BoxError for the first unusable one. */
+export function validateBoxes(boxes: readonly PixelBox[], image: Size): readonly OriginalBox[] {
   // The reference keeps the first MAX_REGIONS boxes but builds the prompt from all of them, so more must be refused.
   if (boxes.length > MAX_REGIONS) {
     throw new BoxError('too-many', null, `${boxes.length} boxes were given; the model takes at most ${MAX_REGIONS}`);
@@ -56,28 +50,31 @@ export function validateBoxes(boxes: readonly Box[], image: Size): void {
       throw new BoxError('zero-area', i, `${what} has no area inside the ${image.width}×${image.height} image`);
     }
   });
+  return boxes as readonly OriginalBox[];
 }
 
-export function clampBox(b: Box, size: Size): Box {
+/** `b` clamped to a `size` image, in the same frame. */
+export function clampBox<B extends PixelBox>(b: B, size: Size): B {
   const cx = (v: number) => Math.min(Math.max(v, 0), size.width);
   const cy = (v: number) => Math.min(Math.max(v, 0), size.height);
-  return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) };
+  return { x1: cx(b.x1), y1: cy(b.y1), x2: cx(b.x2), y2: cy(b.y2) } as B;
 }
 
-export function scaleBox(b: Box, sx: number, sy: number): Box {
-  return { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy };
+/** `b` scaled per axis into the frame `To`: a change of frame, so it takes the new brand. */
+function scaleBox<To extends FrameBox<BoxFrame>>(b: PixelBox, sx: number, sy: number): To {
+  return { x1: b.x1 * sx, y1: b.y1 * sy, x2: b.x2 * sx, y2: b.y2 * sy } as To;
 }
 
 export interface BoxFrames {
-  work: Box[]; // work-image pixels (W0×H0), not clamped
-  aux: Box[]; // DaViT input pixels, clamped
-  vt: Box[]; // Qwen-resized image pixels (gw·14 × gh·14)
+  work: WorkBox[]; // work-image pixels (W0×H0), not clamped
+  aux: AuxBox[]; // DaViT input pixels, clamped
+  vt: VtBox[]; // Qwen-resized image pixels (gw·14 × gh·14)
 }
 
 /** Maps original-image boxes into every frame the region encoder uses. */
-export function boxFrames(boxes: readonly Box[], original: Size, work: Size, aux: Size, vit: Size): BoxFrames {
-  const w = boxes.map((b) => scaleBox(b, work.width / original.width, work.height / original.height));
-  const a = w.map((b) => scaleBox(clampBox(b, work), aux.width / work.width, aux.height / work.height));
-  const v = a.map((b) => scaleBox(b, vit.width / aux.width, vit.height / aux.height));
+export function boxFrames(boxes: readonly OriginalBox[], original: Size, work: Size, aux: Size, vit: Size): BoxFrames {
+  const w = boxes.map((b) => scaleBox<WorkBox>(b, work.width / original.width, work.height / original.height));
+  const a = w.map((b) => scaleBox<AuxBox>(clampBox(b, work), aux.width / work.width, aux.height / work.height));
+  const v = a.map((b) => scaleBox<VtBox>(b, vit.width / aux.width, vit.height / aux.height));
   return { work: w, aux: a, vt: v };
 }

@@ -4,7 +4,8 @@
 // wrote, capped by the detail level (detail.ts atDetail); the engine and the tests both run these two functions.
 import type { DetailLevel } from '../../protocol/messages.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
-import { boxFrames, validateBoxes, type Box, type BoxFrames } from './boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
+import { boxFrames, validateBoxes, type BoxFrames } from './boxes.ts';
 import { davitInput, type DavitInput } from './davit-input.ts';
 import type { DetailProcessing } from './detail.ts';
 import { qwenPixelValues, type QwenPixels } from './qwen-pixels.ts';
@@ -26,8 +27,8 @@ export function prepareImage(original: RgbImage, processing: DetailProcessing): 
 }
 
 /** The boxes of a question in every frame; throws BoxError for unusable boxes. */
-export function prepareBoxes(image: PreparedImage, boxes: readonly Box[]): BoxFrames {
-  validateBoxes(boxes, image.original);
+export function prepareBoxes(image: PreparedImage, boxes: readonly PixelBox[]): BoxFrames {
+  const original = validateBoxes(boxes, image.original);
   const [vh, vw] = image.qwen.resizedHW;
-  return boxFrames(boxes, image.original, image.work, image.davit, { width: vw, height: vh });
+  return boxFrames(original, image.original, image.work, image.davit, { width: vw, height: vh });
 }

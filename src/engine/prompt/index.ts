@@ -1,4 +1,4 @@
-// The prompt side of the engine: tokenizer, FO1 tags, task presets, the §3.2 token sequence, M-RoPE.
+// The prompt side of the engine: tokenizer, FO1 tags, task presets, the prompt's token sequence, M-RoPE.
 export { Fo1Tokenizer, TokenizerError, type AddedTokenJson, type TextSegment, type TokenizerJson } from './tokenizer.ts';
 export { addFo1Tokens, FO1_TAGS, MAX_REGIONS, regionTag, type AddFo1TokensOptions } from './fo1-tokens.ts';
 export { PromptError, renderTask, TASK_KINDS, TASK_TEMPLATES, taskFromText, type PromptPart, type Task, type TaskKind, type UserText } from './tasks.ts';

@@ -1,4 +1,4 @@
-// Multimodal RoPE position ids of Qwen2.5-VL for batch 1 (spec §3.3; `get_rope_index`,
+// Multimodal RoPE position ids of Qwen2.5-VL for batch 1 (docs/model.md "Prompt"; `get_rope_index`,
 // transformers modeling_qwen2_5_vl.py, vendored by VLM-FO1):
 // - text (and FO1 region slots, whose id −300 is not the image id) advance t = h = w together;
 // - an image's merged tokens, in raster order, get t = s + frame·(second_per_grid_t = 0)·tokens_per_second,

@@ -1,4 +1,4 @@
-// The exact prompt token sequence of VLM-FO1 (spec §3.2; `mm_utils.py` make_message_context,
+// The exact prompt token sequence of VLM-FO1 (docs/model.md "Prompt"; `mm_utils.py` make_message_context,
 // tokenizer_image_region_token / tokenizer_image_token, prepare_inputs):
 //
 //   [<|im_start|>] tok("system\nYou are a helpful assistant.") [<|im_end|>] tok("\n")

@@ -1,4 +1,4 @@
-// The task templates of VLM-FO1 (`vlm_fo1/task_templates.py`, spec §3.5) as typed presets, plus free text.
+// The task templates of VLM-FO1 (`vlm_fo1/task_templates.py`; docs/model.md "Prompt") as typed presets, plus free text.
 // A preset renders to text segments: the template's own words are trusted (its <think>/<answer> tags are
 // tokenized as the reference tokenizes them), what the user typed is never trusted (it cannot produce a
 // control token), and regions enter only as structured references rendered here into `<regionN>`.
@@ -51,7 +51,7 @@ export class PromptError extends Error {
   override name = 'PromptError';
 }
 
-/** The task as the segments of the prompt text (spec §3.2's PROMPT), checked against `boxCount`. */
+/** The task as the segments of the prompt text (the PROMPT of docs/model.md's token sequence), checked against `boxCount`. */
 export function renderTask(task: Task, boxCount: number): TextSegment[] {
   const [before, after] = splitTemplate(TASK_TEMPLATES[task.kind]);
   const slot = slotSegments(task, boxCount);

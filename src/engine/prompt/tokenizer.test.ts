@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hasShared, NO_SHARED, repoRoot, sharedRoot } from '../../testing/shared.ts';
+import { hasShared, NO_SHARED, repoRoot } from '../../testing/shared.ts';
 import { Fo1Tokenizer, TokenizerError } from './tokenizer.ts';
 import { availableTokenizerDirs, lenmlDir, readTokenizerFiles, sharedTokenizerDir, type TokenizerFiles } from './test-tokenizers.ts';
 
@@ -71,8 +71,7 @@ const mergeStrings = (merges: unknown[]) => merges.map((m) => (Array.isArray(m) 
 
 /** A few hundred varied texts: prose and code lines from documents on disk, plus hand-picked hard cases. */
 function oracleTexts(): string[] {
-  const docs = [join(repoRoot, 'node_modules', '@huggingface', 'transformers', 'README.md')];
-  if (hasShared) docs.push(join(sharedRoot, 'reference', 'vlm-fo1-spec.md'), join(sharedRoot, 'reference', 'runtime-notes.md'));
+  const docs = [join(repoRoot, 'node_modules', '@huggingface', 'transformers', 'README.md'), join(repoRoot, 'docs', 'model.md'), join(repoRoot, 'docs', 'model-format.md')];
   const lines = docs.flatMap((p) => readFileSync(p, 'utf8').split('\n')).filter((l) => l.trim().length > 0);
   const hard = [
     "I've been 'there' — they'll say it's 1234567 km², ain't it?", 'ÇA VA? Être ou ne pas être.', '中文分词测试，以及日本語のテキスト。',

@@ -3,7 +3,8 @@
 // truncated object that a neighbouring view sees whole, so its score is scaled down before one class-agnostic
 // NMS over all views ranks them. Boxes the user drew come first: they suppress proposals that repeat them and
 // take their places in the limit.
-import { clampBox, type Box } from '../preprocess/boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
+import { clampBox } from '../preprocess/boxes.ts';
 import { nms } from './nms.ts';
 import type { View } from './views.ts';
 import type { Candidates, Proposal } from './yolox.ts';
@@ -25,7 +26,7 @@ export interface MergeSettings {
 }
 
 /** True if a side of `b` ends within `margin` photo pixels of an edge of `view` that lies inside the photo. */
-export function cutByInnerEdge(b: Box, view: View, width: number, height: number, margin: number): boolean {
+export function cutByInnerEdge(b: PixelBox, view: View, width: number, height: number, margin: number): boolean {
   const right = view.x + view.width;
   const bottom = view.y + view.height;
   return (view.x > 0 && b.x1 < view.x + margin) || (right < width && b.x2 > right - margin) || (view.y > 0 && b.y1 < view.y + margin) || (bottom < height && b.y2 > bottom - margin);
@@ -35,8 +36,8 @@ export function cutByInnerEdge(b: Box, view: View, width: number, height: number
  * The proposals of all views, best first, at most `limit − drawn.length`, none repeating a drawn box
  * (IoU above `nmsIou`). Scores are the detector's, times `edgeWeight` for boxes cut by an inner edge.
  */
-export function mergeViews(views: readonly ViewCandidates[], width: number, height: number, s: MergeSettings, limit: number, drawn: readonly Box[] = []): Proposal[] {
-  const boxes: Box[] = [];
+export function mergeViews(views: readonly ViewCandidates[], width: number, height: number, s: MergeSettings, limit: number, drawn: readonly PixelBox[] = []): Proposal[] {
+  const boxes: PixelBox[] = [];
   const scores: number[] = [];
   for (const { view, ratio, boxes: found, scores: score } of views)
     found.forEach((b, i) => {

@@ -1,8 +1,8 @@
 // Greedy non-maximum suppression as torchvision.ops.nms: highest score first, drop every later box
 // whose IoU with a kept box is above the threshold.
-import type { Box } from '../preprocess/boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
 
-export function iou(a: Box, b: Box): number {
+export function iou(a: PixelBox, b: PixelBox): number {
   const iw = Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1);
   const ih = Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1);
   if (iw <= 0 || ih <= 0) return 0;
@@ -14,7 +14,7 @@ export function iou(a: Box, b: Box): number {
  * Indices of the kept boxes, by descending score, at most `limit`. `prior` boxes count as kept before any
  * of `boxes` (they suppress, and are not returned): boxes the user drew stay, and no proposal repeats them.
  */
-export function nms(boxes: readonly Box[], scores: ArrayLike<number>, iouThreshold: number, limit = Infinity, prior: readonly Box[] = []): number[] {
+export function nms(boxes: readonly PixelBox[], scores: ArrayLike<number>, iouThreshold: number, limit = Infinity, prior: readonly PixelBox[] = []): number[] {
   const order = boxes.map((_, i) => i).sort((i, j) => scores[j] - scores[i] || i - j);
   const kept: number[] = [];
   const keptBoxes = [...prior];

@@ -4,7 +4,7 @@ import { ort } from '../../testing/ort.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../../testing/shared.ts';
 import { decodeImage } from '../image/decode-node.ts';
 import { rgbImage, type RgbImage } from '../image/rgb-image.ts';
-import type { Box } from '../preprocess/boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
 import { parseDetectorManifest, YOLOX_NANO } from './detector-manifest.ts';
 import { iou } from './nms.ts';
 import { TiledProposer } from './tiled.ts';
@@ -39,7 +39,7 @@ const whiteFinder: SessionLike<Toy> = {
 };
 
 /** A black width × height photo with white rectangles. */
-function photo(width: number, height: number, rects: Box[]): RgbImage {
+function photo(width: number, height: number, rects: PixelBox[]): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (const r of rects) for (let y = r.y1; y < r.y2; y++) data.fill(255, (y * width + r.x1) * 3, (y * width + r.x2) * 3);
   return rgbImage(width, height, data);

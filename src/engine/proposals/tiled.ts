@@ -3,7 +3,7 @@
 // detector expects, the boxes merged by one class-agnostic NMS (merge.ts) with the user's drawn boxes first.
 // The single-view YoloxProposer stays the reference pipeline (its output matches the reference proposals).
 import type { RgbImage } from '../image/rgb-image.ts';
-import type { Box } from '../preprocess/boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
 import type { DetectorManifest } from './detector-manifest.ts';
 import { letterbox } from './letterbox.ts';
 import { mergeViews, type MergeSettings, type ViewCandidates } from './merge.ts';
@@ -61,7 +61,7 @@ export class TiledProposer<T extends TensorLike> {
   }
 
   /** Proposals for a photo, best first, in its pixels, at most manifest.maxDetections with `drawn` counted. */
-  async propose(img: RgbImage, drawn: readonly Box[] = []): Promise<Proposal[]> {
+  async propose(img: RgbImage, drawn: readonly PixelBox[] = []): Promise<Proposal[]> {
     const s = this.settings;
     const found: ViewCandidates[] = [];
     for (const view of this.views(img.width, img.height)) {

@@ -4,7 +4,7 @@
 // the image. The ONNX session is injected so the same code runs on onnxruntime-web in a worker and in
 // Node tests.
 import type { RgbImage } from '../image/rgb-image.ts';
-import type { Box } from '../preprocess/boxes.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
 import type { DetectorManifest } from './detector-manifest.ts';
 import { letterbox, toBgrChw } from './letterbox.ts';
 import { nms } from './nms.ts';
@@ -24,12 +24,12 @@ export interface SessionLike<T extends TensorLike> {
 export type Float32TensorFactory<T extends TensorLike> = (data: Float32Array, dims: readonly number[]) => T;
 
 export interface Proposal {
-  box: Box; // original image pixels
+  box: PixelBox; // original image pixels
   score: number;
 }
 
 export interface Candidates {
-  boxes: Box[]; // letterbox pixels ÷ ratio = original pixels, not clipped
+  boxes: PixelBox[]; // letterbox pixels ÷ ratio = original pixels, not clipped
   scores: number[];
 }
 
@@ -38,7 +38,7 @@ export function decodeYolox(output: Float32Array, manifest: DetectorManifest, ra
   const cols = 5 + manifest.numClasses;
   const rows = manifest.strides.reduce((n, s) => n + (manifest.inputSize / s) ** 2, 0);
   if (output.length !== rows * cols) throw new Error(`YOLOX output has ${output.length} values, expected ${rows}×${cols}`);
-  const boxes: Box[] = [];
+  const boxes: PixelBox[] = [];
   const scores: number[] = [];
   let row = 0;
   for (const stride of manifest.strides) {

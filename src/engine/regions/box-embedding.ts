@@ -1,12 +1,12 @@
 // The box position embedding HFRE adds to each region feature (hybrid_finegrained_region_encoder.py
-// gen_sineembed_for_position and HFREModule.__call__ L438-465; spec §2.4): vt boxes normalised by the
+// gen_sineembed_for_position and HFREModule.__call__ L438-465; docs/model.md "Region features"): vt boxes normalised by the
 // Qwen-resized image (grid · 14), as (cx, cy, w, h); d = D/4 frequencies 10000^(2⌊i/2⌋/d); each
 // coordinate becomes [sin a0, cos a1, sin a2, …] and the four are concatenated **y first**: cy, cx, w, h.
 
-import type { PixelBox } from './roi-sampling.ts';
+import type { VtBox } from '../../model-folder/boxes.ts';
 
 /** (K, D) sine embedding of `vtBoxes` on a `width`×`height` Qwen-resized image. */
-export function boxSineEmbedding(vtBoxes: readonly PixelBox[], width: number, height: number, D: number): Float32Array {
+export function boxSineEmbedding(vtBoxes: readonly VtBox[], width: number, height: number, D: number): Float32Array {
   if (D % 4) throw new Error(`box embedding: region hidden size ${D} is not divisible by 4 (one quarter per cy, cx, w, h)`);
   const d = D / 4;
   const freq = Array.from({ length: d }, (_, i) => (2 * Math.PI) / 10000 ** ((2 * Math.floor(i / 2)) / d));

@@ -1,17 +1,15 @@
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auxRegionFeatures, boxSineEmbedding as referenceEmbedding, vtRegionFeatures } from '../../../reference/region-encoder.ts';
-import { boxRows, openRegionGolden, regionGoldenDirs, type RegionGolden } from '../../../reference/region-golden.ts';
+import { openRegionGolden, regionGoldenDirs, type RegionGolden } from '../../../reference/region-golden.ts';
 import { simpleFpn } from '../../../reference/simple-fpn.ts';
 import { concat, tensor, type Tensor } from '../../../reference/tensor.ts';
 import { REGION_ENCODER_IO } from '../../model-folder/graph-io.ts';
 import { expectClose } from '../../testing/close.ts';
 import { hasShared, NO_SHARED } from '../../testing/shared.ts';
-import { boxFrames } from '../preprocess/boxes.ts';
+import type { AuxBox, VtBox } from '../../model-folder/boxes.ts';
+import { boxFrames, validateBoxes } from '../preprocess/boxes.ts';
 import { regionEncoderFeeds, regionWeightBytes, simpleFpnSizes, type RegionGeometry } from './region-feeds.ts';
-import type { PixelBox } from './roi-sampling.ts';
-
-const toBoxes = (t: Tensor): PixelBox[] => boxRows(t).map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 }));
 
 /** Σ_i W[k, i] · map[c, i] for every level, concatenated like HFRE: (K, ΣC). */
 function pool(feeds: ReturnType<typeof regionEncoderFeeds>, names: string[], maps: Tensor[]): Tensor {
@@ -43,7 +41,7 @@ describe.skipIf(!hasShared)(hasShared ? 'region encoder feeds vs fo1-golden' : N
       // What the engine feeds: preprocess/boxes.ts frames from work-image boxes.
       const [W0, H0] = json.work_image_wh, [ah, aw] = json.aux_input_hw, [qh, qw] = json.qwen_resized_hw;
       const work = json.boxes_work_xyxy.map(([x1, y1, x2, y2]) => ({ x1, y1, x2, y2 }));
-      const frames = boxFrames(work, { width: W0, height: H0 }, { width: W0, height: H0 }, { width: aw, height: ah }, { width: qw, height: qh });
+      const frames = boxFrames(validateBoxes(work, { width: W0, height: H0 }), { width: W0, height: H0 }, { width: W0, height: H0 }, { width: aw, height: ah }, { width: qw, height: qh });
       expectClose(frames.aux.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]), auxBoxes.data, 1e-6, 'aux boxes');
       expectClose(frames.vt.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]), vtBoxes.data, 1e-6, 'vt boxes');
 
@@ -82,18 +80,20 @@ describe.skipIf(!hasShared)(hasShared ? 'region encoder feeds vs fo1-golden' : N
 describe('regionEncoderFeeds input checks', () => {
   const geo: RegionGeometry = { auxLevels: [[8, 8], [4, 4], [2, 2], [1, 1]], vtGrid: [2, 2], patchSize: 14 };
   const cfg = { roiOutputSize: 7, regionHiddenSize: 16, auxSpatialScale: 0.25, simpleFpnStrides: [3.5, 7, 14, 28] as const, maxRegions: 100 };
-  const box: PixelBox = { x1: 1, y1: 2, x2: 10, y2: 12 };
+  // One box taken as both frames' box: these checks are about counts and sizes, not where it lies.
+  const corners = { x1: 1, y1: 2, x2: 10, y2: 12 };
+  const aux = corners as AuxBox, vt = corners as VtBox;
   it('rejects no boxes, too many, mismatched frames and missing levels by name', () => {
     expect(() => regionEncoderFeeds([], [], geo, cfg)).toThrow(/0 boxes given; it takes 1 to 100/);
-    expect(() => regionEncoderFeeds(Array(101).fill(box), Array(101).fill(box), geo, cfg)).toThrow(/101 boxes/);
-    expect(() => regionEncoderFeeds([box], [box, box], geo, cfg)).toThrow(/1 aux boxes but 2 vt boxes/);
-    expect(() => regionEncoderFeeds([box], [box], { ...geo, auxLevels: geo.auxLevels.slice(0, 3) }, cfg)).toThrow(/3 DaViT level sizes/);
+    expect(() => regionEncoderFeeds(Array(101).fill(aux), Array(101).fill(vt), geo, cfg)).toThrow(/101 boxes/);
+    expect(() => regionEncoderFeeds([aux], [vt, vt], geo, cfg)).toThrow(/1 aux boxes but 2 vt boxes/);
+    expect(() => regionEncoderFeeds([aux], [vt], { ...geo, auxLevels: geo.auxLevels.slice(0, 3) }, cfg)).toThrow(/3 DaViT level sizes/);
   });
   it('rejects a region hidden size that cannot split into cy, cx, w, h', () => {
-    expect(() => regionEncoderFeeds([box], [box], geo, { ...cfg, regionHiddenSize: 18 })).toThrow(/18 is not divisible by 4/);
+    expect(() => regionEncoderFeeds([aux], [vt], geo, { ...cfg, regionHiddenSize: 18 })).toThrow(/18 is not divisible by 4/);
   });
   it('a weight row sums to the fraction of samples inside the map: 1 for a box well inside a level', () => {
-    const feeds = regionEncoderFeeds([box], [box], geo, cfg);
+    const feeds = regionEncoderFeeds([aux], [vt], geo, cfg);
     const sum = (n: string) => feeds[n].data.reduce((a, b) => a + b, 0);
     for (const n of ['aux_roi_weights_0', 'aux_roi_weights_3', 'vt_roi_weights_0', 'vt_roi_weights_2']) expect(sum(n), n).toBeCloseTo(1, 5);
     // On the 1×1 stride-28 level the box grows to one 28-px cell from y = 2 px, past the 28-px map:

@@ -3,10 +3,11 @@
 // embedding. The feature maps themselves come from the per-image graphs: fpn_level0..3 from region_pyramid
 // (SimpleFP, run once per image), davit_stage0..3 from vision_perception.
 
+import type { AuxBox, VtBox } from '../../model-folder/boxes.ts';
 import type { RegionConfig } from '../../model-folder/config.ts';
 import { auxWeightsName, DAVIT_STAGES, TENSOR, vtWeightsName } from '../../model-folder/graph-io.ts';
 import { boxSineEmbedding } from './box-embedding.ts';
-import { levelWeights, type PixelBox } from './roi-sampling.ts';
+import { levelWeights } from './roi-sampling.ts';
 
 /** What the sampling needs from the model config (docs/model-format.md, Config keys). */
 export type RegionSamplingConfig = Pick<RegionConfig, 'roiOutputSize' | 'regionHiddenSize' | 'auxSpatialScale' | 'simpleFpnStrides' | 'maxRegions'>;
@@ -41,7 +42,7 @@ export function regionWeightBytes(K: number, geo: RegionGeometry): number {
  * The graph feeds for K boxes. `auxBoxes` are on the DaViT input (clamped; docs/model-format.md, Coordinate frames),
  * `vtBoxes` the same boxes on the Qwen-resized image (step 5) — src/engine/preprocess/boxes.ts boxFrames.
  */
-export function regionEncoderFeeds(auxBoxes: readonly PixelBox[], vtBoxes: readonly PixelBox[], geo: RegionGeometry, cfg: RegionSamplingConfig): Record<string, FeedTensor> {
+export function regionEncoderFeeds(auxBoxes: readonly AuxBox[], vtBoxes: readonly VtBox[], geo: RegionGeometry, cfg: RegionSamplingConfig): Record<string, FeedTensor> {
   const K = auxBoxes.length;
   if (K < 1 || K > cfg.maxRegions) throw new Error(`region encoder: ${K} boxes given; it takes 1 to ${cfg.maxRegions}`);
   if (vtBoxes.length !== K) throw new Error(`region encoder: ${K} aux boxes but ${vtBoxes.length} vt boxes; they must be the same boxes`);

@@ -3,7 +3,9 @@ import { roiAlignMean } from '../../../reference/roi-align.ts';
 import { interpolateBilinear } from '../../../reference/resample.ts';
 import { tensor, type Tensor } from '../../../reference/tensor.ts';
 import { expectClose } from '../../testing/close.ts';
-import { axisWeights, levelWeights, type PixelBox } from './roi-sampling.ts';
+import type { PixelBox } from '../../model-folder/boxes.ts';
+import { axisWeights, levelWeights } from './roi-sampling.ts';
+import { uniformFloats } from '../../../fixtures/random.ts';
 
 /** pooled (K, C) = W (K, H·W) · map(C, H·W)ᵀ — what the graph's Gemm computes. */
 function applyWeights(W: Float32Array, K: number, map: Tensor): Float32Array {
@@ -21,8 +23,7 @@ function applyWeights(W: Float32Array, K: number, map: Tensor): Float32Array {
 
 /** A deterministic pseudo-random map (1, C, H, W). */
 function noise(C: number, H: number, W: number, seed: number): Tensor {
-  let x = seed;
-  return tensor(Float32Array.from({ length: C * H * W }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1), [1, C, H, W]);
+  return tensor(uniformFloats(C * H * W, seed), [1, C, H, W]);
 }
 
 const asRows = (boxes: PixelBox[]) => tensor(boxes.flatMap((b) => [b.x1, b.y1, b.x2, b.y2]), [boxes.length, 4]);

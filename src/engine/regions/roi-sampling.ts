@@ -1,6 +1,6 @@
 // RoIAlign-mean as a matrix: HFRE pools each box with torchvision roi_align (aligned=False,
 // sampling_ratio=-1) and then averages the R×R bins (hybrid_finegrained_region_encoder.py L318-366,
-// L230-259; spec §2.5). That is linear in the feature map, so per level
+// L230-259; docs/model.md "Region features", RoIAlign). That is linear in the feature map, so per level
 //   pooled (K, C) = W (K, H·W) · map(C, H·W)ᵀ
 // and the graph needs no RoiAlign kernel (WebGPU has none). Every step is separable per axis — the
 // sample grid is a product grid, bilinear weights factor into y·x, the "outside [-1, H] × [-1, W]"
@@ -12,6 +12,7 @@
 // upsampling folds into the axis weights and W addresses the low-res map directly.
 //
 // Geometry is float32 (Math.fround), as in the CPU kernels (roi_align_kernel.cpp, UpSample.h).
+import type { PixelBox } from '../../model-folder/boxes.ts';
 
 const f = Math.fround;
 
@@ -72,14 +73,6 @@ export function axisWeights(lo: number, hi: number, R: number, axis: AxisLevel):
   return out;
 }
 
-/** A box in the level's input-pixel frame. */
-export interface PixelBox {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
-
 export interface LevelSampling {
   /** Stored map size (the level's own H, W). */
   height: number;
@@ -90,7 +83,10 @@ export interface LevelSampling {
   spatialScale: number;
 }
 
-/** W (K, H·W) with pooled = W · map(C, H·W)ᵀ equal to roi_align(…).mean((2, 3)) on this level. */
+/**
+ * W (K, H·W) with pooled = W · map(C, H·W)ᵀ equal to roi_align(…).mean((2, 3)) on this level. The boxes may be
+ * in any frame: `level.spatialScale` maps that frame's pixels onto the sampled grid.
+ */
 export function levelWeights(boxes: readonly PixelBox[], R: number, level: LevelSampling): Float32Array {
   const { height: H, width: W } = level;
   const out = new Float32Array(boxes.length * H * W);

@@ -1,12 +1,16 @@
-// `npm run kernels`: compiles kernels.as.ts (AssemblyScript) to wasm, once per instruction set (KernelIsa), and
+// `npm run kernels`: compiles kernels.as.ts (AssemblyScript, with the parts it imports) to wasm, once per
+// instruction set (KernelIsa), and
 // writes both into kernels.wasm.ts as base64, so the kernels travel inside the JS bundle: nothing extra to fetch, precache or serve for the
 // offline app, and Node loads them the same way. kernels.test.ts recompiles and checks the two agree.
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 import type { KernelIsa } from './kernels.ts';
 
-const SOURCE = fileURLToPath(new URL('./kernels.as.ts', import.meta.url));
+/** The folder of kernels.as.ts and its parts; asc asks for each file by its name in it. */
+const SOURCES = fileURLToPath(new URL('.', import.meta.url));
 const OUTPUT = fileURLToPath(new URL('./kernels.wasm.ts', import.meta.url));
 
 const KERNEL_ISAS: readonly KernelIsa[] = ['relaxed-simd', 'simd'];
@@ -15,11 +19,13 @@ const KERNEL_ISAS: readonly KernelIsa[] = ['relaxed-simd', 'simd'];
 const FLAGS = ['-O3', '--enable', 'threads', '--runtime', 'stub', '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536', '--noAssert', '--noExportMemory'];
 
 export async function compileKernels(isa: KernelIsa): Promise<Uint8Array> {
-  const source = await readFile(SOURCE, 'utf8');
   let binary: Uint8Array | null = null;
   const errors: string[] = [];
   const { error } = await asc.main(['kernels.as.ts', '-o', 'kernels.wasm', ...FLAGS, '--enable', 'simd', ...(isa === 'relaxed-simd' ? ['--enable', 'relaxed-simd'] : [])], {
-    readFile: (name: string) => (name === 'kernels.as.ts' ? source : null),
+    readFile: (name: string, baseDir: string) => {
+      const path = join(SOURCES, baseDir, name);
+      return existsSync(path) ? readFile(path, 'utf8') : null;
+    },
     writeFile: (name: string, contents: Uint8Array | string) => {
       if (name === 'kernels.wasm') binary = contents as Uint8Array;
     },

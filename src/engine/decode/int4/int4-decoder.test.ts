@@ -11,6 +11,7 @@ import { FreshKvStore, KvCache } from '../kv-cache.ts';
 import { createDecoder } from '../create-decoder.ts';
 import { OrtDecoder } from '../ort-decoder.ts';
 import { Int4Decoder } from './int4-decoder.ts';
+import { mulberry32, uniformFloats } from '../../../../fixtures/random.ts';
 
 let files: ModelFiles;
 let onnx: DecoderSession;
@@ -33,8 +34,7 @@ afterAll(async () => {
 /** Deterministic pseudo-random embeddings (S, H) and text-style M-RoPE ids from `start` (3, S). */
 function inputs(S: number, start: number, seed: number): { embeds: Float32Array; positions: Int32Array } {
   const H = files.manifest.config.text.hiddenSize;
-  let x = seed;
-  const embeds = Float32Array.from({ length: S * H }, () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.2);
+  const embeds = uniformFloats(S * H, seed, -0.1, 0.1);
   const positions = new Int32Array(3 * S);
   // Image-like ids in the first half (t fixed, h/w varying) so every M-RoPE section is exercised.
   for (let s = 0; s < S; s++) {
@@ -82,8 +82,8 @@ describe('Int4Decoder', () => {
   it('writeKv stores positions as a run does: a step after them reads them, wherever the writes were split', async () => {
     const t = files.manifest.config.text;
     const C = 10, row = t.numKvHeads * t.headDim;
-    let x = 9;
-    const rows = () => Float32Array.from({ length: C * row }, () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
+    const next = mulberry32(9);
+    const rows = () => Float32Array.from({ length: C * row }, () => next() - 0.5);
     const layers = Array.from({ length: t.numLayers }, () => ({ keys: rows(), values: rows() }));
     const step = inputs(1, C, 7);
     /** A cache of C written positions (in writes of `split` positions), and the logits of one step after it. */

@@ -7,7 +7,7 @@
 //   for each layer:
 //     x = RMSNorm(h) · input_layernorm
 //     q, k, v = x·Wqᵀ + bq, x·Wkᵀ + bk, x·Wvᵀ + bv                      (S, nh·hd), (S, kvh·hd) ×2
-//     q, k = M-RoPE(q), M-RoPE(k);  cache[P … P+S) ← k, v              rounded to int8 (kernels.as.ts)
+//     q, k = M-RoPE(q), M-RoPE(k);  cache[P … P+S) ← k, v              rounded to int8 (kv-cache.as.ts)
 //     h += causal GQA(q, cache) · Woᵀ
 //     x = RMSNorm(h) · post_attention_layernorm
 //     h += (silu(x·Wgateᵀ) ⊙ x·Wupᵀ) · Wdownᵀ
@@ -66,7 +66,7 @@ interface Scratch {
   xsc: number; // (R, kbMax) f32
   xsum: number; // (R, kbMax) i32
   jobs: number; // up to 3 gemm jobs (kernels.ts GEMM_JOB_BYTES each)
-  scores: number; // threads × attentionScratchBytes: attention scores, weights and query codes (kernels.as.ts)
+  scores: number; // threads × attentionScratchBytes: attention scores, weights and query codes (attention.as.ts)
   logits: number; // (V) f32
 }
 
@@ -280,7 +280,7 @@ export class Int4Decoder {
       }
   }
 
-  /** cache[P … P+n) ← this chunk's k and v (n, kvh, hd), rounded to the cache's int8 (kernels.as.ts). */
+  /** cache[P … P+n) ← this chunk's k and v (n, kvh, hd), rounded to the cache's int8 (kv-cache.as.ts). */
   private store(layer: { key: number; value: number }, capacity: number, P: number, n: number): void {
     const { numKvHeads: kvh, headDim: hd } = this.cfg;
     this.k.exports.storeKv(this.s.k, this.s.v, n, P, kvh, hd, capacity, layer.key, layer.value);

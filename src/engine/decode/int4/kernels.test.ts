@@ -9,10 +9,10 @@ import { relErr } from '../../../testing/close.ts';
 import { compileAllKernels, kernelsModuleText } from './build-kernels.ts';
 import { GEMM_JOB_BYTES, Kernels, type KernelIsa } from './kernels.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
+import { mulberry32 } from '../../../../fixtures/random.ts';
 
-let seed = 7;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-const randoms = (n: number) => Float32Array.from({ length: n }, rand);
+const rand = mulberry32(7);
+const randoms = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
 
 const ISAS: KernelIsa[] = ['simd', 'relaxed-simd'];
 /** Each build on one thread and on three. */

@@ -3,6 +3,9 @@
 //
 // Threads share the memory (a SharedArrayBuffer underneath), so the page must be cross-origin isolated (the
 // app's COOP/COEP headers); `available()` says whether this runtime can run the kernels at all.
+import {
+  GEMM_JOB_B, GEMM_JOB_BYTES, GEMM_JOB_KB, GEMM_JOB_M, GEMM_JOB_N, GEMM_JOB_S, GEMM_JOB_XQ, GEMM_JOB_XSC, GEMM_JOB_XSUM, GEMM_JOB_Y, GEMM_JOB_Z,
+} from './gemm-job.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 import { SpinWait } from './spin-wait.mjs';
 
@@ -11,9 +14,9 @@ export interface KernelExports {
   /** Bytes of one block's activation codes from quantizeRows (32 codes: i16 on plain SIMD, i8 on relaxed). */
   xqBlockBytes(): number;
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
-  /** `count` jobs of GEMM_JOB_FIELDS int32s each at `jobs` (writeGemmJobs). */
+  /** `count` jobs of GEMM_JOB_BYTES each at `jobs` (writeGemmJob). */
   gemmQ4(jobs: number, count: number, thread: number, threads: number): void;
-  /** Bytes of one layer's int8 keys (with their scales) and values (with theirs): kernels.as.ts has the layout. */
+  /** Bytes of one layer's int8 keys (with their scales) and values (with theirs): kv-cache.as.ts has the layout. */
   kvKeyBytes(kvh: number, hd: number, cap: number): number;
   kvValueBytes(kvh: number, hd: number, cap: number): number;
   /** Positions P … P+n−1 of k, v (n, kvh, hd) f32 into one layer's cache. */
@@ -37,9 +40,19 @@ export interface GemmJob {
   M: number;
   y: number;
 }
-const GEMM_JOB_FIELDS = ['B', 'S', 'Z', 'N', 'kb', 'xq', 'xsc', 'xsum', 'M', 'y'] as const;
-/** Bytes gemmQ4 reads per job (kernels.as.ts JOB_BYTES). */
-export const GEMM_JOB_BYTES = GEMM_JOB_FIELDS.length * 4;
+/** Where gemmQ4 reads each field of a job (gemm-job.ts, the table gemm.as.ts reads by). */
+const GEMM_JOB_OFFSETS: Readonly<Record<keyof GemmJob, number>> = {
+  B: GEMM_JOB_B, S: GEMM_JOB_S, Z: GEMM_JOB_Z, N: GEMM_JOB_N, kb: GEMM_JOB_KB,
+  xq: GEMM_JOB_XQ, xsc: GEMM_JOB_XSC, xsum: GEMM_JOB_XSUM, M: GEMM_JOB_M, y: GEMM_JOB_Y,
+};
+const GEMM_JOB_FIELDS = Object.entries(GEMM_JOB_OFFSETS) as [keyof GemmJob, number][];
+export { GEMM_JOB_BYTES };
+
+/** Writes `job` as gemmQ4's struct at byte `at` of `buffer`. */
+function writeGemmJob(buffer: ArrayBufferLike, at: number, job: GemmJob): void {
+  const view = new DataView(buffer, at, GEMM_JOB_BYTES);
+  for (const [field, offset] of GEMM_JOB_FIELDS) view.setInt32(offset, job[field], true);
+}
 
 /** The kernels that split their work across threads (their last two arguments are thread, threads). */
 export type ParallelKernel = 'gemmQ4' | 'attention';
@@ -97,7 +110,7 @@ async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module 
   new Uint8Array(memory.buffer, at.B, 16).set(codes.filter((_, i) => i % 2 === 0).map((c, j) => c | (codes[2 * j + 1] << 4)));
   new Float32Array(memory.buffer, at.S, 1)[0] = 1;
   new Uint8Array(memory.buffer, at.Z, 1)[0] = 8;
-  new Int32Array(memory.buffer, at.jobs, GEMM_JOB_FIELDS.length).set([at.B, at.S, at.Z, 1, 1, at.xq, at.xsc, at.xsum, 1, at.y]);
+  writeGemmJob(memory.buffer, at.jobs, { B: at.B, S: at.S, Z: at.Z, N: 1, kb: 1, xq: at.xq, xsc: at.xsc, xsum: at.xsum, M: 1, y: at.y });
   k.quantizeRows(at.x, 1, 32, 1, at.xq, at.xsc, at.xsum);
   k.gemmQ4(at.jobs, 1, 0, 1);
   const expected = codes.reduce((sum, c, i) => sum + (c - 8) * x[i], 0);
@@ -180,8 +193,7 @@ export class Kernels {
 
   /** Writes `jobs` at `at` (room for GEMM_JOB_BYTES each) and runs them as one gemmQ4 call across the threads. */
   gemm(at: number, jobs: readonly GemmJob[]): void {
-    const fields = new Int32Array(this.memory.buffer, at, jobs.length * GEMM_JOB_FIELDS.length);
-    jobs.forEach((job, j) => GEMM_JOB_FIELDS.forEach((f, i) => (fields[j * GEMM_JOB_FIELDS.length + i] = job[f])));
+    jobs.forEach((job, j) => writeGemmJob(this.memory.buffer, at + j * GEMM_JOB_BYTES, job));
     this.parallel('gemmQ4', [at, jobs.length]);
   }
 
