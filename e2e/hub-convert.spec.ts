@@ -1,0 +1,196 @@
+// "VLM-FO1-3B from Hugging Face" as a person with only a browser uses it: the model screen's Hub card,
+// pointed at a local Hub (converter/testing/hub-server.ts) by `?hub=`, converts the tiny checkpoint in the
+// page (workers/convert-worker.ts, the app's own bundle) into OPFS; a conversion whose connection is cut
+// pauses, resumes after a reload from its last finished graph, and the converted model is then a stored
+// model that loads and answers. The bad inputs (404, 401, not FO1) each get their message, and the card
+// works again after each. The tiny fixture has random weights: answers are never checked for content.
+
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import sharp from 'sharp';
+import { writeFixture } from '../fixtures/fixture.ts';
+import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
+import { expect, test } from './fixtures.ts';
+import { AppPage } from './pages/AppPage.ts';
+
+const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
+const SHA = 'e2e1'.repeat(10);
+const NOT_FO1 = 'someone/llama-checkpoint';
+let root: string;
+let hub: HubServer;
+let embedShard: string;
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  root = await mkdtemp(join(tmpdir(), 'e2e-hub-'));
+  await writeFixture({ preset: 'tiny', out: join(root, 'ckpt'), seed: 11, maxShardBytes: 6e6 });
+  // The same weights under a config.json that is not VLM-FO1's.
+  await cp(join(root, 'ckpt'), join(root, 'other'), { recursive: true });
+  await writeFile(join(root, 'other', 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
+  hub = await startHubServer({ [REPO]: { dir: join(root, 'ckpt'), sha: SHA }, [NOT_FO1]: { dir: join(root, 'other'), sha: 'f00d'.repeat(10) } });
+  embedShard = JSON.parse(await readFile(join(root, 'ckpt', 'model.safetensors.index.json'), 'utf8')).weight_map['model.embed_tokens.weight'];
+});
+test.afterAll(async () => {
+  await hub?.close();
+  await rm(root, { recursive: true, force: true });
+});
+test.afterEach(() => {
+  hub.faults.cut = undefined;
+  hub.faults.token = undefined;
+});
+
+/** Bytes the CDN served so far, from the ranges asked (every CDN read is a single range). */
+function cdnBytes(): number {
+  return hub.requests.filter((r) => r.origin === 'cdn').reduce((n, r) => {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
+    return n + (m ? Number(m[2]) - Number(m[1]) + 1 : Infinity);
+  }, 0);
+}
+
+/** The Hub card's fields and button. */
+function hubCard(page: Page) {
+  const card = page.getByRole('region', { name: 'From Hugging Face' });
+  return {
+    card,
+    repo: card.getByRole('textbox', { name: 'Hugging Face repository' }),
+    token: card.getByLabel('Access token (optional)'),
+    hubAddress: card.getByRole('textbox', { name: 'Hub address' }),
+    convert: card.getByRole('button', { name: 'Convert in this browser' }),
+  };
+}
+
+async function openWithHub(page: Page): Promise<AppPage> {
+  await page.goto(`/?hub=${encodeURIComponent(hub.hubUrl)}`);
+  await expect(page.getByRole('heading', { name: 'VLM-FO1-3B from Hugging Face' })).toBeVisible();
+  return new AppPage(page);
+}
+
+test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, reload, resume, load, answer', async ({ page }) => {
+  test.setTimeout(420_000);
+  const app = await openWithHub(page);
+  const h = hubCard(page);
+  const summary = page.getByTestId('convert-summary');
+
+  await test.step('the card: the repository prefilled, the Hub from ?hub=, the demo labelled as the interface demo', async () => {
+    await expect(h.repo).toHaveValue(REPO);
+    await expect(h.hubAddress).toHaveValue(hub.hubUrl);
+    await expect(page.getByTestId('demo-label')).toHaveText('random weights — for trying the interface');
+  });
+
+  await test.step('Convert in this browser shows the summary first: the commit, the sizes, the device', async () => {
+    await h.repo.fill(REPO);
+    await h.convert.click();
+    await expect(summary.getByTestId('convert-sha')).toHaveText(SHA);
+    await expect(summary.getByTestId('convert-download')).toHaveText(/^\d+(\.\d)? MB$/);
+    await expect(summary.getByTestId('convert-keep')).toHaveText(/^\d+(\.\d)? MB$/);
+    await expect(summary).toContainText('Free storage: ');
+    await expect(summary.getByTestId('convert-device')).toContainText(/This device can run it/);
+    await expect(summary).toContainText('Qwen research licence');
+    // Nothing but config.json and the safetensors headers so far, of a 21 MB checkpoint.
+    expect(cdnBytes()).toBeLessThan(500_000);
+  });
+
+  await test.step('every read of the embedding is cut: the conversion pauses, resumable', async () => {
+    hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
+    await summary.getByRole('button', { name: 'Start converting' }).click();
+    await expect(page.getByTestId('convert-progress')).toBeVisible();
+    await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
+    await expect(app.error).toContainText('Connection lost: the conversion is paused', { timeout: 120_000 });
+    await expect(app.error).toContainText('Resume continues after the last finished graph');
+    await expect(page.getByTestId('convert-paused')).toBeVisible();
+    hub.faults.cut = undefined;
+  });
+
+  const unfinished = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO} \\((q4|q4f16)\\), conversion not finished`) });
+  await test.step('after a reload the unfinished conversion is stored; Resume continues it and says what it kept', async () => {
+    await page.reload();
+    await expect(unfinished).toContainText('converted so far');
+    await unfinished.getByRole('button', { name: 'Resume' }).click();
+    await expect(summary).toContainText('An unfinished conversion of it is stored');
+    await summary.getByRole('button', { name: 'Resume converting' }).click();
+    await expect(page.getByTestId('convert-done')).toContainText(/Resumed: [1-9] graphs? finished by the interrupted run were kept/, { timeout: 120_000 });
+    await expect(unfinished).toHaveCount(0);
+  });
+
+  await test.step('the converted model is listed as stored, loads on WASM and answers', async () => {
+    const stored = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
+    await expect(stored).toBeVisible();
+    await app.useBackend('wasm');
+    await stored.getByRole('button', { name: 'Load' }).click();
+    await expect(app.modelBadge).toHaveText(/ · WASM$/, { timeout: 180_000 });
+    const photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toBuffer();
+    await app.dropFile({ name: 'orange.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await app.drawBox([0.2, 0.2], [0.6, 0.6]);
+    await app.preset('Describe region (brief)');
+    const turn = await app.ask(16);
+    await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
+  });
+
+  await test.step('Delete removes it from the browser', async () => {
+    await app.modelBadge.click();
+    const stored = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
+    await stored.getByRole('button', { name: /^Delete/ }).click();
+    await expect(stored).toHaveCount(0);
+  });
+});
+
+test('Cancel stops the conversion at once and keeps it resumable', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openWithHub(page);
+  const h = hubCard(page);
+  hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
+  await h.convert.click();
+  await page.getByTestId('convert-summary').getByRole('button', { name: 'Start converting' }).click();
+  await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
+  await page.getByTestId('convert-progress').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('convert-paused')).toContainText('Cancelled. What was converted is kept in this browser.');
+  await expect(page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO} .*conversion not finished`) }).getByRole('button', { name: 'Resume' })).toBeEnabled();
+});
+
+test('bad repositories: not found, gated without a token, not a VLM-FO1 checkpoint; each says so and the card works after', async ({ page }) => {
+  test.setTimeout(120_000);
+  const app = await openWithHub(page);
+  const h = hubCard(page);
+  const summary = page.getByTestId('convert-summary');
+
+  await test.step('a repository that does not exist (404)', async () => {
+    await h.repo.fill('nobody/no-such-model');
+    await h.convert.click();
+    await expect(app.error).toContainText('Repository not found: nobody/no-such-model');
+    await expect(app.error).toContainText('HTTP 404');
+    await expect(h.convert).toBeEnabled();
+  });
+
+  await test.step('a gated repository without a token (401) asks for one; with it, the summary comes', async () => {
+    hub.faults.token = 'hf_e2e_secret';
+    await h.repo.fill(REPO);
+    await h.convert.click();
+    await expect(app.error).toContainText(`${REPO} needs an access token`);
+    await expect(app.error).toContainText('"Access token (optional)"');
+    await h.token.fill('hf_e2e_secret');
+    await h.convert.click();
+    await expect(summary.getByTestId('convert-sha')).toHaveText(SHA);
+    await expect(app.error).toHaveCount(0);
+    await summary.getByRole('button', { name: 'Cancel' }).click();
+    // The token went to the Hub, and was stored nowhere.
+    expect(hub.requests.some((r) => r.authorization === 'Bearer hf_e2e_secret')).toBe(true);
+    const kept = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    expect(kept).not.toContain('hf_e2e_secret');
+  });
+
+  await test.step('a checkpoint that is not VLM-FO1 is refused before any weight moves', async () => {
+    hub.faults.token = undefined;
+    await h.repo.fill(NOT_FO1);
+    await h.convert.click();
+    await expect(app.error).toContainText(`Not a VLM-FO1 checkpoint: ${NOT_FO1}`);
+    await expect(app.error).toContainText('config.json: missing key');
+  });
+
+  await test.step('a name that is not owner/name is caught in the page', async () => {
+    await h.repo.fill('just-a-name');
+    await h.convert.click();
+    await expect(app.error).toContainText('expected owner/name');
+  });
+});
