@@ -47,15 +47,7 @@ import {
   type ModelManifest,
   type TokenIds,
 } from '../src/model-folder/manifest.ts';
-
-export interface ConvertProgress {
-  /** e.g. "decoder_model_merged (q4)". */
-  stage: string;
-  tensorsDone: number;
-  tensorsTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-}
+import type { ConvertProgress } from '../src/model-folder/convert-progress.ts';
 
 export interface ConvertOptions {
   /** A local folder, or a Hub repository at one commit (read/hub.ts), whose weights then stream by range. */

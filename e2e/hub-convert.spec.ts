@@ -5,37 +5,38 @@
 // model that loads and answers. The bad inputs (404, 401, not FO1) each get their message, and the card
 // works again after each. The tiny fixture has random weights: answers are never checked for content.
 
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
-import { writeFixture } from '../fixtures/fixture.ts';
-import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
+import type { HubServer } from '../converter/testing/hub-server.ts';
 import { expect, test } from './fixtures.ts';
 import { AppPage } from './pages/AppPage.ts';
+import { startTinyHub, type TinyHub } from './tiny-hub.ts';
 
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = 'e2e1'.repeat(10);
 const NOT_FO1 = 'someone/llama-checkpoint';
-let root: string;
+let tiny: TinyHub;
 let hub: HubServer;
 let embedShard: string;
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  root = await mkdtemp(join(tmpdir(), 'e2e-hub-'));
-  await writeFixture({ preset: 'tiny', out: join(root, 'ckpt'), seed: 11, maxShardBytes: 6e6 });
-  // The same weights under a config.json that is not VLM-FO1's.
-  await cp(join(root, 'ckpt'), join(root, 'other'), { recursive: true });
-  await writeFile(join(root, 'other', 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
-  hub = await startHubServer({ [REPO]: { dir: join(root, 'ckpt'), sha: SHA }, [NOT_FO1]: { dir: join(root, 'other'), sha: 'f00d'.repeat(10) } });
-  embedShard = JSON.parse(await readFile(join(root, 'ckpt', 'model.safetensors.index.json'), 'utf8')).weight_map['model.embed_tokens.weight'];
+  tiny = await startTinyHub({
+    repo: REPO,
+    sha: SHA,
+    seed: 11,
+    // The same weights under a config.json that is not VLM-FO1's.
+    more: async (root) => {
+      await cp(join(root, 'ckpt'), join(root, 'other'), { recursive: true });
+      await writeFile(join(root, 'other', 'config.json'), JSON.stringify({ model_type: 'llama', architectures: ['LlamaForCausalLM'] }));
+      return { [NOT_FO1]: { dir: join(root, 'other'), sha: 'f00d'.repeat(10) } };
+    },
+  });
+  ({ hub, embedShard } = tiny);
 });
-test.afterAll(async () => {
-  await hub?.close();
-  await rm(root, { recursive: true, force: true });
-});
+test.afterAll(() => tiny?.close());
 test.afterEach(() => {
   hub.faults.cut = undefined;
   hub.faults.token = undefined;
@@ -49,29 +50,23 @@ function cdnBytes(): number {
   }, 0);
 }
 
-/** The Hub card's fields and button. */
-function hubCard(page: Page) {
+/** Opens the app on the local Hub (`?hub=`): the page object, the Hub card's fields and button, the summary. */
+async function openWithHub(page: Page) {
+  await page.goto(`/?hub=${encodeURIComponent(hub.hubUrl)}`);
+  await expect(page.getByRole('heading', { name: 'VLM-FO1-3B from Hugging Face' })).toBeVisible();
   const card = page.getByRole('region', { name: 'From Hugging Face' });
-  return {
-    card,
+  const h = {
     repo: card.getByRole('textbox', { name: 'Hugging Face repository' }),
     token: card.getByLabel('Access token (optional)'),
     hubAddress: card.getByRole('textbox', { name: 'Hub address' }),
     convert: card.getByRole('button', { name: 'Convert in this browser' }),
   };
-}
-
-async function openWithHub(page: Page): Promise<AppPage> {
-  await page.goto(`/?hub=${encodeURIComponent(hub.hubUrl)}`);
-  await expect(page.getByRole('heading', { name: 'VLM-FO1-3B from Hugging Face' })).toBeVisible();
-  return new AppPage(page);
+  return { app: new AppPage(page), h, summary: page.getByTestId('convert-summary') };
 }
 
 test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, reload, resume, load, answer', async ({ page }) => {
   test.setTimeout(420_000);
-  const app = await openWithHub(page);
-  const h = hubCard(page);
-  const summary = page.getByTestId('convert-summary');
+  const { app, h, summary } = await openWithHub(page);
 
   await test.step('the card: the repository prefilled, the Hub from ?hub=, the demo labelled as the interface demo', async () => {
     await expect(h.repo).toHaveValue(REPO);
@@ -138,11 +133,10 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
 
 test('Cancel stops the conversion at once and keeps it resumable', async ({ page }) => {
   test.setTimeout(180_000);
-  await openWithHub(page);
-  const h = hubCard(page);
+  const { h, summary } = await openWithHub(page);
   hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
   await h.convert.click();
-  await page.getByTestId('convert-summary').getByRole('button', { name: 'Start converting' }).click();
+  await summary.getByRole('button', { name: 'Start converting' }).click();
   await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
   await page.getByTestId('convert-progress').getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('convert-paused')).toContainText('Cancelled. What was converted is kept in this browser.');
@@ -151,9 +145,7 @@ test('Cancel stops the conversion at once and keeps it resumable', async ({ page
 
 test('bad repositories: not found, gated without a token, not a VLM-FO1 checkpoint; each says so and the card works after', async ({ page }) => {
   test.setTimeout(120_000);
-  const app = await openWithHub(page);
-  const h = hubCard(page);
-  const summary = page.getByTestId('convert-summary');
+  const { app, h, summary } = await openWithHub(page);
 
   await test.step('a repository that does not exist (404)', async () => {
     await h.repo.fill('nobody/no-such-model');

@@ -4,6 +4,7 @@
 // person sees what it costs before any weight moves, then `convert`s it pinned to that commit.
 // Here, not beside the worker, so the app imports only src/protocol (src/testing/import-rules.test.ts).
 
+import type { ConvertProgress } from '../model-folder/convert-progress.ts';
 import type { ModelDtype } from '../model-folder/manifest.ts';
 
 /** The dtypes the page converts to: the ones a browser runs (src/engine/load/load-model.ts pickDtype). */
@@ -25,16 +26,6 @@ export type ConvertRequest =
       /** The model folder's name at the top of the origin-private file system (convertedFolder). */
       folder: string;
     } & HubTarget);
-
-/** The worker's view of a conversion's progress: converter/convert.ts ConvertProgress as it crosses. */
-export interface ConvertProgress {
-  /** e.g. "decoder_model_merged (q4)". */
-  stage: string;
-  tensorsDone: number;
-  tensorsTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-}
 
 /** What a repository holds at the commit its revision resolved to, before anything is converted. */
 export interface HubSummary {

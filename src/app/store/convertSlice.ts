@@ -4,7 +4,8 @@
 // move it are in model/hub-convert.ts.
 
 import type { StateCreator } from 'zustand';
-import type { ConvertDtype, ConvertProgress, HubInspection, HubSummary, HubTarget } from '../../protocol/convert.ts';
+import type { ConvertProgress } from '../../model-folder/convert-progress.ts';
+import type { ConvertDtype, HubInspection, HubSummary, HubTarget } from '../../protocol/convert.ts';
 import type { DeviceFit } from '../model/device-fit.ts';
 import { applyProgress, startDownload, type DownloadState } from '../model/download-progress.ts';
 import type { StorageRoom } from './modelSlice.ts';
