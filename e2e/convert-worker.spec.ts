@@ -1,7 +1,7 @@
 // The in-page converter in Chromium: workers/convert-worker.ts, bundled as the browser gets it, converts the
 // tiny checkpoint from a local Hub (resolve → 302 to a second origin, single ranges, CORS/CORP under the app's
 // cross-origin isolation) into the origin-private file system, and writes files byte-identical to the Node
-// conversion of the same checkpoint. Not yet through the app's UI (issue 11's model screen is still to come).
+// conversion of the same checkpoint. Through the app's UI: e2e/hub-convert.spec.ts.
 
 import { join } from 'node:path';
 import { build, type Rollup } from 'vite';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
 import type { HubServer } from '../converter/testing/hub-server.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, snapshot, test } from './fixtures.ts';
 import { AppPage } from './pages/AppPage.ts';
 import { startTinyHub, type TinyHub } from './tiny-hub.ts';
 
@@ -83,6 +83,7 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
     await expect(summary).toContainText('Free storage: ');
     await expect(summary.getByTestId('convert-device')).toContainText(/This device can run it/);
     await expect(summary).toContainText('Qwen research licence');
+    await snapshot(page, 'hub-1-summary');
     // Nothing but config.json and the safetensors headers so far, of a 21 MB checkpoint.
     expect(cdnBytes()).toBeLessThan(500_000);
   });
@@ -95,6 +96,7 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
     await expect(app.error).toContainText('Connection lost: the conversion is paused', { timeout: 120_000 });
     await expect(app.error).toContainText('Resume continues after the last finished graph');
     await expect(page.getByTestId('convert-paused')).toBeVisible();
+    await snapshot(page, 'hub-2-paused');
     hub.faults.cut = undefined;
   });
 
@@ -107,6 +109,7 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
     await summary.getByRole('button', { name: 'Resume converting' }).click();
     await expect(page.getByTestId('convert-done')).toContainText(/Resumed: [1-9] graphs? finished by the interrupted run were kept/, { timeout: 120_000 });
     await expect(unfinished).toHaveCount(0);
+    await snapshot(page, 'hub-3-done');
   });
 
   await test.step('the converted model is listed as stored, loads on WASM and answers', async () => {

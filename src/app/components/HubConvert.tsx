@@ -56,7 +56,7 @@ function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> 
         Revision <code>{i.revision}</code> is commit <code data-testid="convert-sha">{i.sha}</code>: every file is read at this commit.
       </p>
       <p>
-        Downloads <strong data-testid="convert-download">{formatBytes(i.downloadBytes)}</strong> (the repository's files, from the Hub's listing; {(i.params / 1e9).toFixed(2)} B parameters), streamed and never kept whole.
+        Downloads <strong data-testid="convert-download">{formatBytes(i.downloadBytes)}</strong> (the repository's files, from the Hub's listing; {i.params >= 1e9 ? `${(i.params / 1e9).toFixed(2)} billion` : `${(i.params / 1e6).toFixed(1)} million`} parameters), streamed and never kept whole.
       </p>
       <p>
         Keeps about <strong data-testid="convert-keep">{formatBytes(i.keepBytes)}</strong> in this browser ({job.dtype}; estimated from the tensors' shapes). Free storage:{' '}

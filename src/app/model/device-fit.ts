@@ -36,7 +36,7 @@ export function judgeDevice(facts: DeviceFacts, model: { keepBytes: number; larg
   if (facts.memoryGiB !== null && facts.memoryGiB * 2 ** 30 < need) {
     return { verdict: 'no', dtype: 'q4', reason: `this device reports about ${facts.memoryGiB} GB of memory; the model needs about ${formatBytes(need)} to run (its ${formatBytes(model.keepBytes)} of weights and working memory)` };
   }
-  const memory = facts.memoryGiB === null ? 'the browser does not say how much memory this device has' : `the device reports ${facts.memoryGiB}${facts.memoryGiB >= 8 ? '+' : ''} GB of memory (the model needs about ${formatBytes(need)})`;
+  const memory = facts.memoryGiB === null ? 'the browser does not say how much memory this device has' : `the device reports about ${facts.memoryGiB} GB of memory (the model needs about ${formatBytes(need)})`;
   if (!gpu) return { verdict: 'slow', dtype: 'q4', reason: `${facts.noGpu}: it runs on the CPU (WASM), slowly; ${memory}` };
   if (gpu.software) return { verdict: 'slow', dtype: 'q4', reason: `the WebGPU adapter (${gpu.name}) is a software renderer: it runs on the CPU (WASM), slowly; ${memory}` };
   const buffer = Math.min(gpu.maxBufferSize, gpu.maxStorageBufferBindingSize);

@@ -144,7 +144,7 @@ function fail(e: { name: string; message: string }, target: HubTarget, job: Conv
   stopWorker();
   const failure = convertFailure(e, target.repo.split('@')[0]);
   const s = appStore.getState();
-  s.setConvertPhase(job && failure.resumable ? { kind: 'paused', job, why: failure.title } : { kind: 'idle' });
+  s.setConvertPhase(job && failure.resumable ? { kind: 'paused', job, why: `${failure.title}.` } : { kind: 'idle' });
   s.showError({ title: failure.title, message: failure.message, retry: job && failure.resumable ? () => startConversion(job) : failure.needsToken ? null : () => inspectHub(target) });
   if (job) void refreshCached();
 }
