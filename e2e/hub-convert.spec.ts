@@ -1,13 +1,14 @@
 // "VLM-FO1-3B from Hugging Face" as a person with only a browser uses it: the model screen's Hub card,
 // pointed at a local Hub (converter/testing/hub-server.ts) by `?hub=`, converts the tiny checkpoint in the
-// page (workers/convert-worker.ts, the app's own bundle) into OPFS; a conversion whose connection is cut
-// pauses, resumes after a reload from its last finished graph, and the converted model is then a stored
-// model that loads and answers. The bad inputs (404, 401, not FO1) each get their message, and the card
-// works again after each. The tiny fixture has random weights: answers are never checked for content.
+// page (workers/convert-worker.ts, the app's own bundle) into OPFS. A conversion reloaded in the middle, one
+// whose connection is lost and one cancelled each continue from their last finished graph (and say so), and the
+// converted model is then a stored model that loads and answers. The bad inputs (404, 401, not FO1) each get
+// their message, and the card works again after each. The tiny fixture has random weights: answers are never
+// checked for content.
 
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import sharp from 'sharp';
 import type { HubServer } from '../converter/testing/hub-server.ts';
 import { expect, snapshot, test } from './fixtures.ts';
@@ -42,13 +43,33 @@ test.afterEach(() => {
   hub.faults.token = undefined;
 });
 
-/** Bytes the CDN served so far, from the ranges asked (every CDN read is a single range). */
-function cdnBytes(): number {
-  return hub.requests.filter((r) => r.origin === 'cdn').reduce((n, r) => {
-    const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
-    return n + (m ? Number(m[2]) - Number(m[1]) + 1 : Infinity);
-  }, 0);
+/** The bytes a CDN request asked for (every CDN read is a single range). */
+function rangeBytes(r: HubServer['requests'][number]): number {
+  const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
+  return m ? Number(m[2]) - Number(m[1]) + 1 : Infinity;
 }
+
+const cdnBytes = () => hub.requests.filter((r) => r.origin === 'cdn').reduce((n, r) => n + rangeBytes(r), 0);
+
+/**
+ * Reads of the embedding's shard beyond its header since request `since`: they start once the four vision and
+ * region graphs are written and journaled (the embedding is the text graphs' first weight).
+ */
+const embedReads = (since: number) => hub.requests.slice(since).filter((r) => r.origin === 'cdn' && r.path.endsWith(embedShard) && rangeBytes(r) > 4096).length;
+
+/**
+ * Starts the conversion the summary shows with every read of the embedding cut, and waits until those reads
+ * fail: the worker then retries with backoff and at last stops with ConnectionLostError.
+ */
+async function startCut(page: Page, summary: Locator): Promise<void> {
+  const since = hub.requests.length;
+  hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
+  await summary.getByRole('button', { name: 'Start converting' }).click();
+  await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
+  await expect.poll(() => embedReads(since), { timeout: 60_000 }).toBeGreaterThan(0);
+}
+
+const RESUMED = 'Resumed: 4 graphs finished by the interrupted run were kept.';
 
 /** Opens the app on the local Hub (`?hub=`): the page object, the Hub card's fields and button, the summary. */
 async function openWithHub(page: Page) {
@@ -64,7 +85,7 @@ async function openWithHub(page: Page) {
   return { app: new AppPage(page), h, summary: page.getByTestId('convert-summary') };
 }
 
-test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, reload, resume, load, answer', async ({ page }) => {
+test('converts VLM-FO1 from the Hub in the page: summary, reload in the middle, resume, load, answer', async ({ page }) => {
   test.setTimeout(420_000);
   const { app, h, summary } = await openWithHub(page);
 
@@ -88,26 +109,21 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
     expect(cdnBytes()).toBeLessThan(500_000);
   });
 
-  await test.step('every read of the embedding is cut: the conversion pauses, resumable', async () => {
-    hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
-    await summary.getByRole('button', { name: 'Start converting' }).click();
-    await expect(page.getByTestId('convert-progress')).toBeVisible();
-    await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
-    await expect(app.error).toContainText('Connection lost: the conversion is paused', { timeout: 120_000 });
-    await expect(app.error).toContainText('Resume continues after the last finished graph');
-    await expect(page.getByTestId('convert-paused')).toBeVisible();
-    await snapshot(page, 'hub-2-paused');
-    hub.faults.cut = undefined;
+  await test.step('the conversion runs: the vision and region graphs are written, the text graphs begin (their reads held back)', async () => {
+    await startCut(page, summary);
+    await expect(page.getByTestId('convert-progress')).toContainText(/Downloading and converting embed_tokens \((q4|q4f16)\)/);
+    await snapshot(page, 'hub-2-progress');
   });
 
   const unfinished = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO} \\((q4|q4f16)\\), conversion not finished`) });
-  await test.step('after a reload the unfinished conversion is stored; Resume continues it and says what it kept', async () => {
+  await test.step('a reload in the middle kills the worker; the unfinished conversion is stored, Resume continues it and says what it kept', async () => {
     await page.reload();
+    hub.faults.cut = undefined;
     await expect(unfinished).toContainText('converted so far');
     await unfinished.getByRole('button', { name: 'Resume' }).click();
     await expect(summary).toContainText('An unfinished conversion of it is stored');
     await summary.getByRole('button', { name: 'Resume converting' }).click();
-    await expect(page.getByTestId('convert-done')).toContainText(/Resumed: [1-9] graphs? finished by the interrupted run were kept/, { timeout: 120_000 });
+    await expect(page.getByTestId('convert-done')).toContainText(RESUMED, { timeout: 120_000 });
     await expect(unfinished).toHaveCount(0);
     await snapshot(page, 'hub-3-done');
   });
@@ -134,16 +150,31 @@ test('converts VLM-FO1 from the Hub in the page: summary, a cut connection, relo
   });
 });
 
+test('a lost connection pauses the conversion with a message; Resume continues after the last finished graph', async ({ page }) => {
+  test.setTimeout(180_000);
+  const { app, h, summary } = await openWithHub(page);
+  await h.convert.click();
+  await startCut(page, summary);
+  await expect(app.error).toContainText('Connection lost: the conversion is paused', { timeout: 120_000 });
+  await expect(app.error).toContainText('What was converted is kept in this browser; Resume continues after the last finished graph');
+  await expect(page.getByTestId('convert-paused')).toBeVisible();
+  await snapshot(page, 'hub-4-paused');
+  hub.faults.cut = undefined;
+  await page.getByTestId('convert-paused').getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('convert-done')).toContainText(RESUMED, { timeout: 120_000 });
+});
+
 test('Cancel stops the conversion at once and keeps it resumable', async ({ page }) => {
   test.setTimeout(180_000);
   const { h, summary } = await openWithHub(page);
-  hub.faults.cut = { file: embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
   await h.convert.click();
-  await summary.getByRole('button', { name: 'Start converting' }).click();
-  await expect(page.getByTestId('convert-numbers')).toContainText(/ of \d+ tensors/, { timeout: 60_000 });
+  await startCut(page, summary);
   await page.getByTestId('convert-progress').getByRole('button', { name: 'Cancel' }).click();
   await expect(page.getByTestId('convert-paused')).toContainText('Cancelled. What was converted is kept in this browser.');
   await expect(page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO} .*conversion not finished`) }).getByRole('button', { name: 'Resume' })).toBeEnabled();
+  hub.faults.cut = undefined;
+  await page.getByTestId('convert-paused').getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByTestId('convert-done')).toContainText(RESUMED, { timeout: 120_000 });
 });
 
 test('bad repositories: not found, gated without a token, not a VLM-FO1 checkpoint; each says so and the card works after', async ({ page }) => {
