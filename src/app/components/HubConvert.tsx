@@ -47,7 +47,7 @@ export function HubCard({ busy }: { busy: boolean }) {
 }
 
 function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> }) {
-  const { job, inspection: i, room, fit, storedBytes } = phase;
+  const { job, inspection: i, room, fit, storedBytes, replaces } = phase;
   const tooBig = room !== null && i.keepBytes - storedBytes > room.availableBytes;
   return (
     <section className="model-active" aria-label="Conversion summary" data-testid="convert-summary">
@@ -63,6 +63,7 @@ function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> 
         {room ? formatBytes(room.availableBytes) : 'the browser does not say'}.
       </p>
       {storedBytes > 0 && <p>An unfinished conversion of it is stored ({formatBytes(storedBytes)}): it continues after its last finished graph.</p>}
+      {replaces && <p className="warn-box">It is already converted in this browser ({job.dtype}): converting again replaces that copy.</p>}
       {tooBig && <p className="warn-box" role="alert">Not enough storage: the converted model needs about {formatBytes(i.keepBytes)} but the browser allows about {formatBytes(room.availableBytes)} more. Free space (delete a stored model) first.</p>}
       <p className={fit.verdict === 'yes' ? '' : 'warn-box'} data-testid="convert-device">
         {fit.verdict === 'no' ? 'This device cannot run it: ' : fit.verdict === 'slow' ? 'This device can run it, slowly: ' : 'This device can run it: '}

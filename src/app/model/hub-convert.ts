@@ -79,13 +79,16 @@ export function inspectHub(target: HubTarget, dtype?: ConvertDtype): void {
     if (e.type === 'error') return fail(e, target, null);
     if (e.type !== 'inspected') return;
     stopWorker();
-    void Promise.all([storageRoom(), readDevice()]).then(([room, facts]) => {
-      if (appStore.getState().convert.kind !== 'inspecting') return; // cancelled meanwhile
-      const fit = judgeDevice(facts, e);
-      const job: ConvertJob = { target: { ...target, repo: `${e.repo}@${e.sha}` }, dtype: dtype ?? fit.dtype, folder: convertedFolder(e.repo, dtype ?? fit.dtype) };
-      const earlier = appStore.getState().cached?.find((m) => m.modelId === opfsModelId(job.folder) && !m.complete);
-      appStore.getState().setConvertPhase({ kind: 'summary', job, inspection: e, room, fit, storedBytes: earlier?.storedBytes ?? 0 });
-    });
+    Promise.all([storageRoom(), readDevice()]).then(
+      ([room, facts]) => {
+        if (appStore.getState().convert.kind !== 'inspecting') return; // cancelled meanwhile
+        const fit = judgeDevice(facts, e);
+        const job: ConvertJob = { target: { ...target, repo: `${e.repo}@${e.sha}` }, dtype: dtype ?? fit.dtype, folder: convertedFolder(e.repo, dtype ?? fit.dtype) };
+        const earlier = appStore.getState().cached?.find((m) => m.modelId === opfsModelId(job.folder));
+        appStore.getState().setConvertPhase({ kind: 'summary', job, inspection: e, room, fit, storedBytes: earlier && !earlier.complete ? earlier.storedBytes : 0, replaces: earlier?.complete ?? false });
+      },
+      (err: Error) => fail({ name: err.name, message: `reading this device's storage and GPU failed: ${err.message}` }, target, null),
+    );
   });
 }
 

@@ -25,8 +25,8 @@ export interface ConvertJob {
 export type ConvertPhase =
   | { kind: 'idle' }
   | { kind: 'inspecting'; target: HubTarget }
-  /** `storedBytes`: what an earlier, unfinished conversion into the folder left (it resumes). */
-  | { kind: 'summary'; job: ConvertJob; inspection: HubInspection; room: StorageRoom | null; fit: DeviceFit; storedBytes: number }
+  /** `storedBytes`: what an earlier, unfinished conversion into the folder left (it resumes); `replaces`: a finished one is there. */
+  | { kind: 'summary'; job: ConvertJob; inspection: HubInspection; room: StorageRoom | null; fit: DeviceFit; storedBytes: number; replaces: boolean }
   /** `bytes`: the checkpoint's bytes read, as one "file" for download-progress.ts's speed and time left. */
   | { kind: 'converting'; job: ConvertJob; resolved: HubSummary | null; progress: ConvertProgress | null; bytes: DownloadState }
   /** Cancelled, or the connection was lost: what was converted is kept and Resume continues. */
