@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
-import type { ConvertEvent, ConvertRequest } from '../workers/convert-worker.ts';
+import type { ConvertEvent, ConvertRequest } from '../src/protocol/convert.ts';
 import { bundleConvertWorker } from '../converter/testing/convert-worker-bundle.ts';
 import { startHubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
@@ -123,7 +123,7 @@ interface PageRun {
  * Runs the convert worker in the page into OPFS `folder`. With `stopAtFraction`, the worker is terminated once
  * that fraction of the checkpoint bytes has been read (a closed tab), and no model.json is expected.
  */
-function runInPage(page: Page, code: string, req: ConvertRequest, stopAtFraction?: number): Promise<PageRun> {
+function runInPage(page: Page, code: string, req: Extract<ConvertRequest, { type: 'convert' }>, stopAtFraction?: number): Promise<PageRun> {
   return page.evaluate(async ({ code, req, stopAtFraction }) => {
     const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
     const events: ConvertEvent[] = [];
@@ -191,7 +191,7 @@ export async function measureBrowserConvert(preset: PresetName = 'full'): Promis
     const code = await bundleConvertWorker();
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(site.url);
-    const req = (folder: string): ConvertRequest => ({ type: 'convert', repo: REPO, hubUrl: hub.hubUrl, dtypes: ['q4'], folder });
+    const req = (folder: string): Extract<ConvertRequest, { type: 'convert' }> => ({ type: 'convert', repo: REPO, hubUrl: hub.hubUrl, dtypes: ['q4'], folder });
     const renderers = (cmd: string) => cmd.includes('--type=renderer');
     const rss = peakRss(process.pid, renderers);
     log('browser: converting in the page…');

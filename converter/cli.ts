@@ -7,7 +7,8 @@
 
 import { parseArgs } from 'node:util';
 import { MODEL_DTYPES, type ModelDtype } from '../src/model-folder/manifest.ts';
-import { convert, type ConvertProgress } from './convert.ts';
+import type { ConvertProgress } from '../src/model-folder/convert-progress.ts';
+import { convert } from './convert.ts';
 import { formatBytes, progressLine, throttled } from './progress.ts';
 import type { CheckpointFiles } from './read/byte-source.ts';
 import { DEFAULT_HUB_URL, openHubRepo } from './read/hub.ts';

@@ -47,15 +47,7 @@ import {
   type ModelManifest,
   type TokenIds,
 } from '../src/model-folder/manifest.ts';
-
-export interface ConvertProgress {
-  /** e.g. "decoder_model_merged (q4)". */
-  stage: string;
-  tensorsDone: number;
-  tensorsTotal: number;
-  bytesDone: number;
-  bytesTotal: number;
-}
+import type { ConvertProgress } from '../src/model-folder/convert-progress.ts';
 
 export interface ConvertOptions {
   /** A local folder, or a Hub repository at one commit (read/hub.ts), whose weights then stream by range. */
@@ -146,7 +138,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       const dataFiles = new Map<string, FileEntry>(); // data file name → entry, this dtype
       journal.restore(dtype, shared);
       for (const name of COMPONENTS) {
-        progress.stage = `${name} (${dtype})`;
+        progress.enter(`${name} (${dtype})`);
         const path = onnxPath(name, dtype);
         const done = journal.done(path);
         if (done) {
@@ -217,7 +209,7 @@ function json(v: unknown, pretty: boolean): Uint8Array {
 
 /** Counts tensors and bytes as the emitters read them, for the progress bar, and which tensors were read. */
 class ProgressCounter {
-  stage = '';
+  private stage = '';
   readonly source: WeightSource;
   readonly used = new Set<string>();
   /** The graph's weight store being written: its next chunk file is readied before each read. */
@@ -225,12 +217,14 @@ class ProgressCounter {
   /** Tensors read whole since the last takeGraphReads (a graph's, for the resume journal). */
   private graphReads: string[] = [];
   private readonly credited: (name: string) => void;
+  private readonly report: () => void;
   private tensorsDone = 0;
   private bytesDone = 0;
 
   constructor(ck: Checkpoint, passes: number, onProgress?: (p: ConvertProgress) => void) {
     const tensorsTotal = ck.names().length * passes;
     const bytesTotal = ck.totalBytes() * passes;
+    this.report = () => onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
     /** `rows` of tensor `name` were read: all of it, or a chunk (the tensor counts as done with its last). */
     const count = (name: string, rows: readonly [number, number] | null) => {
       const e = ck.entry(name)!;
@@ -241,7 +235,7 @@ class ProgressCounter {
         this.graphReads.push(name);
       }
       this.bytesDone += rows ? ((e.end - e.begin) / n) * (rows[1] - rows[0]) : e.end - e.begin;
-      onProgress?.({ stage: this.stage, tensorsDone: Math.min(this.tensorsDone, tensorsTotal), tensorsTotal, bytesDone: Math.min(this.bytesDone, bytesTotal), bytesTotal });
+      this.report();
     };
     this.credited = (name) => count(name, null);
     this.source = {
@@ -261,6 +255,12 @@ class ProgressCounter {
         return t;
       },
     };
+  }
+
+  /** The graph `stage` begins: said at once, so that a first read that waits (a slow or lost network) shows where. */
+  enter(stage: string): void {
+    this.stage = stage;
+    this.report();
   }
 
   /** A graph kept from an earlier run: its tensors count as read. */

@@ -1,7 +1,7 @@
 // Terminal progress for the converter and benchmarks: a bar with tensors, bytes and ETA, redrawn a few
 // times a second at most.
 
-import type { ConvertProgress } from './convert.ts';
+import type { ConvertProgress } from '../src/model-folder/convert-progress.ts';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];

@@ -1,37 +1,31 @@
 // The in-page converter in Chromium: workers/convert-worker.ts, bundled as the browser gets it, converts the
 // tiny checkpoint from a local Hub (resolve → 302 to a second origin, single ranges, CORS/CORP under the app's
 // cross-origin isolation) into the origin-private file system, and writes files byte-identical to the Node
-// conversion of the same checkpoint. Not yet through the app's UI (issue 11's model screen is still to come).
+// conversion of the same checkpoint. Through the app's UI: e2e/hub-convert.spec.ts.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert } from '../converter/convert.ts';
-import { writeFixture } from '../fixtures/fixture.ts';
 import { bundleConvertWorker } from '../converter/testing/convert-worker-bundle.ts';
-import { startHubServer, type HubServer } from '../converter/testing/hub-server.ts';
+import type { HubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { expect, test } from './fixtures.ts';
+import { startTinyHub, type TinyHub } from './tiny-hub.ts';
 
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = 'e2e0'.repeat(10);
-let root: string;
+let tiny: TinyHub;
 let hub: HubServer;
 let local: ModelManifest;
 let workerCode: string;
 
 test.beforeAll(async () => {
   test.setTimeout(180_000);
-  root = await mkdtemp(join(tmpdir(), 'e2e-convert-'));
-  await writeFixture({ preset: 'tiny', out: join(root, 'ckpt'), seed: 7, maxShardBytes: 6e6 });
-  hub = await startHubServer({ [REPO]: { dir: join(root, 'ckpt'), sha: SHA } });
-  local = (await convert({ checkpoint: join(root, 'ckpt'), out: join(root, 'local'), dtypes: ['q4'] })).manifest;
+  tiny = await startTinyHub({ repo: REPO, sha: SHA, seed: 7 });
+  hub = tiny.hub;
+  local = (await convert({ checkpoint: tiny.ckpt, out: join(tiny.root, 'local'), dtypes: ['q4'] })).manifest;
   workerCode = await bundleConvertWorker();
 });
-test.afterAll(async () => {
-  await hub?.close();
-  await rm(root, { recursive: true, force: true });
-});
+test.afterAll(() => tiny?.close());
 
 const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
 
@@ -78,9 +72,8 @@ test('converts the tiny checkpoint from a local Hub into OPFS, byte-identical to
 test('a conversion that loses the network resumes after a reload from its last finished graph, and ends identical', async ({ page }) => {
   test.setTimeout(90_000);
   await page.goto('/');
-  const index = JSON.parse(await readFile(join(root, 'ckpt', 'model.safetensors.index.json'), 'utf8'));
   const first = await test.step('every read of the embedding fails: the worker stops with ConnectionLostError', async () => {
-    hub.faults.cut = { file: index.weight_map['model.embed_tokens.weight'], afterBytes: 0, times: 1000, minBytes: 4096 };
+    hub.faults.cut = { file: tiny.embedShard, afterBytes: 0, times: 1000, minBytes: 4096 };
     try {
       return await runWorker(page, 'fo1-resume');
     } finally {

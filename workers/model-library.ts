@@ -105,7 +105,7 @@ export function parseManifest(text: string, where: string): ModelManifest {
 }
 
 /** The files loading would read (the dtype the engine picks), each marked stored or not. */
-function describe(modelId: string | null, where: string, manifest: ModelManifest, stored: Map<string, number>): ModelInfo {
+export function describe(modelId: string | null, where: string, manifest: ModelManifest, stored: Map<string, number>): ModelInfo {
   const dtype = chooseDtype(manifest);
   const entries = manifestFiles(manifest, dtype);
   // A file counts with its stored chunks when only part of it has arrived (the download resumes there).

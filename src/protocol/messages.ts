@@ -4,6 +4,7 @@
 // narrows without casts and ends in `unreachable()` so that adding a kind breaks every unhandled switch.
 
 import type { PixelBox } from '../model-folder/boxes.ts';
+import type { ConvertDtype } from './convert.ts';
 import type { EngineErrorData } from './errors.ts';
 
 /** One execution provider of onnxruntime-web that the engine can run a session on. */
@@ -200,13 +201,19 @@ export interface ModelInfo {
   storedBytes: number;
 }
 
-/** A model folder stored in this browser (Cache Storage), complete or partly downloaded. */
+/**
+ * A model folder stored in this browser, complete or partly there: downloaded into Cache Storage (its id is the
+ * folder URL), or converted in the page into OPFS (its id is `opfs:<folder>/`, src/protocol/convert.ts).
+ */
 export interface CachedModel {
   modelId: string;
   name: string;
+  /** 0 for a conversion that has not finished: its size is known once model.json is written. */
   totalBytes: number;
   storedBytes: number;
   complete: boolean;
+  /** An unfinished conversion: what it converts, so the model screen can resume it (converter/resume.ts). */
+  resume?: { repo: string; dtype: ConvertDtype };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { formatBytes, formatDuration, summarize } from '../model/download-progre
 import type { ModelPhase } from '../store/modelSlice.ts';
 
 /** Re-renders every second so speed and time left move even between progress events. */
-function useNow(): number {
+export function useNow(): number {
   const [now, setNow] = useState(() => performance.now());
   useEffect(() => {
     const t = setInterval(() => setNow(performance.now()), 1000);

@@ -1,6 +1,7 @@
-// The model screen (the side panel on first run, or the model badge in the top bar): pick where the model comes from — the bundled
-// demo, a URL of a converted model folder, a folder on this computer, or a model stored in this browser —
-// see its size before anything downloads, then follow the download. All actions are in model/actions.ts.
+// The model screen (the side panel on first run, or the model badge in the top bar): pick where the model comes from — VLM-FO1
+// from Hugging Face converted in this browser (HubConvert.tsx), the bundled demo, a URL of a converted model folder, a folder
+// on this computer, or a model stored in this browser — see its size before anything downloads, then follow the download.
+// All actions are in model/actions.ts and model/hub-convert.ts.
 
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { unreachable } from '../../protocol/messages.ts';
@@ -9,6 +10,8 @@ import { formatBytes } from '../model/download-progress.ts';
 import type { BackendPreference, ModelPhase } from '../store/modelSlice.ts';
 import { selectModel } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
+import { resumeConversion } from '../model/hub-convert.ts';
+import { ConvertView, HubCard } from './HubConvert.tsx';
 import { ModelProgress } from './ModelProgress.tsx';
 
 function DemoCard({ busy }: { busy: boolean }) {
@@ -73,13 +76,14 @@ function FolderCard({ busy }: { busy: boolean }) {
 
 function CachedCard({ busy }: { busy: boolean }) {
   const cached = useApp((s) => s.cached);
+  const converting = useApp((s) => s.convert.kind === 'inspecting' || s.convert.kind === 'converting');
   return (
     <section className="source-card source-wide" aria-labelledby="cached-title">
       <h3 id="cached-title">Stored in this browser</h3>
       {cached === null ? (
         <p className="muted">Reading storage…</p>
       ) : cached.length === 0 ? (
-        <p className="muted">No models stored yet. A model you load from a URL is kept here and works offline.</p>
+        <p className="muted">No models stored yet. A model you convert here or load from a URL is kept here and works offline.</p>
       ) : (
         <ul className="cached-list" data-testid="cached-list">
           {cached.map((m) => (
@@ -88,8 +92,8 @@ function CachedCard({ busy }: { busy: boolean }) {
                 <strong>{m.name}</strong>
                 <span className="muted cached-id">{m.modelId}</span>
               </div>
-              <span className="cached-size">{m.complete ? formatBytes(m.totalBytes) : `${formatBytes(m.storedBytes)} of ${formatBytes(m.totalBytes)} (incomplete)`}</span>
-              <button type="button" className="btn btn-small" disabled={busy} onClick={() => void (m.complete ? loadModel(cachedChoice(m.modelId, m.name), null) : chooseSource(urlChoice(m.modelId)))}>
+              <span className="cached-size">{m.complete ? formatBytes(m.totalBytes) : m.resume ? `${formatBytes(m.storedBytes)} converted so far` : `${formatBytes(m.storedBytes)} of ${formatBytes(m.totalBytes)} (incomplete)`}</span>
+              <button type="button" className="btn btn-small" disabled={busy || (m.resume !== undefined && converting)} onClick={() => void (m.complete ? loadModel(cachedChoice(m.modelId, m.name), null) : m.resume ? resumeConversion(m.resume) : chooseSource(urlChoice(m.modelId)))}>
                 {m.complete ? 'Load' : 'Resume'}
               </button>
               <button type="button" className="btn btn-small btn-ghost" disabled={busy} onClick={() => void deleteCached(m.modelId)} aria-label={`Delete ${m.name}`}>Delete</button>
@@ -168,7 +172,9 @@ export function ModelScreen() {
           {hasModel && <button type="button" className="btn btn-small" onClick={() => appStore.getState().setModelScreenOpen(false)}>Close</button>}
         </header>
         <ActivePhase phase={phase} />
+        <ConvertView />
         <div className="source-grid">
+          <HubCard busy={busy} />
           <DemoCard busy={busy} />
           <UrlCard busy={busy} />
           <FolderCard busy={busy} />

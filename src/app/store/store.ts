@@ -6,13 +6,14 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { createAskSlice, type AskSlice } from './askSlice.ts';
 import { createBoxesSlice, type BoxesSlice } from './boxesSlice.ts';
+import { createConvertSlice, type ConvertSlice } from './convertSlice.ts';
 import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createErrorSlice, type ErrorSlice } from './errorSlice.ts';
 import { createImageSlice, type ImageSlice } from './imageSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
 import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice.ts';
 
-export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice & ModelSlice & ProposalsSlice;
+export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice & ModelSlice & ProposalsSlice & ConvertSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
@@ -23,6 +24,7 @@ export function createAppStore(): StoreApi<AppState> {
     ...createErrorSlice(...a),
     ...createModelSlice(...a),
     ...createProposalsSlice(...a),
+    ...createConvertSlice(...a),
   }));
 }
 

@@ -1,0 +1,143 @@
+// The Hub conversion's actions against a scripted converter worker: what they post, and how each event the
+// worker can send (src/protocol/convert.ts) moves the store's `convert` phase and its messages. The real
+// worker runs in Chromium in e2e/hub-convert.spec.ts.
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConvertEvent, HubInspection } from '../../protocol/convert.ts';
+import type { ConvertJob } from '../store/convertSlice.ts';
+import { appStore } from '../store/store.ts';
+import { cancelConversion, hubFromAddress, hubTarget, inspectHub, parseHubUrl, startConversion } from './hub-convert.ts';
+
+/** A Worker that records what it is sent and answers only what the test makes it say. */
+class ScriptedWorker {
+  static made: ScriptedWorker[] = [];
+  readonly posted: unknown[] = [];
+  terminated = false;
+  onmessage: ((e: { data: ConvertEvent }) => void) | null = null;
+  onerror: ((e: { message: string }) => void) | null = null;
+
+  constructor(readonly url: URL, readonly options: WorkerOptions) {
+    ScriptedWorker.made.push(this);
+  }
+  postMessage(m: unknown): void {
+    this.posted.push(m);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  // The engine worker's client (refreshCached after a conversion) listens; it is never answered here.
+  addEventListener(): void {}
+  say(e: ConvertEvent): void {
+    this.onmessage?.({ data: e });
+  }
+}
+
+const converters = () => ScriptedWorker.made.filter((w) => w.options.name === 'fo1-convert');
+const lastConverter = () => converters().at(-1)!;
+
+vi.stubGlobal('Worker', ScriptedWorker);
+// Node has no navigator: a browser that says nothing about storage, memory or WebGPU.
+vi.stubGlobal('navigator', {});
+afterAll(() => vi.unstubAllGlobals());
+
+const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
+const SHA = 'c'.repeat(40);
+const HUB = 'http://127.0.0.1:9999';
+const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
+const job: ConvertJob = { target: { repo: `${REPO}@${SHA}`, hubUrl: HUB }, dtype: 'q4', folder: `fo1--omlab--VLM-FO1_Qwen2.5-VL-3B-v01--q4` };
+
+beforeEach(() => {
+  ScriptedWorker.made = [];
+  appStore.getState().setConvertPhase({ kind: 'idle' });
+  appStore.getState().dismissError();
+});
+
+describe('the Hub endpoint setting', () => {
+  it('?hub=URL in the address gives the endpoint without trailing slashes; anything else is ignored', () => {
+    expect(hubFromAddress('?hub=http%3A%2F%2F127.0.0.1%3A4567%2F')).toBe('http://127.0.0.1:4567');
+    expect(hubFromAddress('?threads=2&hub=https://hf-mirror.com')).toBe('https://hf-mirror.com');
+    expect(hubFromAddress('')).toBeNull();
+    expect(hubFromAddress('?hub=javascript:alert(1)')).toBeNull();
+    expect(hubFromAddress('?hub=not a url')).toBeNull();
+    expect(parseHubUrl(' https://huggingface.co// ')).toBe('https://huggingface.co');
+  });
+});
+
+describe('hubTarget', () => {
+  it('takes owner/name or owner/name@revision, the Hub and a token when one is typed', () => {
+    expect(hubTarget(' omlab/VLM-FO1_Qwen2.5-VL-3B-v01 ', 'https://huggingface.co/', '')).toEqual({ repo: REPO, hubUrl: 'https://huggingface.co' });
+    expect(hubTarget('me/fo1-ft@v2', 'https://huggingface.co', ' hf_abc ')).toEqual({ repo: 'me/fo1-ft@v2', hubUrl: 'https://huggingface.co', accessToken: 'hf_abc' });
+  });
+
+  it('says what is wrong with a bad name or Hub address', () => {
+    expect(hubTarget('just-a-name', 'https://huggingface.co', '')).toMatch(/"just-a-name" is not a Hugging Face repository: expected owner\/name/);
+    expect(hubTarget('a/b/c', 'https://huggingface.co', '')).toMatch(/not a Hugging Face repository/);
+    expect(hubTarget('a/b', 'huggingface.co', '')).toMatch(/"huggingface.co" is not a Hub address/);
+  });
+});
+
+describe('inspectHub', () => {
+  it('asks the worker to inspect, then shows the summary pinned to the commit, in the dtype this device runs', async () => {
+    inspectHub({ repo: REPO, hubUrl: HUB, accessToken: 'hf_x' });
+    expect(appStore.getState().convert.kind).toBe('inspecting');
+    expect(lastConverter().posted).toEqual([{ type: 'inspect', repo: REPO, hubUrl: HUB, accessToken: 'hf_x' }]);
+    lastConverter().say({ type: 'inspected', ...inspection });
+    expect(lastConverter().terminated).toBe(true);
+    await vi.waitFor(() => expect(appStore.getState().convert.kind).toBe('summary'));
+    const c = appStore.getState().convert;
+    if (c.kind !== 'summary') throw new Error(c.kind);
+    expect(c.job).toEqual({ target: { repo: `${REPO}@${SHA}`, hubUrl: HUB, accessToken: 'hf_x' }, dtype: 'q4', folder: job.folder });
+    expect(c.fit).toMatchObject({ verdict: 'slow', dtype: 'q4' }); // no navigator.gpu: WASM
+    expect(c.room).toBeNull();
+    expect(c).toMatchObject({ storedBytes: 0, replaces: false });
+  });
+
+  it('a 401 leaves the card usable, with a message that points at the token field and no retry without one', () => {
+    inspectHub({ repo: REPO, hubUrl: HUB });
+    lastConverter().say({ type: 'error', name: 'RepoAccessError', message: `${REPO}: HTTP 401 from ${HUB} (revision): gated or private` });
+    expect(appStore.getState().convert).toEqual({ kind: 'idle' });
+    expect(appStore.getState().error).toMatchObject({ title: `${REPO} needs an access token`, retry: null });
+    expect(lastConverter().terminated).toBe(true);
+  });
+});
+
+describe('startConversion', () => {
+  it('converts the summary\'s job and follows it to done, with the graphs it resumed', () => {
+    startConversion(job);
+    const w = lastConverter();
+    expect(w.posted).toEqual([{ type: 'convert', repo: `${REPO}@${SHA}`, hubUrl: HUB, dtypes: ['q4'], folder: job.folder }]);
+    w.say({ type: 'resolved', repo: REPO, revision: SHA, sha: SHA, downloadBytes: 9e9 });
+    w.say({ type: 'progress', progress: { stage: 'embed_tokens (q4)', tensorsDone: 300, tensorsTotal: 900, bytesDone: 3e9, bytesTotal: 9e9 } });
+    expect(appStore.getState().convert).toMatchObject({ kind: 'converting', resolved: { sha: SHA }, progress: { stage: 'embed_tokens (q4)', tensorsDone: 300 } });
+    w.say({ type: 'done', folder: job.folder, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'] });
+    expect(appStore.getState().convert).toEqual({ kind: 'done', job, modelId: `opfs:${job.folder}/`, name: `${REPO} (q4)`, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'] });
+    expect(w.terminated).toBe(true);
+  });
+
+  it('a lost connection pauses it, resumable: Retry starts the same job again', () => {
+    startConversion(job);
+    lastConverter().say({ type: 'error', name: 'ConnectionLostError', message: 'model-00001-of-00002.safetensors: connection lost' });
+    expect(appStore.getState().convert).toEqual({ kind: 'paused', job, why: 'Connection lost: the conversion is paused.' });
+    const { error } = appStore.getState();
+    expect(error?.message).toContain('Resume continues after the last finished graph');
+    error!.retry!();
+    expect(appStore.getState().convert.kind).toBe('converting');
+    expect(lastConverter().posted).toEqual([{ type: 'convert', repo: `${REPO}@${SHA}`, hubUrl: HUB, dtypes: ['q4'], folder: job.folder }]);
+  });
+
+  it('a checkpoint refused mid-way is not resumable: the card is idle, with the converter\'s message', () => {
+    startConversion(job);
+    lastConverter().say({ type: 'error', name: 'UnknownTensorError', message: 'checkpoint: tensors no graph reads: model.extra.weight' });
+    expect(appStore.getState().convert).toEqual({ kind: 'idle' });
+    expect(appStore.getState().error).toMatchObject({ title: `Not a VLM-FO1 checkpoint: ${REPO}`, message: 'checkpoint: tensors no graph reads: model.extra.weight' });
+  });
+
+  it('Cancel terminates the worker at once and pauses; what the terminated worker said late is ignored', () => {
+    startConversion(job);
+    const w = lastConverter();
+    cancelConversion();
+    expect(w.terminated).toBe(true);
+    expect(appStore.getState().convert).toEqual({ kind: 'paused', job, why: 'Cancelled. What was converted is kept in this browser.' });
+    w.say({ type: 'done', folder: job.folder, files: 1, bytes: 1, resumed: [] });
+    expect(appStore.getState().convert.kind).toBe('paused');
+  });
+});

@@ -1,0 +1,88 @@
+// The typed messages between the page and the in-page converter (workers/convert-worker.ts), and how a
+// conversion's model folder is named in the origin-private file system (OPFS). The page first `inspect`s a
+// repository — the revision resolved to its commit, the listing's sizes, the headers' tensor count — so the
+// person sees what it costs before any weight moves, then `convert`s it pinned to that commit.
+// Here, not beside the worker, so the app imports only src/protocol (src/testing/import-rules.test.ts).
+
+import type { ConvertProgress } from '../model-folder/convert-progress.ts';
+import type { ModelDtype } from '../model-folder/manifest.ts';
+
+/** The dtypes the page converts to: the ones a browser runs (src/engine/load/load-model.ts pickDtype). */
+export type ConvertDtype = Extract<ModelDtype, 'q4' | 'q4f16'>;
+
+/** Where to read a checkpoint: a Hub repository, the endpoint it lives on, and a token for gated ones. */
+export interface HubTarget {
+  /** "owner/name" or "owner/name@revision" (revision defaults to main). */
+  repo: string;
+  hubUrl: string;
+  accessToken?: string;
+}
+
+export type ConvertRequest =
+  | ({ type: 'inspect' } & HubTarget)
+  | ({
+      type: 'convert';
+      dtypes: ConvertDtype[];
+      /** The model folder's name at the top of the origin-private file system (convertedFolder). */
+      folder: string;
+    } & HubTarget);
+
+/** What a repository holds at the commit its revision resolved to, before anything is converted. */
+export interface HubSummary {
+  repo: string;
+  revision: string;
+  sha: string;
+  /** Every file of the repository, from the listing. */
+  downloadBytes: number;
+}
+
+/** `inspect`'s answer: the summary, and what the checkpoint's safetensors headers say. */
+export interface HubInspection extends HubSummary {
+  params: number;
+  /** The q4 (= q4f16) model folder's size, estimated from the tensors' shapes (converter/estimate.ts). */
+  keepBytes: number;
+  /** The largest weight as stored, estimated likewise: what one WebGPU buffer must hold. */
+  largestTensorBytes: number;
+}
+
+export type ConvertEvent =
+  | ({ type: 'inspected' } & HubInspection)
+  /** A conversion's first event: the commit it reads. */
+  | ({ type: 'resolved' } & HubSummary)
+  | { type: 'progress'; progress: ConvertProgress }
+  /** `resumed`: graphs an earlier, interrupted conversion into this folder had finished, kept as they were. */
+  | { type: 'done'; folder: string; files: number; bytes: number; resumed: string[] }
+  /** `name` is the error's class (RepoNotFoundError, RepoAccessError, ConnectionLostError, UnknownTensorError…). */
+  | { type: 'error'; name: string; message: string };
+
+// ---------------------------------------------------------------------------------------------------
+// Converted model folders in OPFS
+
+/** A converted model's id, as the model library and the engine know it: `opfs:<folder>/`. */
+const OPFS_ID = /^opfs:([^/]+)\/$/;
+/**
+ * `fo1--<owner>--<name>--<dtype>`: the Hub forbids "--" inside repository names (huggingface_hub's
+ * validate_repo_id; its own cache folders are `models--<owner>--<name>` for that reason), so the name reads back.
+ */
+const FOLDER = /^fo1--([\w.-]+?)--([\w.-]+?)--(q4|q4f16)$/;
+
+/** The OPFS folder a conversion of `repo` (any revision) to `dtype` writes into. */
+export function convertedFolder(repo: string, dtype: ConvertDtype): string {
+  const [owner, name] = repo.split('@')[0].split('/');
+  return `fo1--${owner}--${name}--${dtype}`;
+}
+
+/** The repository and dtype a conversion folder was made for, or null when `folder` is not one. */
+export function parseConvertedFolder(folder: string): { repo: string; dtype: ConvertDtype } | null {
+  const m = FOLDER.exec(folder);
+  return m ? { repo: `${m[1]}/${m[2]}`, dtype: m[3] as ConvertDtype } : null;
+}
+
+export function opfsModelId(folder: string): string {
+  return `opfs:${folder}/`;
+}
+
+/** The OPFS folder of a converted model's id, or null for any other id (a folder URL in Cache Storage). */
+export function opfsFolderOf(modelId: string): string | null {
+  return OPFS_ID.exec(modelId)?.[1] ?? null;
+}
