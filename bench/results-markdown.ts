@@ -1,6 +1,7 @@
 // bench/RESULTS.md: the figures of bench/results.json (results.ts) for people, one section per benchmark.
 
-import { FOLLOW_UP, QUESTION } from './answer-bench.ts';
+import { FOLLOW_UP, QUESTION, type AnswerRun } from './answer-bench.ts';
+import type { BrowserConvertRun } from './browser-convert.ts';
 import type { BrowserRun } from './browser-bench.ts';
 import type { PhotoSetRun, ProposalsRun } from './proposals-bench.ts';
 import {
@@ -46,6 +47,7 @@ export function renderMarkdown(r: Results): string {
     if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
   }
   if (r.convert) renderConvert(L, r.convert as ConvertRun);
+  if (r.browser_convert) renderBrowserConvert(L, r.browser_convert);
   if (r.formats) renderFindings(L, r.formats);
   if (r.answers) renderAnswers(L, r.answers);
   if (r.vision) renderVision(L, r.vision);
@@ -67,6 +69,24 @@ function renderConvert(L: string[], c: ConvertRun): void {
     `| q4 folder | ${gb(c.q4FolderBytes)} | ≤ ${gb(c.goals.q4FolderBytes)} |`, '',
     '| file | bytes |', '|---|---|', ...Object.entries(c.files).map(([f, b]) => `| ${f} | ${b.toLocaleString('en')} |`), '');
   if (c.note) L.push(c.note + (c.loadAverage ? ` (1-minute load average ${c.loadAverage.join(' → ')}).` : ''), '');
+}
+
+function renderBrowserConvert(L: string[], b: BrowserConvertRun): void {
+  const side = (name: string, x: BrowserConvertRun['cli']) => `| ${name} | ${x.wallSeconds} s | ${x.MBps} MB/s | ${gb(x.peakBytes)} |`;
+  L.push(`## In-page conversion (\`npm run bench -- browser-convert\`, issue 11): ${b.preset} preset → ${b.dtype} from a local Hub`, '',
+    `bench/browser-convert.ts: ${gb(b.checkpointBytes)} of bf16 safetensors served by converter/testing/hub-server.ts (resolve → 302 ` +
+      'to a second origin, single ranges). The CLI (`npm run convert -- --from-hub`, a child process) and then workers/convert-worker.ts ' +
+      `in ${b.chromium} (headless, a profile on disk, writing to OPFS), in one run. Peak memory: the CLI process's RSS; the ` +
+      "browser's renderer processes' RSS (the worker runs there), sampled every 250 ms.", '',
+    '| converter | wall time | checkpoint read | peak memory |', '|---|---|---|---|',
+    side('CLI (Node)', b.cli), side('in the page', b.browser), '',
+    '| figure | value | goal |', '|---|---|---|',
+    `| in-page ÷ CLI throughput | ${b.ratios.browser_convert_vs_cli} | ≥ ${b.goals.browser_convert_vs_cli} |`,
+    `| page peak memory | ${gb(b.browser.peakBytes)} | ≤ ${gb(b.goals.peak_bytes)} |`,
+    `| identical to the CLI (every file's size and sha256) | ${b.identical_to_cli}${b.differing.length ? ` (differ: ${b.differing.join(', ')})` : ''} | true |`,
+    `| interrupted at ${gb(b.resume.interruptedAtBytes)} read, resumed, identical | ${b.resumed_ok} (kept ${b.resume.keptGraphs.length} ` +
+      `finished graphs; ${b.resume.wallSeconds} s to finish) | true |`, '',
+    `1-minute load average ${b.loadAverage.join(' → ')}.`, '');
 }
 
 function fmtBw(s: Summary): string {
@@ -117,6 +137,7 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
       `${a.loadAverage?.join(' → ') ?? '–'} |`);
   }
   L.push('');
+  for (const a of Object.values(answers)) if ('summary' in a && a.phonePhoto) renderPhoneLevels(L, `${a.preset} ${a.dtype} (${a.backend})`, a.phonePhoto);
   for (const a of Object.values(answers)) {
     if ('summary' in a) continue;
     const after = a.loadMs === undefined
@@ -125,6 +146,21 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
         `included) and ${((a.failedAfterMs ?? 0) / 1000).toFixed(1)} s into the first question`;
     L.push(`- ${a.preset} ${a.dtype} did not answer: ${a.error.split('\n')[0]}${after}; peak wasm heap ${gb(a.peakWasmBytes)}, ` +
       `peak RSS ${gb(a.peakRssBytes)}${a.loadAverage ? `, load average ${a.loadAverage.join(' → ')}` : ''}.`);
+  }
+  L.push('');
+}
+
+function renderPhoneLevels(L: string[], model: string, p: NonNullable<AnswerRun['phonePhoto']>): void {
+  L.push(`### ${model}: a phone photo at each detail level (issue 12)`, '',
+    `${p.photo}; the same question on box 0 of 20, a new image id per level (src/engine/preprocess/detail.ts). ms of that one ` +
+      'first question; peak: the largest wasm memory after the level ran (levels run lowest first).', '',
+    '| level | answered | image tokens | vision | regions | prefill | **TTFT** | peak wasm |', '|---|---|---|---|---|---|---|---|');
+  for (const l of p.levels) {
+    const t = l.timings;
+    L.push(l.answered && t
+      ? `| ${l.level} | yes | ${l.imageTokens} | ${Math.round(t.visionMs)} | ${Math.round(t.regionsMs)} | ${Math.round(t.prefillMs)} | ` +
+        `**${Math.round(t.ttftMs)}** | ${gb(l.peakWasmBytes)} |`
+      : `| ${l.level} | no: ${l.error} | – | – | – | – | – | ${gb(l.peakWasmBytes)} |`);
   }
   L.push('');
 }

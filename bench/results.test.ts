@@ -22,7 +22,7 @@ describe('deriveRatios', () => {
 
   it('leaves a ratio null when a side was not measured', () => {
     const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, vs_transformersjs_decode_2048_same_runtime: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null });
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, vs_transformersjs_decode_2048_same_runtime: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null, browser_convert_vs_cli: null });
   });
 });
 

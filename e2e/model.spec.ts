@@ -29,16 +29,16 @@ async function expectStreamsThenStops(app: AppPage, turn: Locator): Promise<void
   await expect(turn.getByTestId('answer-text')).not.toHaveText(/^(Thinking…)?$/, { timeout: 360_000 });
   await expect(turn).toHaveAttribute('data-status', 'streaming');
   await app.page.getByRole('button', { name: 'Stop' }).click();
-  // A cancel takes effect between graph runs: on SwiftShader one decode step took 7-20 s on a loaded 2-core
-  // machine (issue 14; the 151936-row lm_head), so give it six of the slowest.
-  await expect(turn).toHaveAttribute('data-status', 'stopped', { timeout: 120_000 });
+  // Stop lands at once: the worker stops only between graph runs (one decode step on SwiftShader pinned to one
+  // loaded core passed 120 s), so the page does not wait for it (src/protocol/client.ts).
+  await expect(turn).toHaveAttribute('data-status', 'stopped');
   await expect(turn).toContainText('Stopped.');
 }
 
 for (const backend of ['wasm', 'webgpu'] as const) {
   test(`demo model on ${backend}: proposals, describe, OCR on a drawn box, detect, cancel, exports`, async ({ app, page }) => {
     requireShared();
-    // WebGPU: a load (≤ 300 s), proposals (≤ 120 s), a first token (≤ 360 s) and a Stop (≤ 120 s) at their limits.
+    // WebGPU: a load (≤ 300 s), proposals (≤ 120 s) and a first token (≤ 360 s) at their limits.
     test.setTimeout(backend === 'webgpu' ? 1_200_000 : 600_000);
     await observeLongTasks(page);
     await snapshot(page, `${backend}-0-model-screen`);

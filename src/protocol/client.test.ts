@@ -133,6 +133,22 @@ describe('EngineClient over a MessageChannel', () => {
     expect((await second).text).toBe('next question');
   });
 
+  it('Stop settles at once, even while the worker is still inside a long step; what the worker sends after is dropped', async () => {
+    const sent: { kind: string; id: string }[] = [];
+    let deliver: ((e: MessageEvent<WorkerEvent>) => void) | undefined;
+    // A worker busy in one long graph run: it receives the cancel but sends nothing until the run ends.
+    const client = new EngineClient({ postMessage: (m) => void sent.push(m), addEventListener: (_t, l) => void (deliver = l) });
+    const ctl = new AbortController();
+    const tokens: string[] = [];
+    const answer = client.ask(ask('slow'), (t) => tokens.push(t), ctl.signal);
+    ctl.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'cancelled' });
+    expect(sent.map((m) => m.kind)).toEqual(['ask', 'cancel']);
+    const id = sent[0].id;
+    deliver!(new MessageEvent('message', { data: { kind: 'token', id, text: 'late ' } }));
+    expect(tokens).toEqual([]);
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     const client = connect();
     await expect(client.ask(ask('x'), () => {}, AbortSignal.abort())).rejects.toMatchObject({ code: 'cancelled' });

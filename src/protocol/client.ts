@@ -1,7 +1,9 @@
 // The page side of the protocol: an `Engine` whose methods post requests to the worker and resolve from
 // its events, so the app holds an Engine and never sees a message. An AbortSignal becomes a `cancel`
-// request; the promise then settles from the worker's `cancelled` error, i.e. once the worker has really
-// stopped (the next request can start right away either way: the worker queues it).
+// request, and the promise rejects as `cancelled` at once: the worker stops only between graph runs, and one
+// run can take minutes on a slow device (a decode step on SwiftShader pinned to one core passed 120 s, issue
+// 14), so Stop must not wait for it. What the worker still sends for that request is dropped, and the next
+// request waits in the worker's queue (protocol/dispatcher.ts) until the cancelled one has really stopped.
 
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
@@ -89,7 +91,11 @@ export class EngineClient implements Engine, ModelLibrary {
         reject(new EngineError('cancelled', `${body.kind} was cancelled before it was sent`));
         return;
       }
-      const onAbort = (): void => this.port.postMessage({ kind: 'cancel', id: this.newId(), target: id });
+      const onAbort = (): void => {
+        this.port.postMessage({ kind: 'cancel', id: this.newId(), target: id });
+        settle();
+        reject(new EngineError('cancelled', `${body.kind} was cancelled`));
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = (): void => {
         this.pending.delete(id);
