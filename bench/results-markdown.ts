@@ -43,7 +43,8 @@ export function renderMarkdown(r: Results): string {
       `| follow-up ÷ first time to first token, full q4 on wasm | ${g.followup_ttft_vs_first_full ?? 'not measured'} | ≤ 0.1 |`,
       ...peerGoalRows(r),
       `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | ` +
-        'true, ≤ 4 GB |', '');
+        'true, ≤ 4 GB |',
+      `| a 4032×3024 photo answered on wasm at its default level (full q4) | ${largePhoto(r.full_q4_wasm?.large_photo)} | true, ≤ 4 GB |`, '');
     if (r.full_q4_wasm?.note) L.push(r.full_q4_wasm.note, '');
   }
   if (r.convert) renderConvert(L, r.convert as ConvertRun);
@@ -59,6 +60,12 @@ export function renderMarkdown(r: Results): string {
   if (r.decoder_q8) renderDecoder(L, r, r.decoder_q8 as NonNullable<Results['decoder']>);
   if (r.formats) renderFormats(L, r.formats);
   return L.join('\n') + '\n';
+}
+
+function largePhoto(p: NonNullable<Results['full_q4_wasm']>['large_photo']): string {
+  if (!p) return 'not measured';
+  return `${p.answered} (${p.level}, ${p.image_tokens ?? '–'} image tokens, TTFT ${p.ttft_ms === null ? '–' : `${(p.ttft_ms / 1000).toFixed(1)} s`}, ` +
+    `peak wasm ${gb(p.peak_bytes)})`;
 }
 
 function renderConvert(L: string[], c: ConvertRun): void {

@@ -98,7 +98,13 @@ export interface Results {
   browser?: BrowserRun;
   peer?: Record<string, PeerRecord>;
   ratios?: Record<string, number | null>;
-  full_q4_wasm?: { answered: boolean; peak_wasm_bytes: number | null; note: string };
+  full_q4_wasm?: {
+    answered: boolean;
+    peak_wasm_bytes: number | null;
+    note: string;
+    /** Issue 12: the phone photo at the wasm default detail level (src/engine/preprocess/detail.ts). */
+    large_photo?: { level: string; image_tokens: number | null; ttft_ms: number | null; peak_bytes: number | null; answered: boolean };
+  };
   /** Box proposals' recall and time (bench/proposals-bench.ts). */
   proposals?: ProposalsRun;
   /** Issue 11 (bench/browser-convert.ts). */

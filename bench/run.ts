@@ -47,6 +47,7 @@ import type { RuntimeName, RuntimeSpec } from './runtime.ts';
 import { mergePeerRuns, type PeerArgs, type PeerSide } from './transformersjs.ts';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
 import type { DetailLevel } from '../src/protocol/messages.ts';
+import { defaultDetail } from '../src/engine/preprocess/detail.ts';
 import { PRESETS, type PresetName } from '../fixtures/presets.ts';
 import { relaxedSimdNodeFlags } from '../src/engine/decode/int4/node-flags.ts';
 
@@ -352,6 +353,15 @@ async function main(): Promise<void> {
         results.full_q4_wasm = 'summary' in rec
           ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web, the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).` }
           : { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, wasm ×${threads}: ORT-web for vision, int4 kernels for the decoder) did not answer: ${rec.error.split('\n')[0]}${rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`}. The peak is the larger of its wasm memories (the wasm32 maximum is 4.29 GB).` };
+      const phone = 'summary' in rec ? rec.phonePhoto?.levels.find((l) => l.level === defaultDetail('wasm')) : undefined;
+      if (preset === 'full' && dtype === 'q4' && phone && results.full_q4_wasm)
+        results.full_q4_wasm.large_photo = {
+          level: phone.level,
+          image_tokens: phone.imageTokens ?? null,
+          ttft_ms: phone.timings ? Math.round(phone.timings.ttftMs) : null,
+          peak_bytes: phone.peakWasmBytes ?? null,
+          answered: phone.answered,
+        };
       await writeResults(results);
     }
   }
