@@ -85,6 +85,21 @@ async function openWithHub(page: Page) {
   return { app: new AppPage(page), h, summary: page.getByTestId('convert-summary') };
 }
 
+/** The converted model, from "Stored in this browser": it loads on WASM, and a question about a drawn box is answered. */
+async function loadStoredAndAnswer(app: AppPage): Promise<void> {
+  const stored = app.page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
+  await expect(stored).toBeVisible();
+  await app.useBackend('wasm');
+  await stored.getByRole('button', { name: 'Load' }).click();
+  await expect(app.modelBadge).toHaveText(/ · WASM$/, { timeout: 180_000 });
+  const photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toBuffer();
+  await app.dropFile({ name: 'orange.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await app.drawBox([0.2, 0.2], [0.6, 0.6]);
+  await app.preset('Describe region (brief)');
+  const turn = await app.ask(16);
+  await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
+}
+
 test('converts VLM-FO1 from the Hub in the page: summary, reload in the middle, resume, load, answer', async ({ page }) => {
   test.setTimeout(420_000);
   const { app, h, summary } = await openWithHub(page);
@@ -128,25 +143,30 @@ test('converts VLM-FO1 from the Hub in the page: summary, reload in the middle, 
     await snapshot(page, 'hub-3-done');
   });
 
-  await test.step('the converted model is listed as stored, loads on WASM and answers', async () => {
-    const stored = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
-    await expect(stored).toBeVisible();
-    await app.useBackend('wasm');
-    await stored.getByRole('button', { name: 'Load' }).click();
-    await expect(app.modelBadge).toHaveText(/ · WASM$/, { timeout: 180_000 });
-    const photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 120, b: 40 } } }).jpeg().toBuffer();
-    await app.dropFile({ name: 'orange.jpg', mimeType: 'image/jpeg', buffer: photo });
-    await app.drawBox([0.2, 0.2], [0.6, 0.6]);
-    await app.preset('Describe region (brief)');
-    const turn = await app.ask(16);
-    await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
-  });
+  await test.step('the converted model is listed as stored, loads on WASM and answers', () => loadStoredAndAnswer(app));
 
   await test.step('Delete removes it from the browser', async () => {
     await app.modelBadge.click();
     const stored = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
     await stored.getByRole('button', { name: /^Delete/ }).click();
     await expect(stored).toHaveCount(0);
+  });
+});
+
+test.describe('offline', () => {
+  test.use({ serviceWorkers: 'allow' });
+
+  test('a model converted in the page answers with no network after a reload', async ({ page, context }) => {
+    test.setTimeout(300_000);
+    const { app, h, summary } = await openWithHub(page);
+    await page.evaluate(async () => void (await navigator.serviceWorker.ready)); // the app shell is precached
+    await h.convert.click();
+    await summary.getByRole('button', { name: 'Start converting' }).click();
+    await expect(page.getByTestId('convert-done')).toBeVisible({ timeout: 120_000 });
+    await context.setOffline(true);
+    await page.reload();
+    await loadStoredAndAnswer(app);
+    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
   });
 });
 
