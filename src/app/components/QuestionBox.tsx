@@ -102,10 +102,12 @@ export function QuestionBox() {
       </label>
 
       <div className="ask-row">
+        {/* Two elements, not one patched: Stop ends the turn during its own click (src/protocol/client.ts), and a
+            button whose type turned to submit before the click's default action would ask the question again. */}
         {asking ? (
-          <button type="button" className="btn btn-danger" onClick={stopAsking}>Stop</button>
+          <button key="stop" type="button" className="btn btn-danger" onClick={stopAsking}>Stop</button>
         ) : (
-          <button type="submit" className="btn btn-primary" disabled={why !== null}>Ask</button>
+          <button key="ask" type="submit" className="btn btn-primary" disabled={why !== null}>Ask</button>
         )}
         {why && !asking && <span className="hint">{why}</span>}
       </div>
