@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,13 +9,11 @@ import { convert } from '../convert.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { blobByteSource, pickedFiles, type PickedFile } from './file-byte-source.ts';
 
-let root: string;
-let ckpt: string;
+const root = mkdtempSync(join(tmpdir(), 'picked-'));
+const ckpt = join(root, 'ckpt');
 let picked: PickedFile[];
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'picked-'));
-  ckpt = join(root, 'ckpt');
   await writeFixture({ preset: 'tiny', out: ckpt, seed: 5, maxShardBytes: 6e6 });
   // The folder as a page gets it from <input webkitdirectory>: File objects, by path inside the folder.
   picked = await Promise.all((await readdir(ckpt)).map(async (path) => ({ path, file: new File([await readFile(join(ckpt, path))], path, { lastModified: 1_700_000_000_000 }) })));
