@@ -32,7 +32,7 @@ async function estimate(files: CheckpointFiles, sizeOf: (file: string) => number
     parseFo1Config(ck.config, (n) => ck.shape(n)); // not a VLM-FO1 checkpoint: a ConfigError naming the first missing key or tensor, before any weight moves
     const copied = ['tokenizer.json', 'tokenizer_config.json'].reduce((n, f) => n + (sizeOf(f) ?? 0), 0);
     const estimate = estimateQ4Folder(ck, copied);
-    return { params: countParams(ck), keepBytes: estimate.bytes, largestTensorBytes: estimate.largestTensorBytes };
+    return { params: countParams(ck), keepBytes: estimate.bytes, largestTensorBytes: estimate.largestTensorBytes, tensorBytes: ck.totalBytes() };
   } finally {
     await ck.close();
   }
@@ -58,8 +58,7 @@ async function handle(req: ConvertRequest): Promise<void> {
     }
     case 'inspect-picked': {
       const sizes = new Map(req.files.map((f) => [f.path, f.file.size]));
-      const folderBytes = [...sizes.values()].reduce((a, b) => a + b, 0);
-      return post({ type: 'inspected-picked', folderName: req.folderName, folderBytes, ...(await estimate(pickedCheckpoint(req), (f) => sizes.get(f))) });
+      return post({ type: 'inspected-picked', folderName: req.folderName, ...(await estimate(pickedCheckpoint(req), (f) => sizes.get(f))) });
     }
     case 'convert': {
       const repo = await openHubRepo(req);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixture } from '../../fixtures/fixture.ts';
 import { manifestFiles } from '../../src/model-folder/manifest.ts';
 import { convert } from '../convert.ts';
+import { MemoryDirectory } from '../testing/memory-opfs.ts';
+import { OpfsModelFolder } from '../write/opfs-model-folder.ts';
 import { Checkpoint } from './checkpoint.ts';
 import { blobByteSource, pickedFiles, type PickedFile } from './file-byte-source.ts';
 
@@ -70,5 +72,30 @@ describe('pickedFiles', () => {
     const files = (m: typeof fromDisk.manifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
     expect(files(fromPicked.manifest)).toEqual(files(fromDisk.manifest));
     expect(fromPicked.manifest.source).toBe('ckpt');
+  }, 120_000);
+
+  it('a conversion stopped by an unreadable file resumes, from the same files, after its last finished graph; from touched files it starts over', async () => {
+    const index = JSON.parse(await readFile(join(ckpt, 'model.safetensors.index.json'), 'utf8'));
+    const embedShard: string = index.weight_map['model.embed_tokens.weight'];
+    /** The shard as Chromium gives a file changed on disk after the pick: its header reads, its weights do not. */
+    class Unreadable extends File {
+      override slice(begin?: number, end?: number): Blob {
+        if ((end ?? 0) - (begin ?? 0) > 4096) throw new DOMException('The requested file could not be read', 'NotReadableError');
+        return super.slice(begin, end);
+      }
+    }
+    const broken = picked.map((f) => (f.path === embedShard ? { path: f.path, file: new Unreadable([f.file], f.path, { lastModified: (f.file as File).lastModified }) } : f));
+    const opfs = new MemoryDirectory();
+    const run = (files: PickedFile[]) => convert({ checkpoint: pickedFiles('ckpt', files), out: 'fo1', dtypes: ['q4'], output: new OpfsModelFolder(opfs, 'fo1') });
+    await expect(run(broken)).rejects.toMatchObject({ name: 'ByteSourceError', message: expect.stringContaining(`ckpt/${embedShard}: cannot be read`) });
+    const resumed = await run(picked);
+    expect(resumed.resumed).toEqual(['onnx/vision_semantic_q4.onnx', 'onnx/vision_perception_q4.onnx', 'onnx/region_pyramid_q4.onnx', 'onnx/region_encoder_q4.onnx']);
+    const fromDisk = await convert({ checkpoint: ckpt, out: join(root, 'disk-resume'), dtypes: ['q4'] });
+    const files = (m: typeof fromDisk.manifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
+    expect(files(resumed.manifest)).toEqual(files(fromDisk.manifest));
+    // Stopped again after the same four graphs; the shard then modified (another download of that name) does not resume them.
+    await expect(run(broken)).rejects.toThrow('cannot be read');
+    const touched = picked.map((f) => (f.path === embedShard ? { path: f.path, file: new File([f.file], f.path, { lastModified: 1 }) } : f));
+    expect((await run(touched)).resumed).toEqual([]);
   }, 120_000);
 });

@@ -25,7 +25,7 @@ export interface HubTarget {
 export interface PickedCheckpoint {
   /** The picked folder's own name. */
   folderName: string;
-  /** Every file under it, by its path inside it (webkitRelativePath without the folder's name). */
+  /** Its own files (not those of subfolders), by name (webkitRelativePath without the folder's name). */
   files: { path: string; file: File }[];
 }
 
@@ -60,6 +60,8 @@ export interface HubSummary {
 /** What the checkpoint's safetensors headers say, wherever it is read from. */
 export interface CheckpointEstimate {
   params: number;
+  /** The tensors' data in the checkpoint: what the conversion reads. */
+  tensorBytes: number;
   /** The q4 (= q4f16) model folder's size, estimated from the tensors' shapes (converter/estimate.ts). */
   keepBytes: number;
   /** The largest weight as stored, estimated likewise: what one WebGPU buffer must hold. */
@@ -69,11 +71,9 @@ export interface CheckpointEstimate {
 /** `inspect`'s answer: the summary, and what the headers say. */
 export interface HubInspection extends HubSummary, CheckpointEstimate {}
 
-/** `inspect-picked`'s answer: the folder, its size, and what the headers say. */
+/** `inspect-picked`'s answer: the folder, and what the headers say. */
 export interface PickedInspection extends CheckpointEstimate {
   folderName: string;
-  /** Every file of the picked folder. */
-  folderBytes: number;
 }
 
 export type ConvertEvent =

@@ -73,7 +73,7 @@ function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> 
         <>
           <h3>{i.folderName}</h3>
           <p>
-            Reads <strong data-testid="convert-read">{formatBytes(i.folderBytes)}</strong> from the folder picked on this computer ({paramCount(i.params)}) in place: nothing is copied or uploaded.
+            Reads <strong data-testid="convert-read">{formatBytes(i.tensorBytes)}</strong> of weights ({paramCount(i.params)}) from the folder picked on this computer, in place: nothing is copied or uploaded.
           </p>
         </>
       )}

@@ -42,7 +42,7 @@ afterAll(() => vi.unstubAllGlobals());
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = 'c'.repeat(40);
 const HUB = 'http://127.0.0.1:9999';
-const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
+const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, tensorBytes: 8.9e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
 const job: ConvertJob = { target: { repo: `${REPO}@${SHA}`, hubUrl: HUB }, dtype: 'q4', folder: `fo1--omlab--VLM-FO1_Qwen2.5-VL-3B-v01--q4` };
 
 beforeEach(() => {
@@ -151,9 +151,9 @@ describe('a checkpoint folder picked on this computer', () => {
       return f;
     });
 
-  it('takes the files by their paths inside the picked folder; a pick without a folder is refused', () => {
-    const files = picked(['fo1 ckpt/config.json', 'fo1 ckpt/model.safetensors', 'fo1 ckpt/sub/notes.txt']);
-    expect(pickedCheckpoint(files)).toEqual({ folderName: 'fo1 ckpt', files: [{ path: 'config.json', file: files[0] }, { path: 'model.safetensors', file: files[1] }, { path: 'sub/notes.txt', file: files[2] }] });
+  it("takes the picked folder's own files by name, not its subfolders'; a pick without a folder is refused", () => {
+    const files = picked(['fo1 ckpt/config.json', 'fo1 ckpt/.git/lfs/objects/ab/cd', 'fo1 ckpt/model.safetensors']);
+    expect(pickedCheckpoint(files)).toEqual({ folderName: 'fo1 ckpt', files: [{ path: 'config.json', file: files[0] }, { path: 'model.safetensors', file: files[2] }] });
     // A file input without webkitdirectory support gives files with an empty webkitRelativePath.
     expect(pickedCheckpoint(picked(['config.json']).map((f) => Object.defineProperty(f, 'webkitRelativePath', { value: '' })))).toMatch(/^the browser gave no folder/);
   });
@@ -163,7 +163,7 @@ describe('a checkpoint folder picked on this computer', () => {
     inspectPicked(files);
     const target = pickedCheckpoint(files);
     expect(lastConverter().posted).toEqual([{ type: 'inspect-picked', ...(target as object) }]);
-    lastConverter().say({ type: 'inspected-picked', folderName: 'fo1 ckpt', folderBytes: 9e9, params: 4.15e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 });
+    lastConverter().say({ type: 'inspected-picked', folderName: 'fo1 ckpt', params: 4.15e9, tensorBytes: 8.9e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 });
     await vi.waitFor(() => expect(appStore.getState().convert.kind).toBe('summary'));
     const c = appStore.getState().convert;
     if (c.kind !== 'summary') throw new Error(c.kind);

@@ -81,13 +81,16 @@ export function hubTarget(repo: string, hubUrl: string, token: string): HubTarge
 }
 
 /**
- * The files of a folder picked with <input webkitdirectory>, by their paths inside it (webkitRelativePath
- * starts with the picked folder's own name), or a message when the browser gave no folder.
+ * The files of a folder picked with <input webkitdirectory> by name (webkitRelativePath starts with the picked
+ * folder's own name), or a message when the browser gave no folder. Only the folder's own files: a checkpoint's
+ * are all there (the index names its shards as plain file names: converter/read/checkpoint.ts), and a clone's
+ * .git/ would only add thousands of entries.
  */
 export function pickedCheckpoint(files: readonly File[]): PickedCheckpoint | string {
   const folderName = files[0]?.webkitRelativePath.split('/')[0];
   if (!folderName) return 'the browser gave no folder: pick the folder that holds config.json and the .safetensors files';
-  return { folderName, files: files.map((file) => ({ path: file.webkitRelativePath.slice(folderName.length + 1), file })) };
+  const own = files.map((file) => ({ path: file.webkitRelativePath.slice(folderName.length + 1), file })).filter((f) => !f.path.includes('/'));
+  return { folderName, files: own };
 }
 
 /** How messages name a conversion's checkpoint: the repository (without its revision), or the picked folder. */
