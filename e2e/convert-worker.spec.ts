@@ -31,31 +31,44 @@ const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes
 
 type WorkerEvent = { type: string; name?: string; message?: string; sha?: string; resumed?: string[] };
 
-/** Runs the worker in the page to its end; its events (without progress) and what OPFS holds then. */
-function runWorker(page: import('@playwright/test').Page, folder: string) {
-  return page.evaluate(async ({ code, hubUrl, repo, folder }) => {
-    // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
-    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
-    const events: WorkerEvent[] = [];
-    await new Promise<void>((resolve) => {
-      worker.onmessage = (e) => {
-        if (e.data.type !== 'progress') events.push(e.data);
-        if (e.data.type === 'done' || e.data.type === 'error') resolve();
-      };
-      worker.onerror = (e) => {
-        events.push({ type: 'uncaught', message: e.message });
-        resolve();
-      };
-      worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder });
-    });
-    worker.terminate();
+/**
+ * Runs `workers` copies of the worker in the page, all into `folder` at once, to their ends: each one's events
+ * (without progress) and span, and what OPFS holds once all have ended.
+ */
+function runWorkers(page: import('@playwright/test').Page, folder: string, workers = 1) {
+  return page.evaluate(async ({ code, hubUrl, repo, folder, workers }) => {
+    const runOne = async () => {
+      // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
+      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
+      const events: WorkerEvent[] = [];
+      // When its first graph began (after the folder's lock: converter/write/opfs-model-folder.ts) and when it ended.
+      const span = { firstProgress: Infinity, end: 0 };
+      await new Promise<void>((resolve) => {
+        worker.onmessage = (e) => {
+          if (e.data.type === 'progress') span.firstProgress = Math.min(span.firstProgress, performance.now());
+          else events.push(e.data);
+          if (e.data.type === 'done' || e.data.type === 'error') resolve();
+        };
+        worker.onerror = (e) => {
+          events.push({ type: 'uncaught', message: e.message });
+          resolve();
+        };
+        worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder });
+      });
+      span.end = performance.now();
+      worker.terminate();
+      return { events, span };
+    };
+    const runs = await Promise.all(Array.from({ length: workers }, runOne));
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
     const stored: Record<string, number> = {};
     for await (const [name, h] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) if (h.kind === 'file') stored[name] = (await (h as FileSystemFileHandle).getFile()).size;
     const manifest = stored['model.json'] === undefined ? null : JSON.parse(await (await (await dir.getFileHandle('model.json')).getFile()).text());
-    return { events, manifest: manifest as ModelManifest | null, stored };
-  }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO, folder });
+    return { runs, events: runs[0].events, manifest: manifest as ModelManifest | null, stored };
+  }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO, folder, workers });
 }
+
+const runWorker = (page: import('@playwright/test').Page, folder: string) => runWorkers(page, folder);
 
 test('converts the tiny checkpoint from a local Hub into OPFS, byte-identical to the Node conversion', async ({ page }) => {
   test.setTimeout(90_000);
@@ -88,4 +101,15 @@ test('a conversion that loses the network resumes after a reload from its last f
   expect(second.events.at(-1)).toMatchObject({ type: 'done', resumed: ['onnx/vision_semantic_q4.onnx', 'onnx/vision_perception_q4.onnx', 'onnx/region_pyramid_q4.onnx', 'onnx/region_encoder_q4.onnx'] });
   expect(files(second.manifest!)).toEqual(files(local));
   expect(Object.keys(second.stored)).not.toContain('convert-progress.json');
+});
+
+test('two conversions into one folder at once (two tabs) run one after the other, and the folder ends identical', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  const got = await runWorkers(page, 'fo1-twice', 2);
+  for (const r of got.runs) expect(r.events.at(-1)).toMatchObject({ type: 'done' });
+  const [first, second] = got.runs.map((r) => r.span).sort((x, y) => x.end - y.end);
+  expect(second.firstProgress).toBeGreaterThanOrEqual(first.end - 50); // it waited for the folder's lock
+  expect(files(got.manifest!)).toEqual(files(local));
+  expect(Object.keys(got.stored)).not.toContain('convert-progress.json');
 });

@@ -49,6 +49,29 @@ export async function openSyncHandle(file: FileHandle, path: string, waitMs = HA
   }
 }
 
+/** The part of the Web Locks API used (navigator.locks, in windows and workers). */
+export interface LockManagerLike {
+  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<void>): Promise<void>;
+}
+
+/**
+ * Holds the folder's lock until the returned release is called: two conversions into one folder (two tabs)
+ * would otherwise rewrite each other's finished files and journal. A second one waits up to `waitMs` (a run
+ * started right after a reload waits for the ended worker's lock, which the browser frees with the worker), then
+ * is refused by name. Without Web Locks (Node's tests over converter/testing/memory-opfs.ts) there is no lock.
+ */
+export async function lockFolder(locks: LockManagerLike | undefined, folder: string, waitMs = HANDLE_WAIT_MS): Promise<() => void> {
+  if (!locks) return () => {};
+  return new Promise((resolve, reject) => {
+    // granted: the lock is held until the callback's promise settles, i.e. until the caller releases it
+    const granted = () => new Promise<void>((release) => resolve(release));
+    locks.request(`fo1-convert:${folder}`, { signal: AbortSignal.timeout(waitMs) }, granted).catch((e: DOMException) => {
+      if (e.name !== 'TimeoutError' && e.name !== 'AbortError') return reject(e);
+      reject(new OpfsFolderError(`${folder}: another tab is converting into this model folder (still after ${waitMs / 1000} s); let it finish or close it, then convert again`));
+    });
+  });
+}
+
 const JOURNAL = 'convert-progress.json';
 
 const split = (path: string) => {
@@ -59,6 +82,8 @@ const split = (path: string) => {
 export class OpfsModelFolder implements ModelFolderOutput {
   private dir: OpfsDirectory | null = null;
   private hasher: IHasher | null = null;
+  /** Releases the folder's lock (lockFolder), taken in `begin`. */
+  private unlock: () => void = () => {};
   /** Opened ahead, by path inside the folder, not created yet. */
   private readonly prepared = new Map<string, OpfsSink>();
   private readonly stores: ExternalDataStore[] = [];
@@ -109,6 +134,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
   }
 
   async begin(): Promise<void> {
+    this.unlock = await lockFolder((globalThis.navigator as { locks?: LockManagerLike } | undefined)?.locks, this.out);
     this.hasher = await createSHA256();
     this.dir = await this.root.getDirectoryHandle(this.out, { create: true });
     await this.dir.removeEntry('model.json').catch((e: DOMException) => {
@@ -140,6 +166,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
     await this.dir!.removeEntry(JOURNAL).catch(() => {
       // no graph was written by this run or an earlier one: there is no journal
     });
+    this.unlock();
     return entry;
   }
 
@@ -147,6 +174,7 @@ export class OpfsModelFolder implements ModelFolderOutput {
   async abort(): Promise<void> {
     for (const s of this.stores) s.discard(); // closes the chunk being written: its handle locks the file
     await this.releasePrepared();
+    this.unlock();
   }
 
   /** Closes and removes the files opened ahead but never written (an unneeded next chunk). */
