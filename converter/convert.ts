@@ -122,7 +122,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const tokens = await readTokenIds(files, config, tokenizer, reads);
     const quantization = { blockSize: opts.blockSize ?? 32, minQuantK: opts.minQuantK ?? opts.blockSize ?? 32 };
     await writer.begin();
-    const journal = await ConvertJournal.open(writer.journal, JSON.stringify({ version: MANIFEST_VERSION, source: files.commit ?? files.label, dtypes: opts.dtypes, quantization, maxChunkBytes: opts.maxChunkBytes ?? null }));
+    const journal = await ConvertJournal.open(writer.journal, JSON.stringify({ version: MANIFEST_VERSION, source: files.commit ?? files.identity ?? files.label, dtypes: opts.dtypes, quantization, maxChunkBytes: opts.maxChunkBytes ?? null }));
     const resumed = journal.resumed; // before this run records its own graphs
     const written: FileEntry[] = [];
     const progress = new ProgressCounter(ck, opts.dtypes.length, opts.onProgress);

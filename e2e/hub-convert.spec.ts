@@ -3,14 +3,18 @@
 // page (workers/convert-worker.ts, the app's own bundle) into OPFS. A conversion reloaded in the middle, one
 // whose connection is lost and one cancelled each continue from their last finished graph (and say so), and the
 // converted model is then a stored model that loads and answers. The bad inputs (404, 401, not FO1) each get
-// their message, and the card works again after each. The tiny fixture has random weights: answers are never
-// checked for content.
+// their message, and the card works again after each. The same checkpoint picked as a folder on this computer
+// ("Convert a checkpoint on this computer…") converts without the Hub into files identical to the Node
+// conversion's, and loads and answers; folders that are not a VLM-FO1 checkpoint are refused by name. The tiny
+// fixture has random weights: answers are never checked for content.
 
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import sharp from 'sharp';
+import { convert } from '../converter/convert.ts';
 import type { HubServer } from '../converter/testing/hub-server.ts';
+import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { expect, snapshot, test } from './fixtures.ts';
 import { AppPage } from './pages/AppPage.ts';
 import { startTinyHub, type TinyHub } from './tiny-hub.ts';
@@ -85,9 +89,11 @@ async function openWithHub(page: Page) {
   return { app: new AppPage(page), h, summary: page.getByTestId('convert-summary') };
 }
 
-/** The converted model, from "Stored in this browser": it loads on WASM, and a question about a drawn box is answered. */
-async function loadStoredAndAnswer(app: AppPage): Promise<void> {
-  const stored = app.page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
+const STORED = new RegExp(`^Stored model ${REPO}@${SHA}`);
+
+/** The converted model `stored` (its list item's name), from "Stored in this browser": it loads on WASM, and a question about a drawn box is answered. */
+async function loadStoredAndAnswer(app: AppPage, name: RegExp = STORED): Promise<void> {
+  const stored = app.page.getByRole('listitem', { name });
   await expect(stored).toBeVisible();
   await app.useBackend('wasm');
   await stored.getByRole('button', { name: 'Load' }).click();
@@ -147,7 +153,7 @@ test('converts VLM-FO1 from the Hub in the page: summary, reload in the middle, 
 
   await test.step('Delete removes it from the browser', async () => {
     await app.modelBadge.click();
-    const stored = page.getByRole('listitem', { name: new RegExp(`^Stored model ${REPO}@${SHA}`) });
+    const stored = page.getByRole('listitem', { name: STORED });
     await stored.getByRole('button', { name: /^Delete/ }).click();
     await expect(stored).toHaveCount(0);
   });
@@ -239,4 +245,60 @@ test('bad repositories: not found, gated without a token, not a VLM-FO1 checkpoi
     await h.convert.click();
     await expect(app.error).toContainText('expected owner/name');
   });
+});
+
+test('converts a checkpoint folder picked on this computer: folders that are not one are refused, it converts identical to the CLI, loads and answers', async ({ page }) => {
+  test.setTimeout(300_000);
+  const { app, summary } = await openWithHub(page);
+  // Playwright hands a folder path to a webkitdirectory input as the browser's picker would: every file under it.
+  const pick = page.getByTestId('checkpoint-folder-input');
+  const button = page.getByRole('button', { name: 'Convert a checkpoint on this computer…' });
+
+  await test.step('a folder without config.json is refused by name, and the button works after', async () => {
+    const noConfig = join(tiny.root, 'no-config');
+    await cp(tiny.ckpt, noConfig, { recursive: true });
+    await rm(join(noConfig, 'config.json'));
+    await pick.setInputFiles(noConfig);
+    await expect(app.error).toContainText('Not a VLM-FO1 checkpoint: no-config');
+    await expect(app.error).toContainText('no-config: no config.json (not a checkpoint folder)');
+    await expect(button).toBeEnabled();
+  });
+
+  await test.step("a checkpoint whose config.json is not VLM-FO1's is refused, naming the first missing key", async () => {
+    await pick.setInputFiles(join(tiny.root, 'other'));
+    await expect(app.error).toContainText('Not a VLM-FO1 checkpoint: other');
+    await expect(app.error).toContainText('config.json: missing key hidden_size');
+  });
+
+  await test.step('the checkpoint folder: the summary, then the conversion to done, with no request to the Hub', async () => {
+    const before = hub.requests.length;
+    await pick.setInputFiles(tiny.ckpt);
+    await expect(summary.getByRole('heading', { name: 'ckpt' })).toBeVisible();
+    await expect(app.error).toHaveCount(0);
+    await expect(summary.getByTestId('convert-read')).toHaveText(/^\d+(\.\d)? MB$/);
+    await expect(summary.getByTestId('convert-device')).toContainText(/This device can run it/);
+    await snapshot(page, 'hub-5-picked-summary');
+    await summary.getByRole('button', { name: 'Start converting' }).click();
+    await expect(page.getByTestId('convert-done')).toContainText(/^Converted ckpt \((q4|q4f16)\): \d+ files/, { timeout: 120_000 });
+    expect(hub.requests.length).toBe(before);
+  });
+
+  await test.step('the files written in the page are those of the Node conversion of the same folder, byte for byte', async () => {
+    const stored = await page.evaluate(async () => {
+      const root = await navigator.storage.getDirectory();
+      for await (const [name, h] of root as unknown as AsyncIterable<[string, FileSystemHandle]>) {
+        if (h.kind === 'directory' && name.startsWith('fo1-picked--ckpt--')) return { name, json: await (await (await (h as FileSystemDirectoryHandle).getFileHandle('model.json')).getFile()).text() };
+      }
+      return null;
+    });
+    expect(stored).not.toBeNull();
+    const inPage = JSON.parse(stored!.json) as ModelManifest;
+    expect(stored!.name).toBe(`fo1-picked--ckpt--${inPage.dtypes[0]}`);
+    const cli = (await convert({ checkpoint: tiny.ckpt, out: join(tiny.root, 'cli'), dtypes: inPage.dtypes })).manifest;
+    const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
+    expect(files(inPage)).toEqual(files(cli));
+    expect(inPage.source).toBe('ckpt');
+  });
+
+  await test.step('the converted model is listed as stored, loads on WASM and answers', () => loadStoredAndAnswer(app, /^Stored model ckpt$/));
 });

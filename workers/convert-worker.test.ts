@@ -28,6 +28,7 @@ describe('convert-worker bundle', () => {
     const nodeIn = (c: Rollup.OutputChunk) => c.moduleIds.filter((id) => id.includes('__vite-browser-external') || id.startsWith('node:'));
     const staticModules = [...reached].flatMap((n) => chunks.get(n)!.moduleIds);
     expect(staticModules.some((id) => id.endsWith('converter/convert.ts'))).toBe(true);
+    expect(staticModules.some((id) => id.endsWith('converter/read/file-byte-source.ts'))).toBe(true); // a picked folder, read in the worker
     expect(staticModules.some((id) => id.endsWith('converter/emit/decoder.ts'))).toBe(true);
     expect([...reached].flatMap((n) => nodeIn(chunks.get(n)!))).toEqual([]);
     // The check can see Node modules: the dynamically imported Node-only files are in the bundle, with them.

@@ -52,6 +52,7 @@ class MemoryDir {
 
 const FOLDER = 'fo1--omlab--VLM-FO1_Qwen2.5-VL-3B-v01--q4';
 const UNFINISHED = 'fo1--me--fo1-finetune--q4f16';
+const UNFINISHED_PICKED = 'fo1-picked--VLM-FO1_Qwen2.5-VL-3B-v01--q4';
 let dir: string;
 let root: MemoryDir;
 let models: ConvertedModels;
@@ -61,6 +62,7 @@ beforeAll(async () => {
   root = new MemoryDir();
   root.entries.set(FOLDER, MemoryDir.fromDisk(dir));
   root.entries.set(UNFINISHED, MemoryDir.fromDisk(dir, (n) => n === 'model.json'));
+  root.entries.set(UNFINISHED_PICKED, MemoryDir.fromDisk(dir, (n) => n === 'model.json'));
   root.entries.set('fo1-e2e', MemoryDir.fromDisk(dir)); // not a conversion's name: not listed
   models = new ConvertedModels(async () => root as unknown as FileSystemDirectoryHandle);
 }, 120_000);
@@ -69,13 +71,15 @@ const manifest = () => validateManifest(JSON.parse(readFileSync(join(dir, 'model
 const bytesOf = (paths: string[]) => paths.reduce((n, p) => n + statSync(join(dir, p)).size, 0);
 
 describe('ConvertedModels', () => {
-  it('lists a finished conversion as a stored model and one without model.json as resumable; other folders not at all', async () => {
+  it('lists a finished conversion as a stored model and one without model.json (from the Hub or a picked folder) as resumable; other folders not at all', async () => {
     const m = manifest();
     const onnx = readdirSync(join(dir, 'onnx')).map((f) => `onnx/${f}`);
     const all = [...readdirSync(dir).filter((f) => f !== 'onnx'), ...onnx];
     expect(await models.list()).toEqual([
       { modelId: `opfs:${FOLDER}/`, name: m.source, totalBytes: manifestFiles(m, 'q4').reduce((n, f) => n + f.bytes, 0), storedBytes: manifestFiles(m, 'q4').reduce((n, f) => n + f.bytes, 0), complete: true },
       { modelId: `opfs:${UNFINISHED}/`, name: 'me/fo1-finetune (q4f16), conversion not finished', totalBytes: 0, storedBytes: bytesOf(all.filter((f) => f !== 'model.json')), complete: false, resume: { repo: 'me/fo1-finetune', dtype: 'q4f16' } },
+      // A folder picked on this computer: resuming it needs the folder picked again.
+      { modelId: `opfs:${UNFINISHED_PICKED}/`, name: 'VLM-FO1_Qwen2.5-VL-3B-v01 (q4), conversion not finished', totalBytes: 0, storedBytes: bytesOf(all.filter((f) => f !== 'model.json')), complete: false, resume: { picked: 'VLM-FO1_Qwen2.5-VL-3B-v01', dtype: 'q4' } },
     ]);
   });
 
@@ -106,7 +110,7 @@ describe('ConvertedModels', () => {
     };
     const lib = withConverted(cache, models);
     const signal = new AbortController().signal;
-    expect((await lib.listCached(signal)).map((m) => m.modelId)).toEqual(['https://h/m/', `opfs:${FOLDER}/`, `opfs:${UNFINISHED}/`]);
+    expect((await lib.listCached(signal)).map((m) => m.modelId)).toEqual(['https://h/m/', `opfs:${FOLDER}/`, `opfs:${UNFINISHED}/`, `opfs:${UNFINISHED_PICKED}/`]);
     expect((await lib.inspect({ kind: 'cached', modelId: `opfs:${FOLDER}/` }, signal)).dtype).toBe('q4');
     await expect(lib.inspect({ kind: 'url', url: 'https://h/m/' }, signal)).rejects.toThrow('cache');
     await lib.deleteCached('https://h/m/', signal);

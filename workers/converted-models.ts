@@ -1,6 +1,6 @@
 // The models converted in this page (workers/convert-worker.ts), as the model screen lists them beside the
 // downloaded ones: folders at the top of the origin-private file system named by src/protocol/convert.ts
-// `convertedFolder`. A folder with model.json is a model (the converter writes it last:
+// `convertedFolder` and `pickedFolder`. A folder with model.json is a model (the converter writes it last:
 // converter/write/opfs-model-folder.ts); one without is a conversion that stopped, offered for resuming.
 // `withConverted` joins them to the Cache Storage library (model-library.ts) behind one ModelLibrary.
 
@@ -42,7 +42,7 @@ export class ConvertedModels {
       const info = await this.manifestOf(name, dir);
       const modelId = opfsModelId(name);
       if (info) out.push({ modelId, name: info.name, totalBytes: info.totalBytes, storedBytes: info.storedBytes, complete: true });
-      else out.push({ modelId, name: `${target.repo} (${target.dtype}), conversion not finished`, totalBytes: 0, storedBytes: await bytesUnder(dir), complete: false, resume: target });
+      else out.push({ modelId, name: `${'repo' in target ? target.repo : target.picked} (${target.dtype}), conversion not finished`, totalBytes: 0, storedBytes: await bytesUnder(dir), complete: false, resume: target });
     }
     return out;
   }

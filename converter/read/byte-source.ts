@@ -1,7 +1,12 @@
 // A file read by byte range: what the checkpoint reader needs from a local shard or a Hub file alike
 // (the safetensors header first, then each tensor's bytes), so the same reader streams a checkpoint from disk
 // or from the network without holding it. Browser-safe: the Node implementation is node-byte-source.ts, the
-// fetch one fetch-byte-source.ts.
+// fetch one fetch-byte-source.ts, the one over files picked in a page file-byte-source.ts.
+
+/** A file that cannot be opened or read whole (missing, truncated, changed since it was picked). */
+export class ByteSourceError extends Error {
+  override name = 'ByteSourceError';
+}
 
 export interface ByteSource {
   /** Where the bytes come from (a path or a URL), for messages. */
@@ -19,6 +24,11 @@ export interface CheckpointFiles {
   readonly label: string;
   /** The commit the files are read at (a Hub repository's resolved sha). */
   readonly commit?: string;
+  /**
+   * Without a commit, what a resumed conversion must have read too (converter/resume.ts's key; default the
+   * label): picked files have no commit, and two different downloads can share a folder name.
+   */
+  readonly identity?: string;
   /** `file` as messages name it (a path inside the folder, or the resolve URL). */
   where(file: string): string;
   has(file: string): boolean;

@@ -3,11 +3,7 @@
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ByteSource, CheckpointFiles } from './byte-source.ts';
-
-export class ByteSourceError extends Error {
-  override name = 'ByteSourceError';
-}
+import { ByteSourceError, type ByteSource, type CheckpointFiles } from './byte-source.ts';
 
 export async function openFileSource(path: string): Promise<ByteSource> {
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => {

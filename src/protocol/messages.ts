@@ -4,7 +4,7 @@
 // narrows without casts and ends in `unreachable()` so that adding a kind breaks every unhandled switch.
 
 import type { PixelBox } from '../model-folder/boxes.ts';
-import type { ConvertDtype } from './convert.ts';
+import type { ConvertedFrom } from './convert.ts';
 import type { EngineErrorData } from './errors.ts';
 
 /** One execution provider of onnxruntime-web that the engine can run a session on. */
@@ -213,7 +213,7 @@ export interface CachedModel {
   storedBytes: number;
   complete: boolean;
   /** An unfinished conversion: what it converts, so the model screen can resume it (converter/resume.ts). */
-  resume?: { repo: string; dtype: ConvertDtype };
+  resume?: ConvertedFrom;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 // "VLM-FO1-3B from Hugging Face": the model screen's first card (a repository, an optional token, the Hub
-// address) and the conversion it starts — the summary before anything downloads, one progress view with
-// Cancel, a resumable pause, done. Thin: the state is store/convertSlice.ts, the actions model/hub-convert.ts.
+// address, or a checkpoint folder on this computer) and the conversion it starts — the summary before any
+// weight moves, one progress view with Cancel, a resumable pause, done. Thin: the state is store/convertSlice.ts, the actions model/hub-convert.ts.
 
 import { type FormEvent, useState } from 'react';
 import { unreachable } from '../../protocol/messages.ts';
 import { formatBytes, formatDuration, summarize } from '../model/download-progress.ts';
-import { cancelConversion, hubTarget, inspectHub, loadConverted, startConversion } from '../model/hub-convert.ts';
+import { cancelConversion, hubTarget, inspectCheckpoint, inspectPicked, loadConverted, sourceName, startConversion } from '../model/hub-convert.ts';
+import { isPicked } from '../../protocol/convert.ts';
 import { DEFAULT_HUB_REPO, type ConvertPhase } from '../store/convertSlice.ts';
 import { appStore, useApp } from '../store/store.ts';
+import { FolderPicker } from './FolderPicker.tsx';
 import { useNow } from './ModelProgress.tsx';
 
 export function HubCard({ busy }: { busy: boolean }) {
@@ -20,7 +22,7 @@ export function HubCard({ busy }: { busy: boolean }) {
     e.preventDefault();
     const target = hubTarget(repo, hubUrl, token);
     if (typeof target === 'string') showError({ title: 'Check the repository', message: target, retry: null });
-    else inspectHub(target);
+    else inspectCheckpoint(target);
   };
   return (
     <section className="source-card source-wide" aria-label="From Hugging Face">
@@ -42,8 +44,14 @@ export function HubCard({ busy }: { busy: boolean }) {
         <p className="muted">The token stays in this page's memory and is sent only to the Hub; it is never stored.</p>
         <button type="submit" className="btn btn-primary" disabled={busy || running || !repo.trim()}>Convert in this browser</button>
       </form>
+      <p className="muted">Downloaded the checkpoint some other way? Pick its folder (config.json and the .safetensors files): it is read in place and converted the same way.</p>
+      <FolderPicker label="Convert a checkpoint on this computer…" inputLabel="Pick a checkpoint folder" testId="checkpoint-folder-input" className="btn" disabled={busy || running} onFiles={(files) => inspectPicked(files)} />
     </section>
   );
+}
+
+function paramCount(params: number): string {
+  return `${params >= 1e9 ? `${(params / 1e9).toFixed(2)} billion` : `${(params / 1e6).toFixed(1)} million`} parameters`;
 }
 
 function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> }) {
@@ -51,13 +59,24 @@ function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> 
   const tooBig = room !== null && i.keepBytes - storedBytes > room.availableBytes;
   return (
     <section className="model-active" aria-label="Conversion summary" data-testid="convert-summary">
-      <h3>{i.repo}</h3>
-      <p>
-        Revision <code>{i.revision}</code> is commit <code data-testid="convert-sha">{i.sha}</code>: every file is read at this commit.
-      </p>
-      <p>
-        Downloads <strong data-testid="convert-download">{formatBytes(i.downloadBytes)}</strong> (the repository's files, from the Hub's listing; {i.params >= 1e9 ? `${(i.params / 1e9).toFixed(2)} billion` : `${(i.params / 1e6).toFixed(1)} million`} parameters), streamed and never kept whole.
-      </p>
+      {'sha' in i ? (
+        <>
+          <h3>{i.repo}</h3>
+          <p>
+            Revision <code>{i.revision}</code> is commit <code data-testid="convert-sha">{i.sha}</code>: every file is read at this commit.
+          </p>
+          <p>
+            Downloads <strong data-testid="convert-download">{formatBytes(i.downloadBytes)}</strong> (the repository's files, from the Hub's listing; {paramCount(i.params)}), streamed and never kept whole.
+          </p>
+        </>
+      ) : (
+        <>
+          <h3>{i.folderName}</h3>
+          <p>
+            Reads <strong data-testid="convert-read">{formatBytes(i.tensorBytes)}</strong> of weights ({paramCount(i.params)}) from the folder picked on this computer, in place: nothing is copied or uploaded.
+          </p>
+        </>
+      )}
       <p>
         Keeps about <strong data-testid="convert-keep">{formatBytes(i.keepBytes)}</strong> in this browser ({job.dtype}; estimated from the tensors' shapes). Free storage:{' '}
         {room ? formatBytes(room.availableBytes) : 'the browser does not say'}.
@@ -85,10 +104,11 @@ function Progress({ phase }: { phase: Extract<ConvertPhase, { kind: 'converting'
   const sum = summarize(phase.bytes, now);
   const p = phase.progress;
   const pct = p && p.bytesTotal > 0 ? (100 * p.bytesDone) / p.bytesTotal : 0;
-  const stage = !phase.resolved ? 'Resolving the revision and listing the repository…' : p ? `Downloading and converting ${p.stage}` : 'Reading the checkpoint headers…';
+  const picked = isPicked(phase.job.target);
+  const stage = !picked && !phase.resolved ? 'Resolving the revision and listing the repository…' : p ? `${picked ? 'Converting' : 'Downloading and converting'} ${p.stage}` : 'Reading the checkpoint headers…';
   return (
     <section className="model-active" aria-label="Converting" data-testid="convert-progress">
-      <h3>Converting {phase.job.target.repo.split('@')[0]} ({phase.job.dtype})</h3>
+      <h3>Converting {sourceName(phase.job.target)} ({phase.job.dtype})</h3>
       <p className="progress-stage" role="status">{stage}</p>
       <div className="bar" role="progressbar" aria-label="Conversion" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(pct)}>
         <div className="bar-fill" style={{ width: `${pct}%` }} />
@@ -115,7 +135,9 @@ export function ConvertView() {
     case 'inspecting':
       return (
         <section className="model-active" aria-label="Reading the repository">
-          <p role="status">Reading {phase.target.repo} on {phase.target.hubUrl}: its commit, file list and tensor headers (no weights yet)…</p>
+          <p role="status">
+            {isPicked(phase.target) ? `Reading ${phase.target.folderName}: its config.json and tensor headers (no weights yet)…` : `Reading ${phase.target.repo} on ${phase.target.hubUrl}: its commit, file list and tensor headers (no weights yet)…`}
+          </p>
           <button type="button" className="btn btn-ghost" onClick={cancelConversion}>Cancel</button>
         </section>
       );

@@ -3,14 +3,15 @@
 // on this computer, or a model stored in this browser — see its size before anything downloads, then follow the download.
 // All actions are in model/actions.ts and model/hub-convert.ts.
 
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { unreachable } from '../../protocol/messages.ts';
 import { cachedChoice, cancelLoading, chooseSource, deleteCached, demoChoice, filesChoice, inspectDemo, loadModel, refreshCached, urlChoice } from '../model/actions.ts';
 import { formatBytes } from '../model/download-progress.ts';
 import type { BackendPreference, ModelPhase } from '../store/modelSlice.ts';
 import { selectModel } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
-import { resumeConversion } from '../model/hub-convert.ts';
+import { inspectPicked, resumeConversion } from '../model/hub-convert.ts';
+import { FolderPicker } from './FolderPicker.tsx';
 import { ConvertView, HubCard } from './HubConvert.tsx';
 import { ModelProgress } from './ModelProgress.tsx';
 
@@ -47,29 +48,11 @@ function UrlCard({ busy }: { busy: boolean }) {
 }
 
 function FolderCard({ busy }: { busy: boolean }) {
-  const input = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    // React has no prop for it: the directory picker of every current browser.
-    input.current?.setAttribute('webkitdirectory', '');
-  }, []);
   return (
     <section className="source-card" aria-labelledby="folder-title">
       <h3 id="folder-title">From this computer</h3>
       <p className="muted">A converted model folder on disk. Nothing is uploaded; the files are read in place.</p>
-      <button type="button" className="btn" disabled={busy} onClick={() => input.current?.click()}>Pick a model folder…</button>
-      <input
-        ref={input}
-        type="file"
-        multiple
-        hidden
-        data-testid="model-folder-input"
-        aria-label="Pick a model folder"
-        onChange={(e) => {
-          const files = [...(e.currentTarget.files ?? [])];
-          e.currentTarget.value = '';
-          if (files.length) void chooseSource(filesChoice(files));
-        }}
-      />
+      <FolderPicker label="Pick a model folder…" inputLabel="Pick a model folder" testId="model-folder-input" className="btn" disabled={busy} onFiles={(files) => void chooseSource(filesChoice(files))} />
     </section>
   );
 }
@@ -93,9 +76,14 @@ function CachedCard({ busy }: { busy: boolean }) {
                 <span className="muted cached-id">{m.modelId}</span>
               </div>
               <span className="cached-size">{m.complete ? formatBytes(m.totalBytes) : m.resume ? `${formatBytes(m.storedBytes)} converted so far` : `${formatBytes(m.storedBytes)} of ${formatBytes(m.totalBytes)} (incomplete)`}</span>
-              <button type="button" className="btn btn-small" disabled={busy || (m.resume !== undefined && converting)} onClick={() => void (m.complete ? loadModel(cachedChoice(m.modelId, m.name), null) : m.resume ? resumeConversion(m.resume) : chooseSource(urlChoice(m.modelId)))}>
-                {m.complete ? 'Load' : 'Resume'}
-              </button>
+              {m.resume && 'picked' in m.resume ? (
+                // The files of a picked folder are not kept: resuming needs the folder picked again.
+                <FolderPicker label="Resume: pick the folder again…" inputLabel={`Pick ${m.resume.picked} again`} testId="resume-folder-input" className="btn btn-small" disabled={busy || converting} onFiles={(files) => inspectPicked(files, m.resume?.dtype)} />
+              ) : (
+                <button type="button" className="btn btn-small" disabled={busy || (m.resume !== undefined && converting)} onClick={() => void (m.complete ? loadModel(cachedChoice(m.modelId, m.name), null) : m.resume && 'repo' in m.resume ? resumeConversion(m.resume) : chooseSource(urlChoice(m.modelId)))}>
+                  {m.complete ? 'Load' : 'Resume'}
+                </button>
+              )}
               <button type="button" className="btn btn-small btn-ghost" disabled={busy} onClick={() => void deleteCached(m.modelId)} aria-label={`Delete ${m.name}`}>Delete</button>
             </li>
           ))}

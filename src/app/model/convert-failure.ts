@@ -1,4 +1,4 @@
-// What the model screen says when converting from the Hub fails: the worker's `{type:'error', name, message}`
+// What the model screen says when converting from the Hub or a picked folder fails: the worker's `{type:'error', name, message}`
 // (src/protocol/convert.ts; `name` is the converter's error class, converter/read/hub-errors.ts,
 // converter/read/config.ts, converter/report.ts) as a title, a message with what to do, and whether the
 // conversion can continue from where it stopped (converter/resume.ts keeps every finished graph).
@@ -12,9 +12,10 @@ export interface ConvertFailure {
   needsToken: boolean;
 }
 
-/** The converter's errors that mean the repository holds something other than a VLM-FO1 checkpoint. */
+/** The converter's errors that mean the repository (or folder) holds something other than a VLM-FO1 checkpoint. */
 const NOT_FO1 = new Set(['ConfigError', 'UnknownTensorError', 'SafetensorsError', 'TokenizerFilesError']);
 
+/** `repo`: the repository, or the picked folder's name (hub-convert.ts sourceName). */
 export function convertFailure(e: { name: string; message: string }, repo: string): ConvertFailure {
   const plain = { resumable: false, needsToken: false };
   if (e.name === 'RepoNotFoundError') return { ...plain, title: `Repository not found: ${repo}`, message: `${e.message}. Check the repository name (owner/name) and the Hub address.` };

@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConvertEvent, HubInspection } from '../../protocol/convert.ts';
 import type { ConvertJob } from '../store/convertSlice.ts';
 import { appStore } from '../store/store.ts';
-import { cancelConversion, hubFromAddress, hubTarget, inspectHub, parseHubUrl, startConversion } from './hub-convert.ts';
+import { cancelConversion, hubFromAddress, hubTarget, inspectCheckpoint, inspectPicked, parseHubUrl, pickedCheckpoint, startConversion } from './hub-convert.ts';
 
 /** A Worker that records what it is sent and answers only what the test makes it say. */
 class ScriptedWorker {
@@ -42,7 +42,7 @@ afterAll(() => vi.unstubAllGlobals());
 const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = 'c'.repeat(40);
 const HUB = 'http://127.0.0.1:9999';
-const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
+const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, tensorBytes: 8.9e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
 const job: ConvertJob = { target: { repo: `${REPO}@${SHA}`, hubUrl: HUB }, dtype: 'q4', folder: `fo1--omlab--VLM-FO1_Qwen2.5-VL-3B-v01--q4` };
 
 beforeEach(() => {
@@ -75,9 +75,9 @@ describe('hubTarget', () => {
   });
 });
 
-describe('inspectHub', () => {
+describe('inspectCheckpoint', () => {
   it('asks the worker to inspect, then shows the summary pinned to the commit, in the dtype this device runs', async () => {
-    inspectHub({ repo: REPO, hubUrl: HUB, accessToken: 'hf_x' });
+    inspectCheckpoint({ repo: REPO, hubUrl: HUB, accessToken: 'hf_x' });
     expect(appStore.getState().convert.kind).toBe('inspecting');
     expect(lastConverter().posted).toEqual([{ type: 'inspect', repo: REPO, hubUrl: HUB, accessToken: 'hf_x' }]);
     lastConverter().say({ type: 'inspected', ...inspection });
@@ -92,7 +92,7 @@ describe('inspectHub', () => {
   });
 
   it('a 401 leaves the card usable, with a message that points at the token field and no retry without one', () => {
-    inspectHub({ repo: REPO, hubUrl: HUB });
+    inspectCheckpoint({ repo: REPO, hubUrl: HUB });
     lastConverter().say({ type: 'error', name: 'RepoAccessError', message: `${REPO}: HTTP 401 from ${HUB} (revision): gated or private` });
     expect(appStore.getState().convert).toEqual({ kind: 'idle' });
     expect(appStore.getState().error).toMatchObject({ title: `${REPO} needs an access token`, retry: null });
@@ -139,5 +139,46 @@ describe('startConversion', () => {
     expect(appStore.getState().convert).toEqual({ kind: 'paused', job, why: 'Cancelled. What was converted is kept in this browser.' });
     w.say({ type: 'done', folder: job.folder, files: 1, bytes: 1, resumed: [] });
     expect(appStore.getState().convert.kind).toBe('paused');
+  });
+});
+
+describe('a checkpoint folder picked on this computer', () => {
+  /** Files as <input webkitdirectory> gives them: webkitRelativePath starts with the picked folder's name. */
+  const picked = (paths: string[]) =>
+    paths.map((p) => {
+      const f = new File([p], p.split('/').pop()!);
+      Object.defineProperty(f, 'webkitRelativePath', { value: p, configurable: true });
+      return f;
+    });
+
+  it("takes the picked folder's own files by name, not its subfolders'; a pick without a folder is refused", () => {
+    const files = picked(['fo1 ckpt/config.json', 'fo1 ckpt/.git/lfs/objects/ab/cd', 'fo1 ckpt/model.safetensors']);
+    expect(pickedCheckpoint(files)).toEqual({ folderName: 'fo1 ckpt', files: [{ path: 'config.json', file: files[0] }, { path: 'model.safetensors', file: files[2] }] });
+    // A file input without webkitdirectory support gives files with an empty webkitRelativePath.
+    expect(pickedCheckpoint(picked(['config.json']).map((f) => Object.defineProperty(f, 'webkitRelativePath', { value: '' })))).toMatch(/^the browser gave no folder/);
+  });
+
+  it('inspects it, converts it into its own folder (no Hub, no commit) and follows it to done', async () => {
+    const files = picked(['fo1 ckpt/config.json', 'fo1 ckpt/model.safetensors']);
+    inspectPicked(files);
+    const target = pickedCheckpoint(files);
+    expect(lastConverter().posted).toEqual([{ type: 'inspect-picked', ...(target as object) }]);
+    lastConverter().say({ type: 'inspected-picked', folderName: 'fo1 ckpt', params: 4.15e9, tensorBytes: 8.9e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 });
+    await vi.waitFor(() => expect(appStore.getState().convert.kind).toBe('summary'));
+    const c = appStore.getState().convert;
+    if (c.kind !== 'summary') throw new Error(c.kind);
+    expect(c.job).toEqual({ target, dtype: 'q4', folder: 'fo1-picked--fo1_ckpt--q4' });
+    startConversion(c.job);
+    const w = lastConverter();
+    expect(w.posted).toEqual([{ type: 'convert-picked', ...(target as object), dtypes: ['q4'], folder: 'fo1-picked--fo1_ckpt--q4' }]);
+    w.say({ type: 'done', folder: c.job.folder, files: 15, bytes: 2.5e9, resumed: [] });
+    expect(appStore.getState().convert).toMatchObject({ kind: 'done', modelId: 'opfs:fo1-picked--fo1_ckpt--q4/', name: 'fo1 ckpt (q4)' });
+  });
+
+  it('a folder that is not a checkpoint is refused by name, with no retry of the same files', () => {
+    inspectPicked(picked(['downloads/readme.md']));
+    lastConverter().say({ type: 'error', name: 'SafetensorsError', message: 'downloads: no config.json (not a checkpoint folder)' });
+    expect(appStore.getState().convert).toEqual({ kind: 'idle' });
+    expect(appStore.getState().error).toMatchObject({ title: 'Not a VLM-FO1 checkpoint: downloads', message: 'downloads: no config.json (not a checkpoint folder)', retry: null });
   });
 });

@@ -1,10 +1,23 @@
-// The model screen's actions for "VLM-FO1-3B from Hugging Face": inspect a repository (its commit, sizes,
-// whether this device can run it) before anything downloads, convert it in the converter worker
-// (workers/convert-worker.ts, messages in src/protocol/convert.ts) into OPFS, cancel, resume. Plain functions
+// The model screen's actions for "VLM-FO1-3B from Hugging Face" and "Convert a checkpoint on this computer":
+// inspect a repository (its commit, sizes, whether this device can run it) or a picked folder before any weight
+// moves, convert it in the converter worker (workers/convert-worker.ts, messages in src/protocol/convert.ts)
+// into OPFS, cancel, resume. One flow for both sources. Plain functions
 // over the store's `convert` phase (store/convertSlice.ts), like model/actions.ts; the converted model is then
 // one of the stored models, loaded like any other.
 
-import { convertedFolder, opfsModelId, type ConvertDtype, type ConvertEvent, type ConvertRequest, type HubTarget } from '../../protocol/convert.ts';
+import {
+  convertedFolder,
+  isPicked,
+  opfsModelId,
+  pickedFolder,
+  type ConvertDtype,
+  type ConvertedFrom,
+  type ConvertEvent,
+  type ConvertRequest,
+  type ConvertSource,
+  type HubTarget,
+  type PickedCheckpoint,
+} from '../../protocol/convert.ts';
 import type { ConvertJob } from '../store/convertSlice.ts';
 import { appStore } from '../store/store.ts';
 import { cachedChoice, loadModel, refreshCached, storageRoom } from './actions.ts';
@@ -68,22 +81,53 @@ export function hubTarget(repo: string, hubUrl: string, token: string): HubTarge
 }
 
 /**
- * Resolves the repository, lists it and reads its headers (no weights), then shows the summary. `dtype`:
- * the dtype of an unfinished conversion being resumed; otherwise the one this device runs.
+ * The files of a folder picked with <input webkitdirectory> by name (webkitRelativePath starts with the picked
+ * folder's own name), or a message when the browser gave no folder. Only the folder's own files: a checkpoint's
+ * are all there (the index names its shards as plain file names: converter/read/checkpoint.ts), and a clone's
+ * .git/ would only add thousands of entries.
  */
-export function inspectHub(target: HubTarget, dtype?: ConvertDtype): void {
+export function pickedCheckpoint(files: readonly File[]): PickedCheckpoint | string {
+  const folderName = files[0]?.webkitRelativePath.split('/')[0];
+  if (!folderName) return 'the browser gave no folder: pick the folder that holds config.json and the .safetensors files';
+  const own = files.map((file) => ({ path: file.webkitRelativePath.slice(folderName.length + 1), file })).filter((f) => !f.path.includes('/'));
+  return { folderName, files: own };
+}
+
+/** How messages name a conversion's checkpoint: the repository (without its revision), or the picked folder. */
+export function sourceName(source: ConvertSource): string {
+  return isPicked(source) ? source.folderName : source.repo.split('@')[0];
+}
+
+function inspectRequest(target: ConvertSource): ConvertRequest {
+  return isPicked(target) ? { type: 'inspect-picked', ...target } : { type: 'inspect', ...target };
+}
+
+function convertRequest(job: ConvertJob): ConvertRequest {
+  const into = { dtypes: [job.dtype], folder: job.folder };
+  return isPicked(job.target) ? { type: 'convert-picked', ...job.target, ...into } : { type: 'convert', ...job.target, ...into };
+}
+
+/**
+ * Reads the checkpoint's config.json and headers (for a repository: first its commit and file list; no weights),
+ * then shows the summary. `dtype`: the dtype of an unfinished conversion being resumed; otherwise the one this
+ * device runs.
+ */
+export function inspectCheckpoint(target: ConvertSource, dtype?: ConvertDtype): void {
   const s = appStore.getState();
   s.dismissError();
   s.setConvertPhase({ kind: 'inspecting', target });
-  startWorker({ type: 'inspect', ...target }, (e) => {
+  startWorker(inspectRequest(target), (e) => {
     if (e.type === 'error') return fail(e, target, null);
-    if (e.type !== 'inspected') return;
+    if (e.type !== 'inspected' && e.type !== 'inspected-picked') return;
     stopWorker();
     Promise.all([storageRoom(), readDevice()]).then(
       ([room, facts]) => {
         if (appStore.getState().convert.kind !== 'inspecting') return; // cancelled meanwhile
         const fit = judgeDevice(facts, e);
-        const job: ConvertJob = { target: { ...target, repo: `${e.repo}@${e.sha}` }, dtype: dtype ?? fit.dtype, folder: convertedFolder(e.repo, dtype ?? fit.dtype) };
+        const d = dtype ?? fit.dtype;
+        // A repository is pinned to the commit the summary shows; a picked folder is read as picked.
+        const job: ConvertJob =
+          e.type === 'inspected' ? { target: { ...target, repo: `${e.repo}@${e.sha}` }, dtype: d, folder: convertedFolder(e.repo, d) } : { target, dtype: d, folder: pickedFolder(e.folderName, d) };
         const earlier = appStore.getState().cached?.find((m) => m.modelId === opfsModelId(job.folder));
         appStore.getState().setConvertPhase({ kind: 'summary', job, inspection: e, room, fit, storedBytes: earlier && !earlier.complete ? earlier.storedBytes : 0, replaces: earlier?.complete ?? false });
       },
@@ -92,12 +136,19 @@ export function inspectHub(target: HubTarget, dtype?: ConvertDtype): void {
   });
 }
 
-/** Continues an unfinished conversion that the stored-models list shows, from the Hub (and token) set now. */
-export function resumeConversion(resume: { repo: string; dtype: ConvertDtype }): void {
+/** Continues an unfinished conversion of a repository that the stored-models list shows, from the Hub (and token) set now. */
+export function resumeConversion(resume: Extract<ConvertedFrom, { repo: string }>): void {
   const { hubUrl, hubToken } = appStore.getState();
   const target = hubTarget(resume.repo, hubUrl, hubToken);
   if (typeof target === 'string') appStore.getState().showError({ title: 'Cannot resume the conversion', message: target, retry: null });
-  else inspectHub(target, resume.dtype);
+  else inspectCheckpoint(target, resume.dtype);
+}
+
+/** Inspects a folder of checkpoint files picked on this computer (`dtype`: as for inspectCheckpoint). */
+export function inspectPicked(files: readonly File[], dtype?: ConvertDtype): void {
+  const picked = pickedCheckpoint(files);
+  if (typeof picked === 'string') appStore.getState().showError({ title: 'No checkpoint folder', message: picked, retry: null });
+  else inspectCheckpoint(picked, dtype);
 }
 
 /** Starts (or continues: converter/resume.ts) the conversion the summary showed. */
@@ -107,10 +158,11 @@ export function startConversion(job: ConvertJob): void {
   s.startConverting(job, performance.now());
   // As for a download (model/actions.ts): the browser should not evict gigabytes converted here.
   void navigator.storage?.persist?.().catch(() => false);
-  startWorker({ type: 'convert', ...job.target, dtypes: [job.dtype], folder: job.folder }, (e) => {
+  startWorker(convertRequest(job), (e) => {
     const st = appStore.getState();
     switch (e.type) {
       case 'inspected':
+      case 'inspected-picked':
         return;
       case 'resolved':
         return st.applyResolved(e);
@@ -118,7 +170,7 @@ export function startConversion(job: ConvertJob): void {
         return st.applyConvertProgress(e.progress, performance.now());
       case 'done': {
         stopWorker();
-        const name = `${job.target.repo.split('@')[0]} (${job.dtype})`;
+        const name = `${sourceName(job.target)} (${job.dtype})`;
         st.setConvertPhase({ kind: 'done', job, modelId: opfsModelId(e.folder), name, files: e.files, bytes: e.bytes, resumed: e.resumed });
         void refreshCached();
         return;
@@ -143,11 +195,13 @@ export function loadConverted(modelId: string, name: string): void {
   void loadModel(cachedChoice(modelId, name), null);
 }
 
-function fail(e: { name: string; message: string }, target: HubTarget, job: ConvertJob | null): void {
+function fail(e: { name: string; message: string }, target: ConvertSource, job: ConvertJob | null): void {
   stopWorker();
-  const failure = convertFailure(e, target.repo.split('@')[0]);
+  const failure = convertFailure(e, sourceName(target));
   const s = appStore.getState();
   s.setConvertPhase(job && failure.resumable ? { kind: 'paused', job, why: `${failure.title}.` } : { kind: 'idle' });
-  s.showError({ title: failure.title, message: failure.message, retry: job && failure.resumable ? () => startConversion(job) : failure.needsToken ? null : () => inspectHub(target) });
+  // Trying a picked folder again reads the same File objects: what helps is picking the fixed folder anew.
+  const again = failure.needsToken || isPicked(target) ? null : () => inspectCheckpoint(target);
+  s.showError({ title: failure.title, message: failure.message, retry: job && failure.resumable ? () => startConversion(job) : again });
   if (job) void refreshCached();
 }

@@ -1,11 +1,11 @@
-// Converting VLM-FO1 from a Hugging Face repository inside the page: the Hub endpoint setting and where the
-// one conversion stands. One `phase` at a time — the summary before anything downloads, the progress while
+// Converting VLM-FO1 inside the page, from a Hugging Face repository or a folder picked on this computer: the
+// Hub endpoint setting and where the one conversion stands. One `phase` at a time — the summary before anything downloads, the progress while
 // the worker converts, a pause that Resume continues, done — so the screen never shows two. The actions that
 // move it are in model/hub-convert.ts.
 
 import type { StateCreator } from 'zustand';
 import type { ConvertProgress } from '../../model-folder/convert-progress.ts';
-import type { ConvertDtype, HubInspection, HubSummary, HubTarget } from '../../protocol/convert.ts';
+import type { ConvertDtype, ConvertSource, HubInspection, HubSummary, PickedInspection } from '../../protocol/convert.ts';
 import type { DeviceFit } from '../model/device-fit.ts';
 import { applyProgress, startDownload, type DownloadState } from '../model/download-progress.ts';
 import type { StorageRoom } from './modelSlice.ts';
@@ -15,19 +15,19 @@ import type { AppState } from './store.ts';
 export const DEFAULT_HUB_URL = 'https://huggingface.co';
 export const DEFAULT_HUB_REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 
-/** One conversion: the repository pinned to the commit the summary showed, its dtype, and its OPFS folder. */
+/** One conversion: the repository pinned to the commit the summary showed (or the picked folder), its dtype, and its OPFS folder. */
 export interface ConvertJob {
-  target: HubTarget;
+  target: ConvertSource;
   dtype: ConvertDtype;
   folder: string;
 }
 
 export type ConvertPhase =
   | { kind: 'idle' }
-  | { kind: 'inspecting'; target: HubTarget }
+  | { kind: 'inspecting'; target: ConvertSource }
   /** `storedBytes`: what an earlier, unfinished conversion into the folder left (it resumes); `replaces`: a finished one is there. */
-  | { kind: 'summary'; job: ConvertJob; inspection: HubInspection; room: StorageRoom | null; fit: DeviceFit; storedBytes: number; replaces: boolean }
-  /** `bytes`: the checkpoint's bytes read, as one "file" for download-progress.ts's speed and time left. */
+  | { kind: 'summary'; job: ConvertJob; inspection: HubInspection | PickedInspection; room: StorageRoom | null; fit: DeviceFit; storedBytes: number; replaces: boolean }
+  /** `resolved`: the commit a Hub conversion reads (null before it is known, and for a picked folder). `bytes`: the checkpoint's bytes read, as one "file" for download-progress.ts's speed and time left. */
   | { kind: 'converting'; job: ConvertJob; resolved: HubSummary | null; progress: ConvertProgress | null; bytes: DownloadState }
   /** Cancelled, or the connection was lost: what was converted is kept and Resume continues. */
   | { kind: 'paused'; job: ConvertJob; why: string }
