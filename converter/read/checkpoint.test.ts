@@ -99,6 +99,11 @@ describe('Checkpoint (sharded folder)', () => {
       expect(() => parseFo1Config(bad, (n) => ck.shape(n))).toThrow(/mm_projector_aux_type = "conv3x3"/);
       const withProjector = (n: string) => (n === 'model.mm_projector.0.weight' ? [64, 64] : ck.shape(n));
       expect(() => parseFo1Config(ck.config, withProjector)).toThrow(/mm_projector_type = "identity", but the checkpoint has model\.mm_projector\.0\.weight/);
+      // A region encoder on the ViT alone (the authors' use_vt_region_feature_only) is refused by name, not ignored.
+      expect(() => parseFo1Config({ ...(ck.config as object), mm_use_vt_region_feature_only: true }, (n) => ck.shape(n))).toThrow(/unsupported mm_use_vt_region_feature_only = true/);
+      expect(parseFo1Config({ ...(ck.config as object), mm_use_vt_region_feature_only: false }, (n) => ck.shape(n)).region.roiOutputSize).toBe(7);
+      for (const size of [0, 7.5, -1])
+        expect(() => parseFo1Config({ ...(ck.config as object), mm_roi_output_size: size }, (n) => ck.shape(n))).toThrow(`mm_roi_output_size = ${size} is not a whole number`);
     } finally {
       await ck.close();
     }

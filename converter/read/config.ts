@@ -157,6 +157,11 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
   if (!flag('mm_use_simpleFPN_for_vt', false)) {
     throw new ConfigError('config.json: unsupported mm_use_simpleFPN_for_vt = false (variant B, multi-level ViT features, is not supported yet)');
   }
+  // The authors' HFREModule (vlm_fo1/model/omchat_arch.py L22, default false) then skips DaViT's features and
+  // pools the ViT's alone (hybrid_finegrained_region_encoder.py L293): a different region encoder from the one built here.
+  if (flag('mm_use_vt_region_feature_only', false)) {
+    throw new ConfigError('config.json: unsupported mm_use_vt_region_feature_only = true (region features from the Qwen ViT alone; only the hybrid aux+ViT region encoder is supported)');
+  }
   oneOf(get<string>(c, 'mm_region_feature_combination', 'string', '', 'concat'), ['concat'] as const, 'mm_region_feature_combination');
   oneOf(get<string>(c, 'mm_pos_embedding_strategy', 'string', '', 'bbox_based'), ['bbox_based'] as const, 'mm_pos_embedding_strategy');
   const fpn = requireShape(shapeOf, `${P.hfre}simple_fpn.simfp_3.0.weight`); // Conv1×1 (out, 1280, 1, 1)
@@ -175,8 +180,13 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
   if (projectorType === 'identity' && projectorWeight) {
     throw new ConfigError(`config.json: mm_projector_type = "identity", but the checkpoint has ${projectorWeight} (expected "linear" or "mlp2x_gelu")`);
   }
+  // RoIAlign's bins per side (torchvision roi_align output_size; the authors' default 7, omchat_arch.py L18).
+  const roiOutputSize = get<number>(c, 'mm_roi_output_size', 'number', '', 7);
+  if (!Number.isInteger(roiOutputSize) || roiOutputSize < 1 || roiOutputSize > 64) {
+    throw new ConfigError(`config.json: mm_roi_output_size = ${roiOutputSize} is not a whole number of RoIAlign bins from 1 to 64`);
+  }
   return {
-    roiOutputSize: get(c, 'mm_roi_output_size', 'number', '', 7),
+    roiOutputSize,
     regionHiddenSize,
     useSimpleFpn: true,
     simpleFpnOutChannels: out,
