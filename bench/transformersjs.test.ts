@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert } from '../converter/convert.ts';
 import { writeFixture } from '../fixtures/fixture.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { measureEngine, measurePeer, mergePeerRuns, promptIds, transformersJsFolder, type PeerArgs, type PeerRun } from './transformersjs.ts';
+import { measureEngine, measurePeer, mergePeerRuns, promptIds, type PeerArgs, type PeerRun } from './transformersjs.ts';
+import { transformersJsFolder } from './transformersjs-folder.ts';
 
 let root: string;
 let folder: string;

@@ -11,16 +11,13 @@
 //   decode tokens/s = (newTokens − 1) / (time of the last token − time of the first),
 // the first token's time from the call is the prefill (time to first token).
 //
-// transformers.js reads a Hugging Face folder, not our model.json: transformersJsFolder writes config.json /
-// generation_config.json from model.json and links the tokenizer and graph files into a cache folder (links,
-// never copies). Qwen2_5_VLForCausalLM is the class transformers.js provides for a Qwen2.5-VL folder whose
+// transformers.js reads a Hugging Face folder, not our model.json: bench/transformersjs-folder.ts makes one.
+// Qwen2_5_VLForCausalLM is the class transformers.js provides for a Qwen2.5-VL folder whose
 // config names Qwen2_5_VLForConditionalGeneration: the same class code (Qwen2VLForConditionalGeneration's
 // prepare_inputs_for_generation, image_text_to_text_forward, generate) with only embed_tokens and
 // decoder_model_merged loaded — our folder has no Qwen vision_encoder graph, and a text-only prompt never
 // runs one.
 
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { generate } from '../src/engine/decode/generate.ts';
 import { createDecoder } from '../src/engine/decode/create-decoder.ts';
@@ -29,9 +26,9 @@ import { Int4Decoder } from '../src/engine/decode/int4/int4-decoder.ts';
 import { FreshKvStore, KvCache } from '../src/engine/decode/kv-cache.ts';
 import type { Ort, OrtSession } from '../src/engine/session.ts';
 import { int4KernelsName, readDecoderGraph } from './decoder-bench.ts';
-import { CACHE } from './models.ts';
 import type { RtSession, Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
+import { readOurFolder, transformersJsFolder, type OurFolder, type TextConfig } from './transformersjs-folder.ts';
 import { mulberry32 } from '../fixtures/random.ts';
 
 export interface PeerArgs {
@@ -136,104 +133,6 @@ function instrumentDecoder(decoder: Decoder): Probe {
 export function promptIds(n: number): number[] {
   const next = mulberry32(12345);
   return Array.from({ length: n }, () => 200 + Math.floor(next() * 100_000));
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Our folder, as much of it as this bench reads (model.json is validated by the engine; the cached bench
-// folders may predate the current manifest version, so only these fields are read, and checked).
-
-interface FolderFile {
-  path: string;
-}
-
-interface TextConfig {
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  vocabSize: number;
-  rmsNormEps: number;
-  ropeTheta: number;
-  mropeSection: number[];
-  tieWordEmbeddings: boolean;
-}
-
-interface OurFolder {
-  text: TextConfig;
-  spatialMergeSize: number;
-  /** config.ids: the checkpoint's special ids. */
-  ids: { imageToken: number; videoToken: number; visionStart: number; visionEnd: number; eos: number; bos: number };
-  /** Every stop id (tokens.eos). */
-  eos: number[];
-  /** Per graph: its .onnx and every external-data file it reads (folder-relative). */
-  graphs: Record<'embed_tokens' | 'decoder_model_merged', { graph: FolderFile; externalData: FolderFile[] }>;
-  tokenizerFiles: string[];
-}
-
-async function readOurFolder(folder: string, dtype: string): Promise<OurFolder> {
-  const file = join(folder, 'model.json');
-  const m = JSON.parse(await readFile(file, 'utf8'));
-  const variant = (name: 'embed_tokens' | 'decoder_model_merged') => {
-    const v = m.components?.[name]?.variants?.[dtype];
-    if (!v?.graph?.path) throw new Error(`${file}: no ${dtype} variant of ${name}`);
-    return { graph: v.graph as FolderFile, externalData: (v.externalData ?? []) as FolderFile[] };
-  };
-  const text = m.config?.text as TextConfig | undefined;
-  if (!text?.numLayers || !text.headDim) throw new Error(`${file}: config.text is missing numLayers/headDim`);
-  return {
-    text,
-    spatialMergeSize: m.config.vision?.spatialMergeSize ?? 2,
-    ids: m.config.ids,
-    eos: m.tokens?.eos ?? [m.config.ids.eos],
-    graphs: { embed_tokens: variant('embed_tokens'), decoder_model_merged: variant('decoder_model_merged') },
-    tokenizerFiles: (m.tokenizer?.files ?? []).map((f: FolderFile) => f.path),
-  };
-}
-
-/**
- * The Hugging Face layout transformers.js loads (config.json with model_type qwen2_5_vl, generation_config.json,
- * tokenizer files, onnx/<graph>_<dtype>.onnx + data), as symlinks into `folder` plus two written JSON files,
- * in the bench cache. Native ORT resolves external data beside the .onnx path it is given, so every data file
- * a graph reads (the decoder's tied lm_head reads embed_tokens' data file) is linked into the same onnx/.
- */
-export async function transformersJsFolder(folder: string, dtype: string, out = join(CACHE, `transformersjs-${basename(folder)}`)): Promise<string> {
-  const ours = await readOurFolder(folder, dtype);
-  await mkdir(join(out, 'onnx'), { recursive: true });
-  const files = new Set([...ours.tokenizerFiles, ...Object.values(ours.graphs).flatMap((g) => [g.graph.path, ...g.externalData.map((f) => f.path)])]);
-  for (const f of files) if (!existsSync(join(out, f))) await symlink(join(folder, f), join(out, f));
-  const t = ours.text;
-  const ids = ours.ids;
-  const config = {
-    architectures: ['Qwen2_5_VLForConditionalGeneration'],
-    model_type: 'qwen2_5_vl',
-    bos_token_id: ids.bos,
-    eos_token_id: ids.eos,
-    image_token_id: ids.imageToken,
-    video_token_id: ids.videoToken,
-    vision_start_token_id: ids.visionStart,
-    vision_end_token_id: ids.visionEnd,
-    tie_word_embeddings: t.tieWordEmbeddings,
-    text_config: {
-      model_type: 'qwen2_5_vl_text',
-      hidden_size: t.hiddenSize,
-      intermediate_size: t.intermediateSize,
-      num_hidden_layers: t.numLayers,
-      num_attention_heads: t.numHeads,
-      num_key_value_heads: t.numKvHeads,
-      head_dim: t.headDim,
-      vocab_size: t.vocabSize,
-      rms_norm_eps: t.rmsNormEps,
-      rope_theta: t.ropeTheta,
-      rope_scaling: { type: 'mrope', mrope_section: t.mropeSection },
-      tie_word_embeddings: t.tieWordEmbeddings,
-    },
-    vision_config: { spatial_merge_size: ours.spatialMergeSize },
-  };
-  await writeFile(join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  await writeFile(join(out, 'generation_config.json'), JSON.stringify({ bos_token_id: ids.bos, eos_token_id: ours.eos, do_sample: false }, null, 2) + '\n');
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------
