@@ -28,7 +28,7 @@ import { checkpointFiles, type CheckpointFiles } from './read/byte-source.ts';
 import { Checkpoint, type WeightSource } from './read/checkpoint.ts';
 import { ConfigReads, unusedTensors } from './report.ts';
 import { ConvertJournal } from './resume.ts';
-import { ConfigError, parseFo1Config } from './read/config.ts';
+import { CONFIG_DEFAULTS, ConfigError, parseFo1Config } from './read/config.ts';
 import type { Fo1Config } from '../src/model-folder/config.ts';
 import { fo1ImageProcessing, type ImageProcessing } from '../src/model-folder/image.ts';
 import { readTokenizer, specialTokenIds, type CheckpointTokenizer } from './read/tokenizer.ts';
@@ -115,7 +115,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const writer: ModelFolderOutput = opts.output ?? new (await import('./write/model-folder.ts')).ModelFolderWriter(opts.out, opts.fs, opts.maxChunkBytes);
   try {
     // Every key the parsers read, per file, for the conversion report.
-    const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads()]]);
+    const reads = new Map<string, ConfigReads>([['config.json', new ConfigReads(CONFIG_DEFAULTS)]]);
     const config = parseFo1Config(reads.get('config.json')!.wrap(ck.config), (n) => ck.shape(n));
     const tokenizer = await readTokenizer(files);
     const image = await readImageProcessing(files, config, reads);

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateManifest } from '../src/model-folder/manifest.ts';
 import { convert } from './convert.ts';
 import { writeFixture } from '../fixtures/fixture.ts';
+import { CONFIG_DEFAULTS, parseFo1Config } from './read/config.ts';
+import { Checkpoint } from './read/checkpoint.ts';
 import { ConfigReads, UnknownTensorError } from './report.ts';
 import { writeSafetensors } from './write/safetensors-writer.ts';
 
@@ -37,7 +39,28 @@ describe('ConfigReads', () => {
     const c = r.wrap({ a: 1, nested: { b: [1, 2], c: null }, unread: 3 } as Record<string, any>);
     expect(c.a + c.nested.b.length).toBe(3);
     expect(c.nested.c ?? c.missing ?? 'default').toBe('default');
-    expect(r.report()).toEqual({ read: { a: 1, 'nested.b': [1, 2] }, absent: ['missing', 'nested.c'] });
+    expect(r.report()).toEqual({ read: { a: 1, 'nested.b': [1, 2] }, absent: ['missing', 'nested.c'], defaults: {} });
+  });
+
+  it('names each documented default that applied, with where it comes from', async () => {
+    const config = JSON.parse(await readFile(join(ckpt, 'config.json'), 'utf8'));
+    delete config.mm_roi_output_size;
+    delete config.tie_word_embeddings;
+    const ck = await Checkpoint.open(ckpt);
+    try {
+      const r = new ConfigReads(CONFIG_DEFAULTS);
+      const parsed = parseFo1Config(r.wrap(config), (n) => ck.shape(n));
+      expect(parsed.region.roiOutputSize).toBe(7);
+      expect(parsed.text.tieWordEmbeddings).toBe(false);
+      const { defaults, read } = r.report();
+      expect(defaults.tie_word_embeddings).toEqual({ value: false, why: expect.stringContaining("Qwen2_5_VLConfig default (the authors' pinned version, requirements.txt") });
+      expect(read.mm_use_simpleFPN_for_vt).toBe(true);
+      expect(defaults.mm_use_simpleFPN_for_vt).toBeUndefined(); // read, so no default
+      expect(defaults.mm_roi_output_size).toEqual({ value: 7, why: expect.stringContaining('vlm_fo1/model/omchat_arch.py L18') });
+      expect(defaults.mm_use_vt_region_feature_only).toEqual({ value: false, why: expect.stringContaining('omchat_arch.py L22') });
+    } finally {
+      await ck.close();
+    }
   });
 });
 
@@ -50,7 +73,7 @@ describe('conversion report in model.json', () => {
     expect(report.config['config.json'].read).toMatchObject({ hidden_size: 64, 'vision_config.depth': 4, 'rope_scaling.mrope_section': [2, 3, 3], tie_word_embeddings: true });
     expect(report.config['config.json'].absent).toContain('text_config'); // text keys at top level, as Qwen2.5-VL writes them
     expect(Object.keys(report.config)).toEqual(['config.json', 'preprocessor_config.json', 'generation_config.json']);
-    expect(report.config['generation_config.json']).toEqual({ read: { eos_token_id: [151645, 151643] }, absent: [] });
+    expect(report.config['generation_config.json']).toEqual({ read: { eos_token_id: [151645, 151643] }, absent: [], defaults: {} });
     expect(report.tensors.unused).toEqual([]);
     expect(report.tensors.used).toBe(report.tensors.total);
     expect(report.commit).toBeUndefined(); // a folder has no commit; a Hub repository's is its sha (convert-hub.test.ts)

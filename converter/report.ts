@@ -16,6 +16,9 @@ type Json = Record<string, unknown>;
 export class ConfigReads {
   private readonly seen = new Map<string, { present: boolean; value: unknown }>();
 
+  /** `defaults`: the file's documented defaults by key (config.json: CONFIG_DEFAULTS, converter/read/config.ts). */
+  constructor(private readonly defaults: Readonly<Record<string, { value: unknown; why: string }>> = {}) {}
+
   wrap<T>(json: T, prefix = ''): T {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
     return new Proxy(json as Json, {
@@ -39,7 +42,12 @@ export class ConfigReads {
       if (!present) absent.push(path);
       else if (!(typeof value === 'object' && !Array.isArray(value) && paths.some((p) => p.startsWith(`${path}.`)))) read[path] = value;
     }
-    return { read, absent: absent.sort() };
+    // A default applied where its key is absent everywhere it was looked for (top level and text_config alike).
+    const leaf = (p: string) => p.slice(p.lastIndexOf('.') + 1);
+    const found = new Set(Object.keys(read).map(leaf));
+    const defaults: ConfigFileReport['defaults'] = {};
+    for (const p of absent) if (Object.hasOwn(this.defaults, leaf(p)) && !found.has(leaf(p))) defaults[leaf(p)] = this.defaults[leaf(p)];
+    return { read, absent: absent.sort(), defaults };
   }
 }
 

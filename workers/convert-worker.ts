@@ -47,7 +47,8 @@ async function run(req: ConvertInto, checkpoint: CheckpointFiles): Promise<void>
     output: new OpfsModelFolder(root, req.folder),
     onProgress: (progress) => post({ type: 'progress', progress }),
   });
-  post({ type: 'done', folder: req.folder, files: result.files.length, bytes: result.files.reduce((a, f) => a + f.bytes, 0), resumed: result.resumed });
+  const report = result.manifest.conversion!; // convert() always records it
+  post({ type: 'done', folder: req.folder, files: result.files.length, bytes: result.files.reduce((a, f) => a + f.bytes, 0), resumed: result.resumed, report });
 }
 
 async function handle(req: ConvertRequest): Promise<void> {

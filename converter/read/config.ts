@@ -19,6 +19,40 @@ export class ConfigError extends Error {
 
 type Json = Record<string, unknown>;
 
+const ARCH = "the authors' default: getattr(config, ..., default) in vlm_fo1/model/omchat_arch.py";
+const QWEN_CONFIG = "transformers 4.50.1's Qwen2_5_VLConfig default (the authors' pinned version, requirements.txt; vendored at " +
+  'vlm_fo1/model/multimodal_encoder/qwen2_5_vl/configuration_qwen2_5_vl.py)';
+const QWEN_VOCAB = "the id of that token in Qwen2.5-VL's vocabulary (its tokenizer.json), which the official Qwen2.5-VL configs carry";
+
+/**
+ * The value each optional key takes when config.json lacks it, and where that default comes from: always the
+ * authors' code or transformers' config class, never a project choice. The conversion report names each one
+ * that applied (converter/report.ts).
+ */
+export const CONFIG_DEFAULTS = {
+  tie_word_embeddings: { value: false, why: `${QWEN_CONFIG} L206` },
+  mm_use_region_index_token: { value: false, why: "the authors' default: getattr(model.config, 'mm_use_region_index_token', False) in vlm_fo1/mm_utils.py L593" },
+  mm_use_vision_tower_region_feature: { value: false, why: `${ARCH} L23` },
+  mm_use_simpleFPN_for_vt: { value: false, why: `${ARCH} L28` },
+  mm_use_vt_region_feature_only: { value: false, why: `${ARCH} L22` },
+  mm_region_feature_combination: { value: 'concat', why: `${ARCH} L24` },
+  mm_pos_embedding_strategy: { value: 'bbox_based', why: `${ARCH} L21` },
+  mm_apply_region_layer_norm: { value: false, why: `${ARCH} L25` },
+  mm_apply_position_embedding: { value: true, why: `${ARCH} L20` },
+  mm_roi_output_size: { value: 7, why: `${ARCH} L18` },
+  mm_projector_type: { value: 'linear', why: "the authors' default: getattr(config, 'mm_projector_type', 'linear') in vlm_fo1/model/multimodal_projector/builder.py L40" },
+  mm_projector_aux_type: { value: 'linear', why: "the authors' default: getattr(config, 'mm_projector_aux_type', 'linear') in vlm_fo1/model/multimodal_projector/builder.py L79" },
+  image_token_id: { value: 151655, why: `<|image_pad|>: ${QWEN_VOCAB}` },
+  video_token_id: { value: 151656, why: `<|video_pad|>: ${QWEN_VOCAB}` },
+  vision_start_token_id: { value: 151652, why: `<|vision_start|>: ${QWEN_VOCAB}` },
+  vision_end_token_id: { value: 151653, why: `<|vision_end|>: ${QWEN_VOCAB}` },
+  eos_token_id: { value: 151645, why: `<|im_end|>, the chat turn's end: ${QWEN_VOCAB}` },
+  bos_token_id: { value: 151643, why: `<|endoftext|>: ${QWEN_VOCAB}` },
+} as const satisfies Record<string, { value: unknown; why: string }>;
+
+type DefaultKey = keyof typeof CONFIG_DEFAULTS;
+const byDefault = <K extends DefaultKey>(key: K): (typeof CONFIG_DEFAULTS)[K]['value'] => CONFIG_DEFAULTS[key].value;
+
 function get<T>(obj: Json, key: string, kind: 'number' | 'boolean' | 'string' | 'object', where: string, fallback?: T): T {
   const v = obj[key];
   if (v === undefined || v === null) {
@@ -85,7 +119,7 @@ export function parseText(c: Json): TextConfig {
     rmsNormEps: get(t, 'rms_norm_eps', 'number', w),
     ropeTheta: get(t, 'rope_theta', 'number', w),
     mropeSection: [section[0], section[1], section[2]],
-    tieWordEmbeddings: get(c, 'tie_word_embeddings', 'boolean', '', get(t, 'tie_word_embeddings', 'boolean', w, false)),
+    tieWordEmbeddings: get(c, 'tie_word_embeddings', 'boolean', '', get<boolean>(t, 'tie_word_embeddings', 'boolean', w, byDefault('tie_word_embeddings'))),
     ...contextLength(c, t),
   };
 }
@@ -147,23 +181,23 @@ export function parseDavit(c: Json, shapeOf: ShapeOf): DavitConfig {
 }
 
 export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): RegionConfig {
-  const flag = (k: string, d: boolean) => get<boolean>(c, k, 'boolean', '', d);
-  if (!flag('mm_use_region_index_token', false)) {
+  const flag = (k: DefaultKey & `mm_${string}`) => get<boolean>(c, k, 'boolean', '', byDefault(k) as boolean);
+  if (!flag('mm_use_region_index_token')) {
     throw new ConfigError('config.json: mm_use_region_index_token must be true (the region-token path is what FO1 is)');
   }
-  if (!flag('mm_use_vision_tower_region_feature', false)) {
+  if (!flag('mm_use_vision_tower_region_feature')) {
     throw new ConfigError('config.json: unsupported mm_use_vision_tower_region_feature = false (only the hybrid aux+ViT region encoder is supported)');
   }
-  if (!flag('mm_use_simpleFPN_for_vt', false)) {
+  if (!flag('mm_use_simpleFPN_for_vt')) {
     throw new ConfigError('config.json: unsupported mm_use_simpleFPN_for_vt = false (variant B, multi-level ViT features, is not supported yet)');
   }
   // The authors' HFREModule (vlm_fo1/model/omchat_arch.py L22, default false) then skips DaViT's features and
   // pools the ViT's alone (hybrid_finegrained_region_encoder.py L293): a different region encoder from the one built here.
-  if (flag('mm_use_vt_region_feature_only', false)) {
+  if (flag('mm_use_vt_region_feature_only')) {
     throw new ConfigError('config.json: unsupported mm_use_vt_region_feature_only = true (region features from the Qwen ViT alone; only the hybrid aux+ViT region encoder is supported)');
   }
-  oneOf(get<string>(c, 'mm_region_feature_combination', 'string', '', 'concat'), ['concat'] as const, 'mm_region_feature_combination');
-  oneOf(get<string>(c, 'mm_pos_embedding_strategy', 'string', '', 'bbox_based'), ['bbox_based'] as const, 'mm_pos_embedding_strategy');
+  oneOf(get<string>(c, 'mm_region_feature_combination', 'string', '', byDefault('mm_region_feature_combination')), ['concat'] as const, 'mm_region_feature_combination');
+  oneOf(get<string>(c, 'mm_pos_embedding_strategy', 'string', '', byDefault('mm_pos_embedding_strategy')), ['bbox_based'] as const, 'mm_pos_embedding_strategy');
   const fpn = requireShape(shapeOf, `${P.hfre}simple_fpn.simfp_3.0.weight`); // Conv1×1 (out, 1280, 1, 1)
   const out = fpn[0];
   const regionHiddenSize = get<number>(c, 'mm_region_hidden_size', 'number', '');
@@ -171,17 +205,17 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
   if (regionHiddenSize !== expectedD) {
     throw new ConfigError(`config.json: mm_region_hidden_size = ${regionHiddenSize}, but the tensors give aux ${expectedD - 4 * out} + SimpleFP 4×${out} = ${expectedD}`);
   }
-  const applyRegionLayerNorm = flag('mm_apply_region_layer_norm', false);
+  const applyRegionLayerNorm = flag('mm_apply_region_layer_norm');
   if (applyRegionLayerNorm) requireShape(shapeOf, `${P.hfre}aux_region_norm.weight`);
-  const projectorAuxType = oneOf(get<string>(c, 'mm_projector_aux_type', 'string', '', 'linear'), ['linear', 'mlp2x_gelu'] as const, 'mm_projector_aux_type');
-  const projectorType = oneOf(get<string>(c, 'mm_projector_type', 'string', '', 'linear'), ['identity', 'linear', 'mlp2x_gelu'] as const, 'mm_projector_type');
+  const projectorAuxType = oneOf(get<string>(c, 'mm_projector_aux_type', 'string', '', byDefault('mm_projector_aux_type')), ['linear', 'mlp2x_gelu'] as const, 'mm_projector_aux_type');
+  const projectorType = oneOf(get<string>(c, 'mm_projector_type', 'string', '', byDefault('mm_projector_type')), ['identity', 'linear', 'mlp2x_gelu'] as const, 'mm_projector_type');
   // Stored mm_projector weights mean the image tokens are projected; "identity" would drop them.
   const projectorWeight = [`${P.proj}0.weight`, `${P.proj}weight`].find((n) => shapeOf(n));
   if (projectorType === 'identity' && projectorWeight) {
     throw new ConfigError(`config.json: mm_projector_type = "identity", but the checkpoint has ${projectorWeight} (expected "linear" or "mlp2x_gelu")`);
   }
   // RoIAlign's bins per side (torchvision roi_align output_size; the authors' default 7, omchat_arch.py L18).
-  const roiOutputSize = get<number>(c, 'mm_roi_output_size', 'number', '', 7);
+  const roiOutputSize = get<number>(c, 'mm_roi_output_size', 'number', '', byDefault('mm_roi_output_size'));
   if (!Number.isInteger(roiOutputSize) || roiOutputSize < 1 || roiOutputSize > 64) {
     throw new ConfigError(`config.json: mm_roi_output_size = ${roiOutputSize} is not a whole number of RoIAlign bins from 1 to 64`);
   }
@@ -194,7 +228,7 @@ export function parseRegion(c: Json, shapeOf: ShapeOf, davit: DavitConfig): Regi
     simpleFpnLayerNormEps: 1e-6,
     applyRegionLayerNorm,
     regionLayerNormEps: 1e-5,
-    applyPositionEmbedding: flag('mm_apply_position_embedding', true),
+    applyPositionEmbedding: flag('mm_apply_position_embedding'),
     projectorAuxType,
     projectorType,
     auxAspectMode: oneOf(get<string>(c, 'aux_image_aspect_ratio', 'string', ''), ['squash', 'dynamic_square', 'dynamic'] as const, 'aux_image_aspect_ratio'),
@@ -212,19 +246,19 @@ export function parseFo1Config(json: unknown, shapeOf: ShapeOf): Fo1Config {
   const davit = parseDavit(c, shapeOf);
   const region = parseRegion(c, shapeOf, davit);
   const t = (c.text_config as Json | undefined) ?? c;
-  const id = (k: string, d: number) => get<number>(c, k, 'number', '', get<number>(t, k, 'number', '', d));
+  const id = (k: DefaultKey & `${string}_token_id`) => get<number>(c, k, 'number', '', get<number>(t, k, 'number', '', byDefault(k) as number));
   return Object.freeze({
     text: Object.freeze(text),
     vision: Object.freeze(vision),
     davit: Object.freeze(davit),
     region: Object.freeze(region),
     ids: Object.freeze({
-      imageToken: id('image_token_id', 151655),
-      videoToken: id('video_token_id', 151656),
-      visionStart: id('vision_start_token_id', 151652),
-      visionEnd: id('vision_end_token_id', 151653),
-      eos: id('eos_token_id', 151645),
-      bos: id('bos_token_id', 151643),
+      imageToken: id('image_token_id'),
+      videoToken: id('video_token_id'),
+      visionStart: id('vision_start_token_id'),
+      visionEnd: id('vision_end_token_id'),
+      eos: id('eos_token_id'),
+      bos: id('bos_token_id'),
     }),
   });
 }

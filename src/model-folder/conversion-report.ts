@@ -8,6 +8,8 @@ export interface ConfigFileReport {
   read: Record<string, unknown>;
   /** Key paths read but absent from the file: the converter's default for each applied (converter/read/config.ts). */
   absent: string[];
+  /** Of those, each key whose documented default applied: the value, and where that default comes from. */
+  defaults: Record<string, { value: unknown; why: string }>;
 }
 
 export interface ConversionReport {

@@ -4,6 +4,8 @@
 // person sees what it costs before any weight moves, then `convert`s it pinned to that commit.
 // Here, not beside the worker, so the app imports only src/protocol (src/testing/import-rules.test.ts).
 
+import type { ConversionReport } from '../model-folder/conversion-report.ts';
+export type { ConversionReport };
 import type { ConvertProgress } from '../model-folder/convert-progress.ts';
 import type { ModelDtype } from '../model-folder/manifest.ts';
 
@@ -82,8 +84,11 @@ export type ConvertEvent =
   /** A conversion's first event: the commit it reads. */
   | ({ type: 'resolved' } & HubSummary)
   | { type: 'progress'; progress: ConvertProgress }
-  /** `resumed`: graphs an earlier, interrupted conversion into this folder had finished, kept as they were. */
-  | { type: 'done'; folder: string; files: number; bytes: number; resumed: string[] }
+  /**
+   * `resumed`: graphs an earlier, interrupted conversion into this folder had finished, kept as they were;
+   * `report`: what the converter read and left out, as model.json's `conversion` records it.
+   */
+  | { type: 'done'; folder: string; files: number; bytes: number; resumed: string[]; report: ConversionReport }
   /** `name` is the error's class (RepoNotFoundError, RepoAccessError, ConnectionLostError, UnknownTensorError…). */
   | { type: 'error'; name: string; message: string };
 

@@ -6,7 +6,7 @@ import { type FormEvent, useState } from 'react';
 import { unreachable } from '../../protocol/messages.ts';
 import { formatBytes, formatDuration, summarize } from '../model/download-progress.ts';
 import { cancelConversion, hubTarget, inspectCheckpoint, inspectPicked, loadConverted, sourceName, startConversion } from '../model/hub-convert.ts';
-import { isPicked } from '../../protocol/convert.ts';
+import { isPicked, type ConversionReport } from '../../protocol/convert.ts';
 import { DEFAULT_HUB_REPO, type ConvertPhase } from '../store/convertSlice.ts';
 import { appStore, useApp } from '../store/store.ts';
 import { FolderPicker } from './FolderPicker.tsx';
@@ -125,6 +125,36 @@ function Progress({ phase }: { phase: Extract<ConvertPhase, { kind: 'converting'
   );
 }
 
+/**
+ * What the converter found (model.json's `conversion`): where a real checkpoint differs from what the converter
+ * expects, it says so here — each default that applied and why, each tensor left unused and why.
+ */
+function ReportView({ report }: { report: ConversionReport }) {
+  const files = Object.entries(report.config);
+  const defaults = files.flatMap(([file, r]) => Object.entries(r.defaults ?? {}).map(([key, d]) => ({ file, key, ...d })));
+  const read = files.reduce((n, [, r]) => n + Object.keys(r.read).length, 0);
+  return (
+    <details className="convert-report" data-testid="convert-report">
+      <summary>
+        Conversion report: {read} config values read, {defaults.length} default{defaults.length === 1 ? '' : 's'} applied,{' '}
+        {report.tensors.used} of {report.tensors.total} tensors used
+      </summary>
+      {defaults.length > 0 && (
+        <ul aria-label="Defaults applied">
+          {defaults.map((d) => (
+            <li key={`${d.file}:${d.key}`}><code>{d.key}</code> = <code>{JSON.stringify(d.value)}</code> ({d.file} lacks it): {d.why}</li>
+          ))}
+        </ul>
+      )}
+      {report.tensors.unused.length > 0 && (
+        <ul aria-label="Tensors not used">
+          {report.tensors.unused.map((t) => <li key={t.name}><code>{t.name}</code>: {t.why}</li>)}
+        </ul>
+      )}
+    </details>
+  );
+}
+
 /** The conversion in progress or just ended, above the source cards; nothing when idle. */
 export function ConvertView() {
   const phase = useApp((s) => s.convert);
@@ -162,6 +192,7 @@ export function ConvertView() {
             Converted {phase.name}: {phase.files} files, {formatBytes(phase.bytes)}, stored in this browser.
             {phase.resumed.length > 0 && ` Resumed: ${phase.resumed.length} graph${phase.resumed.length === 1 ? '' : 's'} finished by the interrupted run were kept.`}
           </p>
+          <ReportView report={phase.report} />
           <div className="row">
             <button type="button" className="btn btn-primary" onClick={() => loadConverted(phase.modelId, phase.name)}>Load it now</button>
             <button type="button" className="btn btn-ghost" onClick={close}>Close</button>

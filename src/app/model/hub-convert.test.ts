@@ -2,7 +2,7 @@
 // worker can send (src/protocol/convert.ts) moves the store's `convert` phase and its messages. The real
 // worker runs in Chromium in e2e/hub-convert.spec.ts.
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConvertEvent, HubInspection } from '../../protocol/convert.ts';
+import type { ConversionReport, ConvertEvent, HubInspection } from '../../protocol/convert.ts';
 import type { ConvertJob } from '../store/convertSlice.ts';
 import { appStore } from '../store/store.ts';
 import { cancelConversion, hubFromAddress, hubTarget, inspectCheckpoint, inspectPicked, parseHubUrl, pickedCheckpoint, startConversion } from './hub-convert.ts';
@@ -43,6 +43,11 @@ const REPO = 'omlab/VLM-FO1_Qwen2.5-VL-3B-v01';
 const SHA = 'c'.repeat(40);
 const HUB = 'http://127.0.0.1:9999';
 const inspection: HubInspection = { repo: REPO, revision: 'main', sha: SHA, downloadBytes: 9e9, params: 4.15e9, tensorBytes: 8.9e9, keepBytes: 2.6e9, largestTensorBytes: 1.8e8 };
+/** A report as the converter writes it: one default applied, every tensor used. */
+const report: ConversionReport = {
+  config: { 'config.json': { read: { hidden_size: 2048 }, absent: ['mm_roi_output_size'], defaults: { mm_roi_output_size: { value: 7, why: "the authors' default" } } } },
+  tensors: { total: 900, used: 900, unused: [] },
+};
 const job: ConvertJob = { target: { repo: `${REPO}@${SHA}`, hubUrl: HUB }, dtype: 'q4', folder: `fo1--omlab--VLM-FO1_Qwen2.5-VL-3B-v01--q4` };
 
 beforeEach(() => {
@@ -108,8 +113,8 @@ describe('startConversion', () => {
     w.say({ type: 'resolved', repo: REPO, revision: SHA, sha: SHA, downloadBytes: 9e9 });
     w.say({ type: 'progress', progress: { stage: 'embed_tokens (q4)', tensorsDone: 300, tensorsTotal: 900, bytesDone: 3e9, bytesTotal: 9e9 } });
     expect(appStore.getState().convert).toMatchObject({ kind: 'converting', resolved: { sha: SHA }, progress: { stage: 'embed_tokens (q4)', tensorsDone: 300 } });
-    w.say({ type: 'done', folder: job.folder, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'] });
-    expect(appStore.getState().convert).toEqual({ kind: 'done', job, modelId: `opfs:${job.folder}/`, name: `${REPO} (q4)`, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'] });
+    w.say({ type: 'done', folder: job.folder, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'], report });
+    expect(appStore.getState().convert).toEqual({ kind: 'done', job, modelId: `opfs:${job.folder}/`, name: `${REPO} (q4)`, files: 15, bytes: 2.5e9, resumed: ['onnx/vision_semantic_q4.onnx'], report });
     expect(w.terminated).toBe(true);
   });
 
@@ -137,7 +142,7 @@ describe('startConversion', () => {
     cancelConversion();
     expect(w.terminated).toBe(true);
     expect(appStore.getState().convert).toEqual({ kind: 'paused', job, why: 'Cancelled. What was converted is kept in this browser.' });
-    w.say({ type: 'done', folder: job.folder, files: 1, bytes: 1, resumed: [] });
+    w.say({ type: 'done', folder: job.folder, files: 1, bytes: 1, resumed: [], report });
     expect(appStore.getState().convert.kind).toBe('paused');
   });
 });
@@ -171,7 +176,7 @@ describe('a checkpoint folder picked on this computer', () => {
     startConversion(c.job);
     const w = lastConverter();
     expect(w.posted).toEqual([{ type: 'convert-picked', ...(target as object), dtypes: ['q4'], folder: 'fo1-picked--fo1_ckpt--q4' }]);
-    w.say({ type: 'done', folder: c.job.folder, files: 15, bytes: 2.5e9, resumed: [] });
+    w.say({ type: 'done', folder: c.job.folder, files: 15, bytes: 2.5e9, resumed: [], report });
     expect(appStore.getState().convert).toMatchObject({ kind: 'done', modelId: 'opfs:fo1-picked--fo1_ckpt--q4/', name: 'fo1 ckpt (q4)' });
   });
 

@@ -171,7 +171,7 @@ export function startConversion(job: ConvertJob): void {
       case 'done': {
         stopWorker();
         const name = `${sourceName(job.target)} (${job.dtype})`;
-        st.setConvertPhase({ kind: 'done', job, modelId: opfsModelId(e.folder), name, files: e.files, bytes: e.bytes, resumed: e.resumed });
+        st.setConvertPhase({ kind: 'done', job, modelId: opfsModelId(e.folder), name, files: e.files, bytes: e.bytes, resumed: e.resumed, report: e.report });
         void refreshCached();
         return;
       }

@@ -5,7 +5,7 @@
 
 import type { StateCreator } from 'zustand';
 import type { ConvertProgress } from '../../model-folder/convert-progress.ts';
-import type { ConvertDtype, ConvertSource, HubInspection, HubSummary, PickedInspection } from '../../protocol/convert.ts';
+import type { ConversionReport, ConvertDtype, ConvertSource, HubInspection, HubSummary, PickedInspection } from '../../protocol/convert.ts';
 import type { DeviceFit } from '../model/device-fit.ts';
 import { applyProgress, startDownload, type DownloadState } from '../model/download-progress.ts';
 import type { StorageRoom } from './modelSlice.ts';
@@ -32,7 +32,7 @@ export type ConvertPhase =
   /** Cancelled, or the connection was lost: what was converted is kept and Resume continues. */
   | { kind: 'paused'; job: ConvertJob; why: string }
   /** `resumed`: graphs an earlier, interrupted run had finished, which this one kept. */
-  | { kind: 'done'; job: ConvertJob; modelId: string; name: string; files: number; bytes: number; resumed: string[] };
+  | { kind: 'done'; job: ConvertJob; modelId: string; name: string; files: number; bytes: number; resumed: string[]; report: ConversionReport };
 
 export interface ConvertSlice {
   hubUrl: string;
