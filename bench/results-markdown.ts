@@ -132,19 +132,20 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
       '(min–max) over the rounds.', '');
   L.push('| model | photo | load | first: vision | regions | prefill | **TTFT** | follow-up: prefill | **TTFT** | ' +
     'follow-up ÷ first | decode tok/s | peak wasm heap | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const a of Object.values(answers)) {
+  // Each record's key names the model and the runtime with its threads (bench/run.ts), e.g. "full q4 wasm:2".
+  for (const [key, a] of Object.entries(answers)) {
     if (!('summary' in a)) {
-      L.push(`| ${a.preset} ${a.dtype} | – | – | – | – | – | not answered | – | – | – | – | – | – |`);
+      L.push(`| ${key} | – | – | – | – | – | not answered | – | – | – | – | – | – |`);
       continue;
     }
     const x = a.summary;
-    L.push(`| ${a.preset} ${a.dtype} (${a.backend}) | ${a.photo}, ${a.boxes} boxes | ${(a.loadMs / 1000).toFixed(1)} s | ` +
+    L.push(`| ${key} | ${a.photo}, ${a.boxes} boxes | ${(a.loadMs / 1000).toFixed(1)} s | ` +
       `${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | **${ms(x.firstTtftMs)}** | ${ms(x.followUpPrefillMs)} | ` +
       `**${ms(x.followUpTtftMs)}** | ${a.followUpVsFirst} | ${ms(x.decodeTokPerS)} | ${gb(a.peakWasmBytes)} | ` +
       `${a.loadAverage?.join(' → ') ?? '–'} |`);
   }
   L.push('');
-  for (const a of Object.values(answers)) if ('summary' in a && a.phonePhoto) renderPhoneLevels(L, `${a.preset} ${a.dtype} (${a.backend})`, a.phonePhoto);
+  for (const [key, a] of Object.entries(answers)) if ('summary' in a && a.phonePhoto) renderPhoneLevels(L, key, a.phonePhoto);
   for (const a of Object.values(answers)) {
     if ('summary' in a) continue;
     const after = a.loadMs === undefined
