@@ -1,13 +1,12 @@
-// The real engine (issue 3): the protocol's `Engine` over a model folder, identical in the worker and in
+// The real engine (issue 3): the `Engine` of api.ts over a model folder, identical in the worker and in
 // Node — every platform difference is injected (the ORT module, how to open a source, a cache, a decoder
 // for bitmaps). One ask follows docs/model.md: image → preprocess → vision graphs → region encoder →
 // prompt → splice → prefill → generate → parse. Per image the encoded features are kept; per image
 // and box set the region embeddings and the prefix KV cache (conversation.ts), so a follow-up question
 // pays only for its own tokens. Any failure becomes a typed EngineError and leaves the engine ready.
 import type { ModelDtype } from '../model-folder/manifest.ts';
-import type { Engine } from '../protocol/engine.ts';
-import { EngineError } from '../protocol/errors.ts';
-import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, Engine, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './api.ts';
+import { EngineError } from './engine-error.ts';
 import { Conversation } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';

@@ -1,6 +1,6 @@
-// Every failure inside the engine as the protocol's typed EngineError (src/protocol/errors.ts), so the
+// Every failure inside the engine as its typed EngineError (engine-error.ts), so the
 // worker reports a code the page can act on and the engine stays usable after any of them.
-import { EngineError } from '../protocol/errors.ts';
+import { EngineError } from './engine-error.ts';
 import { ImageError } from './image/rgb-image.ts';
 import { LoadError } from './load/folder.ts';
 import { BoxError } from './preprocess/boxes.ts';

@@ -10,7 +10,7 @@
 // self-check, decode/ort-decoder.ts) or, on wasm, the engine's own int4 kernels.
 import { COMPONENTS, type ComponentName, type ModelManifest } from '../model-folder/manifest.ts';
 import { checkGraphNames, componentIO, DAVIT_STAGES, davitStageName, PYRAMID_LEVELS, pyramidLevelName, regionStageName, TENSOR } from '../model-folder/graph-io.ts';
-import type { LoadProgress, SessionBackend } from '../protocol/messages.ts';
+import type { LoadProgress, SessionBackend } from './api.ts';
 import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
 import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';

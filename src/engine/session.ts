@@ -11,7 +11,7 @@
 // its own pre-allocated buffers there, decode/gpu-kv-store.ts), so the KV cache is never copied to the CPU.
 
 import type * as OrtTypes from 'onnxruntime-web';
-import type { Backend, SessionBackend } from '../protocol/messages.ts';
+import type { Backend, SessionBackend } from './api.ts';
 
 /** The onnxruntime-web module (both entry points share these types). */
 export type Ort = typeof OrtTypes;

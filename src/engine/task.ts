@@ -2,7 +2,7 @@
 // prompt's typed task (src/engine/prompt/tasks.ts). Region tasks cite the selected boxes; a free or
 // reasoning question with selected boxes gets their tags appended after the text, as the gradio demo
 // appends `<region{i}>` for the drawn boxes (docs/model.md "Prompt", task templates).
-import type { Task as AskTask } from '../protocol/messages.ts';
+import type { Task as AskTask } from './api.ts';
 import { PromptError, type PromptPart, type Task } from './prompt/tasks.ts';
 
 export function promptTask(task: AskTask, regions: readonly number[]): Task {

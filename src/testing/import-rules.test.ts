@@ -1,7 +1,8 @@
 // The repository's import rules, read from the source itself (every relative import, export-from and dynamic
 // import, type-only ones included):
 //   src/model-folder (the converter↔engine contract) imports nothing outside itself; src/onnx only the contract;
-//   the converter reads the contract and src/onnx, never the engine; src/ never imports converter/, the oracle
+//   the converter reads the contract and src/onnx, never the engine; the engine never imports src/protocol, the
+//   app or workers/ (contract ← engine ← protocol ← app); src/ never imports converter/, the oracle
 //   (reference/), the fixtures, benchmarks or e2e; reference/ is imported by tests and benchmarks only;
 //   and no two top-level folders (src/ counted per subfolder) import each other in a circle.
 // Test code — *.test.ts, *.spec.ts, *.page.ts, testing/ helpers, fixtures/, bench/, e2e/ — wires things together
@@ -60,6 +61,7 @@ function ruleBreaks(arrows: readonly Arrow[]): string[] {
       : b === 'reference' ? 'the oracle is imported by tests and benchmarks only'
       : a.startsWith('src/') && ['converter', 'fixtures', 'bench', 'e2e'].includes(b) ? 'src/ never imports the converter or test code'
       : a === 'converter' && b.startsWith('src/') && b !== 'src/model-folder' && b !== 'src/onnx' ? 'the converter reads only the contract and src/onnx from src/'
+      : a === 'src/engine' && (b === 'src/protocol' || b === 'src/app' || b === 'workers') ? 'the engine imports neither the worker protocol nor the app or workers built on it'
       : null;
     if (why) out.push(`${from} → ${to} (${why})`);
   }
@@ -115,6 +117,7 @@ describe('import rules', () => {
       { from: 'converter/read/tokenizer.ts', to: 'src/engine/prompt/tokenizer.ts' },
       { from: 'src/model-folder/manifest.ts', to: 'src/engine/errors.ts' },
       { from: 'src/onnx/graph.ts', to: 'src/engine/session.ts' },
+      { from: 'src/engine/engine.ts', to: 'src/protocol/messages.ts' },
       // Test code may import anything.
       { from: 'src/engine/model.test.ts', to: 'converter/convert.ts' },
       { from: 'fixtures/fixture.ts', to: 'src/engine/prompt/fo1-tokens.ts' },
@@ -125,6 +128,7 @@ describe('import rules', () => {
       'converter/read/tokenizer.ts → src/engine/prompt/tokenizer.ts (the converter reads only the contract and src/onnx from src/)',
       'src/model-folder/manifest.ts → src/engine/errors.ts (the contract imports nothing outside itself)',
       'src/onnx/graph.ts → src/engine/session.ts (src/onnx imports only the contract)',
+      'src/engine/engine.ts → src/protocol/messages.ts (the engine imports neither the worker protocol nor the app or workers built on it)',
     ]);
     expect(unitCycles([
       { from: 'converter/convert.ts', to: 'src/model-folder/manifest.ts' },

@@ -17,7 +17,7 @@
 // long runs are right keep one-run prefill. If even short runs disagree, nothing on this adapter can be
 // trusted for attention and the decoder moves to wasm (model.ts).
 import { Graph } from '../../onnx/graph.ts';
-import type { Backend } from '../../protocol/messages.ts';
+import type { Backend } from '../api.ts';
 import type { Ort, OrtSession } from '../session.ts';
 
 /** The decoder's attention heads (TextConfig's numHeads, numKvHeads, headDim). */

@@ -3,8 +3,8 @@
 // MatMul kernel, so its session would dequantize every weight on every step (bench/RESULTS.md) — else
 // onnxruntime's session. On WebGPU: onnxruntime's session (ort-decoder.ts). The report says which and why.
 import type { TextConfig } from '../../model-folder/config.ts';
-import { EngineError } from '../../protocol/errors.ts';
-import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
+import { EngineError } from '../engine-error.ts';
+import type { LoadProgress, SessionBackend } from '../api.ts';
 import { errorText, type BackendChoice, type GraphBytes, type Ort } from '../session.ts';
 import type { Decoder } from './decoder-run.ts';
 import { Int4Decoder } from './int4/int4-decoder.ts';

@@ -3,7 +3,7 @@
 // context (the text so far is the answer, issue 15), else run it through the decoder with the cache and go on. Each token is handed to `onToken` as soon as it is picked. The abort signal is
 // checked after every step, so a cancel takes effect within one decode step; the caches this loop made are
 // disposed on every exit, the caller's starting cache never.
-import type { StopReason } from '../../protocol/messages.ts';
+import type { StopReason } from '../api.ts';
 import type { DecodeResult } from './decoder-run.ts';
 import type { KvCache } from './kv-cache.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';

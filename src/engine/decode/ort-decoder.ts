@@ -3,7 +3,7 @@
 // fresh present tensors each run (kv-cache.ts FreshKvStore).
 import type { TextConfig } from '../../model-folder/config.ts';
 import { checkGraphNames, decoderIO } from '../../model-folder/graph-io.ts';
-import type { LoadProgress, SessionBackend } from '../../protocol/messages.ts';
+import type { LoadProgress, SessionBackend } from '../api.ts';
 import { createSession, errorText, type BackendChoice, type GraphBytes, type Ort, type OrtSession } from '../session.ts';
 import { checkAttention, type AttentionCheck } from './attention-check.ts';
 import { runDecoder, type DecodeResult, type Decoder, type LogitsWanted } from './decoder-run.ts';

@@ -10,7 +10,7 @@
 //                (2·4·T·C₀) + windowed scores T·nh₀·w²; later stages hold 1/2, 1/4 … of it.
 // With the full 3B dims at the reference level (a 4032×3024 photo) that is ~1.2 GB for the ViT and ~3.5 GB
 // for DaViT at its "dynamic" 2048×1536 input, which with the weights passes wasm32's 4 GiB: medium fits.
-import { DETAIL_LEVELS, type Backend, type DetailLevel } from '../../protocol/messages.ts';
+import { DETAIL_LEVELS, type Backend, type DetailLevel } from '../api.ts';
 import { ATTENTION_SCORES_PER_CHUNK } from '../../model-folder/attention-chunk.ts';
 import type { ModelManifest } from '../../model-folder/manifest.ts';
 import { atDetail, detailShapes } from '../preprocess/detail.ts';

@@ -3,7 +3,7 @@
 // count and sha256 (verify.ts). Progress is reported per file. A cached copy that fails its check is
 // evicted and fetched once more before the load gives up, so a corrupt cache heals itself.
 import { COMPONENTS, isFloat16Dtype, ManifestError, OutdatedManifestError, validateManifest, type ComponentName, type FileEntry, type ModelDtype, type ModelManifest } from '../../model-folder/manifest.ts';
-import type { LoadProgress } from '../../protocol/messages.ts';
+import type { LoadProgress } from '../api.ts';
 import type { BackendChoice, GraphBytes } from '../session.ts';
 import { LoadError, throwIfAborted, type ModelFolder } from './folder.ts';
 import { verifyFile } from './verify.ts';

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestFiles, type ModelManifest } from '../../model-folder/manifest.ts';
-import type { LoadProgress } from '../../protocol/messages.ts';
+import type { LoadProgress } from '../api.ts';
 import { hasShared, NO_SHARED } from '../../testing/shared.ts';
 import { tinyModel } from '../testing/tiny-model.ts';
 import { LoadError } from './folder.ts';

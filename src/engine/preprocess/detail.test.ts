@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fo1ImageProcessing } from '../../model-folder/image.ts';
-import { DETAIL_LEVELS, type DetailLevel } from '../../protocol/messages.ts';
+import { DETAIL_LEVELS, type DetailLevel } from '../api.ts';
 import { DETAIL_TOKEN_CAP, atDetail, defaultDetail, detailImageTokens, detailShapes } from './detail.ts';
 import { workSize } from './work-image.ts';
 

@@ -5,7 +5,7 @@
 // davit-input.ts) and the box frames (boxes.ts: original → work → DaViT / Qwen) all follow the one smaller
 // image, and boxes still land where they were drawn. One image token is a merge² block of patches: (14·2)² =
 // 784 pixels in Qwen2.5-VL.
-import type { Backend, DetailLevel } from '../../protocol/messages.ts';
+import type { Backend, DetailLevel } from '../api.ts';
 import type { ImageProcessing } from '../../model-folder/image.ts';
 import { davitSize } from './davit-input.ts';
 import { smartResize } from './smart-resize.ts';

@@ -2,7 +2,7 @@
 // cap) → Qwen pixels and DaViT input, once per image and detail level; then, per question, the boxes in each
 // frame (docs/model-format.md). Every constant comes from model.json's `image` section, which the converter
 // wrote, capped by the detail level (detail.ts atDetail); the engine and the tests both run these two functions.
-import type { DetailLevel } from '../../protocol/messages.ts';
+import type { DetailLevel } from '../api.ts';
 import type { RgbImage } from '../image/rgb-image.ts';
 import type { PixelBox } from '../../model-folder/boxes.ts';
 import { boxFrames, validateBoxes, type BoxFrames } from './boxes.ts';
