@@ -125,6 +125,7 @@ test('converts VLM-FO1 from the Hub in the page: summary, reload in the middle, 
     await expect(summary).toContainText('Free storage: ');
     await expect(summary.getByTestId('convert-device')).toContainText(/This device can run it/);
     await expect(summary).toContainText('Qwen research licence');
+    await expect(summary.getByTestId('convert-time')).toContainText(/^Time: about \d+ s at 100 Mbit\/s, or \d+ s at 1 Gbit\/s \(the download and the conversion run together\); an estimate/);
     await snapshot(page, 'hub-1-summary');
     // Nothing but config.json and the safetensors headers so far, of a 21 MB checkpoint.
     expect(cdnBytes()).toBeLessThan(500_000);

@@ -4,6 +4,7 @@
 
 import { type FormEvent, useState } from 'react';
 import { unreachable } from '../../protocol/messages.ts';
+import { estimateConvertTime, MEASURED_CONVERT_MBPS } from '../model/convert-time.ts';
 import { formatBytes, formatDuration, summarize } from '../model/download-progress.ts';
 import { cancelConversion, hubTarget, inspectCheckpoint, inspectPicked, loadConverted, sourceName, startConversion } from '../model/hub-convert.ts';
 import { isPicked, type ConversionReport } from '../../protocol/convert.ts';
@@ -54,6 +55,18 @@ function paramCount(params: number): string {
   return `${params >= 1e9 ? `${(params / 1e9).toFixed(2)} billion` : `${(params / 1e6).toFixed(1)} million`} parameters`;
 }
 
+/** The estimate of convert-time.ts, with its basis. */
+function TimeEstimate({ readBytes, download }: { readBytes: number; download: boolean }) {
+  const e = estimateConvertTime(readBytes, download);
+  const speeds = e.atSpeeds.map((a) => `${formatDuration(a.seconds)} at ${a.mbits >= 1000 ? `${a.mbits / 1000} Gbit/s` : `${a.mbits} Mbit/s`}`);
+  return (
+    <p data-testid="convert-time">
+      Time: about {download ? `${speeds.join(', or ')} (the download and the conversion run together)` : formatDuration(e.convertSeconds)}; an
+      estimate from the in-page rate measured on a 2-core machine ({MEASURED_CONVERT_MBPS} MB/s), so a faster or slower CPU changes it.
+    </p>
+  );
+}
+
 function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> }) {
   const { job, inspection: i, room, fit, storedBytes, replaces } = phase;
   const tooBig = room !== null && i.keepBytes - storedBytes > room.availableBytes;
@@ -81,6 +94,7 @@ function Summary({ phase }: { phase: Extract<ConvertPhase, { kind: 'summary' }> 
         Keeps about <strong data-testid="convert-keep">{formatBytes(i.keepBytes)}</strong> in this browser ({job.dtype}; estimated from the tensors' shapes). Free storage:{' '}
         {room ? formatBytes(room.availableBytes) : 'the browser does not say'}.
       </p>
+      <TimeEstimate readBytes={i.tensorBytes} download={'sha' in i} />
       {storedBytes > 0 && <p>An unfinished conversion of it is stored ({formatBytes(storedBytes)}): it continues after its last finished graph.</p>}
       {replaces && <p className="warn-box">It is already converted in this browser ({job.dtype}): converting again replaces that copy.</p>}
       {tooBig && <p className="warn-box" role="alert">Not enough storage: the converted model needs about {formatBytes(i.keepBytes)} but the browser allows about {formatBytes(room.availableBytes)} more. Free space (delete a stored model) first.</p>}
