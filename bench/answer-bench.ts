@@ -7,8 +7,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
-import type { AnswerTimings, DetailLevel, ImageInput } from '../src/protocol/messages.ts';
-import type { Fo1Engine } from '../src/engine/engine.ts';
+import type { Answer, AnswerTimings, DetailLevel, ImageInput } from '../src/protocol/messages.ts';
 import type { PixelBox } from '../src/model-folder/boxes.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
@@ -147,9 +146,9 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
     loadMs = performance.now() - t0;
     log(`engine loaded in ${Math.round(loadMs)} ms; wasm heap ${rt.wasmMemoryBytes()}`);
     heapAfterLoad = rt.wasmMemoryBytes();
-    const ask = (imageId: string, text: string) => {
+    const ask: Ask = (imageId, text, on = { image: p.image, boxes: p.boxes }) => {
       tAsk = performance.now();
-      return engine.ask({ imageId, image: p.image, boxes: p.boxes, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
+      return engine.ask({ imageId, ...on, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
     };
     const rounds: AnswerRound[] = [];
     let firstAnswer = '';
@@ -163,7 +162,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       firstAnswer = first.text;
       backend = first.backend;
     }
-    const phonePhoto = args.phoneLevels.length && hasShared ? await askPhone(engine, args, rt) : undefined;
+    const phonePhoto = args.phoneLevels.length && hasShared ? await askPhone(ask, args, rt) : undefined;
     const summary = summarizeRounds(rounds);
     return {
       preset,
@@ -196,19 +195,21 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
   }
 }
 
+/** The question on box 0 of the photo's image id; `on`: another image and its boxes, at a detail level. */
+type Ask = (imageId: string, text: string, on?: { image: ImageInput; boxes: PixelBox[]; detail?: DetailLevel }) => Promise<Answer>;
+
 const LEVEL_ORDER: readonly DetailLevel[] = ['low', 'medium', 'reference'];
 
 /** The phone photo, portrait by its EXIF tag, asked at each level (lowest first); a level that fails is a figure too. */
-async function askPhone(engine: Fo1Engine, args: AnswerArgs, rt: Runtime): Promise<NonNullable<AnswerRun['phonePhoto']>> {
+async function askPhone(ask: Ask, args: AnswerArgs, rt: Runtime): Promise<NonNullable<AnswerRun['phonePhoto']>> {
   const { imageInputFromFile } = await import('../src/engine/node.ts');
   const image = await imageInputFromFile(new Uint8Array(await phonePhotoJpeg(6)));
   const { width, height } = image.kind === 'rgba' ? image : { width: 0, height: 0 };
   const boxes = spreadBoxes(args.boxes, width, height);
   const levels: PhoneLevelRun[] = [];
   for (const level of LEVEL_ORDER.filter((l) => args.phoneLevels.includes(l))) {
-    const ask = { imageId: `phone-${level}`, image, boxes, regions: [0], task: { preset: 'free', text: QUESTION } as const, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 }, detail: level };
     try {
-      const a = await engine.ask(ask, () => {}, new AbortController().signal);
+      const a = await ask(`phone-${level}`, QUESTION, { image, boxes, detail: level });
       levels.push({ level, answered: true, imageTokens: a.imageTokens, timings: a.timings, peakWasmBytes: rt.wasmMemoryBytes() });
       log(`phone photo at ${level}: ${a.imageTokens} image tokens, first ttft ${Math.round(a.timings.ttftMs)} ms`);
     } catch (e) {

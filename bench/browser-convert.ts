@@ -16,9 +16,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from '@playwright/test';
+import { chromium } from '@playwright/test';
 import type { ConvertEvent, ConvertRequest } from '../src/protocol/convert.ts';
-import { bundleConvertWorker } from '../converter/testing/convert-worker-bundle.ts';
+import { bundleConvertWorker, convertInPage, type InPageConversion } from '../converter/testing/convert-worker-in-page.ts';
 import { startHubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { repoRoot } from '../src/testing/shared.ts';
@@ -51,8 +51,6 @@ export interface BrowserConvertRun {
   differing: string[];
   resume: { interruptedAtBytes: number; keptGraphs: string[]; wallSeconds: number };
   resumed_ok: boolean;
-  /** in-page throughput ÷ CLI throughput. */
-  ratios: { browser_convert_vs_cli: number };
   goals: { browser_convert_vs_cli: number; peak_bytes: number };
   /** 1-minute load average at the start and the end: the machine is shared. */
   loadAverage: number[];
@@ -113,47 +111,10 @@ async function startPageServer(): Promise<{ url: string; close(): Promise<void> 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-interface PageRun {
-  seconds: number;
-  events: ConvertEvent[];
-  manifest: ModelManifest | null;
-}
-
-/**
- * Runs the convert worker in the page into OPFS `folder`. With `stopAtFraction`, the worker is terminated once
- * that fraction of the checkpoint bytes has been read (a closed tab), and no model.json is expected.
- */
-function runInPage(page: Page, code: string, req: Extract<ConvertRequest, { type: 'convert' }>, stopAtFraction?: number): Promise<PageRun> {
-  return page.evaluate(async ({ code, req, stopAtFraction }) => {
-    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
-    const events: ConvertEvent[] = [];
-    const t0 = performance.now();
-    await new Promise<void>((resolve) => {
-      worker.onmessage = (e: MessageEvent<ConvertEvent>) => {
-        const ev = e.data;
-        if (ev.type === 'progress') {
-          const p = ev.progress;
-          if (stopAtFraction !== undefined && p.bytesDone >= p.bytesTotal * stopAtFraction) {
-            events.push(ev);
-            resolve();
-          }
-          return;
-        }
-        events.push(ev);
-        if (ev.type === 'done' || ev.type === 'error') resolve();
-      };
-      worker.onerror = (e) => {
-        events.push({ type: 'error', name: 'uncaught', message: e.message });
-        resolve();
-      };
-      worker.postMessage(req);
-    });
-    worker.terminate();
-    const seconds = (performance.now() - t0) / 1000;
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(req.folder);
-    const manifest = await dir.getFileHandle('model.json').then((h) => h.getFile()).then((f) => f.text()).then(JSON.parse, () => null);
-    return { seconds, events, manifest };
-  }, { code, req, stopAtFraction });
+/** The one worker's run of `got`, and how long it took in seconds. */
+function onlyRun(got: InPageConversion): { events: ConvertEvent[]; seconds: number; manifest: ModelManifest | null } {
+  const { events, span } = got.runs[0];
+  return { events, seconds: (span.end - span.start) / 1000, manifest: got.manifest };
 }
 
 const fileRows = (m: ModelManifest) => new Map(manifestFiles(m).map((f) => [f.path, `${f.bytes} ${f.sha256}`]));
@@ -165,7 +126,7 @@ function differing(a: ModelManifest, b: ModelManifest): string[] {
   return [...new Set([...ra.keys(), ...rb.keys()])].filter((p) => ra.get(p) !== rb.get(p)).sort();
 }
 
-function finished(run: PageRun, what: string): ModelManifest {
+function finished(run: ReturnType<typeof onlyRun>, what: string): ModelManifest {
   const last = run.events.at(-1);
   if (last?.type !== 'done' || !run.manifest) throw new Error(`${what}: the in-page conversion did not finish: ${JSON.stringify(last)}`);
   return run.manifest;
@@ -195,17 +156,17 @@ export async function measureBrowserConvert(preset: PresetName = 'full'): Promis
     const renderers = (cmd: string) => cmd.includes('--type=renderer');
     const rss = peakRss(process.pid, renderers);
     log('browser: converting in the page…');
-    const whole = await runInPage(page, code, req('whole'));
+    const whole = onlyRun(await convertInPage(page, code, req('whole')));
     const browserPeak = rss.stop();
     const browserManifest = finished(whole, 'browser');
     log(`browser: ${whole.seconds.toFixed(1)} s, peak renderer RSS ${(browserPeak / 1e9).toFixed(2)} GB`);
     const diff = differing(cliManifest, browserManifest);
 
     log('resume: interrupted at half, then started again…');
-    const cut = await runInPage(page, code, req('resume'), 0.5);
+    const cut = onlyRun(await convertInPage(page, code, req('resume'), { stopAtFraction: 0.5 }));
     const cutAt = cut.events.findLast((e) => e.type === 'progress');
     await page.reload();
-    const rest = await runInPage(page, code, req('resume'));
+    const rest = onlyRun(await convertInPage(page, code, req('resume')));
     const resumedManifest = finished(rest, 'resume');
     const done = rest.events.at(-1) as Extract<ConvertEvent, { type: 'done' }>;
     const resumedOk = cut.manifest === null && done.resumed.length > 0 && differing(cliManifest, resumedManifest).length === 0;
@@ -227,7 +188,6 @@ export async function measureBrowserConvert(preset: PresetName = 'full'): Promis
       differing: diff,
       resume: { interruptedAtBytes: cutAt?.type === 'progress' ? cutAt.progress.bytesDone : 0, keptGraphs: done.resumed, wallSeconds: Number(rest.seconds.toFixed(1)) },
       resumed_ok: resumedOk,
-      ratios: { browser_convert_vs_cli: Number((inPage.MBps / cli.MBps).toFixed(3)) },
       goals: { browser_convert_vs_cli: 0.8, peak_bytes: 1.5e9 },
       loadAverage: [loadStart, loadavg()[0]].map((l) => Number(l.toFixed(2))),
     };

@@ -5,7 +5,8 @@
 
 import { join } from 'node:path';
 import { convert } from '../converter/convert.ts';
-import { bundleConvertWorker } from '../converter/testing/convert-worker-bundle.ts';
+import type { Page } from '@playwright/test';
+import { bundleConvertWorker, convertInPage } from '../converter/testing/convert-worker-in-page.ts';
 import type { HubServer } from '../converter/testing/hub-server.ts';
 import { manifestFiles, type ModelManifest } from '../src/model-folder/manifest.ts';
 import { expect, test } from './fixtures.ts';
@@ -29,53 +30,22 @@ test.afterAll(() => tiny?.close());
 
 const files = (m: ModelManifest) => manifestFiles(m).map((f) => [f.path, f.bytes, f.sha256]);
 
-type WorkerEvent = { type: string; name?: string; message?: string; sha?: string; resumed?: string[] };
+/** `workers` copies of the worker converting the local Hub's repository into `folder` at once (convertInPage). */
+const runWorkers = (page: Page, folder: string, workers = 1) =>
+  convertInPage(page, workerCode, { type: 'convert', repo: REPO, hubUrl: hub.hubUrl, dtypes: ['q4'], folder }, { workers });
 
-/**
- * Runs `workers` copies of the worker in the page, all into `folder` at once, to their ends: each one's events
- * (without progress) and span, and what OPFS holds once all have ended.
- */
-function runWorkers(page: import('@playwright/test').Page, folder: string, workers = 1) {
-  return page.evaluate(async ({ code, hubUrl, repo, folder, workers }) => {
-    const runOne = async () => {
-      // A blob worker: the bundle's only other chunks are the Node-only files it imports dynamically, never here.
-      const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })), { type: 'module' });
-      const events: WorkerEvent[] = [];
-      // When its first graph began (after the folder's lock: converter/write/opfs-model-folder.ts) and when it ended.
-      const span = { firstProgress: Infinity, end: 0 };
-      await new Promise<void>((resolve) => {
-        worker.onmessage = (e) => {
-          if (e.data.type === 'progress') span.firstProgress = Math.min(span.firstProgress, performance.now());
-          else events.push(e.data);
-          if (e.data.type === 'done' || e.data.type === 'error') resolve();
-        };
-        worker.onerror = (e) => {
-          events.push({ type: 'uncaught', message: e.message });
-          resolve();
-        };
-        worker.postMessage({ type: 'convert', repo, hubUrl, dtypes: ['q4'], folder });
-      });
-      span.end = performance.now();
-      worker.terminate();
-      return { events, span };
-    };
-    const runs = await Promise.all(Array.from({ length: workers }, runOne));
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
-    const stored: Record<string, number> = {};
-    for await (const [name, h] of (dir as unknown as AsyncIterable<[string, FileSystemHandle]>)) if (h.kind === 'file') stored[name] = (await (h as FileSystemFileHandle).getFile()).size;
-    const manifest = stored['model.json'] === undefined ? null : JSON.parse(await (await (await dir.getFileHandle('model.json')).getFile()).text());
-    return { runs, events: runs[0].events, manifest: manifest as ModelManifest | null, stored };
-  }, { code: workerCode, hubUrl: hub.hubUrl, repo: REPO, folder, workers });
-}
-
-const runWorker = (page: import('@playwright/test').Page, folder: string) => runWorkers(page, folder);
+/** One worker's events and what OPFS holds after it. */
+const runWorker = async (page: Page, folder: string) => {
+  const got = await runWorkers(page, folder);
+  return { ...got, events: got.runs[0].events };
+};
 
 test('converts the tiny checkpoint from a local Hub into OPFS, byte-identical to the Node conversion', async ({ page }) => {
   test.setTimeout(90_000);
   await page.goto('/');
   const got = await test.step('run the worker', () => runWorker(page, 'fo1-e2e'));
   expect(got.events.map((e) => e.type)).toEqual(['resolved', 'done']);
-  expect(got.events[0].sha).toBe(SHA);
+  expect(got.events[0]).toMatchObject({ type: 'resolved', sha: SHA });
   expect(files(got.manifest!)).toEqual(files(local));
   expect(got.manifest!.conversion?.commit).toBe(SHA);
   expect(Object.keys(got.stored).sort()).toEqual(['model.json', 'tokenizer.json', 'tokenizer_config.json']); // the graphs are under onnx/; no journal left

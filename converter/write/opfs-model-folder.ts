@@ -27,10 +27,11 @@ export class OpfsFolderError extends Error {
 }
 
 /**
- * A worker or tab that is converting into the same folder holds its files' synchronous handles: another one
- * gets NoModificationAllowedError. So does a run started right after a reload or Cancel, until the browser
- * has released the ended worker's handles (measured: after a reload mid-write in a profile on disk,
- * bench/browser-convert.ts). So wait for the handle this long, then refuse, naming the file.
+ * A file's synchronous handle is exclusive: while another worker holds it, opening it fails with
+ * NoModificationAllowedError. A run started right after a reload or Cancel meets that until the browser has
+ * released the ended worker's handles (measured after a reload mid-write, in a profile on disk,
+ * bench/browser-convert.ts), which the folder's lock (lockFolder) does not order. So wait for the handle this
+ * long, then refuse, naming the file.
  */
 export const HANDLE_WAIT_MS = 30_000;
 
