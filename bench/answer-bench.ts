@@ -24,7 +24,11 @@ export interface AnswerArgs {
   maxNewTokens: number;
   /** Then the phone photo (bench/phone-photo.ts, EXIF-rotated to portrait) asked once at each of these levels. */
   phoneLevels: DetailLevel[];
+  /** The encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8) or onnxruntime's MatMulNBits (the default). */
+  encoders: EncoderLinears;
 }
+
+export type EncoderLinears = 'int8' | 'int4';
 
 export const QUESTION = 'What is this, and what is it doing?';
 export const FOLLOW_UP = 'What colour is it?';
@@ -70,6 +74,8 @@ export interface AnswerRun {
   maxNewTokens: number;
   loadMs: number;
   backend: string;
+  /** How the encoders' Linears ran (absent in records from before the choice existed: int4). */
+  encoders?: EncoderLinears;
   rounds: AnswerRound[];
   /** Medians (min–max) over the rounds. */
   summary: RoundsSummary;
@@ -142,7 +148,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
   let heapAfterLoad: number | undefined;
   let tAsk = 0;
   try {
-    await engine.load({ source: folderSource(args.folder), backend: 'wasm' }, () => {}, signal);
+    await engine.load({ source: folderSource(args.folder), backend: 'wasm', wasmEncoderInt8: args.encoders === 'int8' }, () => {}, signal);
     loadMs = performance.now() - t0;
     log(`engine loaded in ${Math.round(loadMs)} ms; wasm heap ${rt.wasmMemoryBytes()}`);
     heapAfterLoad = rt.wasmMemoryBytes();
@@ -173,6 +179,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       maxNewTokens: args.maxNewTokens,
       loadMs: Math.round(loadMs),
       backend,
+      encoders: args.encoders,
       rounds,
       summary,
       followUpVsFirst: Math.round((summary.followUpTtftMs.median / summary.firstTtftMs.median) * 1000) / 1000,

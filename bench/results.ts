@@ -203,7 +203,7 @@ function kvContextRatio(kv: Results['kv_context']): number | null {
 
 /** Median follow-up TTFT ÷ median first TTFT of a preset's q4 engine answer (issue 3 goal ≤ 0.1). */
 function followUpRatio(answers: Results['answers'], preset: string): number | null {
-  const a = Object.values(answers ?? {}).find((x) => x.preset === preset && x.dtype === 'q4');
+  const a = Object.values(answers ?? {}).find((x) => x.preset === preset && x.dtype === 'q4' && !('encoders' in x && x.encoders === 'int8'));
   return a && 'summary' in a ? a.followUpVsFirst : null;
 }
 

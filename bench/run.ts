@@ -6,7 +6,8 @@
 //               [--no-davit] (with --boxes '': --no-davit --boxes '' --semantic 896 times only the ViT at 896)
 //   answer:     [--presets tiny] (add full to try the full model) [--answer-dtypes q4] [--rounds 5] [--max-tokens 8]
 //               [--part-timeout 900] [--phone-levels low,medium,reference] (then a 4032×3024 EXIF-rotated photo, once
-//               per level: bench/phone-photo.ts; '' skips it)
+//               per level: bench/phone-photo.ts; '' skips it) [--answer-encoders int8,int4] (the encoders' Linears as
+//               int8, src/engine/encoders/int8-linears.ts, or as onnxruntime's int4 MatMulNBits; both: side by side)
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
 //   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
@@ -33,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { DecoderShape } from './decoder-bench.ts';
 import { machineInfo, streamingReadBandwidth } from './machine.ts';
-import type { AnswerArgs } from './answer-bench.ts';
+import type { AnswerArgs, EncoderLinears } from './answer-bench.ts';
 import { measureBrowser } from './browser-bench.ts';
 import { measureBrowserConvert } from './browser-convert.ts';
 import type { KvContextArgs } from './kv-context.ts';
@@ -232,6 +233,7 @@ async function main(): Promise<void> {
       'no-davit': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '5' },
       'answer-dtypes': { type: 'string', default: 'q4' },
+      'answer-encoders': { type: 'string', default: 'int4' },
       'kv-layers': { type: 'string', default: '2' },
       'kv-rounds': { type: 'string', default: '12' },
       'browser-rounds': { type: 'string', default: '3' },
@@ -330,7 +332,9 @@ async function main(): Promise<void> {
   if (what === 'all' || what === 'answer') {
     const presets = (values.presets ?? 'tiny').split(',') as PresetName[];
     const dtypes = values['answer-dtypes'].split(',') as ModelDtype[];
-    for (const [preset, dtype] of presets.flatMap((p) => dtypes.map((d) => [p, d] as const))) {
+    const encoderRuns = values['answer-encoders'].split(',') as EncoderLinears[];
+    for (const e of encoderRuns) if (e !== 'int8' && e !== 'int4') throw new Error(`--answer-encoders: "${e}" is neither int8 nor int4`);
+    for (const [preset, dtype, encoders] of presets.flatMap((p) => dtypes.flatMap((d) => encoderRuns.map((e) => [p, d, e] as const)))) {
       const args: AnswerArgs & { preset: string } = {
         preset,
         folder: await presetModel(preset, dtype),
@@ -341,6 +345,7 @@ async function main(): Promise<void> {
         warmupRounds: preset === 'full' ? 0 : 1,
         maxNewTokens: Number(values['max-tokens']),
         phoneLevels: values['phone-levels'].split(',').filter(Boolean) as DetailLevel[],
+        encoders,
       };
       let rec: AnswerRecord;
       try {
@@ -348,7 +353,11 @@ async function main(): Promise<void> {
       } catch (e) {
         rec = { preset, dtype, answered: false, error: (e as Error).message };
       }
-      results.answers = { ...results.answers, [`${preset} ${dtype} wasm:${threads}`]: rec };
+      results.answers = { ...results.answers, [`${preset} ${dtype} wasm:${threads}${encoders === 'int8' ? ' int8 encoders' : ''}`]: rec };
+      if (encoders === 'int8') {
+        await writeResults(results);
+        continue;
+      }
       if (preset === 'full' && dtype === 'q4')
         results.full_q4_wasm = 'summary' in rec
           ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web, the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).` }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/onnx/graph.ts';
 import { dequantizeQ4, quantizeQ4 } from '../quantize/q4.ts';
-import { dequantizeQ8, quantizeQ8 } from '../quantize/q8.ts';
+import { dequantizeQ8, quantizeQ8 } from '../../src/onnx/q8.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
 import { linear as linearRef, tensor, type Tensor } from '../../reference/tensor.ts';
 import { expectClose } from '../../src/testing/close.ts';

@@ -20,7 +20,7 @@ import type { WeightSource } from '../read/checkpoint.ts';
 import { f16Bytes } from '../../src/onnx/f16.ts';
 import { isF16Kernel } from '../quantize/f16.ts';
 import { quantizeQ4From, type Q4Weight } from '../quantize/q4.ts';
-import { quantizeQ8 } from '../quantize/q8.ts';
+import { quantizeQ8 } from '../../src/onnx/q8.ts';
 import { transposed, type Tensor } from '../read/tensor.ts';
 import { DataType } from '../../src/model-folder/onnx-types.ts';
 import { q4InitializerNames } from '../../src/model-folder/graph-io.ts';

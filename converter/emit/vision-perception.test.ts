@@ -14,6 +14,7 @@ import { tensor, type Tensor } from '../../reference/tensor.ts';
 import { f16KernelsRounded } from '../quantize/f16.ts';
 import { q4RoundTripped } from '../quantize/q4.ts';
 import type { WeightSource } from '../read/checkpoint.ts';
+import { int8Linears } from '../../src/engine/encoders/int8-linears.ts';
 
 const Q4_BLOCK = 32;
 
@@ -94,6 +95,21 @@ describe.skipIf(!hasShared)(`vision_perception graph vs fo1-golden ${hasShared ?
         const err = relErr(o.data, fx.stages[i].data);
         console.log(`${name} q4 stage${i}: relative error ${err.toExponential(2)} (bound ${(0.08 * Math.sqrt(m)).toFixed(2)})`);
         expect(err, `stage${i}`).toBeLessThan(0.08 * Math.sqrt(m));
+      });
+    });
+
+    it('q4 as wasm runs it (its Linears int8, src/engine/encoders/int8-linears.ts) stays under the same bound', async () => {
+      const q4 = await build(fx, 'q4');
+      const { bytes, linears } = int8Linears({ graph: q4, externalData: [] }, 'vision_perception');
+      expect(linears).toBeGreaterThanOrEqual(8 * fx.cfg.depths.reduce((a, b) => a + b, 0));
+      const [outs, int4] = [await run(bytes.graph, fx.image), await run(q4, fx.image)];
+      let m = 0;
+      outs.forEach((o, i) => {
+        m += 8 * fx.cfg.depths[i];
+        const [vsQ4, vsGolden] = [relErr(o.data, int4[i].data), relErr(o.data, fx.stages[i].data)];
+        console.log(`${name} q4 → int8 stage${i}: vs q4 ${vsQ4.toExponential(2)}, vs golden ${vsGolden.toExponential(2)}`);
+        expect(vsQ4, `stage${i} vs q4`).toBeLessThan(0.05);
+        expect(vsGolden, `stage${i} vs golden`).toBeLessThan(0.08 * Math.sqrt(m));
       });
     });
 

@@ -17,6 +17,7 @@ import type { EmitContext } from './linear.ts';
 import { emitVisionSemantic } from './vision-semantic.ts';
 import { VISION_SEMANTIC_IO } from '../../src/model-folder/graph-io.ts';
 import { uniformFloats } from '../../fixtures/random.ts';
+import { int8Linears } from '../../src/engine/encoders/int8-linears.ts';
 
 /** Golden weights plus extra in-memory tensors (a projector the golden fixture does not carry). */
 function withExtra(base: WeightSource, extra: Map<string, Tensor>): WeightSource {
@@ -146,6 +147,28 @@ describe.skipIf(!hasShared)(hasShared ? 'vision_semantic graph vs fo1-golden qwe
     const bound = 0.08 * Math.sqrt(L);
     expect(errs.embedsVsGolden).toBeLessThanOrEqual(bound);
     expect(errs.vtVsGolden).toBeLessThanOrEqual(bound);
+  });
+
+  it('q4 as wasm runs it (its Linears int8, src/engine/encoders/int8-linears.ts) stays within the q4 bound of the golden', async () => {
+    const q = { blockSize: 32, minQuantK: 32 };
+    const q4 = await buildGraph(weights, cfg, 'q4', q.minQuantK);
+    const { bytes, linears } = int8Linears({ graph: q4, externalData: [] }, 'vision_semantic');
+    const L = quantizedLinears(weights, q.minQuantK).length;
+    expect(linears).toBe(L); // every Linear, the patch kernel (a MatMul over flattened patches) too
+    const [out, int4] = [await runModel(bytes.graph, feeds), await runModel(q4, feeds)];
+    const embeds = await tensors.get('output.image_embeds');
+    const level = await tensors.get(lastLevel);
+    const errs = {
+      embedsVsQ4: rmsRelErr(out.image_embeds.data as Float32Array, int4.image_embeds.data as Float32Array),
+      embedsVsGolden: rmsRelErr(out.image_embeds.data as Float32Array, embeds.data),
+      vtVsGolden: rmsRelErr(out.vt_map.data as Float32Array, level.data),
+    };
+    console.log('vision_semantic q4 → int8 errors', Object.fromEntries(Object.entries(errs).map(([k, e]) => [k, e.toExponential(2)])));
+    // Each Linear adds int8's rounding of its weight (step max|W[n,:]|/127 ≈ 3σ/127, RMS ≈ 0.7%) and of its
+    // input (uint8 over the tensor's range, ≈ 6σ/255: ≈ 0.7%), ≈ 1% together; independent over L Linears: 1%·√L.
+    expect(errs.embedsVsQ4).toBeLessThanOrEqual(0.01 * Math.sqrt(L));
+    expect(errs.embedsVsGolden).toBeLessThanOrEqual(0.08 * Math.sqrt(L));
+    expect(errs.vtVsGolden).toBeLessThanOrEqual(0.08 * Math.sqrt(L));
   });
 
   it('fp16 and q4f16 (float16 activations, float32 RMSNorms and softmax) stay within float16 rounding of fp32 and q4', async () => {

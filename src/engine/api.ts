@@ -187,6 +187,13 @@ export interface LoadOptions {
    * default: onnxruntime's wasm thread count, else half the cores, at most 4 (create-decoder.ts).
    */
   wasmThreads?: number;
+  /**
+   * On wasm, run the encoders' int4 Linears as int8 (src/engine/encoders/int8-linears.ts; default false). The
+   * full model's vision took 29.9 s instead of 43.1 s in one bench run, but the rewrite at load costs ~60 s there
+   * today and the activations are quantized to uint8 per tensor, which a checkpoint with large activation
+   * outliers may not tolerate; so it is opt-in until both are answered.
+   */
+  wasmEncoderInt8?: boolean;
 }
 
 export interface ProposeOptions {

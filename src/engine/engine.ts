@@ -71,8 +71,8 @@ interface Loaded {
   sessions: Ready['sessions'];
   /** Set (why) once the WebGPU device these sessions run on is lost. */
   deviceLost: string | null;
-  /** LoadOptions.wasmThreads, kept for a fallback to wasm. */
-  threads?: number;
+  /** LoadOptions' wasm settings, kept for a fallback to wasm. */
+  wasm: Pick<BackendChoice, 'threads' | 'int8Encoders'>;
 }
 
 /** One image as the encoders see it (everything but the boxes), with what was computed from it. */
@@ -102,10 +102,13 @@ export class Fo1Engine implements Engine {
 
   async load(options: LoadOptions, onProgress: (p: LoadProgress) => void, signal: AbortSignal): Promise<Ready> {
     return this.guard(async () => {
-      const threads = options.wasmThreads === undefined ? {} : { threads: checkWasmThreads(options.wasmThreads) };
+      const wasm: Loaded['wasm'] = {
+        ...(options.wasmThreads === undefined ? {} : { threads: checkWasmThreads(options.wasmThreads) }),
+        ...(options.wasmEncoderInt8 ? { int8Encoders: true } : {}),
+      };
       await this.dispose();
       const folder = await this.openFolder(options.source);
-      const built = await this.build(folder, { ...(await chooseBackend(options.backend)), ...threads }, onProgress, signal);
+      const built = await this.build(folder, { ...(await chooseBackend(options.backend)), ...wasm }, onProgress, signal);
       const modelId = options.source.kind === 'url' ? options.source.url : options.source.kind === 'cached' ? options.source.modelId : `${built.model.manifest.source} (${folder.description})`;
       this.loaded = { ...built, modelId };
       this.watchDevice(this.loaded);
@@ -139,7 +142,7 @@ export class Fo1Engine implements Engine {
       await model.release();
       throw e;
     }
-    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null, threads: backend.threads };
+    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null, wasm: { threads: backend.threads, int8Encoders: backend.int8Encoders } };
   }
 
   /**
@@ -204,7 +207,7 @@ export class Fo1Engine implements Engine {
       this.image.features = null;
     }
     await lost.model.release().catch(() => {}); // sessions on a lost device may refuse to release
-    const built = await this.build(lost.folder, { backend: 'wasm', reason, threads: lost.threads }, () => {}, signal);
+    const built = await this.build(lost.folder, { backend: 'wasm', reason, ...lost.wasm }, () => {}, signal);
     this.loaded = { ...built, modelId: lost.modelId };
   }
 

@@ -4,13 +4,15 @@
 //                 region_encoder (HFRE pooling + mm_projector_aux), fed the RoIAlign-mean weights of the boxes
 //   embedText     embed_tokens
 //   decode        decoder_model_merged: inputs_embeds + M-RoPE position ids + KV cache → last logits
-// Sessions are created here (one per graph, backend per session.ts), each checked against its I/O contract
-// (src/model-folder/graph-io.ts); nothing here knows about prompts.
+// Sessions are created here (one per graph, backend per session.ts; on wasm, when asked, the encoders' int4
+// Linears become int8 first, encoders/int8-linears.ts), each checked against its I/O contract (src/model-folder/graph-io.ts);
+// nothing here knows about prompts.
 // The decoder is created by decode/create-decoder.ts: onnxruntime's session (with its WebGPU attention
 // self-check, decode/ort-decoder.ts) or, on wasm, the engine's own int4 kernels.
 import { COMPONENTS, type ComponentName, type ModelManifest } from '../model-folder/manifest.ts';
 import { checkGraphNames, componentIO, DAVIT_STAGES, davitStageName, PYRAMID_LEVELS, pyramidLevelName, regionStageName, TENSOR } from '../model-folder/graph-io.ts';
 import type { LoadProgress, SessionBackend } from './api.ts';
+import { int8Linears } from './encoders/int8-linears.ts';
 import { vitLayout, type LayoutTensor } from './encoders/vit-layout.ts';
 import type { PreparedImage } from './preprocess/prepare.ts';
 import type { BoxFrames } from './preprocess/boxes.ts';
@@ -63,10 +65,11 @@ export class Fo1Model {
       for (const name of COMPONENTS) {
         if (name === 'decoder_model_merged') continue;
         onProgress({ stage: 'compile', session: name });
-        const created = await createSession(ort, { name, bytes: graphs[name], choice });
-        encoderGraphBytes += graphs[name].graph.length + graphs[name].externalData.reduce((n, d) => n + d.data.length, 0);
+        const { bytes, linears } = choice.backend === 'wasm' && choice.int8Encoders ? int8Linears(graphs[name], name) : { bytes: graphs[name], linears: 0 };
+        const created = await createSession(ort, { name, bytes, choice });
+        encoderGraphBytes += bytes.graph.length + bytes.externalData.reduce((n, d) => n + d.data.length, 0);
         sessions[name] = created.session;
-        backends.push(created.report);
+        backends.push(linears ? { ...created.report, reason: `${created.report.reason}; its ${linears} int4 Linears run as int8 (encoders/int8-linears.ts)` } : created.report);
         // A graph from another converter would otherwise fail at its first run, with ORT's message.
         checkGraphNames(name, componentIO(name, manifest.config.text), created.session);
       }

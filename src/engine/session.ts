@@ -32,6 +32,8 @@ export interface BackendChoice {
   shaderF16?: boolean;
   /** Threads for the wasm decoder's int4 kernels (LoadOptions.wasmThreads); absent: create-decoder.ts's default. */
   threads?: number;
+  /** Run the encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8; encoders/int8-linears.ts). */
+  int8Encoders?: boolean;
 }
 
 /** Which backend sessions should try first here. */

@@ -8,7 +8,7 @@ import { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo } fro
 export { BYTES_PER_ELEMENT, DataType, type Dim, type DType, type ValueInfo };
 
 /** Appends protobuf wire-format fields to a growing list of byte chunks. */
-class Writer {
+export class Writer {
   private chunks: Uint8Array[] = [];
   private scratch: number[] = [];
 
@@ -56,6 +56,13 @@ class Writer {
 
   string(field: number, s: string): this {
     return this.bytes(field, new TextEncoder().encode(s));
+  }
+
+  /** Bytes that are already whole fields (a span copied from a ProtoReader). */
+  raw(fields: Uint8Array): this {
+    this.flushScratch();
+    this.chunks.push(fields);
+    return this;
   }
 
   message(field: number, inner: Writer): this {
@@ -125,21 +132,23 @@ export interface ModelProto {
   metadata?: Readonly<Record<string, string>>;
 }
 
-function tensorProto(t: TensorProto): Writer {
+export function tensorProto(t: TensorProto): Writer {
   const w = new Writer();
   w.packedInts(1, t.dims);
   w.int(2, DataType[t.dtype]);
   w.string(8, t.name);
-  if (t.data instanceof Uint8Array) {
-    w.bytes(9, t.data);
-  } else {
-    const entry = (k: string, v: string) => new Writer().string(1, k).string(2, v);
-    w.message(13, entry('location', t.data.location));
-    w.message(13, entry('offset', String(t.data.offset)));
-    w.message(13, entry('length', String(t.data.length)));
-    w.int(14, 1); // DataLocation.EXTERNAL
-  }
+  if (t.data instanceof Uint8Array) w.bytes(9, t.data);
+  else externalData(w, t.data);
   return w;
+}
+
+/** TensorProto's external_data entries (13) and data_location (14) for data in an external file. */
+export function externalData(w: Writer, d: { location: string; offset: number; length: number }): Writer {
+  const entry = (k: string, v: string) => new Writer().string(1, k).string(2, v);
+  w.message(13, entry('location', d.location));
+  w.message(13, entry('offset', String(d.offset)));
+  w.message(13, entry('length', String(d.length)));
+  return w.int(14, 1); // DataLocation.EXTERNAL
 }
 
 function attributeProto(name: string, v: AttrValue): Writer {
@@ -162,7 +171,7 @@ function attributeProto(name: string, v: AttrValue): Writer {
   return w;
 }
 
-function nodeProto(n: NodeProto): Writer {
+export function nodeProto(n: NodeProto): Writer {
   const w = new Writer();
   for (const i of n.inputs) w.string(1, i);
   for (const o of n.outputs) w.string(2, o);

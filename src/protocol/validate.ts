@@ -71,7 +71,9 @@ function parseLoad(o: Obj): LoadOptions {
   const backend = o.backend;
   if (backend !== undefined && backend !== 'webgpu' && backend !== 'wasm') throw bad('options.backend', `expected "webgpu" or "wasm", got ${JSON.stringify(backend)}`);
   const wasmThreads = o.wasmThreads === undefined ? undefined : num(o.wasmThreads, 'options.wasmThreads');
-  return { source: parseSource(obj(o.source, 'options.source'), 'options.source'), backend, wasmThreads };
+  const wasmEncoderInt8 = o.wasmEncoderInt8;
+  if (wasmEncoderInt8 !== undefined && typeof wasmEncoderInt8 !== 'boolean') throw bad('options.wasmEncoderInt8', `expected a boolean, got ${JSON.stringify(wasmEncoderInt8)}`);
+  return { source: parseSource(obj(o.source, 'options.source'), 'options.source'), backend, wasmThreads, wasmEncoderInt8 };
 }
 
 function parseSource(o: Obj, path: string): ModelSource {

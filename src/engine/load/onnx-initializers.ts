@@ -6,6 +6,7 @@
 // data_type = 2, name = 8, raw_data = 9, external_data = 13 (StringStringEntryProto key = 1, value = 2:
 // location / offset / length), data_location = 14.
 import type { GraphBytes } from '../session.ts';
+import { ProtoReader as Reader } from '../../onnx/proto-reader.ts';
 
 export interface Initializer {
   name: string;
@@ -75,51 +76,4 @@ function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initialize
   }
   if (!raw) throw new Error(`${graphName}: initializer ${name} has no raw or external data`);
   return { name, dataType, dims, bytes: raw };
-}
-
-interface Field {
-  no: number;
-  value: number;
-  bytes: Uint8Array | null;
-}
-
-/** Minimal protobuf wire reader over a byte view. */
-class Reader {
-  private pos = 0;
-  constructor(readonly buf: Uint8Array) {}
-
-  private varint(): number {
-    let result = 0, scale = 1;
-    for (;;) {
-      const b = this.buf[this.pos++];
-      if (b === undefined) throw new Error('onnx: truncated protobuf');
-      result += (b & 0x7f) * scale;
-      if (b < 0x80) return result;
-      scale *= 128;
-    }
-  }
-
-  *fields(): Generator<Field> {
-    while (this.pos < this.buf.length) {
-      const key = this.varint();
-      const no = Math.floor(key / 8), wire = key & 7;
-      if (wire === 0) yield { no, value: this.varint(), bytes: null };
-      else if (wire === 2) {
-        const len = this.varint();
-        const bytes = this.buf.subarray(this.pos, this.pos + len);
-        this.pos += len;
-        yield { no, value: 0, bytes };
-      } else if (wire === 1) this.pos += 8;
-      else if (wire === 5) this.pos += 4;
-      else throw new Error(`onnx: unsupported protobuf wire type ${wire}`);
-    }
-  }
-
-  *messages(): Generator<[number, Reader]> {
-    for (const f of this.fields()) if (f.bytes) yield [f.no, new Reader(f.bytes)];
-  }
-
-  *packedVarints(): Generator<number> {
-    while (this.pos < this.buf.length) yield this.varint();
-  }
 }

@@ -3,7 +3,8 @@
 //   scale  float (N)   — max|W[n, :]| / 127
 // and dequantized value = q · scale. The wasm CPU EP runs this through MLAS' int8 QGEMM (it has a wasm SIMD
 // kernel), whereas MatMulNBits has no int4 kernel there and dequantizes the whole weight to fp32 on every call
-// (bench/RESULTS.md, "One Linear per weight format").
+// (bench/RESULTS.md, "One Linear per weight format"). The converter writes it (converter/emit/linear.ts, the q8
+// format); the engine can rewrite int4 encoder Linears into it before a wasm session (src/engine/encoders/int8-linears.ts).
 
 export interface Q8Weight {
   N: number;
@@ -16,16 +17,19 @@ export interface Q8Weight {
 /** Quantizes a torch Linear weight W (N, K), row-major. */
 export function quantizeQ8(w: Float32Array, N: number, K: number): Q8Weight {
   if (w.length !== N * K) throw new Error(`q8: ${w.length} values for a (${N}, ${K}) weight`);
-  const data = new Int8Array(K * N);
-  const scales = new Float32Array(N);
-  for (let n = 0; n < N; n++) {
-    let max = 0;
-    for (let k = 0; k < K; k++) max = Math.max(max, Math.abs(w[n * K + k]));
-    const scale = max / 127 || 1; // an all-zero row keeps scale 1 and codes 0
-    scales[n] = scale;
-    for (let k = 0; k < K; k++) data[k * N + n] = Math.round(w[n * K + k] / scale);
-  }
-  return { N, K, data, scales };
+  const q: Q8Weight = { N, K, data: new Int8Array(K * N), scales: new Float32Array(N) };
+  for (let n = 0; n < N; n++) quantizeQ8Row(w.subarray(n * K, (n + 1) * K), n, q);
+  return q;
+}
+
+/** Output channel n of `q` from its K float weights (row n of the torch weight). */
+export function quantizeQ8Row(row: Float32Array, n: number, q: Q8Weight): void {
+  const { N, K, data } = q;
+  let max = 0;
+  for (let k = 0; k < K; k++) max = Math.max(max, Math.abs(row[k]));
+  const scale = max / 127 || 1; // an all-zero row keeps scale 1 and codes 0
+  q.scales[n] = scale;
+  for (let k = 0; k < K; k++) data[k * N + n] = Math.round(row[k] / scale);
 }
 
 /** The float weight (N, K) a Q8Weight stands for. */
