@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ceilF16, f16Bits, f16Bytes, f16Value, fitsF16, roundF16 } from './f16.ts';
+import { ceilF16, f16Bits, f16Bytes, f16Value, fitsF16, roundF16, widenF16 } from './f16.ts';
 
 describe('binary16', () => {
   it('encodes known values (normal, subnormal, limits, specials)', () => {
@@ -22,6 +22,15 @@ describe('binary16', () => {
     expect(f16Bits(1 + 2 ** -11 + 2 ** -20)).toBe(0x3c01);
     expect(f16Bits(2 ** -25)).toBe(0x0000); // subnormal tie rounds to even 0
     expect(f16Bits(2 ** -25 * 3)).toBe(0x0002);
+  });
+
+  it('widenF16 gives f16Value of every bit pattern, into a given array or a new one', () => {
+    const all = Uint16Array.from({ length: 0x10000 }, (_, h) => h);
+    const wide = widenF16(all);
+    for (let h = 0; h < 0x10000; h++) expect(Object.is(wide[h], Math.fround(f16Value(h))) || (Number.isNaN(wide[h]) && Number.isNaN(f16Value(h)))).toBe(true);
+    const out = new Float32Array(2);
+    expect(widenF16(Uint16Array.of(0x3c00, 0xc000), out)).toBe(out);
+    expect(Array.from(out)).toEqual([1, -2]);
   });
 
   it('ceilF16 is the smallest binary16 value not below x', () => {

@@ -43,6 +43,22 @@ export function f16Value(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+let widened: Float32Array | null = null;
+
+/**
+ * Float16 bit patterns widened to float32, `out[i] = f16Value(half[i])`: through a table of all 65,536 values
+ * (built on first use), since a weight's block scales are millions of values (the decoder's int4 weights,
+ * src/engine/decode/int4/weights.ts, and the encoders' int8 rewrite, src/engine/encoders/int8-linears.ts).
+ */
+export function widenF16(half: Uint16Array, out: Float32Array = new Float32Array(half.length)): Float32Array {
+  if (!widened) {
+    widened = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) widened[h] = f16Value(h);
+  }
+  for (let i = 0; i < half.length; i++) out[i] = widened[half[i]];
+  return out;
+}
+
 /** x rounded to binary16 (as a float). */
 export function roundF16(x: number): number {
   return f16Value(f16Bits(x));

@@ -166,6 +166,7 @@ describe('Dispatcher', () => {
       { kind: 'load', id: 'm5', options: { source: { kind: 'url', url: 'x' }, backend: 'cuda' } },
       { kind: 'ask', id: 'm6', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'region-ocr' }, generation: { maxNewTokens: 4 }, detail: 'ultra' } },
       { kind: 'measure', id: 'm7', options: { imageId: 'i', boxes: [], regions: [], task: { preset: 'caption-brief' } } }, // the CLI's old name
+      { kind: 'load', id: 'm8', options: { source: { kind: 'url', url: 'x' }, wasmEncoderInt8: 'yes' } },
     ];
     for (const m of malformed) d.receive(m);
     d.receive({ kind: 'load', id: 'l', options: { source: { kind: 'url', url: 'https://example.test/m' } } });
@@ -177,7 +178,7 @@ describe('Dispatcher', () => {
     const errors = events.filter((e) => e.kind === 'error');
     expect(errors.map((e) => [e.id, e.error.code])).toEqual([
       [null, 'bad-request'], [null, 'bad-request'], [null, 'bad-request'],
-      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'], ['m7', 'bad-request'],
+      ['m1', 'bad-request'], ['m2', 'bad-request'], ['m3', 'bad-request'], ['m4', 'bad-request'], ['m5', 'bad-request'], ['m6', 'bad-request'], ['m7', 'bad-request'], ['m8', 'bad-request'],
       ['l', 'load-failed'], ['p', 'internal'], ['ms', 'no-model'],
     ]);
     expect(errors.map((e) => e.error.message)).toEqual([
@@ -191,6 +192,7 @@ describe('Dispatcher', () => {
       'options.backend: expected "webgpu" or "wasm", got "cuda"',
       'options.detail: unknown detail level "ultra"; one of reference, medium, low',
       'options.task.preset: unknown task preset "caption-brief" (known: free, region-caption-brief, region-caption-detailed, region-ocr, visual-prompt-detect, detect, count, grounded-caption, detect-all, reasoning)',
+      'options.wasmEncoderInt8: expected a boolean, got "yes"',
       'model.json: HTTP 404',
       'synchronous bug in propose',
       'no model loaded',

@@ -17,8 +17,8 @@
 // ValueInfoProto name = 1.
 import { DataType, externalData, nodeProto, tensorProto, Writer } from '../../onnx/proto.ts';
 import { ProtoReader, type ProtoField } from '../../onnx/proto-reader.ts';
-import { f16Value } from '../../onnx/f16.ts';
-import { quantizeQ8Row, type Q8Weight } from '../../onnx/q8.ts';
+import { widenF16 } from '../../onnx/f16.ts';
+import { Q8_TILE, quantizeQ8Rows, type Q8Weight } from '../../onnx/q8.ts';
 import { readInitializers, type Initializer } from '../load/onnx-initializers.ts';
 import type { GraphBytes } from '../session.ts';
 
@@ -68,7 +68,7 @@ export function int8Linears(bytes: GraphBytes, graphName: string): Int8Rewrite {
   const uses = new Map<string, number>();
   const use = (name: string) => uses.set(name, (uses.get(name) ?? 0) + 1);
   for (const n of nodes) [...n.inputs, ...n.captured].forEach(use);
-  for (const f of graphFields) if (f.no === 12) use(nameOf(f.bytes!));
+  for (const f of graphFields) if (f.no === 12) use(stringField(f.bytes!, 1)); // ValueInfoProto.name
   const producer = new Map(nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
 
   const linears = nodes.map((n) => planLinear(n, inits, uses, producer)).filter((l): l is Linear => l !== null);
@@ -88,8 +88,9 @@ export function int8Linears(bytes: GraphBytes, graphName: string): Int8Rewrite {
     offsets.set(name, offset);
     size = offset + length;
   };
-  const kept = graphFields.filter((f) => f.no === 5 && !dropped.has(tensorName(f.bytes!)) && isExternal(f.bytes!));
-  for (const f of kept) place(tensorName(f.bytes!), inits.get(tensorName(f.bytes!))!.bytes.length);
+  const initOf = (f: ProtoField) => inits.get(stringField(f.bytes!, 8))!; // TensorProto.name
+  const kept = graphFields.filter((f) => f.no === 5).map(initOf).filter((i) => i.external && !dropped.has(i.name));
+  for (const i of kept) place(i.name, i.bytes.length);
   for (const l of linears) {
     place(l.int8Name, l.K * l.N);
     place(l.scaleName, l.N * 4);
@@ -105,15 +106,14 @@ export function int8Linears(bytes: GraphBytes, graphName: string): Int8Rewrite {
       if (linear) g.message(1, nodeProto(int8Node(linear)));
       else if (!droppedNodes.has(f.start)) g.raw(whole);
     } else if (f.no === 5) {
-      const name = tensorName(f.bytes!);
-      if (dropped.has(name)) continue;
-      if (!isExternal(f.bytes!)) g.raw(whole);
+      const init = initOf(f);
+      if (dropped.has(init.name)) continue;
+      if (!init.external) g.raw(whole);
       else {
-        const data = inits.get(name)!.bytes;
-        chunk.set(data, offsets.get(name)!);
-        g.message(5, movedTensor(f.bytes!, at(name, data.length)));
+        chunk.set(init.bytes, offsets.get(init.name)!);
+        g.message(5, movedTensor(f.bytes!, at(init.name, init.bytes.length)));
       }
-    } else if (f.no === 13 && dropped.has(nameOf(f.bytes!))) continue;
+    } else if (f.no === 13 && dropped.has(stringField(f.bytes!, 1))) continue; // ValueInfoProto.name
     else g.raw(whole);
   }
   for (const l of linears) {
@@ -151,18 +151,18 @@ function planLinear(node: Node, inits: Map<string, Initializer>, uses: Map<strin
 
   let cast: Node | null = null;
   let scales = inits.get(scalesName);
-  let scaleOf: (i: number) => number;
+  let scaleValues: () => Float32Array;
   if (scales) {
     if (scales.dataType !== DataType.float32) return null;
-    const f32 = f32View(scales.bytes);
-    scaleOf = (i) => f32[i];
+    const { bytes } = scales;
+    scaleValues = () => f32View(bytes);
   } else {
     cast = producer.get(scalesName) ?? null;
     if (cast?.opType !== 'Cast' || cast.ints.get('to') !== DataType.float32 || uses.get(scalesName) !== 1) return null;
     scales = inits.get(cast.inputs[0]);
     if (scales?.dataType !== DataType.float16) return null;
-    const f16 = new Uint16Array(scales.bytes.slice().buffer);
-    scaleOf = (i) => f16Value(f16[i]);
+    const { bytes } = scales;
+    scaleValues = () => widenF16(new Uint16Array(bytes.slice().buffer));
   }
   if (scales.bytes.length !== N * kBlocks * (scales.dataType === DataType.float16 ? 2 : 4)) return null;
 
@@ -172,22 +172,29 @@ function planLinear(node: Node, inits: Map<string, Initializer>, uses: Map<strin
   const dropped = [codesName, scales.name, ...(zp ? [zp.name] : [])];
   if (dropped.some((d) => uses.get(d) !== 1)) return null;
 
-  // Row n of the weight MatMulNBits multiplies by, (q − zp) · scale (zero point 8 when absent), then int8.
+  // Rows n of the weight MatMulNBits multiplies by, (q − zp) · scale (zero point 8 when absent), then int8,
+  // Q8_TILE rows at a time (src/onnx/q8.ts says why).
   const requantize = (q8: Q8Weight) => {
-    const row = new Float32Array(K);
-    const half = blockSize / 2;
-    for (let n = 0; n < N; n++) {
-      for (let b = 0; b < kBlocks; b++) {
-        const s = scaleOf(n * kBlocks + b);
-        const zb = zp ? zp.bytes[n * zpRow + (b >> 1)] : 0x88;
-        const z = b & 1 ? zb >> 4 : zb & 15;
-        const o = (n * kBlocks + b) * half;
-        for (let i = 0, k = b * blockSize; i < blockSize && k < K; i++, k++) {
-          const byte = codes.bytes[o + (i >> 1)];
-          row[k] = ((i & 1 ? byte >> 4 : byte & 15) - z) * s;
+    const scale = scaleValues(); // (N, kBlocks)
+    const stride = K + 16; // src/onnx/q8.ts says why
+    const tile = new Float32Array(Q8_TILE * stride);
+    for (let n0 = 0; n0 < N; n0 += Q8_TILE) {
+      const R = Math.min(Q8_TILE, N - n0);
+      for (let r = 0, n = n0; r < R; r++, n++) {
+        for (let b = 0; b < kBlocks; b++) {
+          const s = scale[n * kBlocks + b];
+          const zb = zp ? zp.bytes[n * zpRow + (b >> 1)] : 0x88;
+          const z = b & 1 ? zb >> 4 : zb & 15;
+          // Two codes a byte, the low nibble first; the last block may stop short of blockSize at K.
+          let j = ((n * kBlocks + b) * blockSize) / 2;
+          for (let k = b * blockSize, end = Math.min(K, k + blockSize), t = r * stride; k < end; j++) {
+            const byte = codes.bytes[j];
+            tile[t + k++] = ((byte & 15) - z) * s;
+            if (k < end) tile[t + k++] = ((byte >> 4) - z) * s;
+          }
         }
       }
-      quantizeQ8Row(row, n, q8);
+      quantizeQ8Rows(tile, R, stride, n0, q8);
     }
   };
   return { node, cast, dropped, K, N, requantize, int8Name: `${codesName}.int8`, scaleName: `${codesName}.int8_scale` };
@@ -223,20 +230,10 @@ function readNode(field: ProtoField): Node {
   return node;
 }
 
-/** Field 1 (a ValueInfoProto's name). */
-function nameOf(message: Uint8Array): string {
-  for (const f of new ProtoReader(message).fields()) if (f.no === 1) return text.decode(f.bytes!);
+/** The first string field `no` of a message ('' when it has none). */
+function stringField(message: Uint8Array, no: number): string {
+  for (const f of new ProtoReader(message).fields()) if (f.no === no) return text.decode(f.bytes!);
   return '';
-}
-
-function tensorName(tensor: Uint8Array): string {
-  for (const f of new ProtoReader(tensor).fields()) if (f.no === 8) return text.decode(f.bytes!);
-  return '';
-}
-
-function isExternal(tensor: Uint8Array): boolean {
-  for (const f of new ProtoReader(tensor).fields()) if (f.no === 13) return true;
-  return false;
 }
 
 /** A kept TensorProto with its external_data pointing into the new chunk, every other field as it was. */

@@ -13,6 +13,8 @@ export interface Initializer {
   dataType: number;
   dims: number[];
   bytes: Uint8Array;
+  /** Whether `bytes` came from an external-data chunk (TensorProto.external_data) rather than raw_data. */
+  external: boolean;
 }
 
 /** Every initializer of the graph, by name. Throws naming the tensor whose data cannot be found. */
@@ -67,7 +69,8 @@ function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initialize
       external[key] = value;
     }
   }
-  if (!raw && external.location !== undefined) {
+  const inChunk = !raw && external.location !== undefined;
+  if (inChunk) {
     const chunk = graph.externalData.find((c) => c.path === external.location);
     if (!chunk) throw new Error(`${graphName}: initializer ${name} is in ${external.location}, which was not given`);
     const offset = Number(external.offset ?? 0), length = Number(external.length ?? chunk.data.length - offset);
@@ -75,5 +78,5 @@ function readTensor(r: Reader, graph: GraphBytes, graphName: string): Initialize
     raw = chunk.data.subarray(offset, offset + length);
   }
   if (!raw) throw new Error(`${graphName}: initializer ${name} has no raw or external data`);
-  return { name, dataType, dims, bytes: raw };
+  return { name, dataType, dims, bytes: raw, external: inChunk };
 }

@@ -1,7 +1,7 @@
 // decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
 // checkpoint names) into the kernels' memory in the layout kernels.as.ts multiplies: int4 codes as stored,
 // block scales widened float16 → float32, zero points unpacked to a byte each.
-import { f16Value } from '../../../onnx/f16.ts';
+import { widenF16 } from '../../../onnx/f16.ts';
 import type { Initializer } from '../../load/onnx-initializers.ts';
 import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
 import { DataType } from '../../../model-folder/onnx-types.ts';
@@ -62,8 +62,7 @@ export class DecoderWeights {
     const scales = k.f32(S, N * kb);
     if (wide) scales.set(new Float32Array(this.get(scaleName, DataType.float32, N * kb).bytes.slice().buffer));
     else {
-      const half = new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer);
-      for (let i = 0; i < half.length; i++) scales[i] = f16Value(half[i]);
+      widenF16(new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer), scales);
     }
     const Z = k.alloc(N * kb);
     const zp = k.u8(Z, N * kb);
