@@ -11,6 +11,7 @@ import type { Answer, AnswerTimings, DetailLevel, ImageInput } from '../src/prot
 import type { PixelBox } from '../src/model-folder/boxes.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
+import { nativeOrt } from './native-ort.ts';
 import type { Runtime } from './runtime.ts';
 import { summarize, type Summary } from './stats.ts';
 import { spreadBoxes } from './vision-bench.ts';
@@ -74,6 +75,8 @@ export interface AnswerRun {
   maxNewTokens: number;
   loadMs: number;
   backend: string;
+  /** `wasm:2`: the engine as the product runs it; `native:2`: on onnxruntime-node's CPU provider (bench/native-ort.ts). Absent in older records: wasm. */
+  runtime?: string;
   /** How the encoders' Linears ran (absent in records from before the choice existed: int4). */
   encoders?: EncoderLinears;
   rounds: AnswerRound[];
@@ -140,7 +143,10 @@ export interface AnswerFailure {
 
 export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: string): Promise<Omit<AnswerRun, 'peakWasmBytes' | 'peakRssBytes' | 'loadAverage'> | AnswerFailure> {
   const { createNodeEngine, folderSource } = await import('../src/engine/node.ts');
-  const engine = createNodeEngine({ dtype: args.dtype, numThreads: rt.spec.threads, seed: 0 });
+  // native: the same engine and graphs on onnxruntime-node's CPU provider, the decoder as its session too
+  // (native ORT has int4 kernels of its own): this machine's ceiling for the wasm figures
+  const native = rt.spec.runtime === 'native' ? await nativeOrt(rt.spec.threads) : null;
+  const engine = createNodeEngine({ dtype: args.dtype, numThreads: rt.spec.threads, seed: 0, ...(native ? { ort: native.ort, int4Kernels: false } : {}) });
   const signal = new AbortController().signal;
   const p = await photo(args.boxes);
   const t0 = performance.now();
@@ -179,6 +185,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       maxNewTokens: args.maxNewTokens,
       loadMs: Math.round(loadMs),
       backend,
+      runtime: `${rt.spec.runtime}:${rt.spec.threads}`,
       encoders: args.encoders,
       rounds,
       summary,
@@ -199,6 +206,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
     };
   } finally {
     await engine.dispose();
+    await native?.close();
   }
 }
 

@@ -41,6 +41,8 @@ export function renderMarkdown(r: Results): string {
         `(kv-context) | ${g.decode_4096_vs_512_kv_context ?? '–'} | ≥ 0.9 |`,
       `| follow-up ÷ first time to first token, tiny q4 on wasm (issue 3) | ${g.followup_ttft_vs_first_tiny ?? '–'} | ≤ 0.1 |`,
       `| follow-up ÷ first time to first token, full q4 on wasm | ${g.followup_ttft_vs_first_full ?? 'not measured'} | ≤ 0.1 |`,
+      '| first time to first token, full q4: the engine on wasm ÷ the same engine and graphs on onnxruntime-node native ' +
+        `CPU, same threads, one run (issue 12) | ${g.first_ttft_wasm_vs_native ?? 'not measured'} | ≤ 2.0 |`,
       ...peerGoalRows(r),
       `| full q4 answered on wasm | ${r.full_q4_wasm?.answered ?? '–'} (peak wasm heap ${gb(r.full_q4_wasm?.peak_wasm_bytes)}) | ` +
         'true, ≤ 4 GB |',
@@ -126,7 +128,8 @@ const ms = (x: Summary | undefined) => (x ? fmt(x) : '–');
 
 function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): void {
   L.push('## Time to first token through the engine (figure 5; issue 3)', '',
-    'src/engine/node.ts on ORT-web wasm in Node: a photo with 20 boxes, the question "' + QUESTION + '" on box 0, then ' +
+    'src/engine/node.ts on ORT-web wasm in Node (a "native" key: the same engine and graphs on onnxruntime-node\'s ' +
+      'CPU provider, the decoder as its session too, bench/native-ort.ts): a photo with 20 boxes, the question "' + QUESTION + '" on box 0, then ' +
       'the follow-up "' + FOLLOW_UP + '" on the same image and boxes. Each round is a new image id (the first question ' +
       're-encodes the image); the follow-up reuses the image features, region embeddings and prefix KV cache. ms, median ' +
       '(min–max) over the rounds.', '');

@@ -22,7 +22,7 @@ describe('deriveRatios', () => {
 
   it('leaves a ratio null when a side was not measured', () => {
     const r: Results = { decoder: { dtype: 'q4', graph: 'g', native: run('native', { 512: 10 }) } };
-    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, vs_transformersjs_decode_2048_same_runtime: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null, browser_convert_vs_cli: null });
+    expect(deriveRatios(r)).toEqual({ wasm_vs_native_decode: null, decode_4096_vs_512: null, ortweb_wasm_vs_native_decode: null, ortweb_decode_4096_vs_512: null, native_decode_4096_vs_512: null, int4_simd_vs_native_decode: null, vs_transformersjs_decode_2048: null, vs_transformersjs_decode_2048_same_runtime: null, decode_4096_vs_512_kv_context: null, followup_ttft_vs_first_tiny: null, followup_ttft_vs_first_full: null, first_ttft_wasm_vs_native: null, browser_convert_vs_cli: null });
   });
 });
 
@@ -106,5 +106,15 @@ describe('deriveRatios (kv-context and follow-up figures)', () => {
     const r = deriveRatios({ answers: { a: answered, b: failed } });
     expect(r.followup_ttft_vs_first_tiny).toBe(0.04);
     expect(r.followup_ttft_vs_first_full).toBeNull();
+  });
+
+  it('divides the full model\'s first TTFT on wasm by native\'s at the same threads, leaving int8 encoders and other thread counts out', () => {
+    const full = (runtime: string | undefined, ttft: number, encoders: 'int4' | 'int8' = 'int4') =>
+      ({ preset: 'full', dtype: 'q4', runtime, encoders, followUpVsFirst: 0.01, summary: { firstTtftMs: { median: ttft } } }) as unknown as NonNullable<Results['answers']>[string];
+    const ratioOf = (answers: NonNullable<Results['answers']>) => deriveRatios({ answers }).first_ttft_wasm_vs_native;
+    expect(ratioOf({ a: full('wasm:2', 60_000, 'int8'), b: full('wasm:2', 70_000), c: full('native:2', 35_000) })).toBe(2);
+    expect(ratioOf({ b: full('wasm:2', 70_000), c: full('native:4', 35_000) })).toBeNull();
+    expect(ratioOf({ b: full(undefined, 70_000), c: full('native:2', 35_000) })).toBeNull(); // a record from before runtimes were recorded
+    expect(ratioOf({ c: full('native:2', 35_000) })).toBeNull();
   });
 });

@@ -149,6 +149,7 @@ export function deriveRatios(r: Results): Record<string, number | null> {
     decode_4096_vs_512_kv_context: kvContextRatio(r.kv_context),
     followup_ttft_vs_first_tiny: followUpRatio(r.answers, 'tiny'),
     followup_ttft_vs_first_full: followUpRatio(r.answers, 'full'),
+    first_ttft_wasm_vs_native: firstTtftWasmVsNative(r.answers),
     browser_convert_vs_cli: ratio(r.browser_convert?.browser.MBps, r.browser_convert?.cli.MBps),
   };
 }
@@ -201,10 +202,25 @@ function kvContextRatio(kv: Results['kv_context']): number | null {
   return ratio(kv?.msPerStep[512]?.engine.median, kv?.msPerStep[4096]?.engine.median);
 }
 
-/** Median follow-up TTFT ÷ median first TTFT of a preset's q4 engine answer (issue 3 goal ≤ 0.1). */
+/** The full or tiny q4 engine answer as the product runs it by default: on wasm, int4 encoders; or on `runtime`. */
+function q4Answer(answers: Results['answers'], preset: string, runtime: 'wasm' | 'native' = 'wasm'): AnswerRun | undefined {
+  const runs = Object.values(answers ?? {}).filter((x): x is AnswerRun => 'summary' in x && x.preset === preset && x.dtype === 'q4' && x.encoders !== 'int8');
+  return runs.find((x) => (x.runtime ?? 'wasm').startsWith(runtime));
+}
+
+/** Median follow-up TTFT ÷ median first TTFT of a preset's q4 engine answer on wasm (issue 3 goal ≤ 0.1). */
 function followUpRatio(answers: Results['answers'], preset: string): number | null {
-  const a = Object.values(answers ?? {}).find((x) => x.preset === preset && x.dtype === 'q4' && !('encoders' in x && x.encoders === 'int8'));
-  return a && 'summary' in a ? a.followUpVsFirst : null;
+  return q4Answer(answers, preset)?.followUpVsFirst ?? null;
+}
+
+/**
+ * Issue 12: the full model's first TTFT on wasm ÷ the same engine and graphs on onnxruntime-node's CPU provider
+ * with the same threads (`npm run bench -- answer --presets full --answer-runtimes wasm,native`), medians.
+ */
+function firstTtftWasmVsNative(answers: Results['answers']): number | null {
+  const wasm = q4Answer(answers, 'full'), native = q4Answer(answers, 'full', 'native');
+  if (!wasm || !native || (wasm.runtime ?? '').split(':')[1] !== native.runtime?.split(':')[1]) return null;
+  return ratio(wasm.summary.firstTtftMs.median, native.summary.firstTtftMs.median);
 }
 
 /**

@@ -8,6 +8,8 @@
 //               [--part-timeout 900] [--phone-levels low,medium,reference] (then a 4032×3024 EXIF-rotated photo, once
 //               per level: bench/phone-photo.ts; '' skips it) [--answer-encoders int8,int4] (the encoders' Linears as
 //               int8, src/engine/encoders/int8-linears.ts, or as onnxruntime's int4 MatMulNBits; both: side by side)
+//               [--answer-runtimes wasm,native] (native: the same engine and graphs on onnxruntime-node's CPU provider,
+//               bench/native-ort.ts, for ratios.first_ttft_wasm_vs_native; wasm only by default)
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
 //   browser:    [--browser-rounds 3] [--browser-budget 90]
 //   peer:       [--peer-presets tiny,full] [--peer-runtimes native,wasm] [--peer-context 2048] [--peer-tokens 16]
@@ -234,6 +236,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       'answer-dtypes': { type: 'string', default: 'q4' },
       'answer-encoders': { type: 'string', default: 'int4' },
+      'answer-runtimes': { type: 'string', default: 'wasm' },
       'kv-layers': { type: 'string', default: '2' },
       'kv-rounds': { type: 'string', default: '12' },
       'browser-rounds': { type: 'string', default: '3' },
@@ -334,7 +337,11 @@ async function main(): Promise<void> {
     const dtypes = values['answer-dtypes'].split(',') as ModelDtype[];
     const encoderRuns = values['answer-encoders'].split(',') as EncoderLinears[];
     for (const e of encoderRuns) if (e !== 'int8' && e !== 'int4') throw new Error(`--answer-encoders: "${e}" is neither int8 nor int4`);
-    for (const [preset, dtype, encoders] of presets.flatMap((p) => dtypes.flatMap((d) => encoderRuns.map((e) => [p, d, e] as const)))) {
+    const answerRuntimes = values['answer-runtimes'].split(',') as RuntimeName[];
+    for (const r of answerRuntimes) if (r !== 'wasm' && r !== 'native') throw new Error(`--answer-runtimes: "${r}" is neither wasm nor native`);
+    // int8 encoders are a wasm remedy (native MatMulNBits has int4 kernels): native runs int4 only
+    const runs = presets.flatMap((p) => dtypes.flatMap((d) => answerRuntimes.flatMap((runtime) => encoderRuns.filter((e) => runtime === 'wasm' || e === 'int4').map((e) => [p, d, runtime, e] as const))));
+    for (const [preset, dtype, runtime, encoders] of runs) {
       const args: AnswerArgs & { preset: string } = {
         preset,
         folder: await presetModel(preset, dtype),
@@ -349,12 +356,12 @@ async function main(): Promise<void> {
       };
       let rec: AnswerRecord;
       try {
-        rec = await child<AnswerRecord>('answer', { runtime: 'wasm', threads }, args, partTimeout);
+        rec = await child<AnswerRecord>('answer', { runtime, threads }, args, partTimeout);
       } catch (e) {
         rec = { preset, dtype, answered: false, error: (e as Error).message };
       }
-      results.answers = { ...results.answers, [`${preset} ${dtype} wasm:${threads}${encoders === 'int8' ? ' int8 encoders' : ''}`]: rec };
-      if (encoders === 'int8') {
+      results.answers = { ...results.answers, [`${preset} ${dtype} ${runtime}:${threads}${encoders === 'int8' ? ' int8 encoders' : ''}`]: rec };
+      if (encoders === 'int8' || runtime === 'native') {
         await writeResults(results);
         continue;
       }

@@ -58,6 +58,11 @@ export interface Fo1EngineOptions {
   warmup?: boolean;
   /** A fuller backend probe (the worker's runs a graph on each backend); default: adapter check only. */
   probe?: () => Promise<ProbeReport>;
+  /**
+   * Run the wasm decoder on the engine's int4 kernels when they can (default true). false: onnxruntime's own
+   * session, for a runtime with fast int4 kernels of its own (onnxruntime-node native: bench/native-ort.ts).
+   */
+  int4Kernels?: boolean;
 }
 
 interface Loaded {
@@ -72,7 +77,7 @@ interface Loaded {
   /** Set (why) once the WebGPU device these sessions run on is lost. */
   deviceLost: string | null;
   /** LoadOptions' wasm settings, kept for a fallback to wasm. */
-  wasm: Pick<BackendChoice, 'threads' | 'int8Encoders'>;
+  wasm: Pick<BackendChoice, 'threads' | 'int8Encoders' | 'ortDecoder'>;
 }
 
 /** One image as the encoders see it (everything but the boxes), with what was computed from it. */
@@ -105,6 +110,7 @@ export class Fo1Engine implements Engine {
       const wasm: Loaded['wasm'] = {
         ...(options.wasmThreads === undefined ? {} : { threads: checkWasmThreads(options.wasmThreads) }),
         ...(options.wasmEncoderInt8 ? { int8Encoders: true } : {}),
+        ...(this.options.int4Kernels === false ? { ortDecoder: true } : {}),
       };
       await this.dispose();
       const folder = await this.openFolder(options.source);
@@ -142,7 +148,7 @@ export class Fo1Engine implements Engine {
       await model.release();
       throw e;
     }
-    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null, wasm: { threads: backend.threads, int8Encoders: backend.int8Encoders } };
+    return { folder, model, tokenizer, stopIds, proposer, sessions, deviceLost: null, wasm: { threads: backend.threads, int8Encoders: backend.int8Encoders, ortDecoder: backend.ortDecoder } };
   }
 
   /**

@@ -16,6 +16,7 @@ import { readFolderDetector } from './load/detector.ts';
 import { LoadError, type ModelFolder } from './load/folder.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { parseDetectorManifest, YOLOX_NANO } from './proposals/detector-manifest.ts';
+import type { Ort } from './session.ts';
 
 /** A model source for a folder on disk (what the Node engine opens with NodeFolder). */
 export function folderSource(dir: string): ModelSource {
@@ -48,13 +49,15 @@ export interface NodeEngineOptions extends Omit<Fo1EngineOptions, 'ort' | 'openF
   /** A detector (readDetector) to use instead of the model folder's own. */
   detector?: DetectorFiles;
   numThreads?: number;
+  /** Another onnxruntime in onnxruntime-web's shape (bench/native-ort.ts: native CPU); default onnxruntime-web, `numThreads` threads. */
+  ort?: Ort;
 }
 
 export function createNodeEngine(options: NodeEngineOptions = {}): Fo1Engine {
-  ort.env.wasm.numThreads = options.numThreads ?? 1;
+  if (!options.ort) ort.env.wasm.numThreads = options.numThreads ?? 1;
   return new Fo1Engine({
     ...options,
-    ort,
+    ort: options.ort ?? ort,
     openFolder: openNodeFolder,
     detector: async (folder, signal) => {
       if (options.detector) return options.detector;

@@ -34,6 +34,8 @@ export interface BackendChoice {
   threads?: number;
   /** Run the encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8; encoders/int8-linears.ts). */
   int8Encoders?: boolean;
+  /** On wasm, onnxruntime's decoder session rather than the int4 kernels (Fo1EngineOptions.int4Kernels = false). */
+  ortDecoder?: boolean;
 }
 
 /** Which backend sessions should try first here. */

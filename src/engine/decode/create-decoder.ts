@@ -18,7 +18,8 @@ const INT4_MAX_RUN = 64;
 
 export async function createDecoder(ort: Ort, cfg: TextConfig, graph: GraphBytes, choice: BackendChoice, onProgress: (p: LoadProgress) => void): Promise<{ decoder: Decoder; report: SessionBackend }> {
   let why = '';
-  if (choice.backend === 'wasm') {
+  if (choice.backend === 'wasm' && choice.ortDecoder) why = '; onnxruntime\'s decoder: the caller asked for it (Fo1EngineOptions.int4Kernels = false)';
+  else if (choice.backend === 'wasm') {
     const available = kernelsAvailable();
     if (available.ok) {
       const threads = choice.threads === undefined ? kernelThreads(ort) : checkWasmThreads(choice.threads);

@@ -179,6 +179,11 @@ describe('createDecoder', () => {
     expect(onnxOnly.decoder).toBeInstanceOf(OrtDecoder);
     expect(onnxOnly.report.reason).toMatch(/onnxruntime's decoder: the int4 kernels cannot run this graph \(.*q_proj is not an int4 block-32 weight/);
     await onnxOnly.decoder.release();
+    // Fo1EngineOptions.int4Kernels = false (a runtime with int4 kernels of its own: bench/native-ort.ts)
+    const asked = await createDecoder(ort, cfg, files.graphs.decoder_model_merged, { ...choice, ortDecoder: true }, () => {});
+    expect(asked.decoder).toBeInstanceOf(OrtDecoder);
+    expect(asked.report.reason).toBe("forced to wasm by the caller; onnxruntime's decoder: the caller asked for it (Fo1EngineOptions.int4Kernels = false)");
+    await asked.decoder.release();
   });
 
   it('runs the kernels on the thread count the choice asks for, and refuses one that is not a whole number ≥ 1', async () => {
