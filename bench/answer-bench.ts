@@ -25,7 +25,7 @@ export interface AnswerArgs {
   maxNewTokens: number;
   /** Then the phone photo (bench/phone-photo.ts, EXIF-rotated to portrait) asked once at each of these levels. */
   phoneLevels: DetailLevel[];
-  /** The encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8) or onnxruntime's MatMulNBits (the default). */
+  /** The encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8, the default) or onnxruntime's MatMulNBits. */
   encoders: EncoderLinears;
 }
 

@@ -126,6 +126,13 @@ function renderFindings(L: string[], formats: NonNullable<Results['formats']>): 
 
 const ms = (x: Summary | undefined) => (x ? fmt(x) : '–');
 
+/** How an answer record's encoder Linears ran: records from before the choice ran MatMulNBits (int4). */
+function encodersLabel(a: AnswerRun): string {
+  if (a.dtype === 'fp32') return 'fp32 (MatMul)';
+  if (a.runtime?.startsWith('native')) return 'int4 (native MatMulNBits)';
+  return a.encoders === 'int8' ? 'int8 (DynamicQuantizeMatMul)' : 'int4 (MatMulNBits)';
+}
+
 function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): void {
   L.push('## Time to first token through the engine (figure 5; issue 3)', '',
     'src/engine/node.ts on ORT-web wasm in Node (a "native" key: the same engine and graphs on onnxruntime-node\'s ' +
@@ -133,16 +140,16 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
       'the follow-up "' + FOLLOW_UP + '" on the same image and boxes. Each round is a new image id (the first question ' +
       're-encodes the image); the follow-up reuses the image features, region embeddings and prefix KV cache. ms, median ' +
       '(min–max) over the rounds.', '');
-  L.push('| model | photo | load | first: vision | regions | prefill | **TTFT** | follow-up: prefill | **TTFT** | ' +
-    'follow-up ÷ first | decode tok/s | peak wasm heap | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| model | encoders\' Linears | photo | load | first: vision | regions | prefill | **TTFT** | follow-up: prefill | **TTFT** | ' +
+    'follow-up ÷ first | decode tok/s | peak wasm heap | load avg |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   // Each record's key names the model and the runtime with its threads (bench/run.ts), e.g. "full q4 wasm:2".
   for (const [key, a] of Object.entries(answers)) {
     if (!('summary' in a)) {
-      L.push(`| ${key} | – | – | – | – | – | not answered | – | – | – | – | – | – |`);
+      L.push(`| ${key} | – | – | – | – | – | – | not answered | – | – | – | – | – | – |`);
       continue;
     }
     const x = a.summary;
-    L.push(`| ${key} | ${a.photo}, ${a.boxes} boxes | ${(a.loadMs / 1000).toFixed(1)} s | ` +
+    L.push(`| ${key} | ${encodersLabel(a)} | ${a.photo}, ${a.boxes} boxes | ${(a.loadMs / 1000).toFixed(1)} s | ` +
       `${ms(x.visionMs)} | ${ms(x.regionsMs)} | ${ms(x.firstPrefillMs)} | **${ms(x.firstTtftMs)}** | ${ms(x.followUpPrefillMs)} | ` +
       `**${ms(x.followUpTtftMs)}** | ${a.followUpVsFirst} | ${ms(x.decodeTokPerS)} | ${gb(a.peakWasmBytes)} | ` +
       `${a.loadAverage?.join(' → ') ?? '–'} |`);

@@ -101,18 +101,18 @@ describe('deriveRatios (kv-context and follow-up figures)', () => {
   });
 
   it('takes the follow-up ÷ first TTFT of each preset’s q4 answer, null where it did not answer', () => {
-    const answered = { preset: 'tiny', dtype: 'q4', followUpVsFirst: 0.04, summary: {} } as unknown as NonNullable<Results['answers']>[string];
+    const answered = { preset: 'tiny', dtype: 'q4', encoders: 'int8', followUpVsFirst: 0.04, summary: {} } as unknown as NonNullable<Results['answers']>[string];
     const failed = { preset: 'full', dtype: 'q4', answered: false as const, error: 'heap' };
     const r = deriveRatios({ answers: { a: answered, b: failed } });
     expect(r.followup_ttft_vs_first_tiny).toBe(0.04);
     expect(r.followup_ttft_vs_first_full).toBeNull();
   });
 
-  it('divides the full model\'s first TTFT on wasm by native\'s at the same threads, leaving int8 encoders and other thread counts out', () => {
-    const full = (runtime: string | undefined, ttft: number, encoders: 'int4' | 'int8' = 'int4') =>
+  it('divides the full model\'s first TTFT on wasm (int8 encoders, the default) by native\'s at the same threads', () => {
+    const full = (runtime: string | undefined, ttft: number, encoders: 'int4' | 'int8' = runtime?.startsWith('native') ? 'int4' : 'int8') =>
       ({ preset: 'full', dtype: 'q4', runtime, encoders, followUpVsFirst: 0.01, summary: { firstTtftMs: { median: ttft } } }) as unknown as NonNullable<Results['answers']>[string];
     const ratioOf = (answers: NonNullable<Results['answers']>) => deriveRatios({ answers }).first_ttft_wasm_vs_native;
-    expect(ratioOf({ a: full('wasm:2', 60_000, 'int8'), b: full('wasm:2', 70_000), c: full('native:2', 35_000) })).toBe(2);
+    expect(ratioOf({ a: full('wasm:2', 90_000, 'int4'), b: full('wasm:2', 70_000), c: full('native:2', 35_000) })).toBe(2);
     expect(ratioOf({ b: full('wasm:2', 70_000), c: full('native:4', 35_000) })).toBeNull();
     expect(ratioOf({ b: full(undefined, 70_000), c: full('native:2', 35_000) })).toBeNull(); // a record from before runtimes were recorded
     expect(ratioOf({ c: full('native:2', 35_000) })).toBeNull();

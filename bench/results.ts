@@ -112,6 +112,21 @@ export interface Results {
   [other: string]: unknown;
 }
 
+/** The goals' summary of the full q4 answer on wasm as the product runs it (`level`: the wasm default detail level). */
+export function fullQ4Wasm(rec: AnswerRecord, threads: number, level: string): NonNullable<Results['full_q4_wasm']> {
+  if (!('summary' in rec)) {
+    const loaded = rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`;
+    return { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, wasm ×${threads}: ORT-web for vision, int4 kernels for the decoder) did not answer: ${rec.error.split('\n')[0]}${loaded}. The peak is the larger of its wasm memories (the wasm32 maximum is 4.29 GB).` };
+  }
+  const phone = rec.phonePhoto?.levels.find((l) => l.level === level);
+  return {
+    answered: rec.answered,
+    peak_wasm_bytes: rec.peakWasmBytes ?? null,
+    note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web (their int4 Linears as int8), the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).`,
+    ...(phone ? { large_photo: { level: phone.level, image_tokens: phone.imageTokens ?? null, ttft_ms: phone.timings ? Math.round(phone.timings.ttftMs) : null, peak_bytes: phone.peakWasmBytes ?? null, answered: phone.answered } } : {}),
+  };
+}
+
 /** bench/convert.ts's record (key "convert"): the full preset converted to q4. */
 export interface ConvertRun {
   wallSeconds: number;
@@ -202,10 +217,13 @@ function kvContextRatio(kv: Results['kv_context']): number | null {
   return ratio(kv?.msPerStep[512]?.engine.median, kv?.msPerStep[4096]?.engine.median);
 }
 
-/** The full or tiny q4 engine answer as the product runs it by default: on wasm, int4 encoders; or on `runtime`. */
+/**
+ * A preset's q4 engine answer as the product runs it: on wasm with its encoders' Linears as int8
+ * (LoadOptions.wasmEncoderInt8's default; older records without `encoders` ran int4); on native, the one record.
+ */
 function q4Answer(answers: Results['answers'], preset: string, runtime: 'wasm' | 'native' = 'wasm'): AnswerRun | undefined {
-  const runs = Object.values(answers ?? {}).filter((x): x is AnswerRun => 'summary' in x && x.preset === preset && x.dtype === 'q4' && x.encoders !== 'int8');
-  return runs.find((x) => (x.runtime ?? 'wasm').startsWith(runtime));
+  const runs = Object.values(answers ?? {}).filter((x): x is AnswerRun => 'summary' in x && x.preset === preset && x.dtype === 'q4');
+  return runs.find((x) => (x.runtime ?? 'wasm').startsWith(runtime) && (runtime === 'native' || x.encoders === 'int8'));
 }
 
 /** Median follow-up TTFT ÷ median first TTFT of a preset's q4 engine answer on wasm (issue 3 goal ≤ 0.1). */

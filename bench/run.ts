@@ -7,7 +7,7 @@
 //   answer:     [--presets tiny] (add full to try the full model) [--answer-dtypes q4] [--rounds 5] [--max-tokens 8]
 //               [--part-timeout 900] [--phone-levels low,medium,reference] (then a 4032×3024 EXIF-rotated photo, once
 //               per level: bench/phone-photo.ts; '' skips it) [--answer-encoders int8,int4] (the encoders' Linears as
-//               int8, src/engine/encoders/int8-linears.ts, or as onnxruntime's int4 MatMulNBits; both: side by side)
+//               int8, src/engine/encoders/int8-linears.ts, the default, or as onnxruntime's int4 MatMulNBits; both: side by side)
 //               [--answer-runtimes wasm,native] (native: the same engine and graphs on onnxruntime-node's CPU provider,
 //               bench/native-ort.ts, for ratios.first_ttft_wasm_vs_native; wasm only by default)
 //   kv-context: [--kv-layers 2] [--kv-rounds 12] [--contexts 512,2048,4096]
@@ -43,7 +43,7 @@ import type { KvContextArgs } from './kv-context.ts';
 import type { ProposalsArgs, ProposalsRun } from './proposals-bench.ts';
 import { CACHE, decoderGraph, fullDecoderOnly, fullModel, fullVisionOnly, presetModel } from './models.ts';
 import { readResults, writeResults } from './results-file.ts';
-import type { AnswerRecord, PeerRecord, PeerSideRun, Results, VisionRecord } from './results.ts';
+import { fullQ4Wasm, type AnswerRecord, type PeerRecord, type PeerSideRun, type Results, type VisionRecord } from './results.ts';
 import type { VisionArgs, VisionRun } from './vision-bench.ts';
 import type { WeightFormat } from '../converter/emit/linear.ts';
 import type { RuntimeName, RuntimeSpec } from './runtime.ts';
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
       'no-davit': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '5' },
       'answer-dtypes': { type: 'string', default: 'q4' },
-      'answer-encoders': { type: 'string', default: 'int4' },
+      'answer-encoders': { type: 'string', default: 'int8' },
       'answer-runtimes': { type: 'string', default: 'wasm' },
       'kv-layers': { type: 'string', default: '2' },
       'kv-rounds': { type: 'string', default: '12' },
@@ -360,24 +360,13 @@ async function main(): Promise<void> {
       } catch (e) {
         rec = { preset, dtype, answered: false, error: (e as Error).message };
       }
-      results.answers = { ...results.answers, [`${preset} ${dtype} ${runtime}:${threads}${encoders === 'int8' ? ' int8 encoders' : ''}`]: rec };
-      if (encoders === 'int8' || runtime === 'native') {
+      // the product's wasm default (int8 encoders) unmarked; native runs MatMulNBits' own int4 kernels
+      results.answers = { ...results.answers, [`${preset} ${dtype} ${runtime}:${threads}${runtime === 'wasm' && encoders === 'int4' ? ' int4 encoders' : ''}`]: rec };
+      if (encoders === 'int4' || runtime === 'native') {
         await writeResults(results);
         continue;
       }
-      if (preset === 'full' && dtype === 'q4')
-        results.full_q4_wasm = 'summary' in rec
-          ? { answered: rec.answered, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web, the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).` }
-          : { answered: false, peak_wasm_bytes: rec.peakWasmBytes ?? null, note: `The engine (src/engine/node.ts, wasm ×${threads}: ORT-web for vision, int4 kernels for the decoder) did not answer: ${rec.error.split('\n')[0]}${rec.loadMs === undefined ? '' : ` — the model loaded (${(rec.loadMs / 1000).toFixed(0)} s, with its load warm-up) and the first question failed after ${((rec.failedAfterMs ?? 0) / 1000).toFixed(0)} s`}. The peak is the larger of its wasm memories (the wasm32 maximum is 4.29 GB).` };
-      const phone = 'summary' in rec ? rec.phonePhoto?.levels.find((l) => l.level === defaultDetail('wasm')) : undefined;
-      if (preset === 'full' && dtype === 'q4' && phone && results.full_q4_wasm)
-        results.full_q4_wasm.large_photo = {
-          level: phone.level,
-          image_tokens: phone.imageTokens ?? null,
-          ttft_ms: phone.timings ? Math.round(phone.timings.ttftMs) : null,
-          peak_bytes: phone.peakWasmBytes ?? null,
-          answered: phone.answered,
-        };
+      if (preset === 'full' && dtype === 'q4') results.full_q4_wasm = fullQ4Wasm(rec, threads, defaultDetail('wasm'));
       await writeResults(results);
     }
   }

@@ -188,10 +188,10 @@ export interface LoadOptions {
    */
   wasmThreads?: number;
   /**
-   * On wasm, run the encoders' int4 Linears as int8 (src/engine/encoders/int8-linears.ts; default false). The
-   * full model's vision took 29.9 s instead of 43.1 s in one bench run, but the rewrite at load costs ~60 s there
-   * today and the activations are quantized to uint8 per tensor, which a checkpoint with large activation
-   * outliers may not tolerate; so it is opt-in until both are answered.
+   * On wasm, run the encoders' int4 Linears as int8 (src/engine/encoders/int8-linears.ts; default true): the
+   * full model's first answer came 36 % sooner (bench/RESULTS.md, "Time to first token"; the rewrite adds ~11 s
+   * to its load). false keeps onnxruntime's MatMulNBits, e.g. for a checkpoint whose activation outliers the
+   * per-tensor uint8 activations of DynamicQuantizeMatMul do not tolerate.
    */
   wasmEncoderInt8?: boolean;
 }

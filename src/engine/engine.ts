@@ -109,7 +109,7 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const wasm: Loaded['wasm'] = {
         ...(options.wasmThreads === undefined ? {} : { threads: checkWasmThreads(options.wasmThreads) }),
-        ...(options.wasmEncoderInt8 ? { int8Encoders: true } : {}),
+        ...(options.wasmEncoderInt8 === false ? {} : { int8Encoders: true }),
         ...(this.options.int4Kernels === false ? { ortDecoder: true } : {}),
       };
       await this.dispose();

@@ -32,7 +32,7 @@ export interface BackendChoice {
   shaderF16?: boolean;
   /** Threads for the wasm decoder's int4 kernels (LoadOptions.wasmThreads); absent: create-decoder.ts's default. */
   threads?: number;
-  /** Run the encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8; encoders/int8-linears.ts). */
+  /** Run the encoders' int4 Linears as int8 on wasm (LoadOptions.wasmEncoderInt8, on unless false; encoders/int8-linears.ts). */
   int8Encoders?: boolean;
   /** On wasm, onnxruntime's decoder session rather than the int4 kernels (Fo1EngineOptions.int4Kernels = false). */
   ortDecoder?: boolean;

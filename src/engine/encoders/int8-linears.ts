@@ -3,7 +3,7 @@
 // call, and the vision graphs spend most of their time in it. DynamicQuantizeMatMul runs MLAS' int8 GEMM,
 // which has a wasm SIMD kernel (bench/RESULTS.md, "One Linear per weight format"). The model folder keeps one
 // int4 graph for every backend (WebGPU has no DynamicQuantizeMatMul kernel), so the rewrite happens here, in
-// memory, at load (opt-in, LoadOptions.wasmEncoderInt8: on the full model it costs ~60 s of load today):
+// memory, at load (LoadOptions.wasmEncoderInt8, on by default; ~11 s of the full model's load, bench/RESULTS.md):
 //   MatMulNBits(x, B, Cast(scales_f16) | scales, [zero_points])   int4 blocks along K (src/model-folder/graph-io.ts)
 //   → DynamicQuantizeMatMul(x, B_int8, B_scale)                   int8 per output channel (src/onnx/q8.ts)
 // B_int8 requantizes exactly what MatMulNBits multiplies by, (q − zp) · scale, so the int8 weight adds its
