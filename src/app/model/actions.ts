@@ -62,7 +62,7 @@ export async function loadModel(choice: SourceChoice, info: ModelInfo | null, ba
   if (choice.source.kind === 'url') void requestPersistence();
   const backend = backendOverride ?? (s.backendPreference === 'auto' ? undefined : s.backendPreference);
   try {
-    const ready = await engine().load({ source: choice.source, backend, wasmThreads: threadsParam() }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
+    const ready = await engine().load({ source: choice.source, backend, wasmThreads: threadsParam(), wasmEncoderInt8: encodersParam() }, (p) => appStore.getState().applyLoadProgress(p, performance.now()), controller.signal);
     if (loadController !== controller) return; // replaced by a newer load, which the worker runs next
     appStore.getState().setModelPhase({ kind: 'ready', choice, ready });
     appStore.getState().setModelScreenOpen(false);
@@ -83,6 +83,18 @@ export async function loadModel(choice: SourceChoice, info: ModelInfo | null, ba
 function threadsParam(): number | undefined {
   const raw = new URLSearchParams(location.search).get('threads');
   return raw === null ? undefined : Number(raw);
+}
+
+/**
+ * `?encoders=int4` in the page's address keeps the vision encoders' int4 MatMulNBits on wasm instead of their
+ * int8 rewrite (LoadOptions.wasmEncoderInt8; src/engine/encoders/int8-linears.ts), e.g. for a checkpoint whose
+ * answers the int8 activations spoil; `int8` is the default. An advanced knob, like `?threads=N`.
+ */
+function encodersParam(): boolean | undefined {
+  const raw = new URLSearchParams(location.search).get('encoders');
+  if (raw === null) return undefined;
+  if (raw === 'int8' || raw === 'int4') return raw === 'int8';
+  throw new Error(`?encoders= must be int8 or int4 (got ${JSON.stringify(raw)})`);
 }
 
 export function cancelLoading(): void {
