@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Ort } from '../src/engine/session.ts';
+import { importNativeOrt, nativeSessionOptions } from './runtime.ts';
 
 interface WebSessionOptions {
   externalData?: readonly { path: string; data: Uint8Array }[];
@@ -20,9 +21,9 @@ export interface NativeOrt {
 }
 
 export async function nativeOrt(threads: number): Promise<NativeOrt> {
-  const native = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
+  const native = await importNativeOrt();
   const dir = await mkdtemp(join(tmpdir(), 'fo1-native-ort-'));
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  const options = nativeSessionOptions(threads);
   let graphs = 0;
   const create = async (model: Uint8Array, web: WebSessionOptions = {}) => {
     if (!web.externalData?.length) return native.InferenceSession.create(model, options);

@@ -82,10 +82,21 @@ async function openWasm(spec: RuntimeSpec): Promise<Runtime> {
   };
 }
 
+/** onnxruntime-node's module (its default export where the loader gives one). */
+export async function importNativeOrt() {
+  const ort = await import('onnxruntime-node');
+  return ort.default ?? ort;
+}
+
+/** The session options every native figure runs under: the CPU provider on `threads` intra-op threads. */
+export function nativeSessionOptions(threads: number) {
+  return { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+}
+
 async function openNative(spec: RuntimeSpec): Promise<Runtime> {
-  const ort = (await import('onnxruntime-node')).default ?? (await import('onnxruntime-node'));
+  const ort = await importNativeOrt();
   const version = ort.env.versions.node ?? 'unknown';
-  const options = { executionProviders: ['cpu'], intraOpNumThreads: spec.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' as const };
+  const options = nativeSessionOptions(spec.threads);
   return {
     spec,
     version,
