@@ -339,8 +339,9 @@ async function main(): Promise<void> {
     for (const e of encoderRuns) if (e !== 'int8' && e !== 'int4') throw new Error(`--answer-encoders: "${e}" is neither int8 nor int4`);
     const answerRuntimes = values['answer-runtimes'].split(',') as RuntimeName[];
     for (const r of answerRuntimes) if (r !== 'wasm' && r !== 'native') throw new Error(`--answer-runtimes: "${r}" is neither wasm nor native`);
-    // int8 encoders are a wasm remedy (native MatMulNBits has int4 kernels): native runs int4 only
-    const runs = presets.flatMap((p) => dtypes.flatMap((d) => answerRuntimes.flatMap((runtime) => encoderRuns.filter((e) => runtime === 'wasm' || e === 'int4').map((e) => [p, d, runtime, e] as const))));
+    // int8 encoders are a wasm remedy (native MatMulNBits has int4 kernels): native runs once, int4, whatever the list
+    const encodersOn = (runtime: RuntimeName): EncoderLinears[] => (runtime === 'wasm' ? encoderRuns : ['int4']);
+    const runs = presets.flatMap((p) => dtypes.flatMap((d) => answerRuntimes.flatMap((runtime) => encodersOn(runtime).map((e) => [p, d, runtime, e] as const))));
     for (const [preset, dtype, runtime, encoders] of runs) {
       const args: AnswerArgs & { preset: string } = {
         preset,
