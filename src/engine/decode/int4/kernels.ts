@@ -6,6 +6,8 @@
 import {
   GEMM_JOB_B, GEMM_JOB_BYTES, GEMM_JOB_KB, GEMM_JOB_M, GEMM_JOB_N, GEMM_JOB_S, GEMM_JOB_XQ, GEMM_JOB_XSC, GEMM_JOB_XSUM, GEMM_JOB_Y, GEMM_JOB_Z,
 } from './gemm-job.ts';
+import { DotFormChoice, type DotForm } from './dot-form.ts';
+import { GEMM_DOT_I16, GEMM_DOT_I32 } from './gemm-job.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 import { SpinWait } from './spin-wait.mjs';
 
@@ -14,8 +16,8 @@ export interface KernelExports {
   /** Bytes of one block's activation codes from quantizeRows (32 codes: i16 on plain SIMD, i8 on relaxed). */
   xqBlockBytes(): number;
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
-  /** `count` jobs of GEMM_JOB_BYTES each at `jobs` (writeGemmJob). */
-  gemmQ4(jobs: number, count: number, thread: number, threads: number): void;
+  /** `count` jobs of GEMM_JOB_BYTES each at `jobs` (writeGemmJob), in one dot form (dot-form.ts). */
+  gemmQ4(jobs: number, count: number, form: DotForm, thread: number, threads: number): void;
   /** Bytes of one layer's int8 keys (with their scales) and values (with theirs): kv-cache.as.ts has the layout. */
   kvKeyBytes(kvh: number, hd: number, cap: number): number;
   kvValueBytes(kvh: number, hd: number, cap: number): number;
@@ -24,7 +26,7 @@ export interface KernelExports {
   /** Bytes of attention scratch per thread. */
   attentionScratchBytes(hd: number, cap: number): number;
   attention(q: number, kc: number, vc: number, out: number, S: number, P: number, nh: number, kvh: number, hd: number, cap: number, scratch: number, thread: number, threads: number): void;
-  siluMul(gate: number, up: number, count: number): void;
+  siluMul(gate: number, up: number, count: number, thread: number, threads: number): void;
 }
 
 /** One int4 product for gemmQ4: y (M, N) = codes of x (M, kb·32) · Wᵀ, W's codes B, scales S, zero points Z. */
@@ -55,8 +57,8 @@ function writeGemmJob(buffer: ArrayBufferLike, at: number, job: GemmJob): void {
 }
 
 /** The kernels that split their work across threads (their last two arguments are thread, threads). */
-export type ParallelKernel = 'gemmQ4' | 'attention';
-const PARALLEL: readonly ParallelKernel[] = ['gemmQ4', 'attention'];
+export type ParallelKernel = 'gemmQ4' | 'attention' | 'siluMul';
+const PARALLEL: readonly ParallelKernel[] = ['gemmQ4', 'attention', 'siluMul'];
 
 /** Shared-memory control block, in Int32 slots (kernel-thread.mjs reads the same layout). */
 const CONTROL = { generation: 0, op: 1, argc: 2, threads: 3, done: 4, args: 8, size: 32 } as const;
@@ -93,12 +95,13 @@ function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
 }
 
 /**
- * The relaxed build, compiled, when this runtime both accepts it and multiplies as the kernels need; else why
- * not. Relaxed SIMD's results are implementation-defined outside the operand ranges the kernels keep to, and
- * one engine (V8 11.3, flagged) got the i32 form wrong, so a known product is checked exactly first: x an int8
- * row with max |x| = 127 (so quantizeRows keeps it exactly), every code 0..15, scale 1, zero point 8.
+ * The relaxed build, compiled, with the dot forms (dot-form.ts) that multiply as the kernels need, where this
+ * runtime accepts it and at least one does; else why not. Relaxed SIMD's results are implementation-defined
+ * outside the operand ranges the kernels keep to, and one engine (V8 11.3, flagged) gets the i32 form wrong in
+ * its baseline compiler, so a known product is checked exactly in each form first: x an int8 row with max
+ * |x| = 127 (so quantizeRows keeps it exactly), every code 0..15, scale 1, zero point 8.
  */
-async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module } | { ok: false; reason: string }> {
+async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module; forms: DotForm[] } | { ok: false; reason: string }> {
   if (!WebAssembly.validate(wasmBytes('relaxed-simd'))) return { ok: false, reason: 'this runtime lacks wasm relaxed SIMD' };
   const module = await WebAssembly.compile(wasmBytes('relaxed-simd'));
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
@@ -112,10 +115,13 @@ async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module 
   new Uint8Array(memory.buffer, at.Z, 1)[0] = 8;
   writeGemmJob(memory.buffer, at.jobs, { B: at.B, S: at.S, Z: at.Z, N: 1, kb: 1, xq: at.xq, xsc: at.xsc, xsum: at.xsum, M: 1, y: at.y });
   k.quantizeRows(at.x, 1, 32, 1, at.xq, at.xsc, at.xsum);
-  k.gemmQ4(at.jobs, 1, 0, 1);
   const expected = codes.reduce((sum, c, i) => sum + (c - 8) * x[i], 0);
-  const got = new Float32Array(memory.buffer, at.y, 1)[0];
-  return got === expected ? { ok: true, module } : { ok: false, reason: `this runtime's relaxed int8 dot is not the one the kernels need (a known product came out ${got}, not ${expected})` };
+  const got = ([GEMM_DOT_I16, GEMM_DOT_I32] as const).map((form) => {
+    k.gemmQ4(at.jobs, 1, form, 0, 1);
+    return { form, y: new Float32Array(memory.buffer, at.y, 1)[0] };
+  });
+  const forms = got.filter((g) => g.y === expected).map((g) => g.form);
+  return forms.length ? { ok: true, module, forms } : { ok: false, reason: `this runtime's relaxed int8 dot is not the one the kernels need (a known product came out ${got[0].y}, not ${expected})` };
 }
 
 /** A helper thread as both runtimes expose it. */
@@ -135,6 +141,7 @@ export class Kernels {
     readonly exports: KernelExports,
     private readonly threads: Thread[],
     controlBuffer: SharedArrayBuffer,
+    private readonly dot: DotFormChoice,
   ) {
     this.control = new Int32Array(controlBuffer);
     this.xqBlockBytes = exports.xqBlockBytes();
@@ -159,7 +166,17 @@ export class Kernels {
     const instance = await WebAssembly.instantiate(module, imports(memory));
     const controlBuffer = new SharedArrayBuffer(CONTROL.size * 4);
     const helpers = await Promise.all(Array.from({ length: threads - 1 }, (_, i) => startThread({ module, memory, control: controlBuffer, thread: i + 1, ops: PARALLEL })));
-    return new Kernels(chosen, memory, instance.exports as unknown as KernelExports, helpers, controlBuffer);
+    const dot = new DotFormChoice(relaxed?.ok ? relaxed.forms : [GEMM_DOT_I16]);
+    return new Kernels(chosen, memory, instance.exports as unknown as KernelExports, helpers, controlBuffer, dot);
+  }
+
+  /** The dot forms gemm may use here, and the one it keeps (null while it still times them; dot-form.ts). */
+  get dotForms(): readonly DotForm[] {
+    return this.dot.forms;
+  }
+
+  get dotForm(): DotForm | null {
+    return this.dot.choice;
   }
 
   get threadCount(): number {
@@ -191,10 +208,15 @@ export class Kernels {
     return new Uint8Array(this.memory.buffer, ptr, length);
   }
 
-  /** Writes `jobs` at `at` (room for GEMM_JOB_BYTES each) and runs them as one gemmQ4 call across the threads. */
-  gemm(at: number, jobs: readonly GemmJob[]): void {
+  /**
+   * Writes `jobs` at `at` (room for GEMM_JOB_BYTES each) and runs them as one gemmQ4 call across the threads, in
+   * `form` or else in the dot form DotFormChoice picks.
+   */
+  gemm(at: number, jobs: readonly GemmJob[], form?: DotForm): void {
     jobs.forEach((job, j) => writeGemmJob(this.memory.buffer, at + j * GEMM_JOB_BYTES, job));
-    this.parallel('gemmQ4', [at, jobs.length]);
+    const run = (f: DotForm) => this.parallel('gemmQ4', [at, jobs.length, f]);
+    if (form !== undefined) return run(form);
+    this.dot.run(jobs.reduce((macs, j) => macs + j.M * j.N * j.kb * 32, 0), run);
   }
 
   /** Runs a parallel kernel: thread 0 (this one) and every helper each do their share; returns when all are done. */

@@ -17,15 +17,21 @@
   return f32x4.mul(p, scale);
 }
 
-/** gate (M, I) ← silu(gate) · up, silu(g) = g / (1 + e^−g); the element count a multiple of 4. */
-export function siluMul(gate: usize, up: usize, count: i32): void {
+/**
+ * gate (M, I) ← silu(gate) · up, silu(g) = g / (1 + e^−g); the element count a multiple of 4, split across the
+ * threads in whole vectors.
+ */
+export function siluMul(gate: usize, up: usize, count: i32, thread: i32, threads: i32): void {
   const one = f32x4.splat(1);
-  for (let i = 0; i < count; i += 4) {
+  const vectors = count >> 2;
+  const from = <i32>((<i64>vectors * thread) / threads) << 2, to = <i32>((<i64>vectors * (thread + 1)) / threads) << 2;
+  for (let i = from; i < to; i += 4) {
     const o = <usize>i << 2;
     const g = v128.load(gate + o);
-    // e^−|g| stays in exp4's domain; for g < 0, 1/(1 + e^−g) = e^g / (1 + e^g).
+    // e^−|g| stays in exp4's domain; for g < 0, 1/(1 + e^−g) = e^g / (1 + e^g): one division serves both.
     const e = exp4(f32x4.neg(f32x4.abs(g)));
-    const sig = v128.bitselect(f32x4.div(one, f32x4.add(one, e)), f32x4.div(e, f32x4.add(one, e)), f32x4.ge(g, f32x4.splat(0)));
+    const d = f32x4.div(one, f32x4.add(one, e));
+    const sig = v128.bitselect(d, f32x4.mul(e, d), f32x4.ge(g, f32x4.splat(0)));
     v128.store(gate + o, f32x4.mul(f32x4.mul(g, sig), v128.load(up + o)));
   }
 }
