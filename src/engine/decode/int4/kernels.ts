@@ -170,13 +170,9 @@ export class Kernels {
     return new Kernels(chosen, memory, instance.exports as unknown as KernelExports, helpers, controlBuffer, dot);
   }
 
-  /** The dot forms gemm may use here, and the one it keeps (null while it still times them; dot-form.ts). */
+  /** The dot forms gemm may use here (dot-form.ts). */
   get dotForms(): readonly DotForm[] {
     return this.dot.forms;
-  }
-
-  get dotForm(): DotForm | null {
-    return this.dot.choice;
   }
 
   get threadCount(): number {
