@@ -10,9 +10,6 @@ import { GEMM_DOT_I16, GEMM_DOT_I32 } from './gemm-job.ts';
 /** gemmQ4's `form` argument. */
 export type DotForm = typeof GEMM_DOT_I16 | typeof GEMM_DOT_I32;
 
-/** How a DotForm reads in a report. */
-export const DOT_FORM_LABEL: Record<DotForm, string> = { [GEMM_DOT_I16]: 'i16 dot', [GEMM_DOT_I32]: 'i32 dot-accumulate' };
-
 /**
  * Products smaller than this many multiply-adds are not timed: a decode step's (22M at 3B size) is bound by
  * memory, where both forms take the same time, and too short to time against a millisecond clock.

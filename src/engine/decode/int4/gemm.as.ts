@@ -2,7 +2,8 @@
 // arithmetic): one token's dot with a weight row, two tokens' at once for the prefill, and the threaded job runner.
 import {
   GEMM_DOT_I16 as DOT_I16, GEMM_DOT_I32 as DOT_I32,
-  GEMM_JOB_B as JOB_B, GEMM_JOB_BYTES as JOB_BYTES, GEMM_JOB_KB as JOB_KB, GEMM_JOB_M as JOB_M, GEMM_JOB_N as JOB_N, GEMM_JOB_S as JOB_S, GEMM_JOB_XQ as JOB_XQ, GEMM_JOB_XSC as JOB_XSC, GEMM_JOB_XSUM as JOB_XSUM, GEMM_JOB_Y as JOB_Y,
+  GEMM_JOB_B as JOB_B, GEMM_JOB_BYTES as JOB_BYTES, GEMM_JOB_KB as JOB_KB, GEMM_JOB_M as JOB_M, GEMM_JOB_N as JOB_N,
+  GEMM_JOB_S as JOB_S, GEMM_JOB_XQ as JOB_XQ, GEMM_JOB_XSC as JOB_XSC, GEMM_JOB_XSUM as JOB_XSUM, GEMM_JOB_Y as JOB_Y,
   GEMM_JOB_Z as JOB_Z,
 } from './gemm-job';
 import { XQ_BLOCK_BYTES } from './quantize.as';

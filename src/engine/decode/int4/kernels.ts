@@ -3,11 +3,11 @@
 //
 // Threads share the memory (a SharedArrayBuffer underneath), so the page must be cross-origin isolated (the
 // app's COOP/COEP headers); `available()` says whether this runtime can run the kernels at all.
+import { DotFormChoice, type DotForm } from './dot-form.ts';
 import {
+  GEMM_DOT_I16, GEMM_DOT_I32,
   GEMM_JOB_B, GEMM_JOB_BYTES, GEMM_JOB_KB, GEMM_JOB_M, GEMM_JOB_N, GEMM_JOB_S, GEMM_JOB_XQ, GEMM_JOB_XSC, GEMM_JOB_XSUM, GEMM_JOB_Y, GEMM_JOB_Z,
 } from './gemm-job.ts';
-import { DotFormChoice, type DotForm } from './dot-form.ts';
-import { GEMM_DOT_I16, GEMM_DOT_I32 } from './gemm-job.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.wasm.ts';
 import { SpinWait } from './spin-wait.mjs';
 
