@@ -3,11 +3,14 @@
 // short question, then a follow-up on the same image and boxes (the engine keeps the image features, region
 // embeddings and prefix KV cache, so the follow-up pays only for its own tokens). Each round uses a new image
 // id, so every first question re-encodes the image. The engine's own load warm-up runs every graph once;
-// `warmupRounds` adds rounds at the real size that are not recorded.
+// `warmupRounds` adds rounds at the real size that are not recorded. Then, once, the page's path: the photo
+// read ahead (Engine.prepare, as the page does once its boxes are on screen), the same first question, and a
+// question about a box drawn afterwards (conversation.ts: the image's part of the prompt cache is kept).
 
 import { readFile } from 'node:fs/promises';
 import type { ModelDtype } from '../src/model-folder/manifest.ts';
-import type { Answer, AnswerTimings, DetailLevel, ImageInput } from '../src/protocol/messages.ts';
+import type { Answer, AnswerTimings, DetailLevel, ImageInput, Prepared } from '../src/protocol/messages.ts';
+import type { Engine } from '../src/protocol/engine.ts';
 import type { PixelBox } from '../src/model-folder/boxes.ts';
 import { hasShared, sharedAsset } from '../src/testing/shared.ts';
 import { PHONE_SIZE, PHONE_SOURCE, phonePhotoJpeg } from './phone-photo.ts';
@@ -85,12 +88,24 @@ export interface AnswerRun {
   /** Median follow-up TTFT ÷ median first TTFT (goal ≤ 0.1). */
   followUpVsFirst: number;
   firstAnswer: string;
+  /** The photo read ahead, then asked about; absent in records from before Engine.prepare. */
+  readAhead?: ReadAheadRun;
   /** The phone photo at each detail level asked for, lowest first (so each peak is that level's own). */
   phonePhoto?: { photo: string; levels: PhoneLevelRun[] };
   peakWasmBytes?: number;
   peakRssBytes: number;
   /** 1-minute load average at the start and end (bench/child.ts). */
   loadAverage?: number[];
+}
+
+/** The page's path on a new image id: what runs while the person picks a box and types, then what they wait for. */
+export interface ReadAheadRun {
+  /** Engine.prepare: encoders, region encoder and the prompt's prefix (`prefill`), and its total. */
+  prepare: Prepared['timings'] & { totalMs: number; prefixTokens: number };
+  /** The first question once prepared: only its own tokens are prefilled. */
+  question: AnswerTimings;
+  /** A box drawn after that, asked about: the region encoder again and the boxes' part of the prompt; the image's part is kept. */
+  drawnBox: AnswerTimings;
 }
 
 /** One detail level on the phone photo: a first question with a new image id (vision, regions, prefill). */
@@ -160,7 +175,8 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
     heapAfterLoad = rt.wasmMemoryBytes();
     const ask: Ask = (imageId, text, on = { image: p.image, boxes: p.boxes }) => {
       tAsk = performance.now();
-      return engine.ask({ imageId, ...on, regions: [0], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
+      const { region = 0, ...where } = on;
+      return engine.ask({ imageId, ...where, regions: [region], task: { preset: 'free', text }, generation: { maxNewTokens: args.maxNewTokens, temperature: 0 } }, () => {}, signal);
     };
     const rounds: AnswerRound[] = [];
     let firstAnswer = '';
@@ -174,6 +190,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       firstAnswer = first.text;
       backend = first.backend;
     }
+    const readAhead = await readAheadRound(engine, ask, p, signal);
     const phonePhoto = args.phoneLevels.length && hasShared ? await askPhone(ask, args, rt) : undefined;
     const summary = summarizeRounds(rounds);
     return {
@@ -191,6 +208,7 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
       summary,
       followUpVsFirst: Math.round((summary.followUpTtftMs.median / summary.firstTtftMs.median) * 1000) / 1000,
       firstAnswer,
+      readAhead,
       phonePhoto,
     };
   } catch (e) {
@@ -210,8 +228,21 @@ export async function measureAnswer(rt: Runtime, args: AnswerArgs, preset: strin
   }
 }
 
+/** The photo read ahead (a new image id), the first question, then a box drawn and asked about. */
+async function readAheadRound(engine: Pick<Engine, 'prepare'>, ask: Ask, p: Photo, signal: AbortSignal): Promise<ReadAheadRun> {
+  const t = performance.now();
+  const prepared = await engine.prepare({ imageId: 'bench-read-ahead', image: p.image, boxes: p.boxes }, signal);
+  const prepare = { ...prepared.timings, totalMs: performance.now() - t, prefixTokens: prepared.prefixTokens };
+  const question = await ask('bench-read-ahead', QUESTION);
+  const { width, height } = p.image.kind === 'rgba' ? p.image : { width: 640, height: 480 };
+  const drawn = [...p.boxes, { x1: width * 0.1, y1: height * 0.1, x2: width * 0.45, y2: height * 0.5 }];
+  const drawnBox = await ask('bench-read-ahead', QUESTION, { image: p.image, boxes: drawn, region: drawn.length - 1 });
+  log(`read ahead in ${Math.round(prepare.totalMs)} ms (${prepare.prefixTokens} prompt positions), then first ttft ${Math.round(question.timings.ttftMs)} ms; a drawn box: ttft ${Math.round(drawnBox.timings.ttftMs)} ms`);
+  return { prepare, question: question.timings, drawnBox: drawnBox.timings };
+}
+
 /** The question on box 0 of the photo's image id; `on`: another image and its boxes, at a detail level. */
-type Ask = (imageId: string, text: string, on?: { image: ImageInput; boxes: PixelBox[]; detail?: DetailLevel }) => Promise<Answer>;
+type Ask = (imageId: string, text: string, on?: { image: ImageInput; boxes: PixelBox[]; detail?: DetailLevel; region?: number }) => Promise<Answer>;
 
 const LEVEL_ORDER: readonly DetailLevel[] = ['low', 'medium', 'reference'];
 

@@ -155,6 +155,7 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
       `${a.loadAverage?.join(' → ') ?? '–'} |`);
   }
   L.push('');
+  renderReadAhead(L, answers);
   for (const [key, a] of Object.entries(answers)) if ('summary' in a && a.phonePhoto) renderPhoneLevels(L, key, a.phonePhoto);
   for (const a of Object.values(answers)) {
     if ('summary' in a) continue;
@@ -164,6 +165,25 @@ function renderAnswers(L: string[], answers: NonNullable<Results['answers']>): v
         `included) and ${((a.failedAfterMs ?? 0) / 1000).toFixed(1)} s into the first question`;
     L.push(`- ${a.preset} ${a.dtype} did not answer: ${a.error.split('\n')[0]}${after}; peak wasm heap ${gb(a.peakWasmBytes)}, ` +
       `peak RSS ${gb(a.peakRssBytes)}${a.loadAverage ? `, load average ${a.loadAverage.join(' → ')}` : ''}.`);
+  }
+  L.push('');
+}
+
+function renderReadAhead(L: string[], answers: NonNullable<Results['answers']>): void {
+  const runs = Object.entries(answers).filter((e): e is [string, AnswerRun & { readAhead: NonNullable<AnswerRun['readAhead']> }] => 'summary' in e[1] && e[1].readAhead !== undefined);
+  if (!runs.length) return;
+  L.push('### Read ahead: the photo prepared while the person picks a box and types', '',
+    'The page\'s path (src/app/engine/bridge.ts prepareAutomatically → Engine.prepare): once the boxes are on screen the engine ' +
+      'runs the encoders, the region encoder and the prompt\'s question-independent prefix; the first question then prefills only ' +
+      'its own tokens. Then one box is drawn and asked about: the region encoder runs again and only the boxes\' part of the prompt ' +
+      'is prefilled, since the image\'s part stays cached (src/engine/conversation.ts). One pass on a new image id, the photo and ' +
+      'question of the table above; ms.', '',
+    '| model | prepare: vision | regions | prefix prefill | **prepare total** | prompt positions cached | first question: prefill | **TTFT** | drawn box: regions | prefill | **TTFT** |',
+    '|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [key, a] of runs) {
+    const { prepare: p, question: q, drawnBox: d } = a.readAhead;
+    L.push(`| ${key} | ${Math.round(p.preprocessMs + p.visionMs)} | ${Math.round(p.regionsMs)} | ${Math.round(p.prefillMs)} | **${Math.round(p.totalMs)}** | ${p.prefixTokens} | ` +
+      `${Math.round(q.prefillMs)} | **${Math.round(q.ttftMs)}** | ${Math.round(d.regionsMs)} | ${Math.round(d.prefillMs)} | **${Math.round(d.ttftMs)}** |`);
   }
   L.push('');
 }

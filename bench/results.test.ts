@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodeFigure } from './decoder-bench.ts';
-import { peerGoalLabel } from './results-markdown.ts';
-import { deriveRatios, kvBytes, peerGoal, sameRuntimePair, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
+import type { AnswerRun } from './answer-bench.ts';
+import { peerGoalLabel, renderMarkdown } from './results-markdown.ts';
+import { deriveRatios, fullQ4Wasm, kvBytes, peerGoal, sameRuntimePair, type DecoderRun, type PeerRecord, type PeerSideRun, type Results } from './results.ts';
 
 const s = (median: number) => ({ median, min: median, max: median, runs: 1 });
 const run = (runtime: 'wasm' | 'native' | 'int4', tps: Record<number, number>): DecoderRun => ({
@@ -116,5 +117,23 @@ describe('deriveRatios (kv-context and follow-up figures)', () => {
     expect(ratioOf({ b: full('wasm:2', 70_000), c: full('native:4', 35_000) })).toBeNull();
     expect(ratioOf({ b: full(undefined, 70_000), c: full('native:2', 35_000) })).toBeNull(); // a record from before runtimes were recorded
     expect(ratioOf({ c: full('native:2', 35_000) })).toBeNull();
+  });
+});
+
+describe('read ahead (Engine.prepare) in the results', () => {
+  const t = (ttftMs: number, prefillMs: number, regionsMs = 0) => ({ preprocessMs: 1, visionMs: 0, regionsMs, prefillMs, ttftMs, decodeTokPerS: 4 });
+  const run = {
+    preset: 'full', dtype: 'q4', answered: true, photo: 'COCO x.jpg (640×480)', boxes: 20, maxNewTokens: 8, loadMs: 1000, backend: 'wasm', runtime: 'wasm:2', encoders: 'int8',
+    rounds: [], summary: { firstTtftMs: { median: 61000 } }, followUpVsFirst: 0.01, firstAnswer: '', peakRssBytes: 1,
+    readAhead: { prepare: { preprocessMs: 40, visionMs: 27900, regionsMs: 3900, prefillMs: 29000, totalMs: 60900, prefixTokens: 470 }, question: t(820, 800), drawnBox: t(5200, 2100, 3000) },
+  } as unknown as AnswerRun;
+
+  it('summarizes it for the goals: prepare time, then the waits after it', () => {
+    expect(fullQ4Wasm(run, 2, 'low').read_ahead).toEqual({ prepare_ms: 60900, first_ttft_ms: 820, drawn_box_ttft_ms: 5200 });
+  });
+
+  it('renders one row per model with the prepare steps and both waits', () => {
+    const md = renderMarkdown({ answers: { 'full q4 wasm:2': { ...run, summary: { firstTtftMs: { median: 61000 }, followUpTtftMs: { median: 820 }, visionMs: { median: 1 }, regionsMs: { median: 1 }, firstPrefillMs: { median: 1 }, followUpPrefillMs: { median: 1 }, decodeTokPerS: { median: 4 } } } as unknown as AnswerRun } } as Results);
+    expect(md).toContain('| full q4 wasm:2 | 27940 | 3900 | 29000 | **60900** | 470 | 800 | **820** | 3000 | 2100 | **5200** |');
   });
 });

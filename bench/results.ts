@@ -104,6 +104,8 @@ export interface Results {
     note: string;
     /** Issue 12: the phone photo at the wasm default detail level (src/engine/preprocess/detail.ts). */
     large_photo?: { level: string; image_tokens: number | null; ttft_ms: number | null; peak_bytes: number | null; answered: boolean };
+    /** The photo read ahead (Engine.prepare) while the person picks a box and types, then what they wait for (bench/answer-bench.ts). */
+    read_ahead?: { prepare_ms: number; first_ttft_ms: number; drawn_box_ttft_ms: number };
   };
   /** Box proposals' recall and time (bench/proposals-bench.ts). */
   proposals?: ProposalsRun;
@@ -123,6 +125,7 @@ export function fullQ4Wasm(rec: AnswerRecord, threads: number, level: string): N
     answered: rec.answered,
     peak_wasm_bytes: rec.peakWasmBytes ?? null,
     note: `Engine (src/engine/node.ts) on wasm ×${threads} — vision graphs in ORT-web (their int4 Linears as int8), the q4 decoder on the int4 kernels, each in its own wasm memory: ${rec.photo}, ${rec.boxes} boxes, a short question, ${rec.maxNewTokens} new tokens, then a follow-up. The peak is the larger of the two memories (each has the wasm32 limit of 4.29 GB).`,
+    ...(rec.readAhead ? { read_ahead: { prepare_ms: Math.round(rec.readAhead.prepare.totalMs), first_ttft_ms: Math.round(rec.readAhead.question.ttftMs), drawn_box_ttft_ms: Math.round(rec.readAhead.drawnBox.ttftMs) } } : {}),
     ...(phone ? { large_photo: { level: phone.level, image_tokens: phone.imageTokens ?? null, ttft_ms: phone.timings ? Math.round(phone.timings.ttftMs) : null, peak_bytes: phone.peakWasmBytes ?? null, answered: phone.answered } } : {}),
   };
 }

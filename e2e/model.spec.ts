@@ -98,8 +98,13 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       return;
     }
 
+    await test.step('the photo and its boxes are read ahead of the question, which then prefills only itself', async () => {
+      await expect(page.getByTestId('prepare-status')).toContainText('A question now starts at once', { timeout: 60_000 });
+    });
+
     await test.step('ask for a description: the answer streams in, with timings', async () => {
       const turn = await app.ask(16);
+      await expect(turn.getByTestId('timings')).toContainText('the question only: photo and boxes read ahead');
       await expect(turn.getByTestId('answer-text')).not.toBeEmpty();
       await expect(turn.getByTestId('timings')).toContainText('WASM');
       await expect(turn.getByTestId('timings')).toContainText(/first token \d+ ms · [\d.]+ tokens\/s/);

@@ -7,7 +7,7 @@
 import { Fo1Engine } from '../src/engine/engine.ts';
 import { bitmapToRgb } from '../src/engine/image/decode-browser.ts';
 import type { Engine } from '../src/protocol/engine.ts';
-import type { Answer, AskOptions, BackendChange, ContextReport, LoadOptions, MeasureOptions, LoadProgress, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, LoadOptions, MeasureOptions, LoadProgress, PrepareOptions, Prepared, ProbeReport, ProposeOptions, Ready, ScoredBox } from '../src/protocol/messages.ts';
 import { probeBackends } from './backend-probe.ts';
 import type { ConvertedModels } from './converted-models.ts';
 import { openModelCache, StoreWatch } from './model-cache.ts';
@@ -39,6 +39,10 @@ export class BrowserEngine implements Engine {
 
   ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer> {
     return this.engine.ask(options, onToken, signal, onBackendChange);
+  }
+
+  prepare(options: PrepareOptions, signal: AbortSignal): Promise<Prepared> {
+    return this.engine.prepare(options, signal);
   }
 
   measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App.tsx';
-import { measureAutomatically, probeBackends, proposeAutomatically } from './engine/bridge.ts';
+import { measureAutomatically, prepareAutomatically, probeBackends, proposeAutomatically } from './engine/bridge.ts';
 import { applyHubFromAddress } from './model/hub-convert.ts';
 import './styles.css';
 
@@ -13,4 +13,5 @@ createRoot(document.getElementById('root')!).render(
 );
 void probeBackends();
 proposeAutomatically();
+prepareAutomatically();
 measureAutomatically();

@@ -157,6 +157,11 @@ export interface Answer {
   /** The detail level the image was encoded at, and the image tokens that gave the decoder. */
   detail: DetailLevel;
   imageTokens: number;
+  /**
+   * The prompt's question-independent prefix was already in the KV cache (Engine.prepare, or an earlier
+   * question on the same image and boxes): only the question's own tokens were prefilled.
+   */
+  prefixReused: boolean;
   stop: StopReason;
   /** Set when fewer new tokens were allowed than asked for: prompt + answer must fit the context. */
   cappedNewTokens?: { asked: number; allowed: number };
@@ -226,6 +231,20 @@ export interface AskOptions {
 /** A question to count (the question box's budget): an ask without its generation settings. */
 export type MeasureOptions = Omit<AskOptions, 'generation'>;
 
+/** An image and its boxes to get ready for questions (Engine.prepare): an ask without its question. */
+export type PrepareOptions = Omit<AskOptions, 'generation' | 'task' | 'regions'>;
+
+/** What Engine.prepare did: ms of each step (0 for what was already there) and what the cache now holds. */
+export interface Prepared {
+  detail: DetailLevel;
+  imageTokens: number;
+  /** Prompt positions now in the KV cache: a question about these boxes prefills only its own tokens. */
+  prefixTokens: number;
+  /** The image's features were already encoded (the same image and level asked or prepared before). */
+  imageReused: boolean;
+  timings: Pick<AnswerTimings, 'preprocessMs' | 'visionMs' | 'regionsMs' | 'prefillMs'>;
+}
+
 /** What a question takes of the context, counted before anything runs (src/engine/prompt/budget.ts). */
 export interface ContextReport {
   /** Positions the prompt takes: system text, the image's tokens at its size, the boxes, the question. */
@@ -247,6 +266,13 @@ export interface Engine {
    * `onBackendChange` hears when the model had to move backend mid-answer (the pieces before it are void).
    */
   ask(options: AskOptions, onToken: (text: string) => void, signal: AbortSignal, onBackendChange?: (change: BackendChange) => void): Promise<Answer>;
+  /**
+   * Does the question-independent work for an image and its boxes — encoders, region encoder and the prompt's
+   * prefix in the KV cache (conversation.ts) — so the first question about them starts at once. The page calls
+   * it once the boxes are on screen, while the person picks a box and types; an ask with the same image, level
+   * and boxes then reuses all of it.
+   */
+  prepare(options: PrepareOptions, signal: AbortSignal): Promise<Prepared>;
   /** Counts the question's prompt against the context (the question box's budget); runs no graph. */
   measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport>;
   /** Releases every session; a later `load` starts afresh. */

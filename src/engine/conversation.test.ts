@@ -11,7 +11,7 @@ import { visionSemanticReference } from '../../reference/vision-semantic.ts';
 import { expectClose } from '../testing/close.ts';
 import { ort } from '../testing/ort.ts';
 import { hasShared, NO_SHARED, sharedAsset } from '../testing/shared.ts';
-import { Conversation } from './conversation.ts';
+import { Conversation, ImagePrefix } from './conversation.ts';
 import { decodeImage } from './image/decode-node.ts';
 import { NodeFolder } from './load/node-folder.ts';
 import { loadModelFiles } from './load/load-model.ts';
@@ -70,7 +70,7 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
 
   it('inputs_embeds holds the image embeddings in the image slots and box k’s embedding in region slot k', async () => {
     const H = model.manifest.config.text.hiddenSize;
-    const conv = new Conversation(model, { embeds: features.imageEmbeds, grid: features.grid }, regionEmbeds);
+    const conv = new Conversation(model, new ImagePrefix(model, { embeds: features.imageEmbeds, grid: features.grid }), regionEmbeds);
     const K = frames.vt.length;
     const seq = buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / H, boxCount: K, task: taskFromText('detect', 'person') }, { imageToken: model.manifest.tokens.imagePad });
     const embeds = await conv.embeddings(seq, 0, seq.ids.length); // (S, H)
@@ -85,7 +85,7 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
     const H = model.manifest.config.text.hiddenSize;
     const K = frames.vt.length;
     const seqOf = (kind: string, text: string) => buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / H, boxCount: K, task: taskFromText(kind, text, [1]) }, { imageToken: model.manifest.tokens.imagePad });
-    const conv = new Conversation(model, { embeds: features.imageEmbeds, grid: features.grid }, regionEmbeds);
+    const conv = new Conversation(model, new ImagePrefix(model, { embeds: features.imageEmbeds, grid: features.grid }), regionEmbeds);
     const first = await conv.prefill(seqOf('free', 'What is this?'));
     expect(first.reused).toBe(false);
     first.first.cache.dispose();
@@ -100,6 +100,30 @@ describe.skipIf(!hasShared)('the decoder sees the reference path (tiny model)', 
     followUp.first.cache.dispose();
     oneShot.cache.dispose();
     conv.dispose();
+  });
+
+  it('a new box set reuses the image part of the cache and gives the logits of a one-shot prefill, also with no boxes', async () => {
+    const H = model.manifest.config.text.hiddenSize;
+    const image = new ImagePrefix(model, { embeds: features.imageEmbeds, grid: features.grid });
+    const seqFor = (K: number) => buildPromptSequence(tokenizer, { imageTokens: features.imageEmbeds.length / H, boxCount: K, task: taskFromText('free', 'What is this?') }, { imageToken: model.manifest.tokens.imagePad });
+    const first = new Conversation(model, image, regionEmbeds);
+    expect(await first.preparePrefix(seqFor(frames.vt.length))).toEqual({ reused: false, imageReused: false, tokens: seqFor(frames.vt.length).taskStart });
+    expect((await first.preparePrefix(seqFor(frames.vt.length))).reused).toBe(true);
+    first.dispose();
+    for (const K of [2, 0]) {
+      const conv = new Conversation(model, image, regionEmbeds.slice(0, K * H));
+      const seq = seqFor(K);
+      expect(await conv.preparePrefix(seq)).toEqual({ reused: false, imageReused: true, tokens: seq.taskStart });
+      const asked = await conv.prefill(seq);
+      expect(asked.reused).toBe(true);
+      const { positions } = ropeIndex(seq.ids, model.manifest.tokens.imagePad, [{ t: 1, h: features.grid[0], w: features.grid[1] }], model.manifest.config.vision.spatialMergeSize);
+      const oneShot = await model.decode(await conv.embeddings(seq, 0, seq.ids.length), positions, model.emptyCache());
+      expectClose(asked.first.logits, oneShot.logits, 1e-4, `${K} boxes on the image's cached part vs one-shot logits`);
+      asked.first.cache.dispose();
+      oneShot.cache.dispose();
+      conv.dispose();
+    }
+    image.dispose();
   });
 });
 

@@ -25,8 +25,8 @@ interface CocoImage {
 
 const never = new AbortController().signal;
 
-async function loadedEngine(dir: string, seed = 0): Promise<Engine> {
-  const engine = createNodeEngine({ dtype: 'fp32', seed, warmup: false });
+async function loadedEngine(dir: string, seed = 0, dtype: 'fp32' | 'q4' = 'fp32'): Promise<Engine> {
+  const engine = createNodeEngine({ dtype, seed, warmup: false });
   await engine.load({ source: folderSource(dir) }, () => {}, never);
   return engine;
 }
@@ -122,6 +122,41 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
       await fresh.dispose();
     }
   }, 60_000);
+
+  // q4 runs the decoder on the engine's int4 kernels, whose KV views share one store (decode/kv-cache.ts).
+  it.each(['fp32', 'q4'] as const)('%s: a prepared photo answers as a fresh engine does, and a new box set on it reuses the image', async (dtype) => {
+    const dir = dtype === 'q4' ? (await tinyModel(['q4'])).dir : model;
+    const prepared = await loadedEngine(dir, 0, dtype);
+    const fresh = await loadedEngine(dir, 0, dtype);
+    try {
+      const ready = await prepared.prepare({ imageId: 'prep', image, boxes }, never);
+      expect(ready.imageReused).toBe(false);
+      expect(ready.prefixTokens).toBeGreaterThan(ready.imageTokens + boxes.length); // system text, image slots, a tag and a feature per box
+      expect((await prepared.prepare({ imageId: 'prep', boxes }, never)).imageReused).toBe(true);
+      const question = ask({ imageId: 'prep', image: undefined });
+      const answer = await prepared.ask(question, () => {}, never);
+      expect([answer.detail, answer.imageTokens, answer.prefixReused]).toEqual([ready.detail, ready.imageTokens, true]);
+      const unprepared = await fresh.ask({ ...question, imageId: 'fresh', image }, () => {}, never);
+      expect(unprepared.prefixReused).toBe(false);
+      expect(answer.text).toBe(unprepared.text);
+      // A box drawn after the photo was prepared: the image's part of the cache stays, the boxes' part is redone.
+      const drawn = [...boxes.slice(0, 3), { x1: 5, y1: 5, x2: 60, y2: 80 }];
+      expect((await prepared.prepare({ imageId: 'prep', boxes: drawn }, never)).imageReused).toBe(true);
+      const redrawn = ask({ imageId: 'prep', image: undefined, boxes: drawn, regions: [3] });
+      const other = await loadedEngine(dir, 0, dtype);
+      try {
+        expect((await prepared.ask(redrawn, () => {}, never)).text).toBe((await other.ask({ ...redrawn, image }, () => {}, never)).text);
+      } finally {
+        await other.dispose();
+      }
+      const cancelled = new AbortController();
+      cancelled.abort();
+      expect(await engineError(prepared.prepare({ imageId: 'prep2', image, boxes }, cancelled.signal))).toMatchObject({ code: 'cancelled', message: 'preparing the photo was cancelled' });
+      expect((await engineError(prepared.prepare({ imageId: 'prep', boxes: [{ x1: 0, y1: 0, x2: 1e6, y2: 10 }] }, never))).code).toBe('bad-input');
+    } finally {
+      await Promise.all([prepared.dispose(), fresh.dispose()]);
+    }
+  }, 120_000);
 
   it('cancel mid-answer stops with `cancelled`, and the next answer is the uncancelled one', async () => {
     const options = ask({ task: { preset: 'region-caption-detailed' }, generation: { maxNewTokens: 10 } });

@@ -5,9 +5,9 @@
 // and box set the region embeddings and the prefix KV cache (conversation.ts), so a follow-up question
 // pays only for its own tokens. Any failure becomes a typed EngineError and leaves the engine ready.
 import type { ModelDtype } from '../model-folder/manifest.ts';
-import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, Engine, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, ProbeReport, ProposeOptions, Ready, ScoredBox } from './api.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, DetailLevel, Engine, ImageInput, MeasureOptions, LoadOptions, LoadProgress, ModelSource, PrepareOptions, Prepared, ProbeReport, ProposeOptions, Ready, ScoredBox } from './api.ts';
 import { EngineError } from './engine-error.ts';
-import { Conversation } from './conversation.ts';
+import { Conversation, ImagePrefix } from './conversation.ts';
 import { checkWasmThreads } from './decode/create-decoder.ts';
 import { generate } from './decode/generate.ts';
 import { checkSampling } from './decode/sampler.ts';
@@ -28,7 +28,7 @@ import { visionRefusal } from './encoders/vision-memory.ts';
 import { prepareBoxes, prepareImage, type PreparedImage } from './preprocess/prepare.ts';
 import { Fo1Tokenizer } from './prompt/tokenizer.ts';
 import { capNewTokens, checkFits, contextBudget, type ContextBudget } from './prompt/budget.ts';
-import { buildPromptSequence, type PromptSequence } from './prompt/sequence.ts';
+import { buildPromptSequence, type PromptInputs, type PromptSequence } from './prompt/sequence.ts';
 import { TiledProposer } from './proposals/tiled.ts';
 import type { DetectorManifest } from './proposals/detector-manifest.ts';
 import { chooseBackend, createSession, errorText, findAdapter, type BackendChoice, type Ort } from './session.ts';
@@ -84,6 +84,8 @@ interface Loaded {
 interface ImageState extends PreparedImage {
   id: string;
   features: ImageFeatures | null;
+  /** The prompt's image part in the KV cache, shared by every box set (conversation.ts). */
+  prefix: ImagePrefix | null;
   conversation: { key: string; conv: Conversation } | null;
 }
 
@@ -208,8 +210,7 @@ export class Fo1Engine implements Engine {
   private async fallBackToWasm(lost: Loaded, reason: string, signal: AbortSignal): Promise<void> {
     this.loaded = null;
     if (this.image) {
-      this.image.conversation?.conv.dispose();
-      this.image.conversation = null;
+      this.forgetEncoded(this.image);
       this.image.features = null;
     }
     await lost.model.release().catch(() => {}); // sessions on a lost device may refuse to release
@@ -272,10 +273,43 @@ export class Fo1Engine implements Engine {
       backend: model.decoderBackend,
       detail: image.detail,
       imageTokens: seq.imageTokens,
+      prefixReused: pre.reused,
       // A capped answer that ran to its cap ended because the context is full, not because it was asked to.
       stop: capped && generated.stop === 'max-tokens' ? 'context-full' : generated.stop,
       ...(capped ? { cappedNewTokens: { asked, allowed: maxNewTokens } } : {}),
     };
+  }
+
+  async prepare(options: PrepareOptions, signal: AbortSignal): Promise<Prepared> {
+    return this.guard(async () => {
+      const loaded = this.requireLoaded();
+      // The ask that comes next moves to wasm first (fallBackToWasm); preparing on a lost device would only fail.
+      if (loaded.deviceLost) throw new EngineError('not-available', `${loaded.deviceLost}: the next question moves to wasm`);
+      const t0 = now();
+      const image = this.imageFor(options.imageId, options.image, options.detail ?? visionDefault(loaded));
+      const { model } = loaded;
+      const { seq, budget } = this.sequence(loaded, image.original, image.detail, options.boxes, []);
+      checkFits(budget);
+      const prepared = prepareBoxes(image, options.boxes);
+      const imageReused = image.features !== null;
+      if (!imageReused) checkVisionFits(loaded, image);
+      const t1 = now();
+      const features = image.features ?? (image.features = await model.encodeImage(image));
+      const t2 = now();
+      abortIfNeeded(signal, 'preparing the photo was cancelled');
+      const conv = await this.conversationFor(image, features, options.boxes, () => (options.boxes.length > 0 ? model.encodeRegions(features, prepared) : Promise.resolve(new Float32Array(0))));
+      const t3 = now();
+      abortIfNeeded(signal, 'preparing the photo was cancelled');
+      const prefix = await conv.preparePrefix(seq);
+      const t4 = now();
+      return {
+        detail: image.detail,
+        imageTokens: seq.imageTokens,
+        prefixTokens: prefix.tokens,
+        imageReused,
+        timings: { preprocessMs: t1 - t0, visionMs: t2 - t1, regionsMs: t3 - t2, prefillMs: t4 - t3 },
+      };
+    });
   }
 
   async measure(options: MeasureOptions, signal: AbortSignal): Promise<ContextReport> {
@@ -294,10 +328,15 @@ export class Fo1Engine implements Engine {
    * imageFor prepares at that level), so a question that cannot fit costs only the tokenizer.
    */
   private question(loaded: Loaded, original: RgbImage, detail: DetailLevel, options: MeasureOptions): { seq: PromptSequence; budget: ContextBudget } {
-    validateBoxes(options.boxes, original);
+    return this.sequence(loaded, original, detail, options.boxes, promptTask(options.task, options.regions));
+  }
+
+  /** The prompt for `boxes` on the image at `detail` with `task` (none: the question-independent prefix and an empty question). */
+  private sequence(loaded: Loaded, original: RgbImage, detail: DetailLevel, boxes: readonly PixelBox[], task: PromptInputs['task']): { seq: PromptSequence; budget: ContextBudget } {
+    validateBoxes(boxes, original);
     const { model, tokenizer } = loaded;
     const imageTokens = detailImageTokens(original.width, original.height, atDetail(model.manifest.image, detail));
-    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: options.boxes.length, task: promptTask(options.task, options.regions) }, { imageToken: model.manifest.tokens.imagePad });
+    const seq = buildPromptSequence(tokenizer, { imageTokens, boxCount: boxes.length, task }, { imageToken: model.manifest.tokens.imagePad });
     return { seq, budget: contextBudget(seq, model.contextTokens) };
   }
 
@@ -345,7 +384,7 @@ export class Fo1Engine implements Engine {
     const original = known?.original ?? this.toRgb(input!);
     const prepared = prepareImage(original, atDetail(this.requireLoaded().model.manifest.image, detail));
     this.forgetImage();
-    this.image = { id, ...prepared, features: null, conversation: null };
+    this.image = { id, ...prepared, features: null, prefix: null, conversation: null };
     return this.image;
   }
 
@@ -369,14 +408,24 @@ export class Fo1Engine implements Engine {
     if (image.conversation?.key === key) return image.conversation.conv;
     image.conversation?.conv.dispose();
     image.conversation = null;
-    const conv = new Conversation(this.loaded!.model, { embeds: features.imageEmbeds, grid: features.grid }, await regions());
+    const model = this.loaded!.model;
+    image.prefix ??= new ImagePrefix(model, { embeds: features.imageEmbeds, grid: features.grid });
+    const conv = new Conversation(model, image.prefix, await regions());
     image.conversation = { key, conv };
     return conv;
   }
 
   private forgetImage(): void {
-    this.image?.conversation?.conv.dispose();
+    if (this.image) this.forgetEncoded(this.image);
     this.image = null;
+  }
+
+  /** Drops the image's KV caches (its box set's, then its own). */
+  private forgetEncoded(image: ImageState): void {
+    image.conversation?.conv.dispose();
+    image.conversation = null;
+    image.prefix?.dispose();
+    image.prefix = null;
   }
 
   /**
@@ -414,8 +463,8 @@ function visionDefault(loaded: Loaded): DetailLevel {
   return defaultDetail(loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend);
 }
 
-function abortIfNeeded(signal: AbortSignal): void {
-  if (signal.aborted) throw new EngineError('cancelled', 'the question was cancelled');
+function abortIfNeeded(signal: AbortSignal, what = 'the question was cancelled'): void {
+  if (signal.aborted) throw new EngineError('cancelled', what);
 }
 
 /** parseAnswer's (label, index) pairs as the protocol's label → indices groups; bare citations under ''. */

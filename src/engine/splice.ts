@@ -16,14 +16,15 @@ export interface SpliceSources {
   text: Float32Array;
   /** (N, H) image embeddings, N = seq.imageTokens. */
   image: Float32Array;
-  /** (K, H) region embeddings, box order. */
+  /** (K, H) region embeddings, box order; may be empty when [from, to) holds no region slot (conversation.ts ImagePrefix). */
   regions: Float32Array;
 }
 
 /** (to − from, H) inputs_embeds rows for positions [from, to). */
 export function spliceEmbeddings(seq: PromptSequence, from: number, to: number, src: SpliceSources, H: number): Float32Array {
   if (src.image.length !== seq.imageTokens * H) throw new Error(`splice: ${src.image.length / H} image embeddings for ${seq.imageTokens} image slots`);
-  if (src.regions.length !== seq.regionPositions.length * H) throw new Error(`splice: ${src.regions.length / H} region embeddings for ${seq.regionPositions.length} boxes`);
+  const holdsRegions = seq.regionPositions.some((p) => p >= from && p < to);
+  if ((holdsRegions || src.regions.length > 0) && src.regions.length !== seq.regionPositions.length * H) throw new Error(`splice: ${src.regions.length / H} region embeddings for ${seq.regionPositions.length} boxes`);
   const out = new Float32Array((to - from) * H); // (S, H)
   let t = 0;
   for (let i = from; i < to; i++) {

@@ -5,7 +5,7 @@ import { EngineClient } from './client.ts';
 import { Dispatcher } from './dispatcher.ts';
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import type { Answer, AskOptions, BackendChange, CachedModel, ContextReport, MeasureOptions, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, CachedModel, ContextReport, MeasureOptions, Prepared, PrepareOptions, LoadOptions, LoadProgress, ModelInfo, ModelSource, Ready, WorkerEvent } from './messages.ts';
 
 /** Streams the words of `options.task` text one token at a time, checking its signal between tokens. */
 class EchoEngine implements Engine {
@@ -32,7 +32,11 @@ class EchoEngine implements Engine {
       if (w === 'LOSE') onBackendChange?.({ cause: 'WebGPU device lost (destroyed)', sessions: [{ session: 'decoder', backend: 'wasm', reason: 'WebGPU device lost (destroyed); continuing on wasm' }] });
       else onToken(`${w} `);
     }
-    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', detail: 'low', imageTokens: 391, stop: 'stop-token' };
+    return { text: options.task.text, regions: [{ label: 'it', indices: options.regions }], droppedIndices: [], timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4, ttftMs: 5, decodeTokPerS: 6 }, backend: 'wasm', detail: 'low', imageTokens: 391, prefixReused: false, stop: 'stop-token' };
+  }
+  /** Reports the boxes it was given as the prefix: 10 fixed positions and 2 per box. */
+  async prepare(options: PrepareOptions): Promise<Prepared> {
+    return { detail: options.detail ?? 'low', imageTokens: 391, prefixTokens: 10 + 2 * options.boxes.length, imageReused: false, timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4 } };
   }
   /** A 100-token context where every word of a free question takes one token after 10 fixed ones. */
   async measure(options: MeasureOptions): Promise<ContextReport> {
@@ -92,6 +96,14 @@ describe('EngineClient over a MessageChannel', () => {
     expect(await client.measure(question)).toEqual({ promptTokens: 15, contextTokens: 100, remaining: 85 });
     const err = await client.measure({ ...question, task: { preset: 'region-ocr' } }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'bad-input', message: 'only free text' });
+  });
+
+  it('prepares an image and its boxes through the worker and returns what was cached', async () => {
+    const client = connect();
+    const prepared = await client.prepare({ imageId: 'img', boxes: [{ x1: 0, y1: 0, x2: 5, y2: 5 }, { x1: 1, y1: 1, x2: 9, y2: 9 }], detail: 'medium' });
+    expect(prepared).toEqual({ detail: 'medium', imageTokens: 391, prefixTokens: 14, imageReused: false, timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4 } });
+    const err = await client.prepare({ imageId: 'img', boxes: [{ x1: 0, y1: 0, x2: 5, y2: Number.NaN }] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'bad-request', message: 'options.boxes[0].y2: expected a finite number, got NaN' });
   });
 
   it('delivers a backend change in order with the tokens, without ending the answer', async () => {

@@ -7,7 +7,7 @@
 
 import type { Engine, ModelLibrary } from './engine.ts';
 import { EngineError } from './errors.ts';
-import { unreachable, type Answer, type AskOptions, type BackendChange, type CachedModel, type ContextReport, type LoadOptions, type MeasureOptions, type ModelInfo, type ModelSource, type LoadProgress, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
+import { unreachable, type Answer, type AskOptions, type BackendChange, type CachedModel, type ContextReport, type LoadOptions, type MeasureOptions, type ModelInfo, type ModelSource, type LoadProgress, type Prepared, type PrepareOptions, type ProbeReport, type ProposeOptions, type Ready, type Request, type ScoredBox, type WorkerEvent } from './messages.ts';
 
 /** What the client needs of a Worker or a MessagePort. */
 export interface Port {
@@ -55,6 +55,10 @@ export class EngineClient implements Engine, ModelLibrary {
       if (e.kind === 'backendChanged') onBackendChange?.(e.change);
       return e.kind === 'answer' ? { value: e.answer } : undefined;
     });
+  }
+
+  prepare(options: PrepareOptions, signal?: AbortSignal): Promise<Prepared> {
+    return this.request({ kind: 'prepare', options }, signal, (e) => (e.kind === 'prepared' ? { value: e.prepared } : undefined));
   }
 
   measure(options: MeasureOptions, signal?: AbortSignal): Promise<ContextReport> {
@@ -141,7 +145,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Whether `e` ends its request (the switch breaks the build when a kind is added and not classified). */
 export function isTerminal(e: WorkerEvent): boolean {
   switch (e.kind) {
-    case 'probed': case 'ready': case 'proposals': case 'answer': case 'measured': case 'disposed': case 'inspected': case 'cachedModels': case 'deletedCached': case 'error': return true;
+    case 'probed': case 'ready': case 'proposals': case 'answer': case 'prepared': case 'measured': case 'disposed': case 'inspected': case 'cachedModels': case 'deletedCached': case 'error': return true;
     case 'progress': case 'token': case 'backendChanged': return false;
     default: return unreachable(e);
   }

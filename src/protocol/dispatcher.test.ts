@@ -3,7 +3,7 @@ import { Dispatcher } from './dispatcher.ts';
 import type { Engine } from './engine.ts';
 import { EngineError } from './errors.ts';
 import { isTerminal } from './client.ts';
-import type { Answer, AskOptions, BackendChange, ProbeReport, Request, WorkerEvent } from './messages.ts';
+import type { Answer, AskOptions, BackendChange, ContextReport, Prepared, PrepareOptions, ProbeReport, Request, WorkerEvent } from './messages.ts';
 
 /** A promise the test settles by hand. */
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
@@ -14,7 +14,7 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 }
 
 function answer(text: string): Answer {
-  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391, stop: 'stop-token' };
+  return { text, regions: [], droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391, prefixReused: false, stop: 'stop-token' };
 }
 
 const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 'test' }], crossOriginIsolated: false, wasmThreads: 1 };
@@ -26,7 +26,10 @@ const report: ProbeReport = { backends: [{ backend: 'wasm', ok: true, detail: 't
 class ScriptedEngine implements Engine {
   readonly calls: string[] = [];
   readonly turns: { options: AskOptions; signal: AbortSignal; onToken: (t: string) => void; onBackendChange?: (c: BackendChange) => void; done: ReturnType<typeof deferred<Answer>> }[] = [];
+  readonly prepares: { options: PrepareOptions; signal: AbortSignal; done: ReturnType<typeof deferred<Prepared>> }[] = [];
   ignoreAbort = false;
+  /** What measure answers; unset, it fails as with no model. */
+  measured: ContextReport | null = null;
 
   async probe(): Promise<ProbeReport> {
     this.calls.push('probe');
@@ -47,9 +50,17 @@ class ScriptedEngine implements Engine {
     this.turns.push({ options, signal, onToken, onBackendChange, done });
     return done.promise;
   }
-  async measure(): Promise<never> {
+  prepare(options: PrepareOptions, signal: AbortSignal): Promise<Prepared> {
+    this.calls.push(`prepare:${options.imageId}`);
+    const done = deferred<Prepared>();
+    signal.addEventListener('abort', () => done.reject(signal.reason));
+    this.prepares.push({ options, signal, done });
+    return done.promise;
+  }
+  async measure(): Promise<ContextReport> {
     this.calls.push('measure');
-    throw new EngineError('no-model', 'no model loaded');
+    if (!this.measured) throw new EngineError('no-model', 'no model loaded');
+    return this.measured;
   }
   async dispose(): Promise<void> {
     this.calls.push('dispose');
@@ -70,7 +81,56 @@ function setup(): { engine: ScriptedEngine; d: Dispatcher; events: WorkerEvent[]
 /** Lets pending promise callbacks run. */
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
+const prepared: Prepared = { detail: 'low', imageTokens: 391, prefixTokens: 440, imageReused: false, timings: { preprocessMs: 1, visionMs: 2, regionsMs: 3, prefillMs: 4 } };
+
+function prepareRequest(id: string, imageId = id): Request {
+  return { kind: 'prepare', id, options: { imageId, boxes: [{ x1: 0, y1: 0, x2: 10, y2: 10 }] } };
+}
+
+function measureRequest(id: string): Request {
+  return { kind: 'measure', id, options: { imageId: 'p', boxes: [], regions: [], task: { preset: 'free', text: 'hi' } } };
+}
+
 describe('Dispatcher', () => {
+  it('runs a prepare in turn; an ask sent meanwhile waits for it, a measure does not', async () => {
+    const { engine, d, events } = setup();
+    engine.measured = { promptTokens: 450, contextTokens: 4096, remaining: 3646 };
+    d.receive(prepareRequest('p'));
+    d.receive(measureRequest('m1')); // nothing else waits: runs beside the prepare
+    await tick();
+    expect(engine.calls).toEqual(['prepare:p', 'measure']);
+    expect(events).toEqual([{ kind: 'measured', id: 'm1', report: engine.measured }]);
+    d.receive(askRequest('a', 'p'));
+    d.receive(measureRequest('m2')); // an ask waits: the count keeps its place behind it
+    await tick();
+    expect(engine.calls).toEqual(['prepare:p', 'measure']);
+    engine.prepares[0].done.resolve(prepared);
+    await tick();
+    expect(engine.calls).toEqual(['prepare:p', 'measure', 'ask:p']);
+    engine.turns[0].done.resolve(answer('ok'));
+    await d.idle();
+    expect(engine.calls).toEqual(['prepare:p', 'measure', 'ask:p', 'measure']);
+    expect(events.map((e) => `${e.kind}:${e.id}`)).toEqual(['measured:m1', 'prepared:p', 'answer:a', 'measured:m2']);
+    expect(events[1]).toEqual({ kind: 'prepared', id: 'p', prepared });
+  });
+
+  it('cancels a running prepare (a new photo came), and the requests behind it run', async () => {
+    const { engine, d, events } = setup();
+    d.receive(prepareRequest('p1', 'old'));
+    d.receive(prepareRequest('p2', 'new'));
+    await tick();
+    d.receive({ kind: 'cancel', id: 'c', target: 'p1' });
+    expect(engine.prepares[0].signal.aborted).toBe(true);
+    await tick();
+    expect(engine.calls).toEqual(['prepare:old', 'prepare:new']);
+    engine.prepares[1].done.resolve(prepared);
+    await d.idle();
+    expect(events).toEqual([
+      { kind: 'error', id: 'p1', error: expect.objectContaining({ code: 'cancelled' }) },
+      { kind: 'prepared', id: 'p2', prepared },
+    ]);
+  });
+
   it('runs one request at a time, in order, and streams tokens before the answer', async () => {
     const { engine, d, events } = setup();
     d.receive(askRequest('a'));

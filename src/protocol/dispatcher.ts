@@ -2,7 +2,9 @@
 // messages in (`receive`), events out (`post`). One request runs at a time and the rest wait in order,
 // because the engine's sessions and KV cache are a single resource. `cancel` bypasses the queue: it
 // aborts the running request's signal or drops a queued one. Every request ends in exactly one terminal
-// event (its result or an error), and nothing a request does can stop the requests after it.
+// event (its result or an error), and nothing a request does can stop the requests after it. One exception
+// to the order: a `measure` (the question box's count, no graph) that arrives while a `prepare` runs and
+// nothing waits runs beside it, since a prepare is work ahead of time that can take a minute on wasm.
 
 import type { Engine, ModelLibrary } from './engine.ts';
 import { cancelledError, EngineError, toErrorData } from './errors.ts';
@@ -22,6 +24,8 @@ interface Job {
 export class Dispatcher {
   private readonly queue: Job[] = [];
   private running: Job | null = null;
+  /** Measures running beside a prepare. */
+  private readonly aside = new Set<Job>();
   private idleWaiters: (() => void)[] = [];
 
   /** `library` is null where models are never stored (Node): its requests then fail as `not-available`. */
@@ -40,19 +44,31 @@ export class Dispatcher {
       this.cancel(request.target);
       return;
     }
-    this.queue.push({ request, controller: new AbortController() });
+    const job = { request, controller: new AbortController() };
+    if (request.kind === 'measure' && this.running?.request.kind === 'prepare' && this.queue.length === 0) {
+      this.aside.add(job);
+      void this.execute(job).finally(() => {
+        this.aside.delete(job);
+        this.settle();
+      });
+      return;
+    }
+    this.queue.push(job);
     void this.pump();
   }
 
   /** Resolves once nothing runs and nothing waits (tests, orderly shutdown). */
   idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.settle();
+    });
   }
 
   private cancel(target: string): void {
-    if (this.running?.request.id === target) {
-      this.running.controller.abort(cancelledError(`request ${target}`));
+    const started = [this.running, ...this.aside].find((j) => j?.request.id === target);
+    if (started) {
+      started.controller.abort(cancelledError(`request ${target}`));
       return;
     }
     const i = this.queue.findIndex((j) => j.request.id === target);
@@ -67,20 +83,29 @@ export class Dispatcher {
     if (this.running) return;
     const job = this.queue.shift();
     if (!job) {
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      this.settle();
       return;
     }
     this.running = job;
+    await this.execute(job);
+    this.running = null;
+    void this.pump();
+  }
+
+  /** Runs one job to its terminal event; never throws. */
+  private async execute(job: Job): Promise<void> {
     try {
       await this.run(job.request, job.controller.signal);
     } catch (e) {
       // An abort wins over whatever the engine threw while being stopped.
       const error = job.controller.signal.aborted ? toErrorData(job.controller.signal.reason) : toErrorData(e);
       this.emit({ kind: 'error', id: job.request.id, error });
-    } finally {
-      this.running = null;
-      void this.pump();
     }
+  }
+
+  /** Wakes `idle()` once nothing runs and nothing waits. */
+  private settle(): void {
+    if (!this.running && this.queue.length === 0 && this.aside.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async run(r: QueuedRequest, signal: AbortSignal): Promise<void> {
@@ -109,6 +134,11 @@ export class Dispatcher {
           (change) => this.emitLive(signal, { kind: 'backendChanged', id, change }),
         );
         this.finish(signal, { kind: 'answer', id, answer });
+        return;
+      }
+      case 'prepare': {
+        const prepared = await this.engine.prepare(r.options, signal);
+        this.finish(signal, { kind: 'prepared', id, prepared });
         return;
       }
       case 'measure': {

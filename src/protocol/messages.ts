@@ -7,9 +7,9 @@
 
 import type { ConvertedFrom } from './convert.ts';
 import type { EngineErrorData } from './errors.ts';
-import type { Backend, ModelSource, ImageInput, Task, TaskPreset, GenerationOptions, BackendProbe, ProbeReport, SessionBackend, BackendChange, ScoredBox, CitedRegion, AnswerTimings, StopReason, Answer, LoadProgress, Ready, LoadOptions, ProposeOptions, DetailLevel, AskOptions, MeasureOptions, ContextReport } from '../engine/api.ts';
+import type { Backend, ModelSource, ImageInput, Task, TaskPreset, GenerationOptions, BackendProbe, ProbeReport, SessionBackend, BackendChange, ScoredBox, CitedRegion, AnswerTimings, StopReason, Answer, LoadProgress, Ready, LoadOptions, ProposeOptions, DetailLevel, AskOptions, MeasureOptions, ContextReport, PrepareOptions, Prepared } from '../engine/api.ts';
 
-export type { Backend, ModelSource, ImageInput, Task, TaskPreset, GenerationOptions, BackendProbe, ProbeReport, SessionBackend, BackendChange, ScoredBox, CitedRegion, AnswerTimings, StopReason, Answer, LoadProgress, Ready, LoadOptions, ProposeOptions, DetailLevel, AskOptions, MeasureOptions, ContextReport, PixelBox } from '../engine/api.ts';
+export type { Backend, ModelSource, ImageInput, Task, TaskPreset, GenerationOptions, BackendProbe, ProbeReport, SessionBackend, BackendChange, ScoredBox, CitedRegion, AnswerTimings, StopReason, Answer, LoadProgress, Ready, LoadOptions, ProposeOptions, DetailLevel, AskOptions, MeasureOptions, ContextReport, PrepareOptions, Prepared, PixelBox } from '../engine/api.ts';
 export { TASK_PRESETS, TASK_PRESET_NAMES, presetTask, DETAIL_LEVELS } from '../engine/api.ts';
 
 /** One file that loading a model folder reads, and whether a copy of it is stored in this browser. */
@@ -56,6 +56,8 @@ export type Request =
   | { kind: 'load'; id: string; options: LoadOptions }
   | { kind: 'propose'; id: string; options: ProposeOptions }
   | { kind: 'ask'; id: string; options: AskOptions }
+  /** The question-independent work for an image and its boxes, ahead of the first question (Engine.prepare). */
+  | { kind: 'prepare'; id: string; options: PrepareOptions }
   /** Counts a question's tokens against the context; runs no graph. */
   | { kind: 'measure'; id: string; options: MeasureOptions }
   /** Stops request `target` (running or queued). It gets no reply of its own: the target ends in a `cancelled` error. */
@@ -81,6 +83,7 @@ export type WorkerEvent =
   /** During an ask: the model now runs elsewhere; the tokens streamed so far are void, the answer starts over. */
   | { kind: 'backendChanged'; id: string; change: BackendChange }
   | { kind: 'answer'; id: string; answer: Answer }
+  | { kind: 'prepared'; id: string; prepared: Prepared }
   | { kind: 'measured'; id: string; report: ContextReport }
   | { kind: 'disposed'; id: string }
   | { kind: 'inspected'; id: string; info: ModelInfo }

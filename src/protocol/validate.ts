@@ -4,7 +4,7 @@
 // image, an empty question, ...).
 
 import { EngineError } from './errors.ts';
-import { DETAIL_LEVELS, presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type DetailLevel, type GenerationOptions, type ImageInput, type LoadOptions, type MeasureOptions, type ModelSource, type PixelBox, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
+import { DETAIL_LEVELS, presetTask, TASK_PRESET_NAMES, TASK_PRESETS, type AskOptions, type DetailLevel, type GenerationOptions, type ImageInput, type LoadOptions, type MeasureOptions, type ModelSource, type PixelBox, type PrepareOptions, type ProposeOptions, type Request, type Task, type TaskPreset } from './messages.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -53,6 +53,7 @@ export function parseRequest(msg: unknown): Request {
     case 'propose': return { kind, id, options: parsePropose(obj(m.options, 'options')) };
     case 'ask': return { kind, id, options: parseAsk(obj(m.options, 'options')) };
     case 'measure': return { kind, id, options: parseQuestion(obj(m.options, 'options')) };
+    case 'prepare': return { kind, id, options: parsePrepare(obj(m.options, 'options')) };
     case 'inspect': return { kind, id, source: parseSource(obj(m.source, 'source'), 'source') };
     case 'listCached': return { kind, id };
     case 'deleteCached': return { kind, id, modelId: str(m.modelId, 'modelId', true) };
@@ -123,8 +124,21 @@ function parseAsk(o: Obj): AskOptions {
   return { ...parseQuestion(o), generation: parseGeneration(obj(o.generation, 'options.generation')) };
 }
 
+function parsePrepare(o: Obj): PrepareOptions {
+  return {
+    imageId: str(o.imageId, 'options.imageId', true),
+    image: o.image === undefined ? undefined : parseImage(o.image, 'options.image'),
+    boxes: parseBoxes(o),
+    ...(o.detail === undefined ? {} : { detail: parseDetail(o.detail) }),
+  };
+}
+
+function parseBoxes(o: Obj): PixelBox[] {
+  return arr(o.boxes, 'options.boxes').map((b, i) => parseBox(b, `options.boxes[${i}]`));
+}
+
 function parseQuestion(o: Obj): MeasureOptions {
-  const boxes = arr(o.boxes, 'options.boxes').map((b, i) => parseBox(b, `options.boxes[${i}]`));
+  const boxes = parseBoxes(o);
   const regions = arr(o.regions, 'options.regions').map((r, i) => {
     const n = num(r, `options.regions[${i}]`);
     if (!Number.isInteger(n) || n < 0 || n >= boxes.length) throw bad(`options.regions[${i}]`, `${n} is not the index of one of the ${boxes.length} boxes`);

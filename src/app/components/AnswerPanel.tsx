@@ -12,11 +12,11 @@ import type { Turn } from '../store/askSlice.ts';
 import { selectAsking, selectHovered, selectTurns } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 
-function Timings({ t, backend }: { t: AnswerTimings; backend: Backend }) {
+function Timings({ t, backend, prefixReused }: { t: AnswerTimings; backend: Backend; prefixReused: boolean }) {
   const ms = (v: number) => `${v.toFixed(0)} ms`;
   return (
     <p className="answer-meta" data-testid="timings">
-      {BACKEND_NAMES[backend]} · image {ms(t.preprocessMs + t.visionMs)} · regions {ms(t.regionsMs)} · prefill {ms(t.prefillMs)} · first token {ms(t.ttftMs)} · {t.decodeTokPerS.toFixed(1)} tokens/s
+      {BACKEND_NAMES[backend]} · image {ms(t.preprocessMs + t.visionMs)} · regions {ms(t.regionsMs)} · prefill {ms(t.prefillMs)}{prefixReused ? ' (the question only: photo and boxes read ahead)' : ''} · first token {ms(t.ttftMs)} · {t.decodeTokPerS.toFixed(1)} tokens/s
     </p>
   );
 }
@@ -100,7 +100,7 @@ function TurnView({ turn, last }: { turn: Turn; last: boolean }) {
       )}
       {turn.answer && (
         <div className="turn-actions">
-          {last && <Timings t={turn.answer.timings} backend={turn.answer.backend} />}
+          {last && <Timings t={turn.answer.timings} backend={turn.answer.backend} prefixReused={turn.answer.prefixReused} />}
           <button type="button" className="btn btn-small" onClick={() => void copyAnswer(turn)}>Copy answer</button>
         </div>
       )}

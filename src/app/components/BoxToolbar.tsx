@@ -1,9 +1,10 @@
-// Box management under the image: the proposals bar, how many boxes, delete the selected ones, clear all,
+// Box management under the image: the proposals bar, whether the photo is read ahead of a question, how many boxes, delete the selected ones, clear all,
 // open another image.
 
 import { selectBoxes, selectImage, selectSelectedIds } from '../store/selectors.ts';
 import { appStore, useApp } from '../store/store.ts';
 import { ImagePickers } from './ImagePickers.tsx';
+import { PrepareNote } from './PrepareNote.tsx';
 import { ProposalBar } from './ProposalBar.tsx';
 
 export function BoxToolbar() {
@@ -15,6 +16,7 @@ export function BoxToolbar() {
   return (
     <>
     <ProposalBar />
+    <PrepareNote />
     <div className="toolbar" role="toolbar" aria-label="Boxes">
       <span className="toolbar-count" data-testid="box-count">
         {boxes.length === 0 ? 'No boxes yet — drag on the image to draw one' : `${boxes.length} box${boxes.length === 1 ? '' : 'es'}, ${selected.length} selected`}

@@ -66,6 +66,55 @@ export function proposeAutomatically(): () => void {
   });
 }
 
+/** The wait before preparing a changed box set: a person dragging the score slider or drawing boxes changes it many times. */
+const PREPARE_DELAY_MS = 400;
+
+/**
+ * Gets the engine ready for questions about the image and the boxes on screen (Engine.prepare) once the
+ * proposals are in, and again a moment after the boxes or the detail level change, so the encoders and the
+ * prompt's prefix run while the person picks a box and types; the question then reuses them. A change (or a
+ * new image) cancels the prepare that is no longer needed; a prepare that fails only says so, since the
+ * question would meet and report the same problem.
+ */
+export function prepareAutomatically(): () => void {
+  let last = '';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: AbortController | null = null;
+  return appStore.subscribe((s) => {
+    const image = s.image;
+    const settled = image !== null && s.model.kind === 'ready' && (s.proposalStatus.kind === 'done' || s.proposalStatus.kind === 'unavailable');
+    const boxes = selectPixelBoxes(s);
+    const key = settled ? JSON.stringify([image.id, s.model.kind === 'ready' ? s.model.ready.modelId : '', boxes, s.detail]) : '';
+    if (key === last) return;
+    last = key;
+    clearTimeout(timer);
+    running?.abort();
+    running = null;
+    if (!settled) {
+      if (s.preparation.kind !== 'idle') s.setPreparation({ kind: 'idle' });
+      return;
+    }
+    timer = setTimeout(() => {
+      const controller = new AbortController();
+      running = controller;
+      const { setPreparation } = appStore.getState();
+      setPreparation({ kind: 'preparing', boxes: boxes.length });
+      engine()
+        .prepare({ imageId: image.id, image: { kind: 'bitmap', bitmap: image.bitmap }, boxes, ...(s.detail ? { detail: s.detail } : {}) }, controller.signal)
+        .then(
+          (prepared) => running === controller && setPreparation({ kind: 'ready', prepared, boxes: boxes.length }),
+          (e: unknown) => {
+            if (running !== controller) return; // replaced by a newer prepare, which reports for itself
+            setPreparation(e instanceof EngineError && e.code === 'cancelled' ? { kind: 'idle' } : { kind: 'failed', message: messageOf(e) });
+          },
+        )
+        .finally(() => {
+          if (running === controller) running = null;
+        });
+    }, PREPARE_DELAY_MS);
+  });
+}
+
 /**
  * The question as composed in the box now, as the engine takes it (ask adds its generation settings). The
  * detail level goes with it: the image's token count, and so the budget, depend on it.

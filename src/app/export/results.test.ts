@@ -9,7 +9,7 @@ describe('results JSON', () => {
     const turn: Turn = {
       id: 't1', question: 'Detect dog', task: { preset: 'detect', label: 'dog' }, regions: [], boxIds: ['p', 'd'], boxes: boxes.map((b) => b.box),
       text: 'x', status: 'done', error: null,
-      answer: { text: '<ground>dog</ground><objects><region1></objects>', regions: [{ label: 'dog', indices: [1] }], droppedIndices: [], timings, backend: 'webgpu', detail: 'medium', imageTokens: 391, stop: 'stop-token' },
+      answer: { text: '<ground>dog</ground><objects><region1></objects>', regions: [{ label: 'dog', indices: [1] }], droppedIndices: [], timings, backend: 'webgpu', detail: 'medium', imageTokens: 391, prefixReused: false, stop: 'stop-token' },
     };
     const json = resultsJson({ model: 'demo', image: { name: 'a.jpg', width: 640, height: 480 }, boxes, turns: [turn] });
     expect(json.boxes).toEqual([{ region: 0, box: { x1: 10, y1: 21, x2: 110, y2: 221 }, source: 'proposal', score: 0.9 }, { region: 1, box: { x1: 0, y1: 0, x2: 50, y2: 50 }, source: 'drawn' }]);

@@ -7,7 +7,7 @@ import { labelColor, overlayItems, regionColor } from './items.ts';
 const box = (id: string, x: number): AppBox => ({ id, box: { x1: x, y1: 0, x2: x + 10, y2: 10 }, source: 'drawn' });
 
 function turn(boxIds: string[], regions: Answer['regions']): Turn {
-  const answer: Answer = { text: '', regions, droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391, stop: 'stop-token' };
+  const answer: Answer = { text: '', regions, droppedIndices: [], timings: { preprocessMs: 0, visionMs: 0, regionsMs: 0, prefillMs: 0, ttftMs: 0, decodeTokPerS: 0 }, backend: 'wasm', detail: 'low', imageTokens: 391, prefixReused: false, stop: 'stop-token' };
   return { id: 't', question: 'q', task: { preset: 'detect', label: 'x' }, regions: [], boxIds, boxes: [], text: '', answer, status: 'done', error: null };
 }
 

@@ -31,6 +31,6 @@ export const createImageSlice: StateCreator<AppState, [], [], ImageSlice> = (set
       old.bitmap.close();
       URL.revokeObjectURL(old.url);
     }
-    set({ image, decoding: false, boxes: [], selected: [], hovered: null, turns: [], proposals: [], proposalStatus: { kind: 'idle' } });
+    set({ image, decoding: false, boxes: [], selected: [], hovered: null, turns: [], proposals: [], proposalStatus: { kind: 'idle' }, preparation: { kind: 'idle' } });
   },
 });

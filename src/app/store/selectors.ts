@@ -40,6 +40,7 @@ export const selectFallbackNote = (s: AppState): string | null => {
 export const selectTurns = (s: AppState) => s.turns;
 export const selectModel = (s: AppState) => s.model;
 export const selectProposalStatus = (s: AppState) => s.proposalStatus;
+export const selectPreparation = (s: AppState) => s.preparation;
 
 /** What the overlay items are derived from (overlay/items.ts), as stable references; use with `useShallow`. */
 export const selectOverlayInput = (s: AppState): OverlayInput => ({ boxes: s.boxes, selected: s.selected, hovered: s.hovered, turns: s.turns, onlyCited: s.onlyCited });

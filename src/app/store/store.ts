@@ -11,9 +11,10 @@ import { createEngineSlice, type EngineSlice } from './engineSlice.ts';
 import { createErrorSlice, type ErrorSlice } from './errorSlice.ts';
 import { createImageSlice, type ImageSlice } from './imageSlice.ts';
 import { createModelSlice, type ModelSlice } from './modelSlice.ts';
+import { createPrepareSlice, type PrepareSlice } from './prepareSlice.ts';
 import { createProposalsSlice, type ProposalsSlice } from './proposalsSlice.ts';
 
-export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice & ModelSlice & ProposalsSlice & ConvertSlice;
+export type AppState = ImageSlice & BoxesSlice & AskSlice & EngineSlice & ErrorSlice & ModelSlice & ProposalsSlice & PrepareSlice & ConvertSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
@@ -24,6 +25,7 @@ export function createAppStore(): StoreApi<AppState> {
     ...createErrorSlice(...a),
     ...createModelSlice(...a),
     ...createProposalsSlice(...a),
+    ...createPrepareSlice(...a),
     ...createConvertSlice(...a),
   }));
 }
