@@ -93,6 +93,16 @@ describe.skipIf(!hasShared)('Fo1Engine on the tiny model (wasm)', () => {
     expect((await engineError(engine.measure({ ...question, regions: [boxes.length] }, never))).code).toBe('bad-input');
   });
 
+  it('measuring another image keeps the known one and its caches (a measure may run beside a prepare)', async () => {
+    await engine.ask(ask(), () => {}, never);
+    const { generation: _, ...question } = ask();
+    const other = await engine.measure({ ...question, imageId: 'other' }, never);
+    expect(other.promptTokens).toBe((await engine.measure(question, never)).promptTokens);
+    expect((await engineError(engine.measure({ ...question, imageId: 'unseen', image: undefined }, never))).message).toBe('image "unseen" is not known to the engine: send its pixels with the request');
+    const followUp = await engine.ask(ask({ image: undefined, task: { preset: 'detect', label: 'person' } }), () => {}, never);
+    expect(followUp.prefixReused).toBe(true);
+  });
+
   it('is deterministic: a fresh engine gives the same greedy answer, and the same sampled answer for a seed', async () => {
     const first = await engine.ask(ask(), () => {}, never);
     const other = await loadedEngine(model);

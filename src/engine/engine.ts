@@ -316,8 +316,9 @@ export class Fo1Engine implements Engine {
     return this.guard(async () => {
       const loaded = this.requireLoaded();
       abortIfNeeded(signal);
-      // Counted at the level asked for, without re-preparing the image at it (its features stay).
-      const { budget } = this.question(loaded, this.originalFor(loaded, options.imageId, options.image).original, options.detail ?? visionDefault(loaded), options);
+      // Counted at the level asked for, from the pixels alone: a measure changes no engine state, since it may run
+      // beside a prepare (src/protocol/dispatcher.ts) whose image and caches must stay as they are.
+      const { budget } = this.question(loaded, this.pixelsOf(options.imageId, options.image), options.detail ?? visionDefault(loaded), options);
       return { promptTokens: budget.promptTokens, contextTokens: budget.contextTokens, remaining: budget.remaining };
     });
   }
@@ -380,12 +381,19 @@ export class Fo1Engine implements Engine {
   private imageFor(id: string, input: ImageInput | undefined, detail: DetailLevel): ImageState {
     const known = this.image?.id === id ? this.image : null; // same id, same pixels
     if (known?.detail === detail) return known;
-    if (!known && !input) throw new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
+    if (!known && !input) throw unknownImage(id);
     const original = known?.original ?? this.toRgb(input!);
     const prepared = prepareImage(original, atDetail(this.requireLoaded().model.manifest.image, detail));
     this.forgetImage();
     this.image = { id, ...prepared, features: null, prefix: null, conversation: null };
     return this.image;
+  }
+
+  /** The original pixels of image `id` (the known image's, else `input`'s), keeping nothing. */
+  private pixelsOf(id: string, input: ImageInput | undefined): RgbImage {
+    if (this.image?.id === id) return this.image.original;
+    if (!input) throw unknownImage(id);
+    return this.toRgb(input);
   }
 
   /** The image `id` names, for what reads its original pixels only: it keeps the level it has, or gets the default one. */
@@ -461,6 +469,10 @@ function checkVisionFits(loaded: Loaded, image: ImageState): void {
 /** The detail level for the backend the vision graphs run on. */
 function visionDefault(loaded: Loaded): DetailLevel {
   return defaultDetail(loaded.sessions.find((b) => b.session === 'vision_semantic')!.backend);
+}
+
+function unknownImage(id: string): EngineError {
+  return new EngineError('bad-input', `image "${id}" is not known to the engine: send its pixels with the request`);
 }
 
 function abortIfNeeded(signal: AbortSignal, what = 'the question was cancelled'): void {
