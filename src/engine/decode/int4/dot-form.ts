@@ -1,4 +1,4 @@
-// Which of the relaxed build's two int8 dot forms gemmQ4 runs (gemm.as.ts blockDot). Both give the same exact
+// Which of the relaxed build's two int8 dot forms gemmQ4 runs (gemm.as.ts dotPair). Both give the same exact
 // integer sums, so the choice changes speed only, and which form is faster depends on the engine and the CPU:
 // the i16 form (two i16 dots, added, then widened) and the i32 dot-accumulate, which an engine can lower to
 // one instruction (x86 AVX-VNNI vpdpbusd, Arm sdot) or to three. Measured on the 2048×2048 product at 64 tokens

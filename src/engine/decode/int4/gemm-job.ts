@@ -12,6 +12,6 @@ export const GEMM_JOB_XSUM = 28; // their code sums
 export const GEMM_JOB_M = 32; // tokens
 export const GEMM_JOB_Y = 36; // the output y (M, N) f32
 export const GEMM_JOB_BYTES = 40;
-// gemmQ4's `form` argument: which relaxed int8 dot blockDot uses (dot-form.ts says why there are two)
+// gemmQ4's `form` argument: which relaxed int8 dot dotPair uses (dot-form.ts says why there are two)
 export const GEMM_DOT_I16 = 0;
 export const GEMM_DOT_I32 = 1;

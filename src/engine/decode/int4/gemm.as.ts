@@ -1,13 +1,63 @@
-// AssemblyScript: the int4 product y = x · Wᵀ (kernels.as.ts is the entry and has the weight layout and the
-// arithmetic): one token's dot with a weight row, two tokens' at once for the prefill, and the threaded job runner.
+// AssemblyScript: the int4 product y = x · Wᵀ (kernels.as.ts is the entry and has the arithmetic) over weights in
+// the kernels' own layout, which packQ4 writes from MatMulNBits' at load, and the threaded job runner.
+//
+// Rows go in groups of four so that one SIMD dot gives four rows' sums for one token: the token's codes are
+// broadcast, not reduced across lanes, and each weight block, unpacked once, serves up to four tokens. Against
+// the one-row-at-a-time kernel before it, side by side on the decoder's shapes at 448 tokens, 2 threads, Node 20:
+// 1.6–1.9× (relaxed SIMD), 1.3–1.45× (plain). Eight tokens, or the block's loop unrolled, spilled registers
+// under V8 and ran slower than this. For G = ⌈N/4⌉ groups (a last partial group padded with zero codes, scales and zero points):
+//   B  u8 (G, kb, 64)  per block 4 × 16 bytes: the low nibbles of bytes 16i … 16i+15 are code vector 2i, the high
+//                      nibbles code vector 2i+1
+//   S  f32 (G, kb, 4)  the four rows' block scales
+//   Z  u8 (G, kb, 4)   their zero points
+// Code vector c holds the four rows' codes of elements 4c … 4c+3 of the block:
+//   relaxed SIMD: byte 4r + j is row r's element 4c + j; the relaxed dot with the token's four codes there,
+//     broadcast, sums row r's products in lanes 2r, 2r+1 (i16) or lane r (i32 form).
+//   plain SIMD: byte 2r + j is row r's element 4c + j and byte 8 + 2r + j its element 4c + 2 + j (j = 0, 1);
+//     widened to i16, dot_i16x8_s with the token's pair of codes broadcast sums row r's in lane r.
 import {
   GEMM_DOT_I16 as DOT_I16, GEMM_DOT_I32 as DOT_I32,
   GEMM_JOB_B as JOB_B, GEMM_JOB_BYTES as JOB_BYTES, GEMM_JOB_KB as JOB_KB, GEMM_JOB_M as JOB_M, GEMM_JOB_N as JOB_N,
   GEMM_JOB_S as JOB_S, GEMM_JOB_XQ as JOB_XQ, GEMM_JOB_XSC as JOB_XSC, GEMM_JOB_XSUM as JOB_XSUM, GEMM_JOB_Y as JOB_Y,
   GEMM_JOB_Z as JOB_Z,
 } from './gemm-job';
-import { XQ_BLOCK_BYTES } from './quantize.as';
-import { hsum } from './simd.as';
+import { XQ_BLOCK_BYTES, XQ_CODE_BYTES } from './quantize.as';
+
+/** Tokens one pass over a group's weights serves (groupRows' accumulators). */
+const TOKENS: i32 = 4;
+
+/** Row (in its group) of byte k of a code vector. */
+@inline function codeRow(k: i32): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? k >> 2 : (k & 7) >> 1;
+}
+
+/** The element (in its block) of byte k of code vector c. */
+@inline function codeElement(c: i32, k: i32): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? (c << 2) + (k & 3) : (c << 2) + ((k >> 3) << 1) + (k & 1);
+}
+
+/** The code of byte k of code vector c of block b of group g, read from MatMulNBits' layout at src. */
+@inline function sourceCode(src: usize, rowBytes: usize, g: i32, b: i32, c: i32, k: i32): i32 {
+  const e = codeElement(c, k);
+  const byte = <i32>load<u8>(src + <usize>((g << 2) + codeRow(k)) * rowBytes + (<usize>b << 4) + <usize>(e >> 1));
+  return (byte >> ((e & 1) << 2)) & 15;
+}
+
+/**
+ * `rows` (a multiple of 4) rows of int4 codes at src in MatMulNBits' layout (rows, kb, 16), byte j holding
+ * elements 2j and 2j+1 low nibble first → B (rows/4, kb, 64) at dst, the layout above.
+ */
+export function packQ4(src: usize, rows: i32, kb: i32, dst: usize): void {
+  const rowBytes = <usize>kb << 4;
+  for (let g = 0; g < rows >> 2; g++)
+    for (let b = 0; b < kb; b++) {
+      const out = dst + (<usize>(g * kb + b) << 6);
+      for (let o = 0; o < 64; o++) {
+        const i = o >> 4, k = o & 15;
+        store<u8>(out + <usize>o, <u8>(sourceCode(src, rowBytes, g, b, 2 * i, k) | (sourceCode(src, rowBytes, g, b, 2 * i + 1, k) << 4)));
+      }
+    }
+}
 
 /**
  * The high nibble of each byte: x86 has no byte shift, and V8 turns i8x16.shr_u into a word shift plus a mask it
@@ -17,34 +67,23 @@ import { hsum } from './simd.as';
   return v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f));
 }
 
-/** The low nibble of each byte: a block's even elements 0, 2, …, 30. */
 @inline function lowNibbles(packed: v128): v128 {
   return v128.and(packed, i8x16.splat(0x0f));
 }
 
 /**
- * Σ code·xq over one block, as 4 partial i32 sums: `lo`, `hi` the block's codes (lowNibbles, highNibbles of its
- * 16 bytes), `codes` its activation block. On relaxed SIMD in either of two forms with the same exact sums
- * (`form`, dot-form.ts): two i16 dots, added and widened, or two i32 dot-accumulates. Plain SIMD has one.
+ * acc + code vectors lo, hi (2i, 2i+1 of a block) · one token's codes of elements 8i … 8i+7, which start at x.
+ * The DOT_I16 form keeps i16 pair sums (a block's 16 products a lane: 16 · 15 · 127 < 2^15); the others i32.
  */
-@inline function blockDot(lo: v128, hi: v128, codes: usize, form: i32): v128 {
+@inline function dotPair(acc: v128, lo: v128, hi: v128, x: usize, form: i32): v128 {
   if (ASC_FEATURE_RELAXED_SIMD && form == DOT_I32)
-    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(codes, 16), hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load(codes), lo, i32x4.splat(0)));
-  if (ASC_FEATURE_RELAXED_SIMD) // i32x4.dot with ones sums lane pairs as extadd_pairwise does, in fewer x86 instructions under V8
-    return i32x4.dot_i16x8_s(i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(codes), lo), i16x8.relaxed_dot_i8x16_i7x16_s(v128.load(codes, 16), hi)), i16x8.splat(1));
-  return unpackedDot(i16x8.extend_low_i8x16_u(lo), i16x8.extend_high_i8x16_u(lo), i16x8.extend_low_i8x16_u(hi), i16x8.extend_high_i8x16_u(hi), codes);
-}
-
-/** blockDot of the block at `packed`. */
-@inline function packedDot(packed: v128, codes: usize, form: i32): v128 {
-  return blockDot(lowNibbles(packed), highNibbles(packed), codes, form);
-}
-
-/** [Σa, Σb, Σc, Σd] of four i32x4 vectors (a 4×4 transpose folded into adds). */
-@inline function sums4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 1, 4, 5), i32x4.shuffle(a, b, 2, 3, 6, 7)); // a0+a2 a1+a3 b0+b2 b1+b3
-  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 1, 4, 5), i32x4.shuffle(c, d, 2, 3, 6, 7));
-  return i32x4.add(i32x4.shuffle(ab, cd, 0, 2, 4, 6), i32x4.shuffle(ab, cd, 1, 3, 5, 7));
+    return i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(x, 4), hi, i32x4.relaxed_dot_i8x16_i7x16_add_s(v128.load32_splat(x), lo, acc));
+  if (ASC_FEATURE_RELAXED_SIMD)
+    return i16x8.add(acc, i16x8.add(i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(x), lo), i16x8.relaxed_dot_i8x16_i7x16_s(v128.load32_splat(x, 4), hi)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load32_splat(x)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load32_splat(x, 4)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load32_splat(x, 8)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), v128.load32_splat(x, 12)));
 }
 
 /** Four u8 zero points at p as f32 lanes. */
@@ -53,145 +92,112 @@ import { hsum } from './simd.as';
 }
 
 /**
- * One output feature for one token: Σ_b scale_b·xs_b·(Σ code·xq − zp_b·Σ xq). Blocks go four at a time so the
- * per-block float work is done on four blocks' sums at once (sums4), the last kb mod 4 one by one.
+ * y4 + one block's part of four rows' outputs for one token: xs · (scale · Σ code·xq − scale · zp · Σ xq), `acc`
+ * the block's integer sums from dotPair, s4 the rows' scales, sz4 scales · zero points, xsc and xsum the token's.
  */
-@inline function rowDot(rowB: usize, rowS: usize, rowZ: usize, kb: i32, xq: usize, xsc: usize, xsum: usize, form: i32): f32 {
-  let acc = f32x4.splat(0);
-  let b = 0;
-  for (; b + 4 <= kb; b += 4) {
-    const ob = <usize>b;
-    const codes = xq + ob * XQ_BLOCK_BYTES;
-    const dots = sums4(
-      packedDot(v128.load(rowB + (ob << 4)), codes, form),
-      packedDot(v128.load(rowB + (ob << 4), 16), codes + XQ_BLOCK_BYTES, form),
-      packedDot(v128.load(rowB + (ob << 4), 32), codes + 2 * XQ_BLOCK_BYTES, form),
-      packedDot(v128.load(rowB + (ob << 4), 48), codes + 3 * XQ_BLOCK_BYTES, form),
-    );
-    acc = f32x4.add(acc, scaled4(dots, v128.load(rowS + (ob << 2)), zeroPoints4(rowZ + ob), xsc, xsum, ob));
-  }
-  let tail: f32 = 0;
-  for (; b < kb; b++) {
-    const ob = <usize>b;
-    const dot = packedDot(v128.load(rowB + (ob << 4)), xq + ob * XQ_BLOCK_BYTES, form);
-    const d = <f32>(i32x4.extract_lane(dot, 0) + i32x4.extract_lane(dot, 1) + i32x4.extract_lane(dot, 2) + i32x4.extract_lane(dot, 3));
-    tail += load<f32>(rowS + (ob << 2)) * load<f32>(xsc + (ob << 2)) * (d - <f32>load<u8>(rowZ + ob) * <f32>load<i32>(xsum + (ob << 2)));
-  }
-  return hsum(acc) + tail;
+@inline function addBlock(y4: v128, acc: v128, s4: v128, sz4: v128, xsc: usize, xsum: usize, form: i32): v128 {
+  const dots = ASC_FEATURE_RELAXED_SIMD && form != DOT_I32 ? i32x4.dot_i16x8_s(acc, i16x8.splat(1)) : acc;
+  const sums = f32x4.convert_i32x4_s(v128.load32_splat(xsum));
+  if (ASC_FEATURE_RELAXED_SIMD) // fused where the CPU has FMA: one rounding fewer, within what the tests allow either way
+    return f32x4.relaxed_madd(f32x4.relaxed_nmadd(sz4, sums, f32x4.mul(s4, f32x4.convert_i32x4_s(dots))), v128.load32_splat(xsc), y4);
+  const t = f32x4.sub(f32x4.mul(s4, f32x4.convert_i32x4_s(dots)), f32x4.mul(sz4, sums));
+  return f32x4.add(y4, f32x4.mul(t, v128.load32_splat(xsc)));
 }
 
-/** Σ of one block's codes (unpacked to i16: w0..w3 = even low/high, odd low/high) times one token's codes. */
-@inline function unpackedDot(w0: v128, w1: v128, w2: v128, w3: v128, codes: usize): v128 {
-  let acc = i32x4.dot_i16x8_s(w0, v128.load(codes));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(w1, v128.load(codes, 16)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(w2, v128.load(codes, 32)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(w3, v128.load(codes, 48)));
-}
-
-/** Block b's scale · xs · (dot − zp · Σxq) for four blocks at once: `dots` from sums4, `s4` and `zp4` the weight's. */
-@inline function scaled4(dots: v128, s4: v128, zp4: v128, xsc: usize, xsum: usize, ob: usize): v128 {
-  const f = f32x4.mul(s4, v128.load(xsc + (ob << 2)));
-  const zeroTerm = f32x4.mul(zp4, f32x4.convert_i32x4_s(v128.load(xsum + (ob << 2))));
-  return f32x4.mul(f, f32x4.sub(f32x4.convert_i32x4_s(dots), zeroTerm));
+/** The first `rows` lanes of v at y. */
+@inline function storeRows(y: usize, v: v128, rows: i32): void {
+  if (rows == 4) return v128.store(y, v);
+  store<f32>(y, f32x4.extract_lane(v, 0));
+  if (rows > 1) store<f32>(y, f32x4.extract_lane(v, 1), 4);
+  if (rows > 2) store<f32>(y, f32x4.extract_lane(v, 2), 8);
 }
 
 /**
- * rowDot for two tokens (codes a, b; their scales and sums at the same block offsets): each weight block is
- * loaded and unpacked once for both, and its four blocks' scales and zero points read once, the prefill's
- * saving (a decode step has one token).
+ * One group's four rows (`rows` of them real) for T ≤ TOKENS consecutive tokens (a constant at each call, so the
+ * unused accumulators fold away): w, s, z the group's B, S, Z; xq, xsc, xsum the first token's; y its outputs.
  */
-@inline function rowDot2(rowB: usize, rowS: usize, rowZ: usize, kb: i32, xqA: usize, xqB: usize, xscA: usize, xscB: usize, xsumA: usize, xsumB: usize, y: usize, yB: usize, form: i32): void {
-  let accA = f32x4.splat(0), accB = f32x4.splat(0);
-  let b = 0;
-  for (; b + 4 <= kb; b += 4) {
-    const ob = <usize>b;
-    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (let j: usize = 0; j < 4; j++) {
-      const packed = v128.load(rowB + ((ob + j) << 4));
-      const codesA = xqA + (ob + j) * XQ_BLOCK_BYTES, codesB = xqB + (ob + j) * XQ_BLOCK_BYTES;
-      let da: v128, db: v128;
+@inline function groupRows(w: usize, s: usize, z: usize, kb: i32, xq: usize, xsc: usize, xsum: usize, T: i32, form: i32, y: usize, N: i32, rows: i32): void {
+  const xs = <usize>kb * XQ_BLOCK_BYTES, ss = <usize>kb << 2, ys = <usize>N << 2; // one token's codes, scales, outputs
+  let y0 = f32x4.splat(0), y1 = y0, y2 = y0, y3 = y0;
+  for (let b: usize = 0; b < <usize>kb; b++) {
+    const wb = w + (b << 6), x = xq + b * XQ_BLOCK_BYTES;
+    let a0 = i32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+    for (let i: usize = 0; i < 4; i++) {
+      const packed = v128.load(wb + (i << 4));
       const lo = lowNibbles(packed), hi = highNibbles(packed);
-      if (ASC_FEATURE_RELAXED_SIMD) {
-        da = blockDot(lo, hi, codesA, form);
-        db = blockDot(lo, hi, codesB, form);
-      } else {
-        const w0 = i16x8.extend_low_i8x16_u(lo), w1 = i16x8.extend_high_i8x16_u(lo), w2 = i16x8.extend_low_i8x16_u(hi), w3 = i16x8.extend_high_i8x16_u(hi);
-        da = unpackedDot(w0, w1, w2, w3, codesA);
-        db = unpackedDot(w0, w1, w2, w3, codesB);
-      }
-      if (j == 0) { a0 = da; b0 = db; } else if (j == 1) { a1 = da; b1 = db; } else if (j == 2) { a2 = da; b2 = db; } else { a3 = da; b3 = db; }
+      const xi = x + (i << 3) * XQ_CODE_BYTES;
+      a0 = dotPair(a0, lo, hi, xi, form);
+      if (T > 1) a1 = dotPair(a1, lo, hi, xi + xs, form);
+      if (T > 2) a2 = dotPair(a2, lo, hi, xi + 2 * xs, form);
+      if (T > 3) a3 = dotPair(a3, lo, hi, xi + 3 * xs, form);
     }
-    const s4 = v128.load(rowS + (ob << 2)), zp4 = zeroPoints4(rowZ + ob);
-    accA = f32x4.add(accA, scaled4(sums4(a0, a1, a2, a3), s4, zp4, xscA, xsumA, ob));
-    accB = f32x4.add(accB, scaled4(sums4(b0, b1, b2, b3), s4, zp4, xscB, xsumB, ob));
+    const s4 = v128.load(s + (b << 4)), sz4 = f32x4.mul(s4, zeroPoints4(z + (b << 2)));
+    const o = b << 2;
+    y0 = addBlock(y0, a0, s4, sz4, xsc + o, xsum + o, form);
+    if (T > 1) y1 = addBlock(y1, a1, s4, sz4, xsc + ss + o, xsum + ss + o, form);
+    if (T > 2) y2 = addBlock(y2, a2, s4, sz4, xsc + 2 * ss + o, xsum + 2 * ss + o, form);
+    if (T > 3) y3 = addBlock(y3, a3, s4, sz4, xsc + 3 * ss + o, xsum + 3 * ss + o, form);
   }
-  let tailA: f32 = 0, tailB: f32 = 0;
-  for (; b < kb; b++) {
-    const ob = <usize>b;
-    const packed = v128.load(rowB + (ob << 4));
-    const lo = lowNibbles(packed), hi = highNibbles(packed);
-    const da = blockDot(lo, hi, xqA + ob * XQ_BLOCK_BYTES, form), db = blockDot(lo, hi, xqB + ob * XQ_BLOCK_BYTES, form);
-    const s = load<f32>(rowS + (ob << 2)), zp = <f32>load<u8>(rowZ + ob);
-    tailA += s * load<f32>(xscA + (ob << 2)) * (<f32>(i32x4.extract_lane(da, 0) + i32x4.extract_lane(da, 1) + i32x4.extract_lane(da, 2) + i32x4.extract_lane(da, 3)) - zp * <f32>load<i32>(xsumA + (ob << 2)));
-    tailB += s * load<f32>(xscB + (ob << 2)) * (<f32>(i32x4.extract_lane(db, 0) + i32x4.extract_lane(db, 1) + i32x4.extract_lane(db, 2) + i32x4.extract_lane(db, 3)) - zp * <f32>load<i32>(xsumB + (ob << 2)));
-  }
-  store<f32>(y, hsum(accA) + tailA);
-  store<f32>(yB, hsum(accB) + tailB);
+  storeRows(y, y0, rows);
+  if (T > 1) storeRows(y + ys, y1, rows);
+  if (T > 2) storeRows(y + 2 * ys, y2, rows);
+  if (T > 3) storeRows(y + 3 * ys, y3, rows);
 }
 
 /**
- * y (M, N) f32 = x · Wᵀ for the quantized rows of x (quantizeRows) and an int4 weight W (N, K = kb·32), output
- * features [n0, n1) only. Tokens are taken in tiles whose codes fit in L2, so each weight row is read once per
- * tile (once in all at M = 1, the decode step), and in pairs that share each unpacked block.
+ * y (M, N) f32 = x · Wᵀ for the quantized rows of x (quantizeRows) and an int4 weight W (N, K = kb·32) in the
+ * layout above, row groups [g0, g1) only. Tokens are taken in tiles whose codes fit in L2, so each group's
+ * weights are read once per tile (once in all at M = 1, the decode step), TOKENS at a time from L1.
  */
-@inline function gemmRows(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, n0: i32, n1: i32, form: i32): void {
-  const tile = max<i32>(2, (256 * 1024) / (kb * <i32>XQ_BLOCK_BYTES));
+@inline function gemmRows(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, g0: i32, g1: i32, form: i32): void {
+  const tile = max<i32>(TOKENS, (256 * 1024) / (kb * <i32>XQ_BLOCK_BYTES) / TOKENS * TOKENS);
+  const xs = <usize>kb * XQ_BLOCK_BYTES, ss = <usize>kb << 2, ys = <usize>N << 2;
   for (let m0 = 0; m0 < M; m0 += tile) {
     const m1 = min(M, m0 + tile);
-    for (let n = n0; n < n1; n++) {
-      const rowB = B + <usize>n * <usize>kb * 16, rowS = S + <usize>n * <usize>kb * 4, rowZ = Z + <usize>n * <usize>kb;
+    for (let g = g0; g < g1; g++) {
+      const w = B + <usize>g * <usize>kb * 64, s = S + <usize>g * <usize>kb * 16, z = Z + <usize>g * <usize>kb * 4;
+      const rows = min(4, N - 4 * g), yg = y + (<usize>g << 4);
       let m = m0;
-      for (; m + 2 <= m1; m += 2) {
-        const o = <usize>m * <usize>kb, o2 = o + <usize>kb;
-        rowDot2(rowB, rowS, rowZ, kb, xq + o * XQ_BLOCK_BYTES, xq + o2 * XQ_BLOCK_BYTES, xsc + (o << 2), xsc + (o2 << 2), xsum + (o << 2), xsum + (o2 << 2),
-          y + (<usize>m * <usize>N + <usize>n) * 4, y + (<usize>(m + 1) * <usize>N + <usize>n) * 4, form);
+      for (; m + TOKENS <= m1; m += TOKENS) {
+        const t = <usize>m;
+        groupRows(w, s, z, kb, xq + t * xs, xsc + t * ss, xsum + t * ss, TOKENS, form, yg + t * ys, N, rows);
       }
-      if (m < m1) {
-        const o = <usize>m * <usize>kb;
-        store<f32>(y + (<usize>m * <usize>N + <usize>n) * 4, rowDot(rowB, rowS, rowZ, kb, xq + o * XQ_BLOCK_BYTES, xsc + (o << 2), xsum + (o << 2), form));
+      for (; m < m1; m++) {
+        const t = <usize>m;
+        groupRows(w, s, z, kb, xq + t * xs, xsc + t * ss, xsum + t * ss, 1, form, yg + t * ys, N, rows);
       }
     }
   }
 }
 
 /** gemmRows compiled once per dot form, each with its form a constant (so no branch in the inner loops). */
-function gemmRowsI16(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, n0: i32, n1: i32): void {
-  gemmRows(B, S, Z, N, kb, xq, xsc, xsum, M, y, n0, n1, DOT_I16);
+function gemmRowsI16(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, g0: i32, g1: i32): void {
+  gemmRows(B, S, Z, N, kb, xq, xsc, xsum, M, y, g0, g1, DOT_I16);
 }
-function gemmRowsI32(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, n0: i32, n1: i32): void {
-  gemmRows(B, S, Z, N, kb, xq, xsc, xsum, M, y, n0, n1, DOT_I32);
+function gemmRowsI32(B: usize, S: usize, Z: usize, N: i32, kb: i32, xq: usize, xsc: usize, xsum: usize, M: i32, y: usize, g0: i32, g1: i32): void {
+  gemmRows(B, S, Z, N, kb, xq, xsc, xsum, M, y, g0, g1, DOT_I32);
 }
 
 /**
  * Several products in one call (q, k and v of one input; gate and up): `count` jobs at `jobs`, each a struct of
  * gemmRows' arguments at the offsets of gemm-job.ts, which the host writes from, all in one dot `form`. Threads
- * split the jobs' output features taken end to end, so one wake-up of the helper threads serves them all.
+ * split the jobs' row groups taken end to end, so one wake-up of the helper threads serves them all.
  */
 export function gemmQ4(jobs: usize, count: i32, form: i32, thread: i32, threads: i32): void {
   let total: i64 = 0;
-  for (let j = 0; j < count; j++) total += <i64>load<i32>(jobs + <usize>j * JOB_BYTES + JOB_N);
+  for (let j = 0; j < count; j++) total += <i64>((load<i32>(jobs + <usize>j * JOB_BYTES + JOB_N) + 3) >> 2);
   const from = (total * thread) / threads, to = (total * (thread + 1)) / threads;
   let start: i64 = 0;
   for (let j = 0; j < count; j++) {
     const job = jobs + <usize>j * JOB_BYTES;
-    const N = load<i32>(job, JOB_N);
-    const n0 = <i32>(max<i64>(from, start) - start), n1 = <i32>(min<i64>(to, start + N) - start);
-    if (n0 < n1) {
+    const N = load<i32>(job, JOB_N), G = (N + 3) >> 2;
+    const g0 = <i32>(max<i64>(from, start) - start), g1 = <i32>(min<i64>(to, start + G) - start);
+    if (g0 < g1) {
       const B = load<u32>(job, JOB_B), S = load<u32>(job, JOB_S), Z = load<u32>(job, JOB_Z), kb = load<i32>(job, JOB_KB);
       const xq = load<u32>(job, JOB_XQ), xsc = load<u32>(job, JOB_XSC), xsum = load<u32>(job, JOB_XSUM);
-      if (ASC_FEATURE_RELAXED_SIMD && form == DOT_I32) gemmRowsI32(B, S, Z, N, kb, xq, xsc, xsum, load<i32>(job, JOB_M), load<u32>(job, JOB_Y), n0, n1);
-      else gemmRowsI16(B, S, Z, N, kb, xq, xsc, xsum, load<i32>(job, JOB_M), load<u32>(job, JOB_Y), n0, n1);
+      if (ASC_FEATURE_RELAXED_SIMD && form == DOT_I32) gemmRowsI32(B, S, Z, N, kb, xq, xsc, xsum, load<i32>(job, JOB_M), load<u32>(job, JOB_Y), g0, g1);
+      else gemmRowsI16(B, S, Z, N, kb, xq, xsc, xsum, load<i32>(job, JOB_M), load<u32>(job, JOB_Y), g0, g1);
     }
-    start += N;
+    start += G;
   }
 }

@@ -16,6 +16,8 @@ export interface KernelExports {
   /** Bytes of one block's activation codes from quantizeRows (32 codes: i16 on plain SIMD, i8 on relaxed). */
   xqBlockBytes(): number;
   quantizeRows(x: number, M: number, K: number, kb: number, xq: number, xsc: number, xsum: number): void;
+  /** `rows` (a multiple of 4) rows of MatMulNBits codes (rows, kb, 16) at src → gemmQ4's layout (rows/4, kb, 64) at dst. */
+  packQ4(src: number, rows: number, kb: number, dst: number): void;
   /** `count` jobs of GEMM_JOB_BYTES each at `jobs` (writeGemmJob), in one dot form (dot-form.ts). */
   gemmQ4(jobs: number, count: number, form: DotForm, thread: number, threads: number): void;
   /** Bytes of one layer's int8 keys (with their scales) and values (with theirs): kv-cache.as.ts has the layout. */
@@ -27,6 +29,13 @@ export interface KernelExports {
   attentionScratchBytes(hd: number, cap: number): number;
   attention(q: number, kc: number, vc: number, out: number, S: number, P: number, nh: number, kvh: number, hd: number, cap: number, scratch: number, thread: number, threads: number): void;
   siluMul(gate: number, up: number, count: number, thread: number, threads: number): void;
+}
+
+/** An int4 weight in kernel memory, in gemmQ4's layout (gemm.as.ts): codes B, scales S, zero points Z. */
+export interface Q4Weight {
+  B: number;
+  S: number;
+  Z: number;
 }
 
 /** One int4 product for gemmQ4: y (M, N) = codes of x (M, kb·32) · Wᵀ, W's codes B, scales S, zero points Z. */
@@ -64,6 +73,8 @@ const PARALLEL: readonly ParallelKernel[] = ['gemmQ4', 'attention', 'siluMul'];
 const CONTROL = { generation: 0, op: 1, argc: 2, threads: 3, done: 4, args: 8, size: 32 } as const;
 
 const PAGE = 65536;
+/** loadQ4's staging area: a few thousand rows of codes at the decoder's sizes. */
+const STAGING_BYTES = 4 * 2 ** 20;
 /** The wasm32 limit: 65536 pages, 4 GiB. */
 const MAX_PAGES = 65536;
 
@@ -106,11 +117,13 @@ async function relaxedKernels(): Promise<{ ok: true; module: WebAssembly.Module;
   const module = await WebAssembly.compile(wasmBytes('relaxed-simd'));
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
   const k = (await WebAssembly.instantiate(module, imports(memory))).exports as unknown as KernelExports;
-  const at = { x: 0, B: 128, S: 144, Z: 148, xq: 160, xsc: 192, xsum: 196, jobs: 256, y: 320 };
+  const at = { x: 0, src: 128, B: 192, S: 256, Z: 272, xq: 288, xsc: 320, xsum: 324, jobs: 384, y: 448 };
   const x = Float32Array.from({ length: 32 }, (_, i) => ((i * 37) % 255) - 127);
   new Float32Array(memory.buffer, at.x, 32).set(x);
   const codes = Array.from({ length: 32 }, (_, i) => (i * 7) % 16);
-  new Uint8Array(memory.buffer, at.B, 16).set(codes.filter((_, i) => i % 2 === 0).map((c, j) => c | (codes[2 * j + 1] << 4)));
+  // one row of MatMulNBits codes (three zero rows pad its group), scale 1, zero point 8
+  new Uint8Array(memory.buffer, at.src, 16).set(codes.filter((_, i) => i % 2 === 0).map((c, j) => c | (codes[2 * j + 1] << 4)));
+  k.packQ4(at.src, 4, 1, at.B);
   new Float32Array(memory.buffer, at.S, 1)[0] = 1;
   new Uint8Array(memory.buffer, at.Z, 1)[0] = 8;
   writeGemmJob(memory.buffer, at.jobs, { B: at.B, S: at.S, Z: at.Z, N: 1, kb: 1, xq: at.xq, xsc: at.xsc, xsum: at.xsum, M: 1, y: at.y });
@@ -132,6 +145,7 @@ interface Thread {
 
 export class Kernels {
   private top = PAGE; // offset 0 stays unused: a null pointer is never valid
+  private staging: { at: number; bytes: number } | null = null; // loadQ4's
   private readonly control: Int32Array;
   private readonly waiter = new SpinWait();
 
@@ -194,6 +208,35 @@ export class Kernels {
   /** Bytes in use (the memory's high-water mark). */
   get used(): number {
     return this.top;
+  }
+
+  /**
+   * An int4 weight (N, kb·32) as MatMulNBits stores it — codes (N, kb, 16), scales (N, kb), zero points (N, kb)
+   * one a byte — copied into fresh memory in the layout gemmQ4 multiplies: rows in groups of four (gemm.as.ts).
+   * The codes go through a staging area a few groups at a time, so loading needs no second copy of a weight.
+   */
+  loadQ4(codes: Uint8Array, scales: Float32Array, zeroPoints: Uint8Array, N: number, kb: number): Q4Weight {
+    const rowBytes = kb * 16, G = Math.ceil(N / 4);
+    if (codes.length !== N * rowBytes || scales.length !== N * kb || zeroPoints.length !== N * kb)
+      throw new RangeError(`int4 kernels: a (${N}, ${kb} blocks) weight needs ${N * rowBytes} code bytes and ${N * kb} scales and zero points (got ${codes.length}, ${scales.length}, ${zeroPoints.length})`);
+    const B = this.alloc(G * kb * 64), S = this.alloc(G * kb * 16), Z = this.alloc(G * kb * 4);
+    const s = this.f32(S, G * kb * 4), z = this.u8(Z, G * kb * 4);
+    for (let n = 0; n < N; n++)
+      for (let b = 0; b < kb; b++) {
+        const to = ((n >> 2) * kb + b) * 4 + (n & 3);
+        s[to] = scales[n * kb + b];
+        z[to] = zeroPoints[n * kb + b];
+      }
+    const chunk = Math.max(4, Math.floor(STAGING_BYTES / rowBytes / 4) * 4);
+    if (!this.staging || this.staging.bytes < chunk * rowBytes) this.staging = { at: this.alloc(chunk * rowBytes), bytes: chunk * rowBytes };
+    for (let r0 = 0; r0 < N; r0 += chunk) {
+      const rows = Math.min(chunk, N - r0), padded = Math.ceil(rows / 4) * 4;
+      const stage = this.u8(this.staging.at, padded * rowBytes);
+      stage.set(codes.subarray(r0 * rowBytes, (r0 + rows) * rowBytes));
+      stage.fill(0, rows * rowBytes);
+      this.exports.packQ4(this.staging.at, padded, kb, B + (r0 / 4) * kb * 64);
+    }
+    return { B, S, Z };
   }
 
   f32(ptr: number, length: number): Float32Array {

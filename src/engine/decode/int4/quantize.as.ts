@@ -2,7 +2,7 @@
 // take (kernels.as.ts is the entry and has the weight layout and the arithmetic).
 import { absMax, hmax, roundToInt4 } from './simd.as';
 
-/** Codes of one activation block, laid out for blockDot: the 16 even elements, then the 16 odd ones. */
+/** Codes of one activation block, in element order (packQ4 lays the weights' codes out to match). */
 export const XQ_CODE_BYTES: usize = ASC_FEATURE_RELAXED_SIMD ? 1 : 2; // i8 for the relaxed dot, else i16
 export const XQ_BLOCK_BYTES: usize = 32 * XQ_CODE_BYTES;
 
@@ -18,8 +18,7 @@ export function xqBlockBytes(): i32 {
 }
 
 /**
- * One block of 32 floats at x → its codes in blockDot's order (the 16 even elements, then the 16 odd ones), its
- * scale and its code sum: quantizeRows for whole blocks, in SIMD (a decode step quantizes ~620K activations,
+ * One block of 32 floats at x → its codes, its scale and its code sum: quantizeRows for whole blocks, in SIMD (a decode step quantizes ~620K activations,
  * which one at a time took ~1 ms of it).
  */
 @inline function quantizeBlock(x: usize, codes: usize, scale: usize, sum: usize): void {
@@ -40,20 +39,19 @@ export function xqBlockBytes(): i32 {
   // elements 0–7, 8–15, 16–23, 24–31 as i16
   const w0 = i16x8.narrow_i32x4_s(q0, q1), w1 = i16x8.narrow_i32x4_s(q2, q3), w2 = i16x8.narrow_i32x4_s(q4, q5), w3 = i16x8.narrow_i32x4_s(q6, q7);
   if (ASC_FEATURE_RELAXED_SIMD) {
-    const lo = i8x16.narrow_i16x8_s(w0, w1), hi = i8x16.narrow_i16x8_s(w2, w3); // elements 0–15, 16–31 as i8
-    v128.store(codes, i8x16.shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
-    v128.store(codes, i8x16.shuffle(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), 16);
+    v128.store(codes, i8x16.narrow_i16x8_s(w0, w1));
+    v128.store(codes, i8x16.narrow_i16x8_s(w2, w3), 16);
   } else {
-    v128.store(codes, i16x8.shuffle(w0, w1, 0, 2, 4, 6, 8, 10, 12, 14));
-    v128.store(codes, i16x8.shuffle(w2, w3, 0, 2, 4, 6, 8, 10, 12, 14), 16);
-    v128.store(codes, i16x8.shuffle(w0, w1, 1, 3, 5, 7, 9, 11, 13, 15), 32);
-    v128.store(codes, i16x8.shuffle(w2, w3, 1, 3, 5, 7, 9, 11, 13, 15), 48);
+    v128.store(codes, w0);
+    v128.store(codes, w1, 16);
+    v128.store(codes, w2, 32);
+    v128.store(codes, w3, 48);
   }
 }
 
 /**
- * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32) in blockDot's
- * order, scales xsc (M, kb) f32 and code sums xsum (M, kb) i32.
+ * Rows of x (M, K) f32 → per block of 32 (the tail past K reads as 0): codes xq (M, kb, 32), scales xsc (M, kb)
+ * f32 and code sums xsum (M, kb) i32.
  */
 export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: usize, xsum: usize): void {
   for (let m = 0; m < M; m++) {
@@ -73,7 +71,7 @@ export function quantizeRows(x: usize, M: i32, K: i32, kb: i32, xq: usize, xsc: 
       let sum: i32 = 0;
       for (let i = 0; i < 32; i++) {
         const v: i32 = i < n ? <i32>nearest<f32>(load<f32>(row + <usize>(k0 + i) * 4) * inv) : 0;
-        storeCode(codes + <usize>(((i & 1) << 4) + (i >> 1)) * XQ_CODE_BYTES, v);
+        storeCode(codes + <usize>i * XQ_CODE_BYTES, v);
         sum += v;
       }
       store<f32>(xsc + o * 4, amax / 127);

@@ -1,6 +1,6 @@
 // decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
-// checkpoint names) into the kernels' memory in the layout kernels.as.ts multiplies: int4 codes as stored,
-// block scales widened float16 → float32, zero points unpacked to a byte each.
+// checkpoint names) into the kernels' memory in the layout gemm.as.ts multiplies: block scales widened float16 →
+// float32, zero points unpacked to a byte each, and all three regrouped four rows at a time (Kernels.loadQ4).
 import { widenF16 } from '../../../onnx/f16.ts';
 import type { Initializer } from '../../load/onnx-initializers.ts';
 import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
@@ -10,7 +10,7 @@ import type { Kernels } from './kernels.ts';
 /** The one block size the kernels implement (16 code bytes a block). */
 export const KERNEL_BLOCK = 32;
 
-/** An int4 Linear in kernel memory: y (M, N) = x (M, K) · Wᵀ + bias. Pointers are byte offsets. */
+/** An int4 Linear in kernel memory (gemm.as.ts' layout): y (M, N) = x (M, K) · Wᵀ + bias. Pointers are byte offsets. */
 export interface Q4Linear {
   name: string;
   N: number;
@@ -55,23 +55,18 @@ export class DecoderWeights {
     const codes = this.get(codesName, DataType.uint8, N * kb * (KERNEL_BLOCK / 2));
     const wide = this.inits.get(scaleName)?.dataType === DataType.float32; // folders from before float16 scales
     const zpPacked = this.get(zpName, DataType.uint8, N * Math.ceil(kb / 2));
-    const k = this.k;
-    const B = k.alloc(codes.bytes.length);
-    k.u8(B, codes.bytes.length).set(codes.bytes);
-    const S = k.alloc(N * kb * 4);
-    const scales = k.f32(S, N * kb);
-    if (wide) scales.set(new Float32Array(this.get(scaleName, DataType.float32, N * kb).bytes.slice().buffer));
-    else {
-      widenF16(new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer), scales);
-    }
-    const Z = k.alloc(N * kb);
-    const zp = k.u8(Z, N * kb);
+    const scales = wide
+      ? new Float32Array(this.get(scaleName, DataType.float32, N * kb).bytes.slice().buffer)
+      : widenF16(new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer));
+    const zp = new Uint8Array(N * kb);
     const zc = Math.ceil(kb / 2);
     for (let n = 0; n < N; n++)
       for (let b = 0; b < kb; b++) {
         const byte = zpPacked.bytes[n * zc + (b >> 1)];
         zp[n * kb + b] = b & 1 ? byte >> 4 : byte & 15;
       }
+    const k = this.k;
+    const { B, S, Z } = k.loadQ4(codes.bytes, scales, zp, N, kb);
     let bias = 0;
     if (opts.bias) {
       bias = k.alloc(N * 4);
