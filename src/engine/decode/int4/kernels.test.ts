@@ -188,6 +188,11 @@ describe('int4 kernels', () => {
     expect(relErr(k.f32(G, n), Float32Array.from(gate, (g, i) => (g / (1 + Math.exp(-g))) * up[i]))).toBeLessThan(1e-6);
   });
 
+  it('loadQ4 refuses codes, scales or zero points that are not the (N, kb) weight it is told', () => {
+    const k = pool('simd', 1);
+    expect(() => k.loadQ4(new Uint8Array(3 * 2 * 16), new Float32Array(6), new Uint8Array(5), 3, 2)).toThrow(/needs 96 code bytes and 6 scales and zero points \(got 96, 6, 5\)/);
+  });
+
   it('refuses a thread count that is not a positive integer', async () => {
     await expect(Kernels.create(0)).rejects.toThrow(/positive integer/);
   });
