@@ -5,7 +5,8 @@
 // broadcast, not reduced across lanes, and each weight block, unpacked once, serves up to four tokens. Against
 // the one-row-at-a-time kernel before it, side by side on the decoder's shapes at 448 tokens, 2 threads, Node 20:
 // 1.6–1.9× (relaxed SIMD), 1.3–1.45× (plain). Eight tokens, or the block's loop unrolled, spilled registers
-// under V8 and ran slower than this. For G = ⌈N/4⌉ groups (a last partial group padded with zero codes, scales and zero points):
+// under V8 and ran slower than this. For G = ⌈N/4⌉ groups (a last partial group padded with zero codes, scales
+// and zero points):
 //   B  u8 (G, kb, 64)  per block 4 × 16 bytes: the low nibbles of bytes 16i … 16i+15 are code vector 2i, the high
 //                      nibbles code vector 2i+1
 //   S  f32 (G, kb, 4)  the four rows' block scales
@@ -67,6 +68,7 @@ export function packQ4(src: usize, rows: i32, kb: i32, dst: usize): void {
   return v128.and(i16x8.shr_u(packed, 4), i8x16.splat(0x0f));
 }
 
+/** The low nibble of each byte. */
 @inline function lowNibbles(packed: v128): v128 {
   return v128.and(packed, i8x16.splat(0x0f));
 }

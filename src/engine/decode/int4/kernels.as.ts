@@ -18,8 +18,9 @@
 // Relaxed SIMD's i16x8.relaxed_dot_i8x16_i7x16_s multiplies int8 activations by the codes (0..15 fit its 7-bit
 // operand) and sums pairs in one instruction (x86 pmaddubsw, Arm sdot), where plain SIMD must first widen both
 // to i16: a code vector's dot is 1 dot instead of 2 extends and 2 dots. Its i32 dot-accumulate form gives the
-// same sums and is faster on some engines and CPUs: gemmQ4 takes either (dot-form.ts chooses). Results are implementation-defined for operands outside those
-// ranges, and one engine has been seen to get the i32 form wrong, so kernels.ts checks a known product in each.
+// same sums and is faster on some engines and CPUs: gemmQ4 takes either (dot-form.ts chooses). Results are
+// implementation-defined for operands outside those ranges, and one engine has been seen to get the i32 form
+// wrong, so kernels.ts checks a known product in each.
 //
 // The kernels by concept, each file a part this entry re-exports (the wasm module's exports are this file's, and
 // their order here is the order of the functions in the wasm):

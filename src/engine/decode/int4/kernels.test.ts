@@ -57,9 +57,7 @@ describe('int4 kernels', () => {
   function int4Weight(k: Kernels, N: number, K: number) {
     const q = quantizeQ4(randoms(N * K), N, K, 32);
     const kb = q.kBlocks;
-    const zp = new Uint8Array(N * kb);
-    for (let n = 0; n < N; n++) for (let b = 0; b < kb; b++) zp[n * kb + b] = (q.zeroPoints[n * Math.ceil(kb / 2) + (b >> 1)] >> (4 * (b & 1))) & 15;
-    const { B, S, Z } = k.loadQ4(q.packed, q.scales, zp, N, kb);
+    const { B, S, Z } = k.loadQ4(q.packed, q.scales, q.zeroPoints, N, kb);
     return { B, S, Z, N, kb, W: dequantizeQ4(q) };
   }
 
@@ -94,7 +92,7 @@ describe('int4 kernels', () => {
       const { B, S, Z } = k.loadQ4(
         Uint8Array.from({ length: N * kb * 16 }, (_, i) => Math.imul(i + 1, 2654435761) >>> 24),
         Float32Array.from({ length: N * kb }, (_, i) => 0.01 * (1 + (i % 5))),
-        Uint8Array.from({ length: N * kb }, (_, i) => i % 16), N, kb);
+        Uint8Array.from({ length: N * Math.ceil(kb / 2) }, (_, i) => (i * 37) % 256), N, kb);
       const X = k.alloc(M * K * 4), XQ = k.alloc(M * kb * k.xqBlockBytes), XS = k.alloc(M * kb * 4), XSUM = k.alloc(M * kb * 4), JOBS = k.alloc(64);
       const Y = [k.alloc(M * N * 4), k.alloc(M * N * 4)];
       k.f32(X, M * K).forEach((_, i, a) => (a[i] = Math.sin(i)));
@@ -190,7 +188,7 @@ describe('int4 kernels', () => {
 
   it('loadQ4 refuses codes, scales or zero points that are not the (N, kb) weight it is told', () => {
     const k = pool('simd', 1);
-    expect(() => k.loadQ4(new Uint8Array(3 * 2 * 16), new Float32Array(6), new Uint8Array(5), 3, 2)).toThrow(/needs 96 code bytes and 6 scales and zero points \(got 96, 6, 5\)/);
+    expect(() => k.loadQ4(new Uint8Array(3 * 2 * 16), new Float32Array(6), new Uint8Array(6), 3, 2)).toThrow(/needs 96 code bytes, 6 scales and 3 zero-point bytes \(got 96, 6, 6\)/);
   });
 
   it('refuses a thread count that is not a positive integer', async () => {

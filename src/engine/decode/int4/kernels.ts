@@ -211,21 +211,22 @@ export class Kernels {
   }
 
   /**
-   * An int4 weight (N, kb·32) as MatMulNBits stores it — codes (N, kb, 16), scales (N, kb), zero points (N, kb)
-   * one a byte — copied into fresh memory in the layout gemmQ4 multiplies: rows in groups of four (gemm.as.ts).
-   * The codes go through a staging area a few groups at a time, so loading needs no second copy of a weight.
+   * An int4 weight (N, kb·32) as MatMulNBits stores it — codes (N, kb, 16), scales (N, kb) (widened to f32),
+   * zero points (N, ⌈kb/2⌉) two a byte, low nibble first — copied into fresh memory in the layout gemmQ4
+   * multiplies: rows in groups of four (gemm.as.ts), the zero points one a byte. The codes go through a staging
+   * area a few groups at a time, so loading needs no second copy of a weight.
    */
   loadQ4(codes: Uint8Array, scales: Float32Array, zeroPoints: Uint8Array, N: number, kb: number): Q4Weight {
-    const rowBytes = kb * 16, G = Math.ceil(N / 4);
-    if (codes.length !== N * rowBytes || scales.length !== N * kb || zeroPoints.length !== N * kb)
-      throw new RangeError(`int4 kernels: a (${N}, ${kb} blocks) weight needs ${N * rowBytes} code bytes and ${N * kb} scales and zero points (got ${codes.length}, ${scales.length}, ${zeroPoints.length})`);
+    const rowBytes = kb * 16, G = Math.ceil(N / 4), zpRow = Math.ceil(kb / 2);
+    if (codes.length !== N * rowBytes || scales.length !== N * kb || zeroPoints.length !== N * zpRow)
+      throw new RangeError(`int4 kernels: a (${N}, ${kb} blocks) weight needs ${N * rowBytes} code bytes, ${N * kb} scales and ${N * zpRow} zero-point bytes (got ${codes.length}, ${scales.length}, ${zeroPoints.length})`);
     const B = this.alloc(G * kb * 64), S = this.alloc(G * kb * 16), Z = this.alloc(G * kb * 4);
     const s = this.f32(S, G * kb * 4), z = this.u8(Z, G * kb * 4);
     for (let n = 0; n < N; n++)
       for (let b = 0; b < kb; b++) {
-        const to = ((n >> 2) * kb + b) * 4 + (n & 3);
+        const to = ((n >> 2) * kb + b) * 4 + (n & 3), byte = zeroPoints[n * zpRow + (b >> 1)];
         s[to] = scales[n * kb + b];
-        z[to] = zeroPoints[n * kb + b];
+        z[to] = b & 1 ? byte >> 4 : byte & 15;
       }
     const chunk = Math.max(4, Math.floor(STAGING_BYTES / rowBytes / 4) * 4);
     if (!this.staging || this.staging.bytes < chunk * rowBytes) this.staging = { at: this.alloc(chunk * rowBytes), bytes: chunk * rowBytes };

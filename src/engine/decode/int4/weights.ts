@@ -1,6 +1,7 @@
 // decoder_model_merged's weights, taken from its own initializers (converter/emit/linear.ts q4Initializers,
 // checkpoint names) into the kernels' memory in the layout gemm.as.ts multiplies: block scales widened float16 →
-// float32, zero points unpacked to a byte each, and all three regrouped four rows at a time (Kernels.loadQ4).
+// float32, and codes, scales and zero points regrouped four rows at a time (Kernels.loadQ4, which also unpacks
+// the zero points to a byte each).
 import { widenF16 } from '../../../onnx/f16.ts';
 import type { Initializer } from '../../load/onnx-initializers.ts';
 import { q4InitializerNames } from '../../../model-folder/graph-io.ts';
@@ -58,15 +59,8 @@ export class DecoderWeights {
     const scales = wide
       ? new Float32Array(this.get(scaleName, DataType.float32, N * kb).bytes.slice().buffer)
       : widenF16(new Uint16Array(this.get(scaleName, DataType.float16, N * kb).bytes.slice().buffer));
-    const zp = new Uint8Array(N * kb);
-    const zc = Math.ceil(kb / 2);
-    for (let n = 0; n < N; n++)
-      for (let b = 0; b < kb; b++) {
-        const byte = zpPacked.bytes[n * zc + (b >> 1)];
-        zp[n * kb + b] = b & 1 ? byte >> 4 : byte & 15;
-      }
     const k = this.k;
-    const { B, S, Z } = k.loadQ4(codes.bytes, scales, zp, N, kb);
+    const { B, S, Z } = k.loadQ4(codes.bytes, scales, zpPacked.bytes, N, kb);
     let bias = 0;
     if (opts.bias) {
       bias = k.alloc(N * 4);
